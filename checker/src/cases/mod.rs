@@ -1,0 +1,247 @@
+//! The cases of each exercise: the stored transcript, and randomized cases whose expected
+//! output an oracle computes from the inputs (never from a solution at grading time).
+
+mod duplex_pipe;
+mod producer_consumer;
+mod raw_pipe;
+mod three_stage_chain;
+
+use crate::manifest::Exercise;
+use crate::proctree::ProcInfo;
+use crate::transcript::Transcript;
+use rand::RngExt;
+use rand::rngs::StdRng;
+use std::path::Path;
+use std::time::Duration;
+
+pub use three_stage_chain::check_stages;
+
+/// One run of an exercise and what it must produce.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// A few words for the report: "default messages", "over 64 KiB of messages"...
+    pub name: String,
+    /// A stable tag the likely-cause rules look at.
+    pub kind: Kind,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Files written into the run's working directory first.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub stdout: Expected,
+    pub status: i32,
+    /// 03: when the lines must arrive.
+    pub timing: Option<Timing>,
+    /// 04: the stages the spies must see, wired cat -> grep -> wc.
+    pub stages: Option<Stages>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Transcript,
+    Random,
+    Big,
+    Newlines,
+    NonAscii,
+    Timed,
+    NoMatch,
+    Usage,
+}
+
+#[derive(Debug, Clone)]
+pub enum Expected {
+    /// From a transcript file: may hold `[..]` and `...` placeholders.
+    Pattern(String),
+    /// From an oracle: compared as it is.
+    Exact(String),
+}
+
+impl Expected {
+    pub fn text(&self) -> &str {
+        match self {
+            Expected::Pattern(t) | Expected::Exact(t) => t,
+        }
+    }
+}
+
+/// Line k of the timed lines must arrive no earlier than k x `min` and no later than
+/// k x `max` + `slack`: cumulative bounds, which hold when one line is late and the next
+/// catches up.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub lines: usize,
+    pub min: Duration,
+    pub max: Duration,
+    pub slack: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stages {
+    pub file: String,
+    pub pattern: String,
+}
+
+/// Why a case failed.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// The program reached a `todo!()` before printing anything.
+    NotStarted,
+    Hang(Duration),
+    OutputLimit,
+    Interrupted,
+    /// Killed by a signal, by name.
+    Signal(String),
+    Output {
+        expected: String,
+        actual: String,
+    },
+    MissingFinalNewline,
+    Status {
+        expected: i32,
+        actual: i32,
+    },
+    LeftBehind(Vec<ProcInfo>),
+    Timing {
+        line: usize,
+        text: String,
+        at: Duration,
+        bound: Duration,
+        early: bool,
+    },
+    Stages(String),
+}
+
+/// Every case of an exercise: its transcript's, then the random ones.
+pub fn cases(exercise: &Exercise, transcript: &Transcript, rng: &mut StdRng) -> Vec<Case> {
+    let mut all: Vec<Case> = transcript
+        .cases
+        .iter()
+        .map(|t| from_transcript(exercise, t))
+        .collect();
+    all.extend(match exercise.name.as_str() {
+        "01_raw_pipe" => raw_pipe::cases(rng),
+        "02_duplex_pipe" => duplex_pipe::cases(rng),
+        "03_producer_consumer" => producer_consumer::cases(rng),
+        "04_three_stage_chain" => three_stage_chain::cases(rng),
+        _ => Vec::new(),
+    });
+    all
+}
+
+fn from_transcript(exercise: &Exercise, t: &crate::transcript::TranscriptCase) -> Case {
+    let mut case = Case {
+        name: if t.args.is_empty() {
+            "default arguments".into()
+        } else {
+            format!("transcript line {}", t.line)
+        },
+        kind: if t.status == 2 {
+            Kind::Usage
+        } else {
+            Kind::Transcript
+        },
+        args: t.args.clone(),
+        env: t.env.clone(),
+        files: Vec::new(),
+        stdout: Expected::Pattern(t.stdout.clone()),
+        status: t.status,
+        timing: None,
+        stages: None,
+    };
+    if exercise.name == "04_three_stage_chain" && t.args.len() == 2 {
+        case.stages = Some(Stages {
+            file: t.args[0].clone(),
+            pattern: t.args[1].clone(),
+        });
+    }
+    case
+}
+
+/// The files a transcript's commands use: `checker/transcripts/<exercise>/`, copied into the
+/// working directory of each of its runs.
+pub fn transcript_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(String, Vec<u8>)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            Some((
+                e.file_name().to_str()?.to_string(),
+                std::fs::read(e.path()).ok()?,
+            ))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The likely cause of a failure, in the exercise's terms where a rule knows it.
+pub fn likely_cause(exercise: &Exercise, case: &Case, failure: &Failure) -> String {
+    let specific = match exercise.name.as_str() {
+        "01_raw_pipe" => raw_pipe::cause(case, failure),
+        "02_duplex_pipe" => duplex_pipe::cause(case, failure),
+        "03_producer_consumer" => producer_consumer::cause(case, failure),
+        "04_three_stage_chain" => three_stage_chain::cause(case, failure),
+        _ => None,
+    };
+    specific.unwrap_or_else(|| general_cause(failure))
+}
+
+fn general_cause(failure: &Failure) -> String {
+    match failure {
+        Failure::NotStarted => "the program still reaches `todo!()`: replace it with your code".into(),
+        Failure::Hang(_) => "a process is blocked: a reader whose pipe still has a write end open somewhere never sees end-of-file, and a writer blocks on a full pipe nobody reads. Check that every process closes the pipe ends it does not use, and that nobody waits before reading".into(),
+        Failure::OutputLimit => "the program prints without end: look for a loop that never stops, for example a read loop that does not stop at end-of-file (read returning 0)".into(),
+        Failure::Interrupted => "the check was interrupted".into(),
+        Failure::Signal(sig) if sig == "SIGPIPE" => "a process wrote into a pipe whose read ends were all closed (broken pipe)".into(),
+        Failure::Signal(sig) => format!("the program was killed by {sig}"),
+        Failure::Output { .. } => "compare the lines above with the contract in labs.md: the checker compares stdout exactly; debugging output belongs on stderr (eprintln!)".into(),
+        Failure::MissingFinalNewline => "the last line has no newline: use println!, not print!".into(),
+        Failure::Status { .. } => "check the exit status your program returns: 0 on success (a panic exits with 101)".into(),
+        Failure::LeftBehind(_) => "the program exited while its children still ran: wait for every child (waitpid) before the parent exits".into(),
+        Failure::Timing { .. } => "the lines must arrive as the messages are produced, with the producer's delays between them".into(),
+        Failure::Stages(_) => "the stages must be the real cat, grep and wc, joined by pipes".into(),
+    }
+}
+
+/// A message of 1-5 words mixing letters, punctuation, shell characters and non-ASCII text.
+pub fn random_message(rng: &mut StdRng) -> String {
+    const WORDS: [&str; 24] = [
+        "hello",
+        "pipe",
+        "fork",
+        "read",
+        "write",
+        "end",
+        "straße",
+        "naïve",
+        "café",
+        "日本語",
+        "🦀",
+        "it's",
+        "x,y",
+        "(ok)",
+        "100%",
+        "a|b",
+        "$HOME",
+        "*",
+        "\"quoted\"",
+        "tab\there",
+        "semi;colon",
+        "back\\slash",
+        "Ünïcödé",
+        "?!",
+    ];
+    let n = rng.random_range(1..=5);
+    (0..n)
+        .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A lowercase word of `len` letters.
+pub fn random_word(rng: &mut StdRng, len: usize) -> String {
+    (0..len)
+        .map(|_| rng.random_range(b'a'..=b'z') as char)
+        .collect()
+}

@@ -1,0 +1,63 @@
+//! 01_raw_pipe: one pipe, one fork; the parent reads until end-of-file.
+
+use super::{Case, Expected, Failure, Kind, random_message, random_word};
+use rand::RngExt;
+use rand::rngs::StdRng;
+
+/// What a correct program prints for these messages.
+pub fn oracle(messages: &[String]) -> String {
+    let mut out: String = messages
+        .iter()
+        .map(|m| format!("received: {m}\n"))
+        .collect();
+    out.push_str(&format!("EOF after {} messages\n", messages.len()));
+    out.push_str("child exited with status 0\n");
+    out
+}
+
+pub fn cases(rng: &mut StdRng) -> Vec<Case> {
+    let random: Vec<String> = (0..rng.random_range(3..=10))
+        .map(|_| random_message(rng))
+        .collect();
+    // About 96 KiB: more than a pipe holds (64 KiB), so the child blocks until the parent reads.
+    let big: Vec<String> = (0..1600)
+        .map(|i| format!("message {i:04} {}", random_word(rng, 47)))
+        .collect();
+    vec![
+        case("random messages", Kind::Random, random),
+        case("over 64 KiB of messages", Kind::Big, big),
+    ]
+}
+
+fn case(name: &str, kind: Kind, messages: Vec<String>) -> Case {
+    Case {
+        name: name.into(),
+        kind,
+        stdout: Expected::Exact(oracle(&messages)),
+        args: messages,
+        env: Vec::new(),
+        files: Vec::new(),
+        status: 0,
+        timing: None,
+        stages: None,
+    }
+}
+
+pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+    Some(match failure {
+        Failure::Hang(_) if case.kind == Kind::Big => "with more than 64 KiB to send, the child blocks on the full pipe until someone reads. If the parent calls waitpid before it reads, each waits for the other forever: read until end-of-file first, then wait. (If the small cases hang too, a write end is still open: see the hint for end-of-file.)".into(),
+        Failure::Hang(_) => "the parent never sees end-of-file: read() returns 0 only when every write end of the pipe is closed, and a copy of the write end is still open (most often the parent's own: drop or close it right after fork, before the read loop)".into(),
+        Failure::Output { expected, actual } => {
+            let count = |t: &str| t.lines().filter(|l| l.starts_with("received: ")).count();
+            if count(actual) < count(expected) && !actual.is_empty() {
+                "some messages never arrived: one read() returns only what is in the pipe at that moment, not everything the child will write. Keep reading until read returns 0 (end-of-file), and split what you read into lines".into()
+            } else if count(actual) > count(expected) {
+                "more lines than messages were received: split what you read on `\\n` only, and do not print a line for an empty chunk".into()
+            } else {
+                return None;
+            }
+        }
+        Failure::LeftBehind(_) => "the parent exited without waiting for the child: call waitpid on the child's pid after the read loop".into(),
+        _ => return None,
+    })
+}

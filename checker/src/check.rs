@@ -1,0 +1,283 @@
+//! Checking one exercise: run each case, judge what happened, keep the evidence of a failure.
+
+use crate::cases::{self, Case, Expected, Failure, Kind};
+use crate::manifest::Exercise;
+use crate::runner::{self, End, RunOutcome, RunSpec};
+use crate::spy;
+use crate::transcript;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The verdict on one exercise.
+pub enum Verdict {
+    Passed,
+    Failed(Box<CaseFailure>),
+    NotStarted { location: Option<String> },
+    DoesNotCompile(String),
+}
+
+impl Verdict {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed(_) => "failed",
+            Verdict::NotStarted { .. } => "not started",
+            Verdict::DoesNotCompile(_) => "does not compile",
+        }
+    }
+}
+
+/// The first failing case of an exercise, with all it takes to explain it.
+pub struct CaseFailure {
+    pub case: Case,
+    pub failure: Failure,
+    pub outcome: RunOutcome,
+    /// The working directory of the failed run, kept with its inputs and outputs.
+    pub kept: Option<PathBuf>,
+    /// The panic message and location, when the program panicked.
+    pub panic: Option<String>,
+}
+
+pub struct ExerciseResult {
+    pub verdict: Verdict,
+    pub cases_passed: usize,
+    pub cases_total: usize,
+}
+
+/// Where and how the cases of one exercise run.
+pub struct Bench<'a> {
+    pub exercise: &'a Exercise,
+    pub program: &'a Path,
+    /// The checker's directory under the target directory.
+    pub work: &'a Path,
+}
+
+impl Bench<'_> {
+    /// Runs every case in order; stops early when the stub is untouched, when a case hangs
+    /// (the rest would most likely hang too, each costing a full timeout), or on Ctrl-C.
+    pub fn check(&self, cases: Vec<Case>) -> ExerciseResult {
+        let total = cases.len();
+        let mut passed = 0;
+        let mut first: Option<CaseFailure> = None;
+        for (i, case) in cases.into_iter().enumerate() {
+            let result = match self.run_case(&case) {
+                Ok(r) => r,
+                Err(e) => {
+                    let outcome = RunOutcome {
+                        end: End::Exited(-1),
+                        stdout: Vec::new(),
+                        stderr: e.clone().into_bytes(),
+                        line_times: Vec::new(),
+                        left_behind: Vec::new(),
+                        elapsed: Duration::ZERO,
+                    };
+                    (
+                        Some(Failure::Output {
+                            expected: case.stdout.text().to_string(),
+                            actual: format!("(the checker could not run it: {e})"),
+                        }),
+                        outcome,
+                    )
+                }
+            };
+            let (failure, outcome) = result;
+            let Some(failure) = failure else {
+                passed += 1;
+                continue;
+            };
+            let panic = panic_message(&outcome.stderr_text());
+            if i == 0 && matches!(failure, Failure::NotStarted) {
+                return ExerciseResult {
+                    verdict: Verdict::NotStarted { location: panic },
+                    cases_passed: 0,
+                    cases_total: total,
+                };
+            }
+            let stop = matches!(failure, Failure::Hang(_) | Failure::Interrupted);
+            if first.is_none() {
+                let kept = self.keep(&case, &outcome);
+                first = Some(CaseFailure {
+                    case,
+                    failure,
+                    outcome,
+                    kept,
+                    panic,
+                });
+            }
+            if stop {
+                break;
+            }
+        }
+        let verdict = match first {
+            None => Verdict::Passed,
+            Some(f) => Verdict::Failed(Box::new(f)),
+        };
+        ExerciseResult {
+            verdict,
+            cases_passed: passed,
+            cases_total: total,
+        }
+    }
+
+    fn run_case(&self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
+        let first = self.run_once(case)?;
+        // Only lateness can come from a busy machine (earliness cannot): judge a late run again.
+        if matches!(first.0, Some(Failure::Timing { early: false, .. })) {
+            return self.run_once(case);
+        }
+        Ok(first)
+    }
+
+    fn run_once(&self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
+        let tmp = self.work.join("tmp");
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{}.", self.exercise.name))
+            .tempdir_in(&tmp)
+            .map_err(|e| format!("cannot create a working directory: {e}"))?;
+        let cwd = dir.path().join("run");
+        std::fs::create_dir(&cwd).map_err(|e| format!("cannot create {}: {e}", cwd.display()))?;
+        for (name, bytes) in &case.files {
+            std::fs::write(cwd.join(name), bytes)
+                .map_err(|e| format!("cannot write {name}: {e}"))?;
+        }
+        let mut env = case.env.clone();
+        let log = dir.path().join("spy.log");
+        if case.stages.is_some() {
+            env.extend(
+                spy::prepare(&dir.path().join("spies"), &log)
+                    .map_err(|e| format!("cannot set up the stage spies: {e}"))?,
+            );
+        }
+        let spec = RunSpec {
+            program: self.program.to_path_buf(),
+            args: case.args.clone(),
+            env,
+            cwd,
+            timeout: self.exercise.timeout(),
+        };
+        let outcome = runner::run(&spec)
+            .map_err(|e| format!("cannot start {}: {e}", self.program.display()))?;
+        let records = spy::read_log(&log);
+        let failure = judge(case, &outcome, &records);
+        Ok((failure, outcome))
+    }
+
+    /// Keeps a failed run's inputs and outputs in `last-run/<exercise>/`, replacing the last.
+    fn keep(&self, case: &Case, outcome: &RunOutcome) -> Option<PathBuf> {
+        let dir = self.work.join("last-run").join(&self.exercise.name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).ok()?;
+        for (name, bytes) in &case.files {
+            std::fs::write(dir.join(name), bytes).ok()?;
+        }
+        std::fs::write(dir.join("stdout"), &outcome.stdout).ok()?;
+        std::fs::write(dir.join("stderr"), &outcome.stderr).ok()?;
+        std::fs::write(dir.join("expected-stdout"), case.stdout.text()).ok()?;
+        let args: Vec<u8> = case
+            .args
+            .iter()
+            .flat_map(|a| a.bytes().chain([0]))
+            .collect();
+        std::fs::write(dir.join("args"), args).ok()?;
+        Some(dir)
+    }
+}
+
+/// Judges one run, in the order a student should fix things.
+pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) -> Option<Failure> {
+    let stdout = outcome.stdout_text();
+    let stderr = outcome.stderr_text();
+    match &outcome.end {
+        End::Interrupted => return Some(Failure::Interrupted),
+        End::TimedOut => return Some(Failure::Hang(outcome.elapsed)),
+        End::OutputLimit => return Some(Failure::OutputLimit),
+        _ if stdout.is_empty() && stderr.contains("not yet implemented") => {
+            return Some(Failure::NotStarted);
+        }
+        End::Signaled(sig) => return Some(Failure::Signal(sig.as_str().to_string())),
+        End::Exited(_) => {}
+    }
+    let matched = match &case.stdout {
+        Expected::Pattern(p) => transcript::match_lines(p, &stdout).is_some(),
+        Expected::Exact(e) => {
+            *e == stdout
+                || (stdout.lines().eq(e.lines()) && !stdout.is_empty() && !stdout.ends_with('\n'))
+        }
+    };
+    if !matched {
+        let expected = match &case.stdout {
+            Expected::Pattern(p) => transcript::expected_for_diff(p, &stdout),
+            Expected::Exact(e) => e.clone(),
+        };
+        return Some(Failure::Output {
+            expected,
+            actual: stdout,
+        });
+    }
+    if !stdout.is_empty() && !stdout.ends_with('\n') {
+        return Some(Failure::MissingFinalNewline);
+    }
+    if let End::Exited(code) = outcome.end {
+        if code != case.status {
+            return Some(Failure::Status {
+                expected: case.status,
+                actual: code,
+            });
+        }
+    }
+    if !outcome.left_behind.is_empty() {
+        return Some(Failure::LeftBehind(outcome.left_behind.clone()));
+    }
+    if let Some(timing) = &case.timing {
+        let lines: Vec<&str> = stdout.lines().collect();
+        for k in 1..=timing.lines.min(outcome.line_times.len()) {
+            let at = outcome.line_times[k - 1];
+            let earliest = timing.min * k as u32;
+            let latest = timing.max * k as u32 + timing.slack;
+            // A millisecond of grace for clock rounding; sleeps are never shorter than asked.
+            if at + Duration::from_millis(1) < earliest || at > latest {
+                let early = at < earliest;
+                return Some(Failure::Timing {
+                    line: k,
+                    text: lines.get(k - 1).unwrap_or(&"").to_string(),
+                    at,
+                    bound: if early { earliest } else { latest },
+                    early,
+                });
+            }
+        }
+    }
+    if let (Some(stages), true) = (&case.stages, case.kind != Kind::Usage) {
+        if let Err(problem) = cases::check_stages(stages, records) {
+            return Some(Failure::Stages(problem));
+        }
+    }
+    None
+}
+
+/// `panicked at src/main.rs:3:5:\nmessage` from a Rust program's stderr, as one line.
+pub fn panic_message(stderr: &str) -> Option<String> {
+    let start = stderr.find("panicked at ")?;
+    let rest = &stderr[start + "panicked at ".len()..];
+    let mut lines = rest.lines();
+    let location = lines.next()?.trim_end_matches(':');
+    let message = lines.next().unwrap_or("").trim();
+    Some(format!("{message} (at {location})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_message_and_location() {
+        let stderr = "\nthread 'main' (12) panicked at exercises/src/bin/01_raw_pipe.rs:20:5:\nnot yet implemented\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            panic_message(stderr).unwrap(),
+            "not yet implemented (at exercises/src/bin/01_raw_pipe.rs:20:5)"
+        );
+        assert_eq!(panic_message("all fine"), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! The processes a run leaves behind: found through /proc (Linux), where the checker, being a
+//! child subreaper, inherits every orphan of the run, even one that left with `setsid`.
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::sys::wait::{WaitPidFlag, waitpid};
+use nix::unistd::Pid;
+use std::time::Duration;
+
+/// One process as /proc describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcInfo {
+    pub pid: i32,
+    pub ppid: i32,
+    /// `R` running, `S` sleeping, `Z` zombie... as in /proc/PID/stat.
+    pub state: char,
+    pub command: String,
+}
+
+/// Makes this process the reaper of its orphaned descendants, so none escapes to init.
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    {
+        // Without it, orphans are still killed through their process group; only `setsid`
+        // escapees could be missed, so a failure here is not fatal.
+        let _ = nix::sys::prctl::set_child_subreaper(true);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn read_proc(pid: i32) -> Option<ProcInfo> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may itself hold spaces or parentheses.
+    let (head, tail) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1;
+    let mut fields = tail.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let command = if cmdline.is_empty() {
+        comm.to_string()
+    } else {
+        let words: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .filter(|w| !w.is_empty())
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        words.join(" ")
+    };
+    Some(ProcInfo {
+        pid,
+        ppid,
+        state,
+        command,
+    })
+}
+
+/// Every descendant of `root` (not `root` itself), parents before children.
+#[cfg(target_os = "linux")]
+pub fn descendants(root: i32) -> Vec<ProcInfo> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let all: Vec<ProcInfo> = dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter_map(read_proc)
+        .collect();
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for p in all.iter().filter(|p| p.ppid == parent) {
+            frontier.push(p.pid);
+            found.push(p.clone());
+        }
+    }
+    found
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn descendants(_root: i32) -> Vec<ProcInfo> {
+    Vec::new()
+}
+
+/// The descendants that are still alive (not zombies).
+pub fn live_descendants(root: i32) -> Vec<ProcInfo> {
+    descendants(root)
+        .into_iter()
+        .filter(|p| p.state != 'Z')
+        .collect()
+}
+
+/// Kills the run's process group and every descendant of this process, then reaps them all.
+/// Loops because a process may fork while it is being killed.
+pub fn kill_all(group: i32) {
+    let me = std::process::id() as i32;
+    let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+    for _ in 0..500 {
+        let left = descendants(me);
+        for p in &left {
+            if p.state != 'Z' {
+                let _ = kill(Pid::from_raw(p.pid), Signal::SIGKILL);
+            }
+        }
+        reap();
+        if left.is_empty() || descendants(me).is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Collects the exit status of every finished child, so none stays a zombie.
+pub fn reap() {
+    while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+        if status.pid().is_none() {
+            break;
+        }
+    }
+}

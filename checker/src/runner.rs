@@ -1,0 +1,276 @@
+//! Runs one student program safely: its own process group, stdin from /dev/null, only fds 0-2,
+//! a wall timeout, an output cap, the arrival time of every stdout line, and nothing left
+//! running afterwards. assert_cmd cannot do this: its timeout kills only the direct child and
+//! its readers wait for end-of-file, which a grandchild holding stdout open never sends.
+
+use crate::proctree::{self, ProcInfo};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::Signal;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use std::io::Read;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Output beyond this, per stream, stops the run: a flood is a bug, and it must not fill memory.
+pub const OUTPUT_CAP: usize = 1 << 20;
+/// How long children may keep running after the main process exited before they count as
+/// left behind (a child the parent never waited for).
+const GRACE: Duration = Duration::from_millis(300);
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub cwd: PathBuf,
+    pub timeout: Duration,
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum End {
+    Exited(i32),
+    Signaled(Signal),
+    TimedOut,
+    OutputLimit,
+    Interrupted,
+}
+
+/// Everything observed about one run.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub end: End,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// When each complete stdout line arrived, counted from the start.
+    pub line_times: Vec<Duration>,
+    /// Processes still running after the main process had exited.
+    pub left_behind: Vec<ProcInfo>,
+    pub elapsed: Duration,
+}
+
+impl RunOutcome {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Ctrl-C (or a kill) during a check stops the student's processes too: the handler only sets
+/// a flag, and the run loop kills the whole tree when it sees it.
+pub fn install_interrupt_handler() {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, sigaction};
+    let action = SigAction::new(
+        SigHandler::Handler(on_interrupt),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+        let _ = unsafe { sigaction(signal, &action) };
+    }
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Marks every descriptor above 2 close-on-exec, so the program starts with only 0, 1 and 2
+/// even when whoever started the checker leaked others (terminals and IDEs do).
+fn close_inherited_fds() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: a plain system call on integers.
+        let done = unsafe {
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            )
+        };
+        if done == 0 {
+            return Ok(());
+        }
+    }
+    for fd in 3..4096 {
+        // SAFETY: fcntl on a descriptor number; a closed one just fails with EBADF.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok(())
+}
+
+/// Starts the program and watches it until it ends, hangs, floods or is interrupted; then
+/// kills whatever is left of it.
+pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
+    let mut command = Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    for (name, _) in
+        std::env::vars_os().filter(|(k, _)| k.to_string_lossy().starts_with("PIPES_LAB_"))
+    {
+        command.env_remove(name);
+    }
+    command.envs(spec.env.iter().map(|(k, v)| (k, v)));
+    // SAFETY: close_inherited_fds only makes system calls, which is allowed between fork and exec.
+    unsafe { command.pre_exec(close_inherited_fds) };
+
+    let start = Instant::now();
+    let mut child = command.spawn()?;
+    let pid = child.id() as i32;
+    let mut streams = [
+        Stream::new(child.stdout.take().map(OwnedFd::from)),
+        Stream::new(child.stderr.take().map(OwnedFd::from)),
+    ];
+    // The child is reaped below with waitpid, not through `child`, which is only dropped.
+    drop(child);
+
+    let mut line_times = Vec::new();
+    let mut end: Option<End> = None;
+    let mut exited_at: Option<Instant> = None;
+    loop {
+        if interrupted() {
+            end = Some(End::Interrupted);
+            break;
+        }
+        let open: Vec<usize> = (0..2).filter(|&i| streams[i].fd.is_some()).collect();
+        if open.is_empty() {
+            if exited_at.is_none() {
+                // Both streams closed: only the exit remains to be seen.
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        } else {
+            let mut fds: Vec<PollFd> = open
+                .iter()
+                .filter_map(|&i| streams[i].fd.as_ref())
+                .map(|fd| PollFd::new(fd.as_fd(), PollFlags::POLLIN))
+                .collect();
+            let ready = match poll(&mut fds, PollTimeout::from(10u16)) {
+                Ok(n) => n > 0,
+                Err(nix::errno::Errno::EINTR) => false,
+                Err(e) => return Err(e.into()),
+            };
+            let readable: Vec<bool> = fds
+                .iter()
+                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                .collect();
+            drop(fds);
+            if ready {
+                for (k, &i) in open.iter().enumerate() {
+                    if readable[k] {
+                        let before = streams[i].data.len();
+                        streams[i].read_some();
+                        if i == 0 {
+                            let now = start.elapsed();
+                            let new_lines = streams[0].data[before..]
+                                .iter()
+                                .filter(|b| **b == b'\n')
+                                .count();
+                            line_times.extend(std::iter::repeat_n(now, new_lines));
+                        }
+                    }
+                }
+            }
+        }
+        if streams.iter().any(|s| s.data.len() > OUTPUT_CAP) {
+            end = Some(End::OutputLimit);
+            break;
+        }
+        if end.is_none() {
+            match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, code)) => end = Some(End::Exited(code)),
+                Ok(WaitStatus::Signaled(_, sig, _)) => end = Some(End::Signaled(sig)),
+                _ => {}
+            }
+            if end.is_some() {
+                exited_at = Some(Instant::now());
+            }
+        }
+        match exited_at {
+            // Keep reading what the program's children still write, for a short while.
+            Some(t) if streams.iter().all(|s| s.fd.is_none()) || t.elapsed() > GRACE => break,
+            Some(_) => {}
+            None if start.elapsed() > spec.timeout => {
+                end = Some(End::TimedOut);
+                break;
+            }
+            None => {}
+        }
+    }
+    let elapsed = start.elapsed();
+    let end = end.unwrap_or(End::TimedOut);
+    let me = std::process::id() as i32;
+    let left_behind = match end {
+        End::Exited(_) | End::Signaled(_) => proctree::live_descendants(me),
+        _ => Vec::new(),
+    };
+    proctree::kill_all(pid);
+    let [out, err] = streams;
+    Ok(RunOutcome {
+        end,
+        stdout: out.data,
+        stderr: err.data,
+        line_times,
+        left_behind,
+        elapsed,
+    })
+}
+
+/// One output stream of the program, read without blocking.
+struct Stream {
+    fd: Option<OwnedFd>,
+    data: Vec<u8>,
+}
+
+impl Stream {
+    fn new(fd: Option<OwnedFd>) -> Stream {
+        if let Some(fd) = &fd {
+            use nix::fcntl::{FcntlArg, OFlag, fcntl};
+            let _ = fcntl(fd, FcntlArg::F_SETFL(OFlag::O_NONBLOCK));
+        }
+        Stream {
+            fd,
+            data: Vec::new(),
+        }
+    }
+
+    /// Reads what is there; closes the stream at end-of-file.
+    fn read_some(&mut self) {
+        let Some(fd) = self.fd.take() else { return };
+        let mut file = std::fs::File::from(fd);
+        let mut buf = [0u8; 65536];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    self.data.extend_from_slice(&buf[..n]);
+                    if self.data.len() > OUTPUT_CAP {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        self.fd = Some(file.into());
+    }
+}

@@ -1,0 +1,257 @@
+//! Finding the workbook and building its programs with cargo.
+
+use crate::manifest::Exercise;
+use nix::fcntl::{Flock, FlockArg};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The workbook this checker belongs to, and where cargo puts what it builds.
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+    cargo: PathBuf,
+}
+
+/// Which programs to build: the student's exercises, another copy's, or the solutions.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Exercises,
+    /// An `exercises/` folder of another copy of the workbook, built with this workbook's
+    /// Cargo.toml and Cargo.lock so that the student's copy cannot change what is linked.
+    Copy(PathBuf),
+    Solutions,
+}
+
+/// The result of building one exercise.
+pub enum Built {
+    Program(PathBuf),
+    /// The compiler's messages, as cargo printed them.
+    Failed(String),
+}
+
+impl Workspace {
+    /// The checker's own workbook, with the target directory as cargo reports it (so
+    /// `CARGO_TARGET_DIR` and `.cargo/config.toml` are honoured).
+    pub fn locate() -> Result<Workspace, String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .ok_or("the checker is not inside a workbook")?
+            .to_path_buf();
+        let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
+        let output = Command::new(&cargo)
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--offline",
+                "--manifest-path",
+            ])
+            .arg(root.join("Cargo.toml"))
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                format!(
+                    "cannot run cargo ({}): {e}; is the Rust toolchain installed?",
+                    cargo.display()
+                )
+            })?;
+        if !output.status.success() {
+            return Err(format!(
+                "`cargo metadata` failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))?;
+        let target_dir = metadata["target_directory"]
+            .as_str()
+            .ok_or("`cargo metadata` did not report a target directory")?
+            .into();
+        Ok(Workspace {
+            root,
+            target_dir,
+            cargo,
+        })
+    }
+
+    /// The checker's own files under the target directory.
+    pub fn work_dir(&self) -> PathBuf {
+        self.target_dir.join("pipes-lab")
+    }
+
+    /// Builds the given exercises from `source`, one cargo call for all and, only when that
+    /// fails, one per exercise so that one broken file does not hide the others. Each program
+    /// is then linked under a private name, so a concurrent build of another copy cannot swap
+    /// it while it runs.
+    pub fn build(
+        &self,
+        source: &Source,
+        exercises: &[&Exercise],
+        color: bool,
+    ) -> Result<Vec<Built>, String> {
+        let work = self.work_dir();
+        std::fs::create_dir_all(&work)
+            .map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+        let lock_file = std::fs::File::create(work.join("build.lock"))
+            .map_err(|e| format!("cannot create the build lock: {e}"))?;
+        let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
+            .map_err(|(_, e)| format!("cannot lock the build: {e}"))?;
+
+        let (manifest, package, missing) = self.prepare(source, exercises)?;
+        let bin = |e: &Exercise| match source {
+            Source::Solutions => e.solution_bin(),
+            _ => e.name.clone(),
+        };
+        let present: Vec<&Exercise> = exercises
+            .iter()
+            .copied()
+            .filter(|e| !missing.contains(&e.name))
+            .collect();
+        let all_ok = !present.is_empty()
+            && self
+                .cargo_build(
+                    &manifest,
+                    package,
+                    &present.iter().map(|e| bin(e)).collect::<Vec<_>>(),
+                    color,
+                )?
+                .is_none();
+
+        let private = work.join("bin").join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&private);
+        std::fs::create_dir_all(&private)
+            .map_err(|e| format!("cannot create {}: {e}", private.display()))?;
+        let mut results = Vec::new();
+        for e in exercises {
+            if missing.contains(&e.name) {
+                results.push(Built::Failed(format!(
+                    "{} is missing from the copy being checked",
+                    e.exercise_path()
+                )));
+                continue;
+            }
+            let name = bin(e);
+            if !all_ok {
+                if let Some(errors) =
+                    self.cargo_build(&manifest, package, std::slice::from_ref(&name), color)?
+                {
+                    results.push(Built::Failed(errors));
+                    continue;
+                }
+            }
+            let built = self.target_dir.join("debug").join(&name);
+            let mine = private.join(&name);
+            std::fs::hard_link(&built, &mine)
+                .or_else(|_| std::fs::copy(&built, &mine).map(drop))
+                .map_err(|e| format!("cannot copy {}: {e}", built.display()))?;
+            results.push(Built::Program(mine));
+        }
+        Ok(results)
+    }
+
+    /// The Cargo.toml and package to build, and the exercises whose file is missing.
+    fn prepare(
+        &self,
+        source: &Source,
+        exercises: &[&Exercise],
+    ) -> Result<(PathBuf, &'static str, Vec<String>), String> {
+        let root_manifest = self.root.join("Cargo.toml");
+        match source {
+            Source::Exercises => Ok((root_manifest, "exercises", Vec::new())),
+            Source::Solutions => Ok((root_manifest, "solutions", Vec::new())),
+            Source::Copy(dir) => {
+                let stage = self.stage_copy(dir, exercises)?;
+                let missing = exercises
+                    .iter()
+                    .filter(|e| !dir.join("src/bin").join(format!("{}.rs", e.name)).is_file())
+                    .map(|e| e.name.clone())
+                    .collect();
+                Ok((stage.join("Cargo.toml"), "exercises", missing))
+            }
+        }
+    }
+
+    /// A one-package workspace under the target directory holding this workbook's manifests and
+    /// lock file and the copy's exercise files. Dependencies come out of the shared target
+    /// directory already built.
+    fn stage_copy(&self, dir: &Path, exercises: &[&Exercise]) -> Result<PathBuf, String> {
+        let io =
+            |what: &str, p: &Path, e: std::io::Error| format!("cannot {what} {}: {e}", p.display());
+        let dir = dir.canonicalize().map_err(|e| io("open", dir, e))?;
+        let id = dir
+            .to_string_lossy()
+            .bytes()
+            .fold(0xcbf29ce484222325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x100000001b3)
+            });
+        let stage = self.work_dir().join("stage").join(format!("{id:016x}"));
+        let bin_dir = stage.join("exercises/src/bin");
+        let _ = std::fs::remove_dir_all(&stage);
+        std::fs::create_dir_all(&bin_dir).map_err(|e| io("create", &bin_dir, e))?;
+
+        let root_text = std::fs::read_to_string(self.root.join("Cargo.toml"))
+            .map_err(|e| io("read", &self.root, e))?;
+        let mut root: toml::Table =
+            toml::from_str(&root_text).map_err(|e| format!("Cargo.toml: {e}"))?;
+        if let Some(toml::Value::Table(ws)) = root.get_mut("workspace") {
+            ws.insert(
+                "members".into(),
+                toml::Value::Array(vec!["exercises".into()]),
+            );
+        }
+        let staged_root = toml::to_string(&root).map_err(|e| format!("Cargo.toml: {e}"))?;
+        let copies = [
+            (self.root.join("Cargo.lock"), stage.join("Cargo.lock")),
+            (
+                self.root.join("exercises/Cargo.toml"),
+                stage.join("exercises/Cargo.toml"),
+            ),
+        ];
+        std::fs::write(stage.join("Cargo.toml"), staged_root)
+            .map_err(|e| io("write", &stage, e))?;
+        for (from, to) in copies {
+            std::fs::copy(&from, &to).map_err(|e| io("copy", &from, e))?;
+        }
+        for e in exercises {
+            let from = dir.join("src/bin").join(format!("{}.rs", e.name));
+            if from.is_file() {
+                std::fs::copy(&from, bin_dir.join(format!("{}.rs", e.name)))
+                    .map_err(|err| io("copy", &from, err))?;
+            }
+        }
+        Ok(stage)
+    }
+
+    /// Runs `cargo build` for some binaries; `Some(messages)` when it fails.
+    fn cargo_build(
+        &self,
+        manifest: &Path,
+        package: &str,
+        bins: &[String],
+        color: bool,
+    ) -> Result<Option<String>, String> {
+        let mut command = Command::new(&self.cargo);
+        command
+            .args(["build", "--quiet", "--manifest-path"])
+            .arg(manifest)
+            .args([
+                "--package",
+                package,
+                "--color",
+                if color { "always" } else { "never" },
+            ])
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .stdin(Stdio::null());
+        for bin in bins {
+            command.args(["--bin", bin]);
+        }
+        let output = command
+            .output()
+            .map_err(|e| format!("cannot run cargo ({}): {e}", self.cargo.display()))?;
+        Ok(
+            (!output.status.success())
+                .then(|| String::from_utf8_lossy(&output.stderr).into_owned()),
+        )
+    }
+}
