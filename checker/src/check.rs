@@ -199,6 +199,11 @@ pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) ->
         End::Signaled(sig) => return Some(Failure::Signal(sig.as_str().to_string())),
         End::Exited(_) => {}
     }
+    // Before the output: a parent that never waited usually also printed too little, and
+    // the processes it left are the better clue.
+    if !outcome.left_behind.is_empty() {
+        return Some(Failure::LeftBehind(outcome.left_behind.clone()));
+    }
     let matched = match &case.stdout {
         Expected::Pattern(p) => transcript::match_lines(p, &stdout).is_some(),
         Expected::Exact(e) => {
@@ -227,9 +232,6 @@ pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) ->
             });
         }
     }
-    if !outcome.left_behind.is_empty() {
-        return Some(Failure::LeftBehind(outcome.left_behind.clone()));
-    }
     if let Some(timing) = &case.timing {
         let lines: Vec<&str> = stdout.lines().collect();
         for k in 1..=timing.lines.min(outcome.line_times.len()) {
@@ -250,8 +252,11 @@ pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) ->
         }
     }
     if let (Some(stages), true) = (&case.stages, case.kind != Kind::Usage) {
-        if let Err(problem) = cases::check_stages(stages, records) {
-            return Some(Failure::Stages(problem));
+        if let Err((problem, cause)) = cases::check_stages(stages, records) {
+            return Some(Failure::Stages {
+                problem,
+                cause: cause.to_string(),
+            });
         }
     }
     None

@@ -195,8 +195,8 @@ fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
                 ),
             )
         }
-        Failure::Stages(problem) => (
-            "cat, grep and wc to run as `cat FILE | grep PATTERN | wc -l`".into(),
+        Failure::Stages { problem, .. } => (
+            "cat, grep and wc to run as `cat FILE | grep PATTERN | wc -l`, each with only fds 0, 1 and 2".into(),
             problem.clone(),
         ),
         Failure::NotStarted => ("a program that runs".into(), "it stops at `todo!()`".into()),
@@ -240,9 +240,15 @@ fn reproduce(f: &CaseFailure, rerun: &Rerun) -> String {
         .case
         .env
         .iter()
-        .map(|(k, v)| format!("{k}={}", shell_words::quote(v)))
+        .map(|(k, v)| format!("{k}={}", quote(v)))
         .collect();
-    let args = shell_words::join(&f.case.args);
+    let args = f
+        .case
+        .args
+        .iter()
+        .map(|a| quote(a))
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut command = env.join(" ");
     if !command.is_empty() {
         command.push(' ');
@@ -264,6 +270,27 @@ fn reproduce(f: &CaseFailure, rerun: &Rerun) -> String {
         }
         _ => command,
     }
+}
+
+/// Quotes a word for sh; words with newlines or tabs use bash's `$'...'` so the command stays
+/// on one line.
+fn quote(word: &str) -> String {
+    if !word.chars().any(|c| c.is_control()) {
+        return shell_words::quote(word).into_owned();
+    }
+    let mut out = String::from("$'");
+    for c in word.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// The summary at the end.
@@ -299,6 +326,19 @@ pub fn shown(path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn quoting_keeps_commands_on_one_line() {
+        assert_eq!(quote("hello"), "hello");
+        assert_eq!(quote("are you there?"), "'are you there?'");
+        assert_eq!(quote("two\nlines"), "$'two\\nlines'");
+        assert_eq!(quote("it's\t\\"), "$'it\\'s\\t\\\\'");
+    }
 }
 
 fn cut(line: &str) -> String {

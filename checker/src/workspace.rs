@@ -179,13 +179,9 @@ impl Workspace {
         let io =
             |what: &str, p: &Path, e: std::io::Error| format!("cannot {what} {}: {e}", p.display());
         let dir = dir.canonicalize().map_err(|e| io("open", dir, e))?;
-        let id = dir
-            .to_string_lossy()
-            .bytes()
-            .fold(0xcbf29ce484222325u64, |h, b| {
-                (h ^ b as u64).wrapping_mul(0x100000001b3)
-            });
-        let stage = self.work_dir().join("stage").join(format!("{id:016x}"));
+        // Always the same place (the build lock makes it ours): cargo remembers sources by
+        // path, and a copy built elsewhere would look unchanged to it.
+        let stage = self.work_dir().join("stage");
         let bin_dir = stage.join("exercises/src/bin");
         let _ = std::fs::remove_dir_all(&stage);
         std::fs::create_dir_all(&bin_dir).map_err(|e| io("create", &bin_dir, e))?;

@@ -107,7 +107,11 @@ pub enum Failure {
         bound: Duration,
         early: bool,
     },
-    Stages(String),
+    /// What the stage spies saw, and the likely cause.
+    Stages {
+        problem: String,
+        cause: String,
+    },
 }
 
 /// Every case of an exercise: its transcript's, then the random ones.
@@ -129,11 +133,10 @@ pub fn cases(exercise: &Exercise, transcript: &Transcript, rng: &mut StdRng) -> 
 
 fn from_transcript(exercise: &Exercise, t: &crate::transcript::TranscriptCase) -> Case {
     let mut case = Case {
-        name: if t.args.is_empty() {
-            "default arguments".into()
-        } else {
-            format!("transcript line {}", t.line)
-        },
+        name: format!(
+            "`{}` from checker/transcripts/{}.txt",
+            t.command, exercise.name
+        ),
         kind: if t.status == 2 {
             Kind::Usage
         } else {
@@ -200,7 +203,7 @@ fn general_cause(failure: &Failure) -> String {
         Failure::Status { .. } => "check the exit status your program returns: 0 on success (a panic exits with 101)".into(),
         Failure::LeftBehind(_) => "the program exited while its children still ran: wait for every child (waitpid) before the parent exits".into(),
         Failure::Timing { .. } => "the lines must arrive as the messages are produced, with the producer's delays between them".into(),
-        Failure::Stages(_) => "the stages must be the real cat, grep and wc, joined by pipes".into(),
+        Failure::Stages { cause, .. } => cause.clone(),
     }
 }
 

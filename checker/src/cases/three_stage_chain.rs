@@ -73,17 +73,21 @@ fn case(name: &str, kind: Kind, text: String, pattern: String) -> Case {
 
 /// Checks what the spies recorded: each stage ran once, with the right arguments, wired
 /// cat -> grep -> wc by two pipes, and holding no descriptor besides 0, 1 and 2.
-pub fn check_stages(expected: &Stages, records: &[StageRecord]) -> Result<(), String> {
-    let one = |name: &str| -> Result<&StageRecord, String> {
+pub fn check_stages(
+    expected: &Stages,
+    records: &[StageRecord],
+) -> Result<(), (String, &'static str)> {
+    let one = |name: &str| -> Result<&StageRecord, (String, &'static str)> {
         let runs: Vec<&StageRecord> = records.iter().filter(|r| r.stage == name).collect();
         match runs.as_slice() {
             [r] => Ok(r),
-            [] => Err(format!(
-                "`{name}` never ran. The count must come from the real programs: exec `cat FILE`, `grep PATTERN` and `wc -l` (found on PATH) in three children"
+            [] => Err((
+                format!("`{name}` never ran"),
+                "the program does not run the stages: the count must come from the real programs, so exec `cat FILE`, `grep PATTERN` and `wc -l` (found on PATH) in three children",
             )),
-            many => Err(format!(
-                "`{name}` ran {} times; each stage runs exactly once",
-                many.len()
+            many => Err((
+                format!("`{name}` ran {} times", many.len()),
+                "each stage runs exactly once, in its own child",
             )),
         }
     };
@@ -95,18 +99,28 @@ pub fn check_stages(expected: &Stages, records: &[StageRecord]) -> Result<(), St
     ];
     for (stage, args) in &want {
         if stage.args != *args {
-            return Err(format!(
-                "`{}` got the arguments {:?}; expected {:?}",
-                stage.stage, stage.args, args
+            return Err((
+                format!(
+                    "`{}` got the arguments {:?}; expected {:?}",
+                    stage.stage, stage.args, args
+                ),
+                "pass each stage exactly its arguments: `cat FILE`, `grep PATTERN`, `wc -l`",
             ));
         }
     }
-    let link = |from: &StageRecord, to: &StageRecord| -> Result<u64, String> {
+    let link = |from: &StageRecord, to: &StageRecord| -> Result<u64, (String, &'static str)> {
         match (&from.stdout, &to.stdin) {
             (Endpoint::Pipe { inode: a, .. }, Endpoint::Pipe { inode: b, .. }) if a == b => Ok(*a),
-            (out, input) => Err(format!(
-                "`{}` and `{}` are not joined by one pipe: {}'s stdout is {out}, and {}'s stdin is {input}. Create a pipe, dup2 its write end onto {}'s stdout (fd 1) and its read end onto {}'s stdin (fd 0)",
-                from.stage, to.stage, from.stage, to.stage, from.stage, to.stage
+            (out, input) => Err((
+                format!(
+                    "`{}` and `{}` are not joined by one pipe: {}'s stdout is {out}, and {}'s stdin is {input}",
+                    from.stage, to.stage, from.stage, to.stage
+                ),
+                if matches!(out, Endpoint::File(_)) || matches!(input, Endpoint::File(_)) {
+                    "the stages pass their data through files; a shell joins them with pipes: create a pipe, dup2 its write end onto the first stage's stdout (fd 1) and its read end onto the next stage's stdin (fd 0)"
+                } else {
+                    "create one pipe per link: dup2 its write end onto the first stage's stdout (fd 1) and its read end onto the next stage's stdin (fd 0)"
+                },
             )),
         }
     };
@@ -123,9 +137,12 @@ pub fn check_stages(expected: &Stages, records: &[StageRecord]) -> Result<(), St
                 Endpoint::Pipe { inode, .. } => role(*inode),
                 _ => "",
             };
-            return Err(format!(
-                "`{}` (pid {}) started with descriptor {fd} open: {what}{pipe}. A stage must start with only 0, 1 and 2: after dup2, close every pipe end in the child (or create the pipes with O_CLOEXEC)",
-                stage.stage, stage.pid
+            return Err((
+                format!(
+                    "`{}` (pid {}) started with descriptor {fd} open: {what}{pipe}",
+                    stage.stage, stage.pid
+                ),
+                "a pipe end leaked into a stage: a stage must start with only 0, 1 and 2, so after dup2 close every pipe end in the child (or create the pipes with O_CLOEXEC). A leaked write end keeps the reader of that pipe from ever seeing end-of-file",
             ));
         }
     }
@@ -134,7 +151,6 @@ pub fn check_stages(expected: &Stages, records: &[StageRecord]) -> Result<(), St
 
 pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
     Some(match failure {
-        Failure::Stages(_) => "see above: the checker watched the real stages and they were not wired like `cat FILE | grep PATTERN | wc -l`".into(),
         Failure::Hang(_) => "a stage never sees end-of-file on its stdin because a write end of its input pipe is still open: in the parent (close all four ends before waiting) or in a child (close every pipe end after dup2, or create the pipes with O_CLOEXEC)".into(),
         Failure::Status { expected: 2, .. } => "with the wrong number of arguments, print a usage line on stderr and exit with status 2".into(),
         Failure::Status { expected: 0, .. } if case.kind == Kind::NoMatch => "grep exits with 1 when no line matches; that is not an error. Exit 0 when wc -l succeeds".into(),
@@ -190,6 +206,7 @@ mod tests {
         assert!(
             check_stages(&expected(), &records)
                 .unwrap_err()
+                .0
                 .contains("`grep` never ran")
         );
     }
@@ -198,15 +215,16 @@ mod tests {
     fn a_file_between_stages_is_not_a_pipe() {
         let mut records = wired();
         records[1].stdin = Endpoint::File("/tmp/x".into());
-        let err = check_stages(&expected(), &records).unwrap_err();
+        let (err, cause) = check_stages(&expected(), &records).unwrap_err();
         assert!(err.contains("the file /tmp/x"), "{err}");
+        assert!(cause.contains("through files"), "{cause}");
     }
 
     #[test]
     fn a_leaked_descriptor_names_stage_fd_and_pipe() {
         let mut records = wired();
         records[0].extra.push((4, pipe(2, false)));
-        let err = check_stages(&expected(), &records).unwrap_err();
+        let (err, _) = check_stages(&expected(), &records).unwrap_err();
         assert!(err.contains("`cat` (pid 1) started with descriptor 4 open: the read end of pipe:[2] (the grep -> wc pipe)"), "{err}");
     }
 
@@ -217,6 +235,7 @@ mod tests {
         assert!(
             check_stages(&expected(), &records)
                 .unwrap_err()
+                .0
                 .contains("`wc` got the arguments [\"-w\"]")
         );
     }

@@ -1,0 +1,135 @@
+//! Helpers shared by the checker's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// The workbook's root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("checker/ has a parent")
+        .to_path_buf()
+}
+
+/// The checker, with colours off and a fixed seed unless a test sets one.
+pub fn checker() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("checker");
+    cmd.env("NO_COLOR", "1")
+        .env_remove("PIPES_LAB_TIME_SCALE")
+        .timeout(Duration::from_secs(240));
+    cmd
+}
+
+/// What one checker run on a single program showed.
+pub struct Checked {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// Processes of the run still alive after the checker exited: (pid, command line).
+    pub left: Vec<(i32, String)>,
+    pub elapsed: Duration,
+}
+
+/// Puts `program` in a copy's `src/bin/<exercise>.rs` and checks that exercise of the copy.
+pub fn check_program(exercise: &str, program: &Path) -> Checked {
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    std::fs::copy(program, bin.join(format!("{exercise}.rs"))).expect("copy the program");
+    let start = std::time::Instant::now();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("checker"))
+        .args(["--seed", "7", "--exercises"])
+        .arg(copy.path())
+        .arg(exercise)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the checker");
+    let pid = child.id();
+    let read = |mut stream: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = stream.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = read(Box::new(child.stderr.take().expect("piped stderr")));
+    // The checker must never hang; if it does, stop it so that the test fails instead.
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the checker") {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(240) {
+            let _ = child.kill();
+            break child.wait().expect("wait for the checker");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = start.elapsed();
+    Checked {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        left: processes_of_run(pid),
+        elapsed,
+    }
+}
+
+/// Live processes whose program is one the checker run `pid` built for itself.
+fn processes_of_run(pid: u32) -> Vec<(i32, String)> {
+    let marker = format!("/pipes-lab/bin/{pid}/");
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|p| {
+            let exe = std::fs::read_link(format!("/proc/{p}/exe")).ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+            let zombie = stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
+            (exe.to_string_lossy().contains(&marker) && !zombie)
+                .then(|| (p, exe.display().to_string()))
+        })
+        .collect()
+}
+
+/// A corpus program's header: `//! key: value` lines.
+pub struct Header {
+    pub exercise: String,
+    pub expect_pass: bool,
+    pub mistake: String,
+    /// Phrases the report must contain (`//! diagnosis:` lines).
+    pub diagnosis: Vec<String>,
+}
+
+pub fn header(path: &Path) -> Header {
+    let text = std::fs::read_to_string(path).expect("read a corpus file");
+    let field = |key: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| {
+                l.strip_prefix("//! ")?
+                    .strip_prefix(key)?
+                    .strip_prefix(": ")
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    let one = |key: &str| {
+        field(key)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{} has no `//! {key}:` line", path.display()))
+    };
+    Header {
+        exercise: one("exercise"),
+        expect_pass: one("expect") == "pass",
+        mistake: one("mistake"),
+        diagnosis: field("diagnosis"),
+    }
+}

@@ -1,0 +1,109 @@
+//! The corpus: classic broken programs, which the checker must fail with the diagnosis a
+//! student can act on, and correct programs written independently of the reference solutions,
+//! which it must pass. Each file's `//!` header says which exercise it is for, whether it
+//! passes, and the phrases its report must contain.
+
+mod common;
+
+use common::{check_program, header};
+use std::path::PathBuf;
+
+fn corpus(dir: &str) -> Vec<PathBuf> {
+    let dir = common::root().join("checker/tests/corpus").join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{} is empty", dir.display());
+    files
+}
+
+/// Checks every program of a corpus directory, two at a time (builds take turns; runs overlap).
+fn check_corpus(dir: &str) {
+    let files = corpus(dir);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let chunks: Vec<Vec<PathBuf>> = (0..2)
+            .map(|k| files.iter().skip(k).step_by(2).cloned().collect())
+            .collect();
+        let workers: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|f| check_one(f).err())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a worker panicked"))
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn check_one(file: &PathBuf) -> Result<(), String> {
+    let h = header(file);
+    let run = check_program(&h.exercise, file);
+    let name = file
+        .strip_prefix(common::root())
+        .unwrap_or(file)
+        .display()
+        .to_string();
+    let mut problems = Vec::new();
+    let want = if h.expect_pass { 0 } else { 1 };
+    if run.code != want {
+        problems.push(format!("exit status {} (expected {want})", run.code));
+    }
+    for phrase in &h.diagnosis {
+        if !run.stdout.contains(phrase.as_str()) {
+            problems.push(format!("the report lacks `{phrase}`"));
+        }
+    }
+    if !h.expect_pass && h.diagnosis.is_empty() {
+        problems.push("a broken program needs at least one `//! diagnosis:` line".into());
+    }
+    if !run.left.is_empty() {
+        problems.push(format!("processes left running: {:?}", run.left));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} ({}): {}\n--- report ---\n{}{}",
+            h.mistake,
+            problems.join("; "),
+            run.stdout,
+            run.stderr
+        ))
+    }
+}
+
+#[test]
+fn corpus_01_raw_pipe() {
+    check_corpus("01_raw_pipe");
+}
+
+#[test]
+fn corpus_02_duplex_pipe() {
+    check_corpus("02_duplex_pipe");
+}
+
+#[test]
+fn corpus_03_producer_consumer() {
+    check_corpus("03_producer_consumer");
+}
+
+#[test]
+fn corpus_04_three_stage_chain() {
+    check_corpus("04_three_stage_chain");
+}
+
+#[test]
+fn hostile_programs_are_stopped_and_cleaned_up() {
+    check_corpus("hostile");
+}
