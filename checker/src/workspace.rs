@@ -5,6 +5,9 @@ use nix::fcntl::{Flock, FlockArg};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// The package name under which another copy's exercises are built.
+const COPY_PACKAGE: &str = "exercises-copy";
+
 /// The workbook this checker belongs to, and where cargo puts what it builds.
 pub struct Workspace {
     pub root: PathBuf,
@@ -167,7 +170,7 @@ impl Workspace {
                     .filter(|e| !dir.join("src/bin").join(format!("{}.rs", e.name)).is_file())
                     .map(|e| e.name.clone())
                     .collect();
-                Ok((stage.join("Cargo.toml"), "exercises", missing))
+                Ok((stage.join("Cargo.toml"), COPY_PACKAGE, missing))
             }
         }
     }
@@ -182,33 +185,31 @@ impl Workspace {
         // Always the same place (the build lock makes it ours): cargo remembers sources by
         // path, and a copy built elsewhere would look unchanged to it.
         let stage = self.work_dir().join("stage");
-        let bin_dir = stage.join("exercises/src/bin");
+        let bin_dir = stage.join("copy/src/bin");
         let _ = std::fs::remove_dir_all(&stage);
         std::fs::create_dir_all(&bin_dir).map_err(|e| io("create", &bin_dir, e))?;
 
-        let root_text = std::fs::read_to_string(self.root.join("Cargo.toml"))
-            .map_err(|e| io("read", &self.root, e))?;
-        let mut root: toml::Table =
-            toml::from_str(&root_text).map_err(|e| format!("Cargo.toml: {e}"))?;
+        // The workbook's manifests, with the package renamed: cargo must never take the copy's
+        // build for the workbook's own `exercises` (or the reverse) when both are fresh.
+        let read_toml = |path: PathBuf| -> Result<toml::Table, String> {
+            let text = std::fs::read_to_string(&path).map_err(|e| io("read", &path, e))?;
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        };
+        let mut root = read_toml(self.root.join("Cargo.toml"))?;
         if let Some(toml::Value::Table(ws)) = root.get_mut("workspace") {
-            ws.insert(
-                "members".into(),
-                toml::Value::Array(vec!["exercises".into()]),
-            );
+            ws.insert("members".into(), toml::Value::Array(vec!["copy".into()]));
         }
-        let staged_root = toml::to_string(&root).map_err(|e| format!("Cargo.toml: {e}"))?;
-        let copies = [
-            (self.root.join("Cargo.lock"), stage.join("Cargo.lock")),
-            (
-                self.root.join("exercises/Cargo.toml"),
-                stage.join("exercises/Cargo.toml"),
-            ),
-        ];
-        std::fs::write(stage.join("Cargo.toml"), staged_root)
-            .map_err(|e| io("write", &stage, e))?;
-        for (from, to) in copies {
-            std::fs::copy(&from, &to).map_err(|e| io("copy", &from, e))?;
+        let mut package = read_toml(self.root.join("exercises/Cargo.toml"))?;
+        if let Some(toml::Value::Table(p)) = package.get_mut("package") {
+            p.insert("name".into(), COPY_PACKAGE.into());
         }
+        let write = |path: PathBuf, text: String| {
+            std::fs::write(&path, text).map_err(|e| io("write", &path, e))
+        };
+        write(stage.join("Cargo.toml"), root.to_string())?;
+        write(stage.join("copy/Cargo.toml"), package.to_string())?;
+        let lock = self.root.join("Cargo.lock");
+        std::fs::copy(&lock, stage.join("Cargo.lock")).map_err(|e| io("copy", &lock, e))?;
         for e in exercises {
             let from = dir.join("src/bin").join(format!("{}.rs", e.name));
             if from.is_file() {

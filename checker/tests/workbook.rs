@@ -130,7 +130,7 @@ fn untouched_stubs_are_not_started() {
 fn programs_start_with_only_fds_0_1_2_even_when_the_checker_inherits_more() {
     // Terminals and IDEs leak descriptors into what they start; the checker must not pass
     // them on, or 04's stage check would blame the student for them.
-    let leaked = std::fs::File::open(root().join("README.md")).expect("open a file");
+    let leaked = std::fs::File::open(root().join("Cargo.toml")).expect("open a file");
     // SAFETY: fcntl on a descriptor this test owns; it only clears close-on-exec.
     let cleared = unsafe { libc::fcntl(leaked.as_raw_fd(), libc::F_SETFD, 0) };
     assert_eq!(cleared, 0);
@@ -179,4 +179,46 @@ fn help_names_the_exit_statuses() {
         .assert()
         .code(0)
         .stdout(contains("Exit status").and(contains("--solutions")));
+}
+
+#[test]
+fn one_exercise_that_does_not_compile_does_not_block_the_others() {
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    std::fs::write(
+        bin.join("01_raw_pipe.rs"),
+        "fn main() {\n    let n: u32 = \"seven\";\n}\n",
+    )
+    .expect("write 01");
+    let correct = root().join("checker/tests/corpus/02_duplex_pipe/two_pipes_little_endian.rs");
+    std::fs::copy(correct, bin.join("02_duplex_pipe.rs")).expect("copy 02");
+    let assert = checker()
+        .arg("--exercises")
+        .arg(copy.path())
+        .args(["1", "2"])
+        .assert()
+        .code(1);
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        out.contains("01_raw_pipe") && out.contains(": does not compile"),
+        "{out}"
+    );
+    assert!(
+        out.contains("mismatched types"),
+        "the compiler's message is shown:\n{out}"
+    );
+    assert!(
+        out.contains("02_duplex_pipe") && out.contains(": passed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_missing_toolchain_is_an_infrastructure_error() {
+    checker()
+        .env("CARGO", "/nonexistent/cargo")
+        .assert()
+        .code(2)
+        .stderr(contains("cannot run cargo"));
 }

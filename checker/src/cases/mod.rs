@@ -248,3 +248,39 @@ pub fn random_word(rng: &mut StdRng, len: usize) -> String {
         .map(|_| rng.random_range(b'a'..=b'z') as char)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn arguments(seed: u64) -> Vec<Vec<String>> {
+        let empty = Transcript {
+            header: String::new(),
+            cases: Vec::new(),
+        };
+        crate::manifest::exercises()
+            .iter()
+            .flat_map(|e| cases(e, &empty, &mut StdRng::seed_from_u64(seed)))
+            .map(|c| c.args)
+            .collect()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_cases_and_another_seed_others() {
+        assert_eq!(arguments(42), arguments(42));
+        assert_ne!(arguments(42), arguments(43));
+    }
+
+    #[test]
+    fn random_messages_never_hold_a_newline_where_the_contract_forbids_it() {
+        let mut rng = StdRng::seed_from_u64(1);
+        for _ in 0..500 {
+            let m = random_message(&mut rng);
+            assert!(
+                !m.contains('\n') && !m.is_empty() && !m.starts_with('-'),
+                "{m:?}"
+            );
+        }
+    }
+}

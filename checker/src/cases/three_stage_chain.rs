@@ -38,7 +38,7 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let lines = rng.random_range(50..300);
     let small = random_file(rng, lines, &pattern, 4);
     let big_pattern = random_word(rng, 5);
-    let big = random_file(rng, 60_000, &big_pattern, 7);
+    let big = random_file(rng, 100_000, &big_pattern, 7);
     // Capitals never occur in the file: grep finds nothing and exits 1, which is not an error.
     let absent = random_word(rng, 5).to_uppercase();
     let none = random_file(rng, 100, &absent, 0);
