@@ -224,13 +224,13 @@ pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) ->
     if !stdout.is_empty() && !stdout.ends_with('\n') {
         return Some(Failure::MissingFinalNewline);
     }
-    if let End::Exited(code) = outcome.end {
-        if code != case.status {
-            return Some(Failure::Status {
-                expected: case.status,
-                actual: code,
-            });
-        }
+    if let End::Exited(code) = outcome.end
+        && code != case.status
+    {
+        return Some(Failure::Status {
+            expected: case.status,
+            actual: code,
+        });
     }
     if let Some(timing) = &case.timing {
         let lines: Vec<&str> = stdout.lines().collect();
@@ -251,13 +251,14 @@ pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) ->
             }
         }
     }
-    if let (Some(stages), true) = (&case.stages, case.kind != Kind::Usage) {
-        if let Err((problem, cause)) = cases::check_stages(stages, records) {
-            return Some(Failure::Stages {
-                problem,
-                cause: cause.to_string(),
-            });
-        }
+    if let Some(stages) = &case.stages
+        && case.kind != Kind::Usage
+        && let Err((problem, cause)) = cases::check_stages(stages, records)
+    {
+        return Some(Failure::Stages {
+            problem,
+            cause: cause.to_string(),
+        });
     }
     None
 }

@@ -42,13 +42,15 @@ pub fn exercise(
     show_solution: bool,
 ) {
     let style = verdict_style(&result.verdict);
+    let count = match result.cases_total {
+        0 => String::new(),
+        n => format!(" {DIM}({} of {n} cases passed){DIM:#}", result.cases_passed),
+    };
     println!(
-        "{BOLD}{}{BOLD:#} {}: {style}{}{style:#} {DIM}({} of {} cases passed){DIM:#}",
+        "{BOLD}{}{BOLD:#} - {}: {style}{}{style:#}{count}",
         ex.name,
         ex.title,
-        result.verdict.word(),
-        result.cases_passed,
-        result.cases_total
+        result.verdict.word()
     );
     match &result.verdict {
         Verdict::Passed => {
@@ -98,6 +100,14 @@ fn failure(ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verbose: bool) {
             let (expected, happened) = expected_and_happened(ex, other);
             println!("  expected: {expected}");
             println!("  happened: {happened}");
+            let stdout = f.outcome.stdout_text();
+            let lines: Vec<&str> = stdout.lines().collect();
+            if matches!(other, Failure::Hang(_)) && !lines.is_empty() {
+                println!("  its stdout so far ({} lines) ends with:", lines.len());
+                for line in &lines[lines.len().saturating_sub(3)..] {
+                    println!("    {DIM}{}{DIM:#}", cut(line));
+                }
+            }
         }
     }
     if let Some(panic) = &f.panic {
@@ -328,6 +338,13 @@ pub fn shown(path: &Path) -> String {
         .to_string()
 }
 
+fn cut(line: &str) -> String {
+    match line.char_indices().nth(LINE_CHARS) {
+        Some((at, _)) => format!("{}... ({} more bytes)", &line[..at], line.len() - at),
+        None => line.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::quote;
@@ -338,12 +355,5 @@ mod tests {
         assert_eq!(quote("are you there?"), "'are you there?'");
         assert_eq!(quote("two\nlines"), "$'two\\nlines'");
         assert_eq!(quote("it's\t\\"), "$'it\\'s\\t\\\\'");
-    }
-}
-
-fn cut(line: &str) -> String {
-    match line.char_indices().nth(LINE_CHARS) {
-        Some((at, _)) => format!("{}... ({} more bytes)", &line[..at], line.len() - at),
-        None => line.to_string(),
     }
 }

@@ -135,13 +135,12 @@ impl Workspace {
                 continue;
             }
             let name = bin(e);
-            if !all_ok {
-                if let Some(errors) =
+            if !all_ok
+                && let Some(errors) =
                     self.cargo_build(&manifest, package, std::slice::from_ref(&name), color)?
-                {
-                    results.push(Built::Failed(errors));
-                    continue;
-                }
+            {
+                results.push(Built::Failed(errors));
+                continue;
             }
             let built = self.target_dir.join("debug").join(&name);
             let mine = private.join(&name);

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{check_program, header};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn corpus(dir: &str) -> Vec<PathBuf> {
     let dir = common::root().join("checker/tests/corpus").join(dir);
@@ -46,7 +46,7 @@ fn check_corpus(dir: &str) {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-fn check_one(file: &PathBuf) -> Result<(), String> {
+fn check_one(file: &Path) -> Result<(), String> {
     let h = header(file);
     let run = check_program(&h.exercise, file);
     let name = file
