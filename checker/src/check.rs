@@ -42,6 +42,8 @@ pub struct ExerciseResult {
     pub verdict: Verdict,
     pub cases_passed: usize,
     pub cases_total: usize,
+    /// Wall time of all its runs.
+    pub elapsed: Duration,
 }
 
 /// Where and how the cases of one exercise run.
@@ -56,6 +58,7 @@ impl Bench<'_> {
     /// Runs every case in order; stops early when the stub is untouched, when a case hangs
     /// (the rest would most likely hang too, each costing a full timeout), or on Ctrl-C.
     pub fn check(&self, cases: Vec<Case>) -> ExerciseResult {
+        let started = std::time::Instant::now();
         let total = cases.len();
         let mut passed = 0;
         let mut first: Option<CaseFailure> = None;
@@ -69,6 +72,7 @@ impl Bench<'_> {
                         stderr: e.clone().into_bytes(),
                         line_times: Vec::new(),
                         left_behind: Vec::new(),
+                        hang: None,
                         elapsed: Duration::ZERO,
                     };
                     (
@@ -91,9 +95,13 @@ impl Bench<'_> {
                     verdict: Verdict::NotStarted { location: panic },
                     cases_passed: 0,
                     cases_total: total,
+                    elapsed: started.elapsed(),
                 };
             }
-            let stop = matches!(failure, Failure::Hang(_) | Failure::Interrupted);
+            let stop = matches!(
+                failure,
+                Failure::Hang(_) | Failure::Busy(_) | Failure::Interrupted
+            );
             if first.is_none() {
                 let kept = self.keep(&case, &outcome);
                 first = Some(CaseFailure {
@@ -116,6 +124,7 @@ impl Bench<'_> {
             verdict,
             cases_passed: passed,
             cases_total: total,
+            elapsed: started.elapsed(),
         }
     }
 
@@ -191,8 +200,12 @@ pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) ->
     let stderr = outcome.stderr_text();
     match &outcome.end {
         End::Interrupted => return Some(Failure::Interrupted),
+        End::TimedOut if outcome.hang.as_ref().is_some_and(|s| s.is_busy()) => {
+            return Some(Failure::Busy(outcome.elapsed));
+        }
         End::TimedOut => return Some(Failure::Hang(outcome.elapsed)),
         End::OutputLimit => return Some(Failure::OutputLimit),
+        End::ProcessLimit => return Some(Failure::ProcessLimit),
         _ if stdout.is_empty() && stderr.contains("not yet implemented") => {
             return Some(Failure::NotStarted);
         }

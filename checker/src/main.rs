@@ -4,11 +4,13 @@
 mod bless;
 mod cases;
 mod check;
+mod hang;
 mod manifest;
 mod proctree;
 mod report;
 mod runner;
 mod spy;
+mod syscalls;
 mod transcript;
 mod workspace;
 
@@ -111,6 +113,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
                 verdict: Verdict::DoesNotCompile(errors.clone()),
                 cases_passed: 0,
                 cases_total: 0,
+                elapsed: std::time::Duration::ZERO,
             },
             Built::Program(program) => {
                 let transcript = bless::load_transcript(&ws, ex)?;

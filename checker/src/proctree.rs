@@ -80,6 +80,52 @@ pub fn descendants(_root: i32) -> Vec<ProcInfo> {
     Vec::new()
 }
 
+/// How many descendants of `root` are alive; reads less of /proc than `descendants`.
+#[cfg(target_os = "linux")]
+pub fn count_live_descendants(root: i32) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut parent_of: Vec<(i32, i32)> = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let mut fields = stat
+            .rsplit_once(')')
+            .map(|(_, t)| t)
+            .unwrap_or("")
+            .split_whitespace();
+        let (state, ppid) = (fields.next(), fields.next().and_then(|p| p.parse().ok()));
+        if let (Some(state), Some(ppid)) = (state, ppid)
+            && state != "Z"
+        {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut count = 0;
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for &(pid, _) in parent_of.iter().filter(|(_, pp)| *pp == parent) {
+            count += 1;
+            frontier.push(pid);
+        }
+    }
+    count
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn count_live_descendants(_root: i32) -> usize {
+    0
+}
+
 /// The descendants that are still alive (not zombies).
 pub fn live_descendants(root: i32) -> Vec<ProcInfo> {
     descendants(root)

@@ -44,7 +44,11 @@ pub fn exercise(
     let style = verdict_style(&result.verdict);
     let count = match result.cases_total {
         0 => String::new(),
-        n => format!(" {DIM}({} of {n} cases passed){DIM:#}", result.cases_passed),
+        n => format!(
+            " {DIM}({} of {n} cases passed, {:.1} s){DIM:#}",
+            result.cases_passed,
+            result.elapsed.as_secs_f64()
+        ),
     };
     println!(
         "{BOLD}{}{BOLD:#} - {}: {style}{}{style:#}{count}",
@@ -100,9 +104,20 @@ fn failure(ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verbose: bool) {
             let (expected, happened) = expected_and_happened(ex, other);
             println!("  expected: {expected}");
             println!("  happened: {happened}");
+            if let (Failure::Hang(_) | Failure::Busy(_), Some(snapshot)) = (other, &f.outcome.hang)
+            {
+                for (i, line) in snapshot
+                    .explain(&ex.name, ex.timeout_secs)
+                    .iter()
+                    .enumerate()
+                {
+                    let style = if i == 0 { BOLD } else { Style::new() };
+                    println!("  {style}{line}{style:#}");
+                }
+            }
             let stdout = f.outcome.stdout_text();
             let lines: Vec<&str> = stdout.lines().collect();
-            if matches!(other, Failure::Hang(_)) && !lines.is_empty() {
+            if matches!(other, Failure::Hang(_) | Failure::Busy(_)) && !lines.is_empty() {
                 println!("  its stdout so far ({} lines) ends with:", lines.len());
                 for line in &lines[lines.len().saturating_sub(3)..] {
                     println!("    {DIM}{}{DIM:#}", cut(line));
@@ -139,7 +154,7 @@ fn failure(ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verbose: bool) {
 
 fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
     match failure {
-        Failure::Hang(after) => (
+        Failure::Hang(after) | Failure::Busy(after) => (
             format!("the program to finish within {} s", ex.timeout_secs),
             format!(
                 "it was still running after {:.1} s, so it hangs; the checker stopped every process it had started",
@@ -149,9 +164,13 @@ fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
         Failure::OutputLimit => (
             "a few lines of output".into(),
             format!(
-                "it printed more than {} KiB on one stream; the checker stopped it",
+                "output limit: it printed more than {} KiB on one stream; the checker stopped it",
                 crate::runner::OUTPUT_CAP / 1024
             ),
+        ),
+        Failure::ProcessLimit => (
+            format!("at most {} processes at once", crate::runner::PROCESS_CAP),
+            "process limit: it started more; the checker stopped them all".into(),
         ),
         Failure::Interrupted => (
             "a finished run".into(),
@@ -215,7 +234,10 @@ fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
 
 /// A line diff of expected against actual stdout, cut to a screenful unless verbose.
 fn diff(expected: &str, actual: &str, verbose: bool) {
-    let diff = TextDiff::from_lines(expected, actual);
+    // A deadline keeps a megabyte of wrong output from stalling the report.
+    let diff = TextDiff::configure()
+        .deadline(std::time::Instant::now() + std::time::Duration::from_secs(1))
+        .diff_lines(expected, actual);
     let mut shown = 0;
     let mut hidden = 0;
     for group in diff.grouped_ops(2) {

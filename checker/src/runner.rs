@@ -3,6 +3,7 @@
 //! running afterwards. assert_cmd cannot do this: its timeout kills only the direct child and
 //! its readers wait for end-of-file, which a grandchild holding stdout open never sends.
 
+use crate::hang::{self, Snapshot};
 use crate::proctree::{self, ProcInfo};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
@@ -21,6 +22,10 @@ pub const OUTPUT_CAP: usize = 1 << 20;
 /// How long children may keep running after the main process exited before they count as
 /// left behind (a child the parent never waited for).
 const GRACE: Duration = Duration::from_millis(300);
+/// Live processes a run may have at once: the exercises need four, a fork loop needs stopping.
+pub const PROCESS_CAP: usize = 64;
+/// How often the processes of a run are counted.
+const COUNT_EVERY: Duration = Duration::from_millis(50);
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -39,6 +44,8 @@ pub enum End {
     Signaled(Signal),
     TimedOut,
     OutputLimit,
+    /// More live processes than `PROCESS_CAP`.
+    ProcessLimit,
     Interrupted,
 }
 
@@ -52,6 +59,8 @@ pub struct RunOutcome {
     pub line_times: Vec<Duration>,
     /// Processes still running after the main process had exited.
     pub left_behind: Vec<ProcInfo>,
+    /// On a timeout: every process of the run as it was before it was killed.
+    pub hang: Option<Snapshot>,
     pub elapsed: Duration,
 }
 
@@ -147,6 +156,8 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     let mut line_times = Vec::new();
     let mut end: Option<End> = None;
     let mut exited_at: Option<Instant> = None;
+    let mut last_count = Instant::now();
+    let me = std::process::id() as i32;
     loop {
         if interrupted() {
             end = Some(End::Interrupted);
@@ -195,6 +206,13 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
             end = Some(End::OutputLimit);
             break;
         }
+        if last_count.elapsed() >= COUNT_EVERY {
+            last_count = Instant::now();
+            if proctree::count_live_descendants(me) > PROCESS_CAP {
+                end = Some(End::ProcessLimit);
+                break;
+            }
+        }
         if end.is_none() {
             match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)) {
                 Ok(WaitStatus::Exited(_, code)) => end = Some(End::Exited(code)),
@@ -218,7 +236,8 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     }
     let elapsed = start.elapsed();
     let end = end.unwrap_or(End::TimedOut);
-    let me = std::process::id() as i32;
+    // Before anything is killed: the state of a hang is the evidence of its cause.
+    let hang = (end == End::TimedOut).then(|| hang::snapshot(pid));
     let left_behind = match end {
         End::Exited(_) | End::Signaled(_) => proctree::live_descendants(me),
         _ => Vec::new(),
@@ -231,6 +250,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         stderr: err.data,
         line_times,
         left_behind,
+        hang,
         elapsed,
     })
 }

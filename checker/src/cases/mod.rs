@@ -86,7 +86,10 @@ pub enum Failure {
     /// The program reached a `todo!()` before printing anything.
     NotStarted,
     Hang(Duration),
+    /// Timed out with every process on the CPU and none blocked: a loop without end.
+    Busy(Duration),
     OutputLimit,
+    ProcessLimit,
     Interrupted,
     /// Killed by a signal, by name.
     Signal(String),
@@ -194,8 +197,10 @@ fn general_cause(failure: &Failure) -> String {
     match failure {
         Failure::NotStarted => "the program still reaches `todo!()`: replace it with your code".into(),
         Failure::Hang(_) => "a process is blocked: a reader whose pipe still has a write end open somewhere never sees end-of-file, and a writer blocks on a full pipe nobody reads. Check that every process closes the pipe ends it does not use, and that nobody waits before reading".into(),
+        Failure::Busy(_) => "a process never stops running: it is not blocked on a pipe or a child, so look for a loop that never ends (one that ignores read() returning 0 counts too)".into(),
         Failure::OutputLimit => "the program prints without end: look for a loop that never stops, for example a read loop that does not stop at end-of-file (read returning 0)".into(),
         Failure::Interrupted => "the check was interrupted".into(),
+        Failure::ProcessLimit => "the program starts processes without end: look for a fork() inside a loop, or a child that goes on running the parent's code because it does not exit".into(),
         Failure::Signal(sig) if sig == "SIGPIPE" => "a process wrote into a pipe whose read ends were all closed (broken pipe)".into(),
         Failure::Signal(sig) => format!("the program was killed by {sig}"),
         Failure::Output { .. } => "compare the lines above with the contract in labs.md: the checker compares stdout exactly; debugging output belongs on stderr (eprintln!)".into(),

@@ -81,7 +81,7 @@ pub fn check_program(exercise: &str, program: &Path) -> Checked {
 }
 
 /// Live processes whose program is one the checker run `pid` built for itself.
-fn processes_of_run(pid: u32) -> Vec<(i32, String)> {
+pub fn processes_of_run(pid: u32) -> Vec<(i32, String)> {
     let marker = format!("/pipes-lab/bin/{pid}/");
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -132,4 +132,25 @@ pub fn header(path: &Path) -> Header {
         mistake: one("mistake"),
         diagnosis: field("diagnosis"),
     }
+}
+
+/// An exercise's timeout, from the manifest.
+pub fn timeout_secs(exercise: &str) -> u64 {
+    let manifest =
+        std::fs::read_to_string(root().join("checker/exercises.toml")).expect("read the manifest");
+    let entry = manifest
+        .split("[[exercise]]")
+        .find(|e| e.contains(&format!("name = \"{exercise}\"")))
+        .expect("the exercise is in the manifest");
+    entry
+        .lines()
+        .find_map(|l| l.strip_prefix("timeout_secs = ")?.trim().parse().ok())
+        .expect("the exercise has a timeout")
+}
+
+/// The time the report gives for an exercise's runs: `(2 of 3 cases passed, 5.2 s)`.
+pub fn run_seconds(report: &str) -> Option<f64> {
+    let at = report.find(" cases passed, ")?;
+    let rest = &report[at + " cases passed, ".len()..];
+    rest.split(" s)").next()?.parse().ok()
 }

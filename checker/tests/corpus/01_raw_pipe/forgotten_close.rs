@@ -3,6 +3,10 @@
 //! mistake: the parent never closes its own copy of the write end, so its read loop never sees end-of-file
 //! diagnosis: so it hangs
 //! diagnosis: a copy of the write end is still open
+//! diagnosis: (parent) is blocked reading pipe:[
+//! diagnosis: write ends of pipe:[
+//! diagnosis: (the reader itself)
+//! diagnosis: close fd 4 in the parent before reading
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};

@@ -4,6 +4,11 @@
 //! diagnosis: case: over 64 KiB of messages
 //! diagnosis: so it hangs
 //! diagnosis: calls waitpid before it reads
+//! diagnosis: (parent) is blocked waiting for its child
+//! diagnosis: (child) is blocked writing into pipe:[
+//! diagnosis: it is full
+//! diagnosis: read before you wait
+//! diagnosis: deadlock
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};

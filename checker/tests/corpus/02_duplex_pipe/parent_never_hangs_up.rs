@@ -3,6 +3,9 @@
 //! mistake: the parent keeps its end of the socket open while it waits for the child, so the child never sees end-of-file and both wait forever
 //! diagnosis: so it hangs
 //! diagnosis: closes (drops) its end
+//! diagnosis: (child) is blocked reading socket:[
+//! diagnosis: the other end (socket:[
+//! diagnosis: deadlock
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;

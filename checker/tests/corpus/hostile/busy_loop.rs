@@ -1,7 +1,8 @@
 //! exercise: 01_raw_pipe
 //! expect: fail
 //! mistake: the program spins forever in a loop that never blocks and never ends
-//! diagnosis: so it hangs
+//! diagnosis: is running, not blocked
+//! diagnosis: a process never stops running
 
 fn main() {
     println!("received: hello");

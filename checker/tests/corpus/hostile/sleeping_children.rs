@@ -1,7 +1,7 @@
 //! exercise: 01_raw_pipe
 //! expect: fail
 //! mistake: the program forks 64 children that only sleep, and waits for all of them
-//! diagnosis: so it hangs
+//! diagnosis: at most 64 processes at once
 
 use std::thread::sleep;
 use std::time::Duration;

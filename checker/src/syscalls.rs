@@ -1,0 +1,130 @@
+//! The few system calls the hang doctor recognises, by number, per architecture: a process
+//! blocked in one of these is waiting for a pipe, a child or a timer.
+
+/// What a blocked system call is waiting for, with the descriptor or pid it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    Read(i32),
+    Write(i32),
+    /// wait4/waitid: the pid waited for, or -1 for any child.
+    Wait(i32),
+    Poll,
+    Sleep,
+    Futex,
+    Other(u64),
+}
+
+/// Decodes the first line of /proc/PID/syscall: the number, then the arguments in hex.
+pub fn decode(line: &str) -> Option<Call> {
+    let mut words = line.split_whitespace();
+    let nr: u64 = words.next()?.parse().ok()?;
+    let args: Vec<u64> = words
+        .take(6)
+        .filter_map(|w| u64::from_str_radix(w.trim_start_matches("0x"), 16).ok())
+        .collect();
+    let arg = |i: usize| args.get(i).copied().unwrap_or(0) as i64 as i32;
+    let (read, write) = numbers::io(nr);
+    Some(if let Some(fd_arg) = read {
+        Call::Read(arg(fd_arg))
+    } else if let Some(fd_arg) = write {
+        Call::Write(arg(fd_arg))
+    } else if numbers::WAIT.contains(&nr) {
+        // wait4(pid, ...) and waitid(idtype, id, ...): idtype 1 is P_PID.
+        if nr == numbers::WAITID {
+            if arg(0) == 1 {
+                Call::Wait(arg(1))
+            } else {
+                Call::Wait(-1)
+            }
+        } else {
+            Call::Wait(arg(0))
+        }
+    } else if numbers::POLL.contains(&nr) {
+        Call::Poll
+    } else if numbers::SLEEP.contains(&nr) {
+        Call::Sleep
+    } else if nr == numbers::FUTEX {
+        Call::Futex
+    } else {
+        Call::Other(nr)
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+mod numbers {
+    /// For a reading or writing call: which argument holds the descriptor.
+    pub fn io(nr: u64) -> (Option<usize>, Option<usize>) {
+        match nr {
+            0 | 17 | 19 | 45 | 47 => (Some(0), None), // read pread64 readv recvfrom recvmsg
+            1 | 18 | 20 | 44 | 46 => (None, Some(0)), // write pwrite64 writev sendto sendmsg
+            40 => (None, Some(0)),                    // sendfile(out, in, ...)
+            275 | 326 => (None, Some(2)),             // splice, copy_file_range(in, off, out, ...)
+            _ => (None, None),
+        }
+    }
+    pub const WAITID: u64 = 247;
+    pub const WAIT: [u64; 2] = [61, WAITID];
+    pub const POLL: [u64; 6] = [7, 23, 271, 270, 232, 281];
+    pub const SLEEP: [u64; 3] = [35, 230, 34];
+    pub const FUTEX: u64 = 202;
+}
+
+#[cfg(target_arch = "aarch64")]
+mod numbers {
+    pub fn io(nr: u64) -> (Option<usize>, Option<usize>) {
+        match nr {
+            63 | 67 | 65 | 207 | 212 => (Some(0), None),
+            64 | 68 | 66 | 206 | 211 => (None, Some(0)),
+            71 => (None, Some(0)),
+            76 | 285 => (None, Some(2)),
+            _ => (None, None),
+        }
+    }
+    pub const WAITID: u64 = 95;
+    pub const WAIT: [u64; 2] = [260, WAITID];
+    pub const POLL: [u64; 3] = [73, 72, 22];
+    pub const SLEEP: [u64; 2] = [101, 115];
+    pub const FUTEX: u64 = 98;
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod numbers {
+    pub fn io(_nr: u64) -> (Option<usize>, Option<usize>) {
+        (None, None)
+    }
+    pub const WAITID: u64 = u64::MAX;
+    pub const WAIT: [u64; 0] = [];
+    pub const POLL: [u64; 0] = [];
+    pub const SLEEP: [u64; 0] = [];
+    pub const FUTEX: u64 = u64::MAX;
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_reads_writes_and_waits() {
+        assert_eq!(
+            decode("0 0x3 0x7ffd 0x2000 0x0 0x0 0x0 0x7ffd 0x7f01"),
+            Some(Call::Read(3))
+        );
+        assert_eq!(
+            decode("1 0x4 0x7ffd 0x10 0x0 0x0 0x0 0x7ffd 0x7f01"),
+            Some(Call::Write(4))
+        );
+        assert_eq!(
+            decode("61 0x1234 0x0 0x0 0x0 0x0 0x0 0x1 0x2"),
+            Some(Call::Wait(0x1234))
+        );
+        assert_eq!(
+            decode("61 0xffffffffffffffff 0x0 0x0 0x0 0x0 0x0 0x1 0x2"),
+            Some(Call::Wait(-1))
+        );
+        assert_eq!(
+            decode("230 0x0 0x0 0x7ffd 0x7ffd 0x0 0x0 0x1 0x2"),
+            Some(Call::Sleep)
+        );
+        assert_eq!(decode("running"), None);
+    }
+}
