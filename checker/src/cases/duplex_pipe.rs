@@ -1,6 +1,6 @@
 //! 02_duplex_pipe: a two-way channel with length-framed messages.
 
-use super::{Case, Expected, Failure, Kind, random_message};
+use super::{Case, Failure, Kind, random_message};
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -65,17 +65,8 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
 }
 
 fn case(name: &str, kind: Kind, messages: Vec<String>) -> Case {
-    Case {
-        name: name.into(),
-        kind,
-        stdout: Expected::Exact(oracle(&messages)),
-        args: messages,
-        env: Vec::new(),
-        files: Vec::new(),
-        status: 0,
-        timing: None,
-        stages: None,
-    }
+    let expected = oracle(&messages);
+    Case::with_messages(name, kind, messages, expected)
 }
 
 pub fn cause(case: &Case, failure: &Failure) -> Option<String> {

@@ -35,6 +35,23 @@ pub struct Case {
     pub stages: Option<Stages>,
 }
 
+impl Case {
+    /// A case that passes `messages` as the arguments and expects `stdout` and status 0.
+    pub fn with_messages(name: &str, kind: Kind, messages: Vec<String>, stdout: String) -> Case {
+        Case {
+            name: name.into(),
+            kind,
+            args: messages,
+            env: Vec::new(),
+            files: Vec::new(),
+            stdout: Expected::Exact(stdout),
+            status: 0,
+            timing: None,
+            stages: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Transcript,

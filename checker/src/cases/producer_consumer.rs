@@ -1,6 +1,6 @@
 //! 03_producer_consumer: a producer and a consumer, with random delays, until END.
 
-use super::{Case, Expected, Failure, Kind, Timing, random_message};
+use super::{Case, Failure, Kind, Timing, random_message};
 use rand::rngs::StdRng;
 use std::time::Duration;
 
@@ -23,22 +23,18 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         .map(|_| random_message(rng))
         .filter(|m| m != "END")
         .collect();
-    vec![Case {
-        name: format!("timed, delays scaled by {SCALE}"),
-        kind: Kind::Timed,
-        stdout: Expected::Exact(oracle(&messages)),
-        timing: Some(Timing {
-            lines: messages.len() + 1,
-            min: Duration::from_secs_f64(SCALE),
-            max: Duration::from_secs_f64(2.0 * SCALE),
-            slack: SLACK,
-        }),
-        args: messages,
-        env: vec![("PIPES_LAB_TIME_SCALE".into(), SCALE.to_string())],
-        files: Vec::new(),
-        status: 0,
-        stages: None,
-    }]
+    let timing = Timing {
+        lines: messages.len() + 1,
+        min: Duration::from_secs_f64(SCALE),
+        max: Duration::from_secs_f64(2.0 * SCALE),
+        slack: SLACK,
+    };
+    let expected = oracle(&messages);
+    let name = format!("timed, delays scaled by {SCALE}");
+    let mut case = Case::with_messages(&name, Kind::Timed, messages, expected);
+    case.timing = Some(timing);
+    case.env = vec![("PIPES_LAB_TIME_SCALE".into(), SCALE.to_string())];
+    vec![case]
 }
 
 pub fn cause(_case: &Case, failure: &Failure) -> Option<String> {

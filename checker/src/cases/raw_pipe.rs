@@ -1,6 +1,6 @@
 //! 01_raw_pipe: one pipe, one fork; the parent reads until end-of-file.
 
-use super::{Case, Expected, Failure, Kind, random_message, random_word};
+use super::{Case, Failure, Kind, random_message, random_word};
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -33,17 +33,8 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
 }
 
 fn case(name: &str, kind: Kind, messages: Vec<String>) -> Case {
-    Case {
-        name: name.into(),
-        kind,
-        stdout: Expected::Exact(oracle(&messages)),
-        args: messages,
-        env: Vec::new(),
-        files: Vec::new(),
-        status: 0,
-        timing: None,
-        stages: None,
-    }
+    let expected = oracle(&messages);
+    Case::with_messages(name, kind, messages, expected)
 }
 
 pub fn cause(case: &Case, failure: &Failure) -> Option<String> {

@@ -1,6 +1,6 @@
 //! 04_three_stage_chain: `cat FILE | grep PATTERN | wc -l`, wired the way a shell does it.
 
-use super::{Case, Expected, Failure, Kind, Stages, random_word};
+use super::{Case, Failure, Kind, Stages, random_word};
 use crate::spy::{Endpoint, StageRecord};
 use rand::RngExt;
 use rand::rngs::StdRng;
@@ -55,20 +55,14 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
 }
 
 fn case(name: &str, kind: Kind, text: String, pattern: String) -> Case {
-    Case {
-        name: name.into(),
-        kind,
-        stdout: Expected::Exact(oracle(&text, &pattern)),
-        args: vec![FILE.into(), pattern.clone()],
-        env: Vec::new(),
-        files: vec![(FILE.into(), text.into_bytes())],
-        status: 0,
-        timing: None,
-        stages: Some(Stages {
-            file: FILE.into(),
-            pattern,
-        }),
-    }
+    let expected = oracle(&text, &pattern);
+    let mut case = Case::with_messages(name, kind, vec![FILE.into(), pattern.clone()], expected);
+    case.files = vec![(FILE.into(), text.into_bytes())];
+    case.stages = Some(Stages {
+        file: FILE.into(),
+        pattern,
+    });
+    case
 }
 
 /// Checks what the spies recorded: each stage ran once, with the right arguments, wired
