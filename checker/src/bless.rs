@@ -28,6 +28,9 @@ pub fn load_transcript(ws: &Workspace, ex: &Exercise) -> Result<Transcript, Stri
 
 pub fn bless(selected: &[String]) -> Result<ExitCode, String> {
     let ws = Workspace::locate()?;
+    if !ws.has_solutions() {
+        return Err(crate::session::NO_SOLUTIONS.into());
+    }
     let exercises = manifest::select(manifest::exercises(), selected)?;
     let refs: Vec<&Exercise> = exercises.iter().collect();
     let built = ws.build(&Source::Solutions, &refs, false)?;

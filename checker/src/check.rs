@@ -38,12 +38,90 @@ pub struct CaseFailure {
     pub panic: Option<String>,
 }
 
+/// How one case went, for the grades.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    pub name: String,
+    pub kind: Kind,
+    pub status: CaseStatus,
+    pub points: f64,
+    pub max_points: f64,
+    pub elapsed: Duration,
+    /// For a failed case: what happened, in one line.
+    pub happened: Option<String>,
+    pub likely_cause: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseStatus {
+    Passed,
+    Failed,
+    /// Not run: the exercise does not compile or is not started, or an earlier case hung.
+    NotRun,
+}
+
 pub struct ExerciseResult {
     pub verdict: Verdict,
-    pub cases_passed: usize,
-    pub cases_total: usize,
+    pub cases: Vec<CaseOutcome>,
     /// Wall time of all its runs.
     pub elapsed: Duration,
+}
+
+impl ExerciseResult {
+    /// A result for an exercise whose cases could not run at all.
+    pub fn unrun(verdict: Verdict, exercise: &Exercise, cases: &[Case]) -> ExerciseResult {
+        let cases = outcomes_unrun(exercise, cases);
+        ExerciseResult {
+            verdict,
+            cases,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    pub fn passed_count(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| c.status == CaseStatus::Passed)
+            .count()
+    }
+
+    pub fn score(&self) -> f64 {
+        self.cases.iter().map(|c| c.points).sum()
+    }
+}
+
+/// Each case's share of the exercise's points: its kind's points, split evenly among the
+/// cases of that kind.
+pub fn max_points(exercise: &Exercise, cases: &[Case]) -> Vec<f64> {
+    cases
+        .iter()
+        .map(|c| {
+            let of_kind = cases.iter().filter(|o| o.kind == c.kind).count() as f64;
+            exercise
+                .case_points
+                .get(c.kind.name())
+                .copied()
+                .unwrap_or(0.0)
+                / of_kind
+        })
+        .collect()
+}
+
+fn outcomes_unrun(exercise: &Exercise, cases: &[Case]) -> Vec<CaseOutcome> {
+    cases
+        .iter()
+        .zip(max_points(exercise, cases))
+        .map(|(c, max)| CaseOutcome {
+            name: c.name.clone(),
+            kind: c.kind,
+            status: CaseStatus::NotRun,
+            points: 0.0,
+            max_points: max,
+            elapsed: Duration::ZERO,
+            happened: None,
+            likely_cause: None,
+        })
+        .collect()
 }
 
 /// Where and how the cases of one exercise run.
@@ -52,6 +130,8 @@ pub struct Bench<'a> {
     pub program: &'a Path,
     /// The checker's directory under the target directory.
     pub work: &'a Path,
+    /// Runs per case; a case passes only when every run passes (races show up this way).
+    pub repeat: u32,
 }
 
 impl Bench<'_> {
@@ -59,42 +139,26 @@ impl Bench<'_> {
     /// (the rest would most likely hang too, each costing a full timeout), or on Ctrl-C.
     pub fn check(&self, cases: Vec<Case>) -> ExerciseResult {
         let started = std::time::Instant::now();
-        let total = cases.len();
-        let mut passed = 0;
+        let mut outcomes = outcomes_unrun(self.exercise, &cases);
         let mut first: Option<CaseFailure> = None;
         for (i, case) in cases.into_iter().enumerate() {
-            let result = match self.run_case(&case) {
-                Ok(r) => r,
-                Err(e) => {
-                    let outcome = RunOutcome {
-                        end: End::Exited(-1),
-                        stdout: Vec::new(),
-                        stderr: e.clone().into_bytes(),
-                        line_times: Vec::new(),
-                        left_behind: Vec::new(),
-                        hang: None,
-                        elapsed: Duration::ZERO,
-                    };
-                    (
-                        Some(Failure::Output {
-                            expected: case.stdout.text().to_string(),
-                            actual: format!("(the checker could not run it: {e})"),
-                        }),
-                        outcome,
-                    )
-                }
-            };
-            let (failure, outcome) = result;
+            let case_started = std::time::Instant::now();
+            let (failure, outcome) = self.run_case(&case);
+            let slot = &mut outcomes[i];
+            slot.elapsed = case_started.elapsed();
             let Some(failure) = failure else {
-                passed += 1;
+                slot.status = CaseStatus::Passed;
+                slot.points = slot.max_points;
                 continue;
             };
+            slot.status = CaseStatus::Failed;
+            slot.happened = Some(crate::report::one_line(self.exercise, &failure));
+            slot.likely_cause = Some(cases::likely_cause(self.exercise, &case, &failure));
             let panic = panic_message(&outcome.stderr_text());
             if i == 0 && matches!(failure, Failure::NotStarted) {
                 return ExerciseResult {
                     verdict: Verdict::NotStarted { location: panic },
-                    cases_passed: 0,
-                    cases_total: total,
+                    cases: outcomes,
                     elapsed: started.elapsed(),
                 };
             }
@@ -122,13 +186,37 @@ impl Bench<'_> {
         };
         ExerciseResult {
             verdict,
-            cases_passed: passed,
-            cases_total: total,
+            cases: outcomes,
             elapsed: started.elapsed(),
         }
     }
 
-    fn run_case(&self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
+    /// Runs a case `repeat` times, stopping at the first failing run.
+    fn run_case(&self, case: &Case) -> (Option<Failure>, RunOutcome) {
+        let mut last = None;
+        for _ in 0..self.repeat.max(1) {
+            let (failure, outcome) = match self.run_judged(case) {
+                Ok(result) => result,
+                Err(e) => {
+                    let failure = Failure::Output {
+                        expected: case.stdout.text().to_string(),
+                        actual: format!("(the checker could not run it: {e})"),
+                    };
+                    (Some(failure), RunOutcome::empty(e))
+                }
+            };
+            if failure.is_some() {
+                return (failure, outcome);
+            }
+            last = Some(outcome);
+        }
+        (
+            None,
+            last.unwrap_or_else(|| RunOutcome::empty(String::new())),
+        )
+    }
+
+    fn run_judged(&self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
         let first = self.run_once(case)?;
         // Only lateness can come from a busy machine (earliness cannot): judge a late run again.
         if matches!(first.0, Some(Failure::Timing { early: false, .. })) {

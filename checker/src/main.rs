@@ -4,24 +4,25 @@
 mod bless;
 mod cases;
 mod check;
+mod export;
+mod grade;
+mod grades;
 mod hang;
 mod manifest;
 mod proctree;
 mod report;
 mod runner;
+mod session;
 mod spy;
 mod syscalls;
 mod transcript;
 mod workspace;
 
-use check::{Bench, ExerciseResult, Verdict};
 use clap::{Args, Parser, Subcommand};
-use manifest::Exercise;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
+use grades::Format;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use workspace::{Built, Source, Workspace};
+use workspace::Source;
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +46,13 @@ enum Command {
         #[arg(value_name = "EXERCISE")]
         selected: Vec<String>,
     },
+    /// Grade a class: check each submission and write a gradebook (instructors).
+    Grade(grade::GradeArgs),
+    /// Write a copy of the workbook for students, without the reference solutions (instructors).
+    Export {
+        /// Where to write it; must not exist yet, or be empty.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -64,6 +72,16 @@ struct CheckArgs {
     /// Show whole diffs and stderr, not only their beginning.
     #[arg(long, short)]
     verbose: bool,
+    /// What to print: the report for people, pipes-lab's JSON, or Gradescope's results.json.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the JSON formats to FILE (atomically) instead of stdout; the text report still
+    /// goes to stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Run each case N times; it passes only if every run passes.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    repeat: u32,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +93,8 @@ fn main() -> ExitCode {
     runner::install_interrupt_handler();
     let result = match cli.command {
         Some(Command::Bless { selected }) => bless::bless(&selected),
+        Some(Command::Grade(args)) => grade::grade(&args),
+        Some(Command::Export { dir }) => export::export(&dir),
         None => check(&cli.check),
     };
     match result {
@@ -87,114 +107,58 @@ fn main() -> ExitCode {
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, String> {
-    let ws = Workspace::locate()?;
-    let selected = manifest::select(manifest::exercises(), &args.selected)?;
-    let seed = args.seed.unwrap_or_else(fresh_seed);
-    let source = match (&args.copy, args.solutions) {
-        (Some(dir), _) => Source::Copy(dir.clone()),
-        (None, true) => Source::Solutions,
-        (None, false) => Source::Exercises,
+    let seed = args.seed.unwrap_or_else(session::fresh_seed);
+    let options = session::Options {
+        selected: args.selected.clone(),
+        source: match (&args.copy, args.solutions) {
+            (Some(dir), _) => Source::Copy(dir.clone()),
+            (None, true) => Source::Solutions,
+            (None, false) => Source::Exercises,
+        },
+        seed,
+        verbose: args.verbose,
+        repeat: args.repeat,
     };
-    let names: Vec<&str> = selected.iter().map(|e| e.name.as_str()).collect();
-    anstream::eprintln!("building {} ...", names.join(", "));
-    let refs: Vec<&Exercise> = selected.iter().collect();
-    let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let built = ws.build(&source, &refs, color)?;
-
-    let work = ws.work_dir();
-    let manifest_path = ws.root.join("Cargo.toml");
-    let mut results: Vec<ExerciseResult> = Vec::new();
-    for (ex, built) in selected.iter().zip(&built) {
-        if runner::interrupted() {
-            break;
-        }
-        let result = match built {
-            Built::Failed(errors) => ExerciseResult {
-                verdict: Verdict::DoesNotCompile(errors.clone()),
-                cases_passed: 0,
-                cases_total: 0,
-                elapsed: std::time::Duration::ZERO,
-            },
-            Built::Program(program) => {
-                let transcript = bless::load_transcript(&ws, ex)?;
-                let mut rng = StdRng::seed_from_u64(seed ^ name_hash(&ex.name));
-                let mut cases = cases::cases(ex, &transcript, &mut rng);
-                let files =
-                    cases::transcript_files(&ws.root.join("checker/transcripts").join(&ex.name));
-                for case in cases
-                    .iter_mut()
-                    .filter(|c| c.kind == cases::Kind::Transcript)
-                {
-                    case.files = files.clone();
-                }
-                Bench {
-                    exercise: ex,
-                    program,
-                    work: &work,
-                }
-                .check(cases)
+    // The text report goes to stdout unless stdout carries the JSON.
+    let text = args.format == Format::Text || args.output.is_some();
+    let emit = |value: serde_json::Value| -> Result<(), String> {
+        let json = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())? + "\n";
+        match &args.output {
+            Some(path) => grades::write_atomic(path, &json),
+            None => {
+                print!("{json}");
+                Ok(())
             }
-        };
-        let rerun = report::Rerun {
-            prefix: match &source {
-                Source::Exercises => format!(
-                    "cargo run -q --manifest-path {} -p exercises --bin {} --",
-                    report::shown(&manifest_path),
-                    ex.name
-                ),
-                Source::Solutions => format!(
-                    "cargo run -q --manifest-path {} -p solutions --bin {} --",
-                    report::shown(&manifest_path),
-                    ex.solution_bin()
-                ),
-                Source::Copy(dir) => format!(
-                    "cargo run -q --manifest-path {} --bin {} --",
-                    dir.join("Cargo.toml").display(),
-                    ex.name
-                ),
-            },
-        };
-        report::exercise(
-            ex,
-            &result,
-            &rerun,
-            args.verbose,
-            matches!(source, Source::Exercises),
-        );
-        results.push(result);
-    }
-    let _ = std::fs::remove_dir_all(work.join("bin").join(std::process::id().to_string()));
-    if runner::interrupted() {
+        }
+    };
+    let session = match session::run(options, |report| {
+        if text {
+            anstream::print!("{report}");
+        }
+    }) {
+        Ok(session) => session,
+        Err(message) => {
+            if args.format != Format::Text {
+                emit(grades::failed_run(args.format, &message, seed))?;
+            }
+            return Err(message);
+        }
+    };
+    if session.interrupted {
         anstream::eprintln!(
             "checker: interrupted; every process the check started has been stopped"
         );
-        return Ok(ExitCode::from(130));
+    } else if text {
+        anstream::print!("{}", session.summary());
     }
-    let rows: Vec<(&Exercise, &Verdict)> = selected
-        .iter()
-        .zip(results.iter().map(|r| &r.verdict))
-        .collect();
-    report::summary(&rows, seed);
-    let all_passed = results.iter().all(|r| matches!(r.verdict, Verdict::Passed));
-    Ok(if all_passed {
+    if args.format != Format::Text {
+        emit(grades::render(args.format, &session))?;
+    }
+    Ok(if session.interrupted {
+        ExitCode::from(130)
+    } else if session.all_passed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
-}
-
-/// A seed from the clock, so that every run (and every student) gets other random cases.
-fn fresh_seed() -> u64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (now.as_nanos() as u64 ^ std::process::id() as u64) % 1_000_000_000
-}
-
-/// Each exercise draws from its own stream, so checking one exercise alone with a seed gives
-/// the same cases as checking all of them with it.
-fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf29ce484222325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100000001b3)
     })
 }

@@ -16,6 +16,8 @@ pub struct Exercise {
     pub timeout_secs: u64,
     pub usage: String,
     pub hints: Vec<String>,
+    /// Points per kind of case (see `cases::Kind::name`).
+    pub case_points: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +110,12 @@ mod tests {
             assert_eq!(e.number() as usize, i + 1, "{} is out of order", e.name);
             assert!(!e.hints.is_empty(), "{} has no hint", e.name);
             assert!(e.points > 0 && e.timeout_secs > 0);
+            let shared: f64 = e.case_points.values().sum();
+            assert_eq!(
+                shared, e.points as f64,
+                "{}: case_points must add up to points",
+                e.name
+            );
         }
     }
 

@@ -5,10 +5,20 @@
 use crate::cases::{self, Failure};
 use crate::check::{CaseFailure, ExerciseResult, Verdict};
 use crate::manifest::Exercise;
-use anstream::println;
 use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 use std::path::Path;
+
+/// `writeln!` into the report being built; writing into a String cannot fail.
+macro_rules! w {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
 
 const BOLD: Style = Style::new().bold();
 const RED: Style = AnsiColor::Red.on_default();
@@ -33,24 +43,27 @@ pub fn verdict_style(v: &Verdict) -> Style {
     }
 }
 
-/// The block printed for one exercise as soon as it has been checked.
+/// The block shown for one exercise as soon as it has been checked (with styles, which
+/// anstream strips where colour is off).
 pub fn exercise(
     ex: &Exercise,
     result: &ExerciseResult,
     rerun: &Rerun,
     verbose: bool,
     show_solution: bool,
-) {
+) -> String {
+    let mut out = String::new();
     let style = verdict_style(&result.verdict);
-    let count = match result.cases_total {
-        0 => String::new(),
-        n => format!(
+    let count = match (&result.verdict, result.cases.len()) {
+        (Verdict::DoesNotCompile(_), _) | (_, 0) => String::new(),
+        (_, n) => format!(
             " {DIM}({} of {n} cases passed, {:.1} s){DIM:#}",
-            result.cases_passed,
+            result.passed_count(),
             result.elapsed.as_secs_f64()
         ),
     };
-    println!(
+    w!(
+        out,
         "{BOLD}{}{BOLD:#} - {}: {style}{}{style:#}{count}",
         ex.name,
         ex.title,
@@ -59,7 +72,8 @@ pub fn exercise(
     match &result.verdict {
         Verdict::Passed => {
             if show_solution {
-                println!(
+                w!(
+                    out,
                     "  Well done. Compare with the reference solution: {}",
                     ex.solution_path()
                 );
@@ -70,40 +84,50 @@ pub fn exercise(
                 .as_deref()
                 .map(|l| format!(" ({l})"))
                 .unwrap_or_default();
-            println!(
+            w!(
+                out,
                 "  The program still stops at `todo!()`{at}. Open {} and start there:",
                 ex.exercise_path()
             );
-            println!("  it is run as `{}`; labs.md explains the task.", ex.usage);
+            w!(
+                out,
+                "  it is run as `{}`; labs.md explains the task.",
+                ex.usage
+            );
             if let Some(hint) = ex.hints.first() {
-                println!("  {DIM}hint: {hint}{DIM:#}");
+                w!(out, "  {DIM}hint: {hint}{DIM:#}");
             }
         }
         Verdict::DoesNotCompile(errors) => {
-            println!(
+            w!(
+                out,
                 "  {} does not compile. The compiler says:",
                 ex.exercise_path()
             );
             for line in errors.lines() {
-                println!("    {line}");
+                w!(out, "    {line}");
             }
         }
-        Verdict::Failed(f) => failure(ex, f, rerun, verbose),
+        Verdict::Failed(f) => failure(&mut out, ex, f, rerun, verbose),
     }
-    println!();
+    w!(out);
+    out
 }
 
-fn failure(ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verbose: bool) {
-    println!("  case: {}", f.case.name);
+fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verbose: bool) {
+    w!(out, "  case: {}", f.case.name);
     match &f.failure {
         Failure::Output { expected, actual } => {
-            println!("  expected stdout {RED}-{RED:#} against yours {GREEN}+{GREEN:#}:");
-            diff(expected, actual, verbose);
+            w!(
+                out,
+                "  expected stdout {RED}-{RED:#} against yours {GREEN}+{GREEN:#}:"
+            );
+            diff(out, expected, actual, verbose);
         }
         other => {
             let (expected, happened) = expected_and_happened(ex, other);
-            println!("  expected: {expected}");
-            println!("  happened: {happened}");
+            w!(out, "  expected: {expected}");
+            w!(out, "  happened: {happened}");
             if let (Failure::Hang(_) | Failure::Busy(_), Some(snapshot)) = (other, &f.outcome.hang)
             {
                 for (i, line) in snapshot
@@ -112,21 +136,25 @@ fn failure(ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verbose: bool) {
                     .enumerate()
                 {
                     let style = if i == 0 { BOLD } else { Style::new() };
-                    println!("  {style}{line}{style:#}");
+                    w!(out, "  {style}{line}{style:#}");
                 }
             }
             let stdout = f.outcome.stdout_text();
             let lines: Vec<&str> = stdout.lines().collect();
             if matches!(other, Failure::Hang(_) | Failure::Busy(_)) && !lines.is_empty() {
-                println!("  its stdout so far ({} lines) ends with:", lines.len());
+                w!(
+                    out,
+                    "  its stdout so far ({} lines) ends with:",
+                    lines.len()
+                );
                 for line in &lines[lines.len().saturating_sub(3)..] {
-                    println!("    {DIM}{}{DIM:#}", cut(line));
+                    w!(out, "    {DIM}{}{DIM:#}", cut(line));
                 }
             }
         }
     }
     if let Some(panic) = &f.panic {
-        println!("  it panicked: {panic}");
+        w!(out, "  it panicked: {panic}");
     }
     let stderr = f.outcome.stderr_text();
     let tail: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -134,21 +162,40 @@ fn failure(ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verbose: bool) {
         let from = tail
             .len()
             .saturating_sub(if verbose { tail.len() } else { 4 });
-        println!("  its stderr{}:", if from > 0 { " ends with" } else { "" });
+        w!(
+            out,
+            "  its stderr{}:",
+            if from > 0 { " ends with" } else { "" }
+        );
         for line in &tail[from..] {
-            println!("    {DIM}{}{DIM:#}", cut(line));
+            w!(out, "    {DIM}{}{DIM:#}", cut(line));
         }
     }
-    println!(
+    w!(
+        out,
         "  {BOLD}likely cause{BOLD:#}: {}",
         cases::likely_cause(ex, &f.case, &f.failure)
     );
-    println!("  reproduce: {}", reproduce(f, rerun));
+    w!(out, "  reproduce: {}", reproduce(f, rerun));
     if let Some(dir) = &f.kept {
-        println!(
+        w!(
+            out,
             "  {DIM}this run's stdout, stderr, expected-stdout and inputs are in {}{DIM:#}",
             shown(dir)
         );
+    }
+}
+
+/// What happened, in one line (for the grades of every failed case).
+pub fn one_line(ex: &Exercise, failure: &Failure) -> String {
+    match failure {
+        Failure::Output { actual, .. } if actual.is_empty() => {
+            "it printed nothing on stdout".into()
+        }
+        Failure::Output { .. } => "its stdout differs from the expected output".into(),
+        Failure::Hang(after) => format!("it hangs: still running after {:.1} s", after.as_secs_f64()),
+        Failure::Busy(after) => format!("it loops: still running after {:.1} s", after.as_secs_f64()),
+        other => expected_and_happened(ex, other).1,
     }
 }
 
@@ -233,7 +280,7 @@ fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
 }
 
 /// A line diff of expected against actual stdout, cut to a screenful unless verbose.
-fn diff(expected: &str, actual: &str, verbose: bool) {
+fn diff(out: &mut String, expected: &str, actual: &str, verbose: bool) {
     // A deadline keeps a megabyte of wrong output from stalling the report.
     let diff = TextDiff::configure()
         .deadline(std::time::Instant::now() + std::time::Duration::from_secs(1))
@@ -251,18 +298,24 @@ fn diff(expected: &str, actual: &str, verbose: bool) {
                 let text = change.value().strip_suffix('\n').unwrap_or(change.value());
                 let text = if verbose { text.to_string() } else { cut(text) };
                 match change.tag() {
-                    ChangeTag::Delete => println!("    {RED}-{text}{RED:#}"),
-                    ChangeTag::Insert => println!("    {GREEN}+{text}{GREEN:#}"),
-                    ChangeTag::Equal => println!("    {DIM} {text}{DIM:#}"),
+                    ChangeTag::Delete => w!(out, "    {RED}-{text}{RED:#}"),
+                    ChangeTag::Insert => w!(out, "    {GREEN}+{text}{GREEN:#}"),
+                    ChangeTag::Equal => w!(out, "    {DIM} {text}{DIM:#}"),
                 }
             }
         }
     }
     if actual.is_empty() {
-        println!("    {DIM}(your program printed nothing on stdout){DIM:#}");
+        w!(
+            out,
+            "    {DIM}(your program printed nothing on stdout){DIM:#}"
+        );
     }
     if hidden > 0 {
-        println!("    {DIM}... {hidden} more diff lines (--verbose shows them all){DIM:#}");
+        w!(
+            out,
+            "    {DIM}... {hidden} more diff lines (--verbose shows them all){DIM:#}"
+        );
     }
 }
 
@@ -325,30 +378,48 @@ fn quote(word: &str) -> String {
     out
 }
 
-/// The summary at the end.
-pub fn summary(rows: &[(&Exercise, &Verdict)], seed: u64) -> u32 {
+/// The summary at the end: each exercise's verdict and points, the total, the seed.
+pub fn summary(rows: &[(&Exercise, &ExerciseResult)], seed: u64) -> String {
+    let mut out = String::new();
     let width = rows.iter().map(|(e, _)| e.name.len()).max().unwrap_or(0);
-    let (mut got, mut max) = (0, 0);
-    println!("{BOLD}Summary{BOLD:#}");
-    for (ex, verdict) in rows {
-        let points = if matches!(verdict, Verdict::Passed) {
-            ex.points
-        } else {
-            0
-        };
+    let (mut got, mut max) = (0.0, 0.0);
+    w!(out, "{BOLD}Summary{BOLD:#}");
+    for (ex, result) in rows {
+        let points = result.score();
         got += points;
-        max += ex.points;
-        let style = verdict_style(verdict);
-        println!(
-            "  {:<width$}  {style}{:<16}{style:#} {points:>3}/{}",
+        max += ex.points as f64;
+        let style = verdict_style(&result.verdict);
+        w!(
+            out,
+            "  {:<width$}  {style}{:<16}{style:#} {:>5}/{}",
             ex.name,
-            verdict.word(),
+            result.verdict.word(),
+            number(points),
             ex.points
         );
     }
-    println!("  {:<width$}  {:<16} {got:>3}/{max}", "total", "");
-    println!("{DIM}random cases from seed {seed}; rerun them with --seed {seed}{DIM:#}");
-    got
+    w!(
+        out,
+        "  {:<width$}  {:<16} {:>5}/{}",
+        "total",
+        "",
+        number(got),
+        number(max)
+    );
+    w!(
+        out,
+        "{DIM}random cases from seed {seed}; rerun them with --seed {seed}{DIM:#}"
+    );
+    out
+}
+
+/// Points as a person writes them: `7`, `2.5`.
+pub fn number(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{}", (x * 100.0).round() / 100.0)
+    }
 }
 
 /// A path relative to the current directory where it is below it.

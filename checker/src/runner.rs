@@ -65,6 +65,19 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
+    /// The outcome of a run that could not start, `why` standing as its stderr.
+    pub fn empty(why: String) -> RunOutcome {
+        RunOutcome {
+            end: End::Exited(-1),
+            stdout: Vec::new(),
+            stderr: why.into_bytes(),
+            line_times: Vec::new(),
+            left_behind: Vec::new(),
+            hang: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     pub fn stdout_text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }

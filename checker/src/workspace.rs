@@ -5,6 +5,9 @@ use nix::fcntl::{Flock, FlockArg};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Said of an exercise file a copy lacks.
+pub const MISSING: &str = "is missing from the copy being checked";
+
 /// The package name under which another copy's exercises are built.
 const COPY_PACKAGE: &str = "exercises-copy";
 
@@ -78,6 +81,22 @@ impl Workspace {
         })
     }
 
+    /// Whether this copy holds the reference solutions (the student handout does not).
+    pub fn has_solutions(&self) -> bool {
+        self.root.join("solutions/Cargo.toml").is_file()
+    }
+
+    /// Removes the private copies of the programs this process built.
+    pub fn forget_programs(&self) {
+        let _ = std::fs::remove_dir_all(self.private_bin_dir());
+    }
+
+    fn private_bin_dir(&self) -> PathBuf {
+        self.work_dir()
+            .join("bin")
+            .join(std::process::id().to_string())
+    }
+
     /// The checker's own files under the target directory.
     pub fn work_dir(&self) -> PathBuf {
         self.target_dir.join("pipes-lab")
@@ -121,17 +140,14 @@ impl Workspace {
                 )?
                 .is_none();
 
-        let private = work.join("bin").join(std::process::id().to_string());
+        let private = self.private_bin_dir();
         let _ = std::fs::remove_dir_all(&private);
         std::fs::create_dir_all(&private)
             .map_err(|e| format!("cannot create {}: {e}", private.display()))?;
         let mut results = Vec::new();
         for e in exercises {
             if missing.contains(&e.name) {
-                results.push(Built::Failed(format!(
-                    "{} is missing from the copy being checked",
-                    e.exercise_path()
-                )));
+                results.push(Built::Failed(format!("{} {MISSING}", e.exercise_path())));
                 continue;
             }
             let name = bin(e);

@@ -64,6 +64,22 @@ pub enum Kind {
     Usage,
 }
 
+impl Kind {
+    /// The name the manifest's `case_points` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Transcript => "transcript",
+            Kind::Random => "random",
+            Kind::Big => "big",
+            Kind::Newlines => "newlines",
+            Kind::NonAscii => "non_ascii",
+            Kind::Timed => "timed",
+            Kind::NoMatch => "no_match",
+            Kind::Usage => "usage",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Expected {
     /// From a transcript file: may hold `[..]` and `...` placeholders.
@@ -286,6 +302,37 @@ mod tests {
             .flat_map(|e| cases(e, &empty, &mut StdRng::seed_from_u64(seed)))
             .map(|c| c.args)
             .collect()
+    }
+
+    #[test]
+    fn every_kind_of_case_has_points_and_every_point_a_case() {
+        for e in crate::manifest::exercises() {
+            let transcript = crate::transcript::Transcript::parse(
+                &std::fs::read_to_string(format!(
+                    "{}/transcripts/{}.txt",
+                    env!("CARGO_MANIFEST_DIR"),
+                    e.name
+                ))
+                .unwrap_or_default(),
+            )
+            .expect("a valid transcript");
+            let all = cases(&e, &transcript, &mut StdRng::seed_from_u64(1));
+            let kinds: std::collections::BTreeSet<&str> =
+                all.iter().map(|c| c.kind.name()).collect();
+            let keys: std::collections::BTreeSet<&str> =
+                e.case_points.keys().map(String::as_str).collect();
+            assert_eq!(
+                kinds, keys,
+                "{}: the kinds of its cases and its case_points differ",
+                e.name
+            );
+            let total: f64 = crate::check::max_points(&e, &all).iter().sum();
+            assert!(
+                (total - e.points as f64).abs() < 1e-9,
+                "{}: cases share {total} points",
+                e.name
+            );
+        }
     }
 
     #[test]

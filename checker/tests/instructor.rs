@@ -1,0 +1,200 @@
+//! Instructor mode: Gradescope's format, grading a class, and the student handout.
+
+mod common;
+
+use common::{checker, root};
+use predicates::str::contains;
+use std::path::Path;
+
+/// A submission: a copy's `exercises/src/bin/` with the given file for each exercise.
+fn submission(dir: &Path, files: &[(&str, &Path)]) {
+    let bin = dir.join("exercises/src/bin");
+    std::fs::create_dir_all(&bin).expect("create a submission");
+    for (exercise, from) in files {
+        std::fs::copy(from, bin.join(format!("{exercise}.rs"))).expect("copy a program");
+    }
+}
+
+const NAMES: [&str; 4] = [
+    "01_raw_pipe",
+    "02_duplex_pipe",
+    "03_producer_consumer",
+    "04_three_stage_chain",
+];
+
+#[test]
+fn gradescope_results_of_the_solutions_score_every_point() {
+    let assert = checker()
+        .args(["--solutions", "--format", "gradescope", "--seed", "5"])
+        .assert()
+        .code(0);
+    let results: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("valid JSON on stdout");
+    let tests = results["tests"].as_array().expect("a list of tests");
+    let max: f64 = tests
+        .iter()
+        .map(|t| t["max_score"].as_f64().expect("max_score"))
+        .sum();
+    assert_eq!(results["score"].as_f64(), Some(max));
+    assert_eq!(max, 100.0);
+    for t in tests {
+        assert_eq!(t["status"], "passed");
+        assert_eq!(t["visibility"], "visible");
+        assert!(t["name"].is_string() && t["output"].is_string() && t["score"].is_number());
+    }
+    assert!(results["execution_time"].is_number() && results["output"].is_string());
+}
+
+#[test]
+fn a_failed_build_still_writes_the_json_file() {
+    let out = tempfile::tempdir().expect("temporary directory");
+    let file = out.path().join("results.json");
+    checker()
+        .env("CARGO", "/nonexistent/cargo")
+        .args(["--format", "json", "--output"])
+        .arg(&file)
+        .assert()
+        .code(2);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("written")).expect("JSON");
+    assert_eq!(report["score"].as_f64(), Some(0.0));
+    assert!(
+        report["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot run cargo")),
+        "{report}"
+    );
+}
+
+#[test]
+fn grading_a_class_gives_each_submission_its_points() {
+    let class = tempfile::tempdir().expect("temporary directory");
+    let solution = |n: &str| root().join(format!("solutions/src/bin/{n}.rs"));
+    let stub = |n: &str| root().join(format!("exercises/src/bin/{n}.rs"));
+    let corpus = |p: &str| root().join("checker/tests/corpus").join(p);
+    let broken_source = class.path().join("broken.rs");
+    std::fs::write(
+        &broken_source,
+        "fn main() {\n    let x: u8 = \"nope\";\n}\n",
+    )
+    .expect("write");
+
+    let correct: Vec<(&str, std::path::PathBuf)> =
+        NAMES.iter().map(|n| (*n, solution(n))).collect();
+    let untouched: Vec<(&str, std::path::PathBuf)> = NAMES.iter().map(|n| (*n, stub(n))).collect();
+    let mut two_broken = correct.clone();
+    two_broken[0].1 = corpus("01_raw_pipe/forgotten_close.rs"); // hangs
+    two_broken[1].1 = corpus("02_duplex_pipe/newline_framing.rs"); // fails the newline case
+    let mut no_compile = correct.clone();
+    no_compile[0].1 = broken_source.clone();
+    let subs = [
+        ("ada", &correct),
+        ("bob", &untouched),
+        ("cy", &two_broken),
+        ("dee", &no_compile),
+    ];
+    for (name, files) in subs {
+        let files: Vec<(&str, &Path)> = files.iter().map(|(n, p)| (*n, p.as_path())).collect();
+        submission(&class.path().join(name), &files);
+    }
+    let out = class.path().join("grades");
+    let mut cmd = checker();
+    cmd.args(["grade", "--seed", "9", "--out"]).arg(&out);
+    for (name, _) in subs {
+        cmd.arg(class.path().join(name));
+    }
+    cmd.assert().code(0).stdout(contains("gradebook.csv"));
+    let csv = std::fs::read_to_string(out.join("gradebook.csv")).expect("a gradebook");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "submission,01_raw_pipe,02_duplex_pipe,03_producer_consumer,04_three_stage_chain,total,max"
+    );
+    assert_eq!(lines[1], "ada,20,30,25,25,100,100", "{csv}");
+    assert_eq!(lines[2], "bob,0,0,0,0,0,100", "{csv}");
+    // 01 hangs on its first case; 02 loses the cases whose messages hold newlines: the
+    // newline case (8 points) and the large one (10), whose 8 KiB message has lines.
+    assert_eq!(lines[3], "cy,0,12,25,25,62,100", "{csv}");
+    assert_eq!(lines[4], "dee,0,30,25,25,80,100", "{csv}");
+    let ada: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("ada.json")).expect("a report"))
+            .expect("JSON");
+    let bob: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bob.json")).expect("a report"))
+            .expect("JSON");
+    assert_ne!(
+        ada["seed"], bob["seed"],
+        "each submission gets its own seed"
+    );
+    let dee = std::fs::read_to_string(out.join("dee.json")).expect("a report");
+    assert!(
+        dee.contains("does not compile") && dee.contains("mismatched types"),
+        "{dee}"
+    );
+}
+
+#[test]
+fn the_handout_holds_everything_but_the_solutions() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let handout = dir.path().join("handout");
+    checker()
+        .arg("export")
+        .arg(&handout)
+        .assert()
+        .code(0)
+        .stdout(contains("no reference solution"));
+    assert!(!handout.join("solutions").exists());
+    assert!(
+        !handout.join("checker/tests").exists(),
+        "its tests need the solutions"
+    );
+    for name in NAMES {
+        assert!(
+            handout
+                .join(format!("exercises/src/bin/{name}.rs"))
+                .is_file()
+        );
+        assert!(
+            handout
+                .join(format!("checker/transcripts/{name}.txt"))
+                .is_file()
+        );
+    }
+    let cargo = std::fs::read_to_string(handout.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        !cargo.contains("solutions") && cargo.contains("checker"),
+        "{cargo}"
+    );
+    // No file of the handout is, or quotes, a reference solution.
+    let solutions: Vec<String> = NAMES
+        .iter()
+        .map(|n| {
+            std::fs::read_to_string(root().join(format!("solutions/src/bin/{n}.rs")))
+                .expect("a solution")
+        })
+        .collect();
+    let mut stack = vec![handout.clone()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read the handout") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                for s in &solutions {
+                    let body: String = s.lines().filter(|l| l.contains("fn main")).collect();
+                    assert!(
+                        text != *s && (body.is_empty() || !text.contains(s.as_str())),
+                        "{} is a solution",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+    checker()
+        .arg("export")
+        .arg(&handout)
+        .assert()
+        .code(2)
+        .stderr(contains("not empty"));
+}
