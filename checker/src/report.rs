@@ -193,8 +193,12 @@ pub fn one_line(ex: &Exercise, failure: &Failure) -> String {
             "it printed nothing on stdout".into()
         }
         Failure::Output { .. } => "its stdout differs from the expected output".into(),
-        Failure::Hang(after) => format!("it hangs: still running after {:.1} s", after.as_secs_f64()),
-        Failure::Busy(after) => format!("it loops: still running after {:.1} s", after.as_secs_f64()),
+        Failure::Hang(after) => {
+            format!("it hangs: still running after {:.1} s", after.as_secs_f64())
+        }
+        Failure::Busy(after) => {
+            format!("it loops: still running after {:.1} s", after.as_secs_f64())
+        }
         other => expected_and_happened(ex, other).1,
     }
 }
