@@ -198,3 +198,38 @@ fn the_handout_holds_everything_but_the_solutions() {
         .code(2)
         .stderr(contains("not empty"));
 }
+
+#[test]
+fn repeat_catches_a_program_that_fails_only_sometimes() {
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    // Right half of the time, like a race: a second run is likely to show the bug.
+    let flaky = r#"fn main() {
+    let messages: Vec<String> = std::env::args().skip(1).collect();
+    let messages = if messages.is_empty() {
+        ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"].map(String::from).to_vec()
+    } else {
+        messages
+    };
+    let lucky = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() / 1000) % 2 == 0;
+    for m in &messages {
+        println!("received: {m}");
+    }
+    println!("EOF after {} messages", messages.len() + usize::from(!lucky));
+    println!("child exited with status 0");
+}
+"#;
+    std::fs::write(bin.join("01_raw_pipe.rs"), flaky).expect("write the program");
+    checker()
+        .arg("--exercises")
+        .arg(copy.path())
+        .args(["1", "--repeat", "40"])
+        .assert()
+        .code(1)
+        .stdout(contains("EOF after"));
+    checker()
+        .args(["--solutions", "1", "--repeat", "3"])
+        .assert()
+        .code(0);
+}
