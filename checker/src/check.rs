@@ -34,6 +34,8 @@ pub struct CaseFailure {
     pub outcome: RunOutcome,
     /// The working directory of the failed run, kept with its inputs and outputs.
     pub kept: Option<PathBuf>,
+    /// The shell command that reruns it by hand.
+    pub command: String,
     /// The panic message and location, when the program panicked.
     pub panic: Option<String>,
 }
@@ -132,6 +134,8 @@ pub struct Bench<'a> {
     pub work: &'a Path,
     /// Runs per case; a case passes only when every run passes (races show up this way).
     pub repeat: u32,
+    /// The cargo command that runs the program by hand, before its arguments.
+    pub rerun: &'a str,
 }
 
 impl Bench<'_> {
@@ -140,10 +144,12 @@ impl Bench<'_> {
     pub fn check(&self, cases: Vec<Case>) -> ExerciseResult {
         let started = std::time::Instant::now();
         let mut outcomes = outcomes_unrun(self.exercise, &cases);
+        let _ = std::fs::remove_dir_all(self.kept_dir());
         let mut first: Option<CaseFailure> = None;
         for (i, case) in cases.into_iter().enumerate() {
             let case_started = std::time::Instant::now();
             let (failure, outcome) = self.run_case(&case);
+            let (kept, command) = self.keep(i, &case, &outcome);
             let slot = &mut outcomes[i];
             slot.elapsed = case_started.elapsed();
             let Some(failure) = failure else {
@@ -167,12 +173,12 @@ impl Bench<'_> {
                 Failure::Hang(_) | Failure::Busy(_) | Failure::Interrupted
             );
             if first.is_none() {
-                let kept = self.keep(&case, &outcome);
                 first = Some(CaseFailure {
                     case,
                     failure,
                     outcome,
                     kept,
+                    command,
                     panic,
                 });
             }
@@ -262,23 +268,35 @@ impl Bench<'_> {
     }
 
     /// Keeps a failed run's inputs and outputs in `last-run/<exercise>/`, replacing the last.
-    fn keep(&self, case: &Case, outcome: &RunOutcome) -> Option<PathBuf> {
-        let dir = self.work.join("last-run").join(&self.exercise.name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).ok()?;
-        for (name, bytes) in &case.files {
-            std::fs::write(dir.join(name), bytes).ok()?;
-        }
-        std::fs::write(dir.join("stdout"), &outcome.stdout).ok()?;
-        std::fs::write(dir.join("stderr"), &outcome.stderr).ok()?;
-        std::fs::write(dir.join("expected-stdout"), case.stdout.text()).ok()?;
-        let args: Vec<u8> = case
-            .args
-            .iter()
-            .flat_map(|a| a.bytes().chain([0]))
-            .collect();
-        std::fs::write(dir.join("args"), args).ok()?;
-        Some(dir)
+    /// Where this check keeps each case's files: `last-run/<exercise>/`.
+    pub fn kept_dir(&self) -> PathBuf {
+        self.work.join("last-run").join(&self.exercise.name)
+    }
+
+    /// Keeps a run's inputs, outputs and command in `last-run/<exercise>/<NN>-<kind>/`, where
+    /// a student can open them; returns the folder and the command.
+    fn keep(&self, index: usize, case: &Case, outcome: &RunOutcome) -> (Option<PathBuf>, String) {
+        let dir = self
+            .kept_dir()
+            .join(format!("{:02}-{}", index + 1, case.kind.name()));
+        let command = crate::report::reproduce(case, Some(&dir), self.rerun);
+        let written = (|| -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            for (name, bytes) in &case.files {
+                std::fs::write(dir.join(name), bytes)?;
+            }
+            std::fs::write(dir.join("stdout"), &outcome.stdout)?;
+            std::fs::write(dir.join("stderr"), &outcome.stderr)?;
+            std::fs::write(dir.join("expected-stdout"), case.stdout.text())?;
+            let args: Vec<u8> = case
+                .args
+                .iter()
+                .flat_map(|a| a.bytes().chain([0]))
+                .collect();
+            std::fs::write(dir.join("args"), args)?;
+            std::fs::write(dir.join("command"), format!("{command}\n"))
+        })();
+        (written.ok().map(|_| dir), command)
     }
 }
 

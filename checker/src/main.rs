@@ -8,14 +8,19 @@ mod export;
 mod grade;
 mod grades;
 mod hang;
+mod hint;
+mod list;
 mod manifest;
 mod proctree;
+mod progress;
 mod report;
+mod reset;
 mod runner;
 mod session;
 mod spy;
 mod syscalls;
 mod transcript;
+mod watch;
 mod workspace;
 
 use clap::{Args, Parser, Subcommand};
@@ -53,6 +58,49 @@ enum Command {
         /// Where to write it; must not exist yet, or be empty.
         dir: PathBuf,
     },
+    /// Check the first unfinished exercise, then re-check each exercise when its file is saved.
+    Watch {
+        /// Do not watch files; press r to re-check (for file systems that report no changes).
+        #[arg(long)]
+        manual: bool,
+        #[command(flatten)]
+        copy: CopyArg,
+    },
+    /// Show the next hint for an exercise (the first unfinished one when none is named).
+    Hint {
+        #[arg(value_name = "EXERCISE")]
+        exercise: Option<String>,
+        #[command(flatten)]
+        copy: CopyArg,
+    },
+    /// One line per exercise: done, failing, not started or does not compile.
+    List {
+        #[command(flatten)]
+        copy: CopyArg,
+    },
+    /// Put an exercise's original file back (asks first).
+    Reset {
+        #[arg(value_name = "EXERCISE")]
+        exercise: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        copy: CopyArg,
+    },
+}
+
+#[derive(Args)]
+struct CopyArg {
+    /// Work on the exercise files of another copy of the workbook (DIR is its exercises/ folder).
+    #[arg(long = "exercises", value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+impl CopyArg {
+    fn source(&self) -> Source {
+        self.dir.clone().map_or(Source::Exercises, Source::Copy)
+    }
 }
 
 #[derive(Args)]
@@ -95,6 +143,22 @@ fn main() -> ExitCode {
         Some(Command::Bless { selected }) => bless::bless(&selected),
         Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Export { dir }) => export::export(&dir),
+        Some(Command::Watch { manual, copy }) => session::exercises_dir(&copy.source())
+            .and_then(|dir| watch::watch(&dir, copy.source(), manual)),
+        Some(Command::Hint { exercise, copy }) => {
+            session::exercises_dir(&copy.source()).and_then(|dir| hint::hint(&dir, exercise))
+        }
+        Some(Command::List { copy }) => {
+            session::exercises_dir(&copy.source()).and_then(|dir| list::list(&dir, copy.source()))
+        }
+        Some(Command::Reset {
+            exercise,
+            yes,
+            copy,
+        }) => workspace::Workspace::locate().and_then(|ws| {
+            let dir = session::exercises_dir(&copy.source())?;
+            reset::reset(&ws.root, &dir, &exercise, yes)
+        }),
         None => check(&cli.check),
     };
     match result {
@@ -144,6 +208,14 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             return Err(message);
         }
     };
+    if !matches!(session.source, Source::Solutions) {
+        // Progress is a convenience: a read-only folder must not fail the check.
+        if let Err(e) =
+            session::exercises_dir(&session.source).and_then(|dir| session::record(&session, &dir))
+        {
+            anstream::eprintln!("checker: progress not saved: {e}");
+        }
+    }
     if session.interrupted {
         anstream::eprintln!(
             "checker: interrupted; every process the check started has been stopped"

@@ -2,7 +2,7 @@
 //! likely cause and the command that reproduces it; then a summary. Colour only on a terminal
 //! and never with NO_COLOR (anstream strips the styles otherwise).
 
-use crate::cases::{self, Failure};
+use crate::cases::{self, Case, Failure};
 use crate::check::{CaseFailure, ExerciseResult, Verdict};
 use crate::manifest::Exercise;
 use anstyle::{AnsiColor, Style};
@@ -30,11 +30,6 @@ const DIFF_LINES: usize = 24;
 /// Characters of one line shown before it is cut (120 KiB messages make long lines).
 const LINE_CHARS: usize = 160;
 
-/// How to rerun a program by hand: the cargo command before the arguments.
-pub struct Rerun {
-    pub prefix: String,
-}
-
 pub fn verdict_style(v: &Verdict) -> Style {
     match v {
         Verdict::Passed => GREEN,
@@ -48,7 +43,7 @@ pub fn verdict_style(v: &Verdict) -> Style {
 pub fn exercise(
     ex: &Exercise,
     result: &ExerciseResult,
-    rerun: &Rerun,
+    kept: &Path,
     verbose: bool,
     show_solution: bool,
 ) -> String {
@@ -108,13 +103,20 @@ pub fn exercise(
                 w!(out, "    {line}");
             }
         }
-        Verdict::Failed(f) => failure(&mut out, ex, f, rerun, verbose),
+        Verdict::Failed(f) => failure(&mut out, ex, f, verbose),
+    }
+    if verbose && !matches!(result.verdict, Verdict::DoesNotCompile(_)) {
+        w!(
+            out,
+            "  {DIM}every case's command, stdout and stderr: {}{DIM:#}",
+            shown(kept)
+        );
     }
     w!(out);
     out
 }
 
-fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verbose: bool) {
+fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
     w!(out, "  case: {}", f.case.name);
     match &f.failure {
         Failure::Output { expected, actual } => {
@@ -176,11 +178,11 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, rerun: &Rerun, verb
         "  {BOLD}likely cause{BOLD:#}: {}",
         cases::likely_cause(ex, &f.case, &f.failure)
     );
-    w!(out, "  reproduce: {}", reproduce(f, rerun));
+    w!(out, "  reproduce: {}", f.command);
     if let Some(dir) = &f.kept {
         w!(
             out,
-            "  {DIM}this run's stdout, stderr, expected-stdout and inputs are in {}{DIM:#}",
+            "  {DIM}this case's command, stdout, stderr, expected-stdout and inputs: {}{DIM:#}",
             shown(dir)
         );
     }
@@ -324,15 +326,13 @@ fn diff(out: &mut String, expected: &str, actual: &str, verbose: bool) {
 }
 
 /// The command that reruns the failed case by hand, with the environment it set.
-fn reproduce(f: &CaseFailure, rerun: &Rerun) -> String {
-    let env: Vec<String> = f
-        .case
+pub fn reproduce(case: &Case, kept: Option<&Path>, rerun: &str) -> String {
+    let env: Vec<String> = case
         .env
         .iter()
         .map(|(k, v)| format!("{k}={}", quote(v)))
         .collect();
-    let args = f
-        .case
+    let args = case
         .args
         .iter()
         .map(|a| quote(a))
@@ -342,19 +342,17 @@ fn reproduce(f: &CaseFailure, rerun: &Rerun) -> String {
     if !command.is_empty() {
         command.push(' ');
     }
-    let dir = f.kept.as_deref().map(shown);
     if args.len() > 300 {
         // Too long to read: the arguments are in the kept `args` file, NUL-separated.
-        command = format!("{command}xargs -0 -x -a args {}", rerun.prefix);
+        command = format!("{command}xargs -0 -x -a args {rerun}");
     } else {
         command = format!(
-            "{command}{}{}{args}",
-            rerun.prefix,
+            "{command}{rerun}{}{args}",
             if args.is_empty() { "" } else { " " }
         );
     }
-    match dir {
-        Some(dir) if !f.case.files.is_empty() || args.len() > 300 => {
+    match kept.map(shown) {
+        Some(dir) if !case.files.is_empty() || args.len() > 300 => {
             format!("cd {} && {command}", shell_words::quote(&dir))
         }
         _ => command,

@@ -54,6 +54,27 @@ impl Session {
     }
 }
 
+/// Keeps each checked exercise's verdict in the progress file of the exercises folder `dir`.
+pub fn record(session: &Session, dir: &std::path::Path) -> Result<(), String> {
+    if matches!(session.source, Source::Solutions) {
+        return Ok(());
+    }
+    let mut progress = crate::progress::Progress::load(dir);
+    for (ex, result) in session.exercises.iter().zip(&session.results) {
+        let file = dir.join("src/bin").join(format!("{}.rs", ex.name));
+        progress.record(&ex.name, result.verdict.word(), &file);
+    }
+    progress.save()
+}
+
+/// The exercises folder a source's files are in.
+pub fn exercises_dir(source: &Source) -> Result<std::path::PathBuf, String> {
+    match source {
+        Source::Copy(dir) => Ok(dir.clone()),
+        _ => Ok(Workspace::locate()?.root.join("exercises")),
+    }
+}
+
 /// Runs the check; `show` receives each exercise's report as soon as it is ready.
 pub fn run(options: Options, mut show: impl FnMut(&str)) -> Result<Session, String> {
     let started = Instant::now();
@@ -76,6 +97,7 @@ pub fn run(options: Options, mut show: impl FnMut(&str)) -> Result<Session, Stri
             break;
         }
         let cases = exercise_cases(&ws, ex, options.seed)?;
+        let rerun = rerun_prefix(&ws, &options.source, ex);
         let result = match built {
             Built::Failed(errors) => {
                 ExerciseResult::unrun(Verdict::DoesNotCompile(errors.clone()), ex, &cases)
@@ -85,19 +107,14 @@ pub fn run(options: Options, mut show: impl FnMut(&str)) -> Result<Session, Stri
                 program,
                 work: &work,
                 repeat: options.repeat,
+                rerun: &rerun,
             }
             .check(cases),
         };
-        let rerun = report::Rerun {
-            prefix: rerun_prefix(&ws, &options.source, ex),
-        };
-        let text = report::exercise(
-            ex,
-            &result,
-            &rerun,
-            options.verbose,
-            matches!(options.source, Source::Exercises),
-        );
+        // The solution is named once the student's own program passes, never before.
+        let show_solution = !matches!(options.source, Source::Solutions) && ws.has_solutions();
+        let kept = work.join("last-run").join(&ex.name);
+        let text = report::exercise(ex, &result, &kept, options.verbose, show_solution);
         show(&text);
         reports.push(text);
         results.push(result);
@@ -133,7 +150,8 @@ fn exercise_cases(ws: &Workspace, ex: &Exercise, seed: u64) -> Result<Vec<cases:
 
 /// The cargo command that reruns a program by hand, before its arguments.
 fn rerun_prefix(ws: &Workspace, source: &Source, ex: &Exercise) -> String {
-    let manifest = report::shown(&ws.root.join("Cargo.toml"));
+    // Absolute: the command may first `cd` into the folder of kept inputs.
+    let manifest = ws.root.join("Cargo.toml").display().to_string();
     match source {
         Source::Exercises => format!(
             "cargo run -q --manifest-path {manifest} -p exercises --bin {} --",

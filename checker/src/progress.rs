@@ -1,0 +1,127 @@
+//! The student's progress, kept in a small JSON file in the exercises folder that git
+//! ignores: the last verdict of each exercise (with a hash of the file it was given for, so
+//! an edited file counts as unchecked) and how many hints were shown.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".pipes-lab-progress.json";
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The verdict word of the last check (`passed`, `failed`, ...).
+    #[serde(default)]
+    pub verdict: Option<String>,
+    /// A hash of the exercise file that verdict was given for.
+    #[serde(default)]
+    pub file_hash: Option<u64>,
+    #[serde(default)]
+    pub hints_shown: usize,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    #[serde(default)]
+    pub exercises: BTreeMap<String, Entry>,
+    #[serde(skip)]
+    path: PathBuf,
+}
+
+impl Progress {
+    /// The progress kept in `exercises_dir`; a missing or damaged file means none yet.
+    pub fn load(exercises_dir: &Path) -> Progress {
+        let path = exercises_dir.join(FILE_NAME);
+        let mut progress: Progress = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        progress.path = path;
+        progress
+    }
+
+    pub fn save(&self) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())? + "\n";
+        crate::grades::write_atomic(&self.path, &text)
+    }
+
+    pub fn entry(&mut self, exercise: &str) -> &mut Entry {
+        self.exercises.entry(exercise.to_string()).or_default()
+    }
+
+    /// Records a verdict for the file as it is now.
+    pub fn record(&mut self, exercise: &str, verdict: &str, file: &Path) {
+        let hash = file_hash(file);
+        let entry = self.entry(exercise);
+        entry.verdict = Some(verdict.to_string());
+        entry.file_hash = hash;
+    }
+
+    /// The recorded verdict, if the file has not changed since.
+    pub fn verdict(&self, exercise: &str, file: &Path) -> Option<&str> {
+        let entry = self.exercises.get(exercise)?;
+        (entry.file_hash.is_some() && entry.file_hash == file_hash(file))
+            .then_some(entry.verdict.as_deref())
+            .flatten()
+    }
+}
+
+/// FNV-1a of a file's bytes; `None` when it cannot be read.
+pub fn file_hash(path: &Path) -> Option<u64> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    }))
+}
+
+/// The word `list` shows for a verdict.
+pub fn state_word(verdict: Option<&str>) -> &'static str {
+    match verdict {
+        Some("passed") => "done",
+        Some("failed") => "failing",
+        Some("does not compile") => "does not compile",
+        _ => "not started",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verdict_holds_until_the_file_changes_and_survives_a_reload() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("01_raw_pipe.rs");
+        std::fs::write(&file, "fn main() {}\n").expect("write");
+        let mut p = Progress::load(dir.path());
+        assert_eq!(p.verdict("01_raw_pipe", &file), None);
+        p.record("01_raw_pipe", "passed", &file);
+        p.entry("01_raw_pipe").hints_shown = 2;
+        p.save().expect("save");
+        let again = Progress::load(dir.path());
+        assert_eq!(again.verdict("01_raw_pipe", &file), Some("passed"));
+        assert_eq!(again.exercises["01_raw_pipe"].hints_shown, 2);
+        std::fs::write(&file, "fn main() { todo!() }\n").expect("edit");
+        assert_eq!(
+            again.verdict("01_raw_pipe", &file),
+            None,
+            "an edited file is unchecked"
+        );
+    }
+
+    #[test]
+    fn a_damaged_file_is_no_progress_not_a_crash() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(dir.path().join(FILE_NAME), "{ not json").expect("write");
+        assert!(Progress::load(dir.path()).exercises.is_empty());
+    }
+
+    #[test]
+    fn state_words() {
+        assert_eq!(state_word(Some("passed")), "done");
+        assert_eq!(state_word(Some("failed")), "failing");
+        assert_eq!(state_word(Some("does not compile")), "does not compile");
+        assert_eq!(state_word(Some("not started")), "not started");
+        assert_eq!(state_word(None), "not started");
+    }
+}

@@ -1,0 +1,54 @@
+//! `reset`: puts an exercise's original stub back (from `checker/stubs/`), after asking. The
+//! only time the checker writes into the exercises.
+
+use crate::manifest;
+use crate::progress::Progress;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn reset(root: &Path, dir: &Path, wanted: &str, yes: bool) -> Result<ExitCode, String> {
+    let exercise = manifest::select(manifest::exercises(), &[wanted.to_string()])?.remove(0);
+    let stub = root
+        .join("checker/stubs")
+        .join(format!("{}.rs", exercise.name));
+    let target = dir.join("src/bin").join(format!("{}.rs", exercise.name));
+    if !yes && !confirm(&target)? {
+        println!("left {} as it is", target.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::create_dir_all(dir.join("src/bin"))
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::copy(&stub, &target).map_err(|e| {
+        format!(
+            "cannot copy {} to {}: {e}",
+            stub.display(),
+            target.display()
+        )
+    })?;
+    let mut progress = Progress::load(dir);
+    progress.entry(&exercise.name).verdict = None;
+    progress.save()?;
+    println!("restored the original {}", target.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn confirm(target: &Path) -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "reset replaces {} and your code in it; run it again with --yes to go ahead",
+            target.display()
+        ));
+    }
+    print!(
+        "Replace {} with the original stub? Your code in it will be lost. [y/N] ",
+        target.display()
+    );
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
