@@ -65,7 +65,7 @@ fn list_says_done_and_not_started() {
     assert!(line("raw_pipe").ends_with("done"), "{out}");
     assert!(line("duplex_pipe").ends_with("not started"), "{out}");
     assert!(
-        line("producer_consumer").ends_with("does not compile"),
+        line("producer_consumer").ends_with("not started"),
         "a missing file: {out}"
     );
     assert!(out.contains("1/4 done"), "{out}");
