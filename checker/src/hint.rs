@@ -2,22 +2,21 @@
 //! to the exact cause. The progress file remembers how many were shown.
 
 use crate::manifest::{self, Exercise};
-use crate::progress::Progress;
-use std::path::Path;
+use crate::progress::{Place, Progress};
 use std::process::ExitCode;
 
-pub fn hint(dir: &Path, wanted: Option<String>) -> Result<ExitCode, String> {
+pub fn hint(place: &Place, wanted: Option<String>) -> Result<ExitCode, String> {
     let exercise = match wanted {
         Some(w) => manifest::select(manifest::exercises(), &[w])?.remove(0),
-        None => current(dir, &Progress::load(dir)),
+        None => current(place, &Progress::load(place)),
     };
-    print!("{}", next_hint(dir, &exercise)?);
+    print!("{}", next_hint(place, &exercise)?);
     Ok(ExitCode::SUCCESS)
 }
 
 /// Shows one hint more than last time (all of them once they are all shown).
-pub fn next_hint(dir: &Path, exercise: &Exercise) -> Result<String, String> {
-    let mut progress = Progress::load(dir);
+pub fn next_hint(place: &Place, exercise: &Exercise) -> Result<String, String> {
+    let mut progress = Progress::load(place);
     let entry = progress.entry(&exercise.name);
     entry.hints_shown = (entry.hints_shown + 1).min(exercise.hints.len());
     let shown = entry.hints_shown;
@@ -41,14 +40,11 @@ pub fn hints_text(exercise: &Exercise, shown: usize) -> String {
 }
 
 /// The first exercise not done yet (the last one when all are done).
-pub fn current(dir: &Path, progress: &Progress) -> Exercise {
+pub fn current(place: &Place, progress: &Progress) -> Exercise {
     let mut all = manifest::exercises();
     let at = all
         .iter()
-        .position(|e| {
-            progress.verdict(&e.name, &dir.join("src/bin").join(format!("{}.rs", e.name)))
-                != Some("passed")
-        })
+        .position(|e| progress.verdict(&e.name, &place.file(&e.name)) != Some("passed"))
         .unwrap_or(all.len() - 1);
     all.swap_remove(at)
 }
@@ -57,13 +53,21 @@ pub fn current(dir: &Path, progress: &Progress) -> Exercise {
 mod tests {
     use super::*;
 
+    fn place(dir: &std::path::Path) -> Place {
+        Place {
+            exercises: dir.into(),
+            progress: dir.join("progress.json"),
+        }
+    }
+
     #[test]
     fn hints_come_one_more_at_a_time_up_to_the_last() {
         let dir = tempfile::tempdir().expect("temporary directory");
+        let place = place(dir.path());
         for expected in [1, 2, 3, 3] {
-            hint(dir.path(), Some("1".into())).expect("a hint");
+            hint(&place, Some("1".into())).expect("a hint");
             assert_eq!(
-                Progress::load(dir.path()).exercises["01_raw_pipe"].hints_shown,
+                Progress::load(&place).exercises["01_raw_pipe"].hints_shown,
                 expected
             );
         }
@@ -76,12 +80,13 @@ mod tests {
     #[test]
     fn the_current_exercise_is_the_first_not_done() {
         let dir = tempfile::tempdir().expect("temporary directory");
+        let place = place(dir.path());
         std::fs::create_dir_all(dir.path().join("src/bin")).expect("create");
-        let file = dir.path().join("src/bin/01_raw_pipe.rs");
+        let file = place.file("01_raw_pipe");
         std::fs::write(&file, "fn main() {}\n").expect("write");
-        let mut progress = Progress::load(dir.path());
-        assert_eq!(current(dir.path(), &progress).name, "01_raw_pipe");
+        let mut progress = Progress::load(&place);
+        assert_eq!(current(&place, &progress).name, "01_raw_pipe");
         progress.record("01_raw_pipe", "passed", &file);
-        assert_eq!(current(dir.path(), &progress).name, "02_duplex_pipe");
+        assert_eq!(current(&place, &progress).name, "02_duplex_pipe");
     }
 }

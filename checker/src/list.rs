@@ -3,21 +3,20 @@
 //! again first, so the list is never stale.
 
 use crate::manifest;
-use crate::progress::{Progress, state_word};
+use crate::progress::{Place, Progress, state_word};
 use crate::session::{self, Options};
-use std::path::Path;
 use std::process::ExitCode;
 
-pub fn list(dir: &Path, source: crate::workspace::Source) -> Result<ExitCode, String> {
-    print!("{}", list_text(dir, source)?);
+pub fn list(place: &Place, source: crate::workspace::Source) -> Result<ExitCode, String> {
+    print!("{}", list_text(place, source)?);
     Ok(ExitCode::SUCCESS)
 }
 
 /// The list, after checking what is stale.
-pub fn list_text(dir: &Path, source: crate::workspace::Source) -> Result<String, String> {
+pub fn list_text(place: &Place, source: crate::workspace::Source) -> Result<String, String> {
     let exercises = manifest::exercises();
-    let file = |name: &str| dir.join("src/bin").join(format!("{name}.rs"));
-    let progress = Progress::load(dir);
+    let file = |name: &str| place.file(name);
+    let progress = Progress::load(place);
     let stale: Vec<String> = exercises
         .iter()
         .filter(|e| progress.verdict(&e.name, &file(&e.name)).is_none())
@@ -32,9 +31,9 @@ pub fn list_text(dir: &Path, source: crate::workspace::Source) -> Result<String,
             repeat: 1,
         };
         let checked = session::run(options, |_| {})?;
-        session::record(&checked, dir)?;
+        session::record(&checked, place)?;
     }
-    let progress = Progress::load(dir);
+    let progress = Progress::load(place);
     let width = exercises
         .iter()
         .map(|e| e.short_name().len())

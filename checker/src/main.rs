@@ -143,21 +143,21 @@ fn main() -> ExitCode {
         Some(Command::Bless { selected }) => bless::bless(&selected),
         Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Export { dir }) => export::export(&dir),
-        Some(Command::Watch { manual, copy }) => session::exercises_dir(&copy.source())
-            .and_then(|dir| watch::watch(&dir, copy.source(), manual)),
+        Some(Command::Watch { manual, copy }) => session::place(&copy.source())
+            .and_then(|place| watch::watch(&place, copy.source(), manual)),
         Some(Command::Hint { exercise, copy }) => {
-            session::exercises_dir(&copy.source()).and_then(|dir| hint::hint(&dir, exercise))
+            session::place(&copy.source()).and_then(|place| hint::hint(&place, exercise))
         }
         Some(Command::List { copy }) => {
-            session::exercises_dir(&copy.source()).and_then(|dir| list::list(&dir, copy.source()))
+            session::place(&copy.source()).and_then(|place| list::list(&place, copy.source()))
         }
         Some(Command::Reset {
             exercise,
             yes,
             copy,
         }) => workspace::Workspace::locate().and_then(|ws| {
-            let dir = session::exercises_dir(&copy.source())?;
-            reset::reset(&ws.root, &dir, &exercise, yes)
+            let place = session::place(&copy.source())?;
+            reset::reset(&ws.root, &place, &exercise, yes)
         }),
         None => check(&cli.check),
     };
@@ -211,7 +211,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
     if !matches!(session.source, Source::Solutions) {
         // Progress is a convenience: a read-only folder must not fail the check.
         if let Err(e) =
-            session::exercises_dir(&session.source).and_then(|dir| session::record(&session, &dir))
+            session::place(&session.source).and_then(|place| session::record(&session, &place))
         {
             anstream::eprintln!("checker: progress not saved: {e}");
         }

@@ -1,5 +1,5 @@
-//! The student's progress, kept in a small JSON file in the exercises folder that git
-//! ignores: the last verdict of each exercise (with a hash of the file it was given for, so
+//! The student's progress, kept in a small JSON file that git ignores (at the workbook's root;
+//! under the target directory for another copy's exercises): the last verdict of each exercise (with a hash of the file it was given for, so
 //! an edited file counts as unchecked) and how many hints were shown.
 
 use serde::{Deserialize, Serialize};
@@ -7,6 +7,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = ".pipes-lab-progress.json";
+
+/// Where an exercises folder is, and where its progress is kept.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub exercises: PathBuf,
+    pub progress: PathBuf,
+}
+
+impl Place {
+    /// The file of an exercise.
+    pub fn file(&self, exercise: &str) -> PathBuf {
+        self.exercises
+            .join("src/bin")
+            .join(format!("{exercise}.rs"))
+    }
+}
 
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -29,9 +45,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// The progress kept in `exercises_dir`; a missing or damaged file means none yet.
-    pub fn load(exercises_dir: &Path) -> Progress {
-        let path = exercises_dir.join(FILE_NAME);
+    /// The progress kept at `place`; a missing or damaged file means none yet.
+    pub fn load(place: &Place) -> Progress {
+        let path = place.progress.clone();
         let mut progress: Progress = std::fs::read_to_string(&path)
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok())
@@ -41,6 +57,9 @@ impl Progress {
     }
 
     pub fn save(&self) -> Result<(), String> {
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
         let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())? + "\n";
         crate::grades::write_atomic(&self.path, &text)
     }
@@ -91,14 +110,18 @@ mod tests {
     #[test]
     fn a_verdict_holds_until_the_file_changes_and_survives_a_reload() {
         let dir = tempfile::tempdir().expect("temporary directory");
+        let place = Place {
+            exercises: dir.path().into(),
+            progress: dir.path().join("p/progress.json"),
+        };
         let file = dir.path().join("01_raw_pipe.rs");
         std::fs::write(&file, "fn main() {}\n").expect("write");
-        let mut p = Progress::load(dir.path());
+        let mut p = Progress::load(&place);
         assert_eq!(p.verdict("01_raw_pipe", &file), None);
         p.record("01_raw_pipe", "passed", &file);
         p.entry("01_raw_pipe").hints_shown = 2;
         p.save().expect("save");
-        let again = Progress::load(dir.path());
+        let again = Progress::load(&place);
         assert_eq!(again.verdict("01_raw_pipe", &file), Some("passed"));
         assert_eq!(again.exercises["01_raw_pipe"].hints_shown, 2);
         std::fs::write(&file, "fn main() { todo!() }\n").expect("edit");
@@ -112,8 +135,12 @@ mod tests {
     #[test]
     fn a_damaged_file_is_no_progress_not_a_crash() {
         let dir = tempfile::tempdir().expect("temporary directory");
-        std::fs::write(dir.path().join(FILE_NAME), "{ not json").expect("write");
-        assert!(Progress::load(dir.path()).exercises.is_empty());
+        let place = Place {
+            exercises: dir.path().into(),
+            progress: dir.path().join(FILE_NAME),
+        };
+        std::fs::write(&place.progress, "{ not json").expect("write");
+        assert!(Progress::load(&place).exercises.is_empty());
     }
 
     #[test]

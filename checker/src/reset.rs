@@ -2,23 +2,23 @@
 //! only time the checker writes into the exercises.
 
 use crate::manifest;
-use crate::progress::Progress;
+use crate::progress::{Place, Progress};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn reset(root: &Path, dir: &Path, wanted: &str, yes: bool) -> Result<ExitCode, String> {
+pub fn reset(root: &Path, place: &Place, wanted: &str, yes: bool) -> Result<ExitCode, String> {
     let exercise = manifest::select(manifest::exercises(), &[wanted.to_string()])?.remove(0);
     let stub = root
         .join("checker/stubs")
         .join(format!("{}.rs", exercise.name));
-    let target = dir.join("src/bin").join(format!("{}.rs", exercise.name));
+    let target = place.file(&exercise.name);
     if !yes && !confirm(&target)? {
         println!("left {} as it is", target.display());
         return Ok(ExitCode::SUCCESS);
     }
-    std::fs::create_dir_all(dir.join("src/bin"))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let bin = place.exercises.join("src/bin");
+    std::fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
     std::fs::copy(&stub, &target).map_err(|e| {
         format!(
             "cannot copy {} to {}: {e}",
@@ -26,7 +26,7 @@ pub fn reset(root: &Path, dir: &Path, wanted: &str, yes: bool) -> Result<ExitCod
             target.display()
         )
     })?;
-    let mut progress = Progress::load(dir);
+    let mut progress = Progress::load(place);
     progress.entry(&exercise.name).verdict = None;
     progress.save()?;
     println!("restored the original {}", target.display());

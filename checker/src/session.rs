@@ -5,6 +5,7 @@ use crate::bless;
 use crate::cases::{self, Kind};
 use crate::check::{Bench, ExerciseResult, Verdict};
 use crate::manifest::{self, Exercise};
+use crate::progress::{Place, Progress};
 use crate::report;
 use crate::runner;
 use crate::workspace::{Built, Source, Workspace};
@@ -54,25 +55,43 @@ impl Session {
     }
 }
 
-/// Keeps each checked exercise's verdict in the progress file of the exercises folder `dir`.
-pub fn record(session: &Session, dir: &std::path::Path) -> Result<(), String> {
+/// Keeps each checked exercise's verdict in the progress file.
+pub fn record(session: &Session, place: &Place) -> Result<(), String> {
     if matches!(session.source, Source::Solutions) {
         return Ok(());
     }
-    let mut progress = crate::progress::Progress::load(dir);
+    let mut progress = Progress::load(place);
     for (ex, result) in session.exercises.iter().zip(&session.results) {
-        let file = dir.join("src/bin").join(format!("{}.rs", ex.name));
-        progress.record(&ex.name, result.verdict.word(), &file);
+        progress.record(&ex.name, result.verdict.word(), &place.file(&ex.name));
     }
     progress.save()
 }
 
-/// The exercises folder a source's files are in.
-pub fn exercises_dir(source: &Source) -> Result<std::path::PathBuf, String> {
-    match source {
-        Source::Copy(dir) => Ok(dir.clone()),
-        _ => Ok(Workspace::locate()?.root.join("exercises")),
-    }
+/// Where a source's exercise files are, and where their progress is kept: the student's at
+/// the workbook's root, another copy's under the target directory (the checker writes
+/// nothing into an exercises folder but what `reset` restores).
+pub fn place(source: &Source) -> Result<Place, String> {
+    let ws = Workspace::locate()?;
+    Ok(match source {
+        Source::Copy(dir) => {
+            let id = name_hash(
+                &dir.canonicalize()
+                    .unwrap_or_else(|_| dir.clone())
+                    .to_string_lossy(),
+            );
+            Place {
+                exercises: dir.clone(),
+                progress: ws
+                    .work_dir()
+                    .join("progress")
+                    .join(format!("{id:016x}.json")),
+            }
+        }
+        _ => Place {
+            exercises: ws.root.join("exercises"),
+            progress: ws.root.join(crate::progress::FILE_NAME),
+        },
+    })
 }
 
 /// Runs the check; `show` receives each exercise's report as soon as it is ready.

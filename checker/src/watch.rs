@@ -8,27 +8,31 @@ mod state;
 use crate::check::Verdict;
 use crate::hint;
 use crate::list;
-use crate::manifest::{self, Exercise};
-use crate::progress::Progress;
+use crate::manifest;
+use crate::progress::{Place, Progress};
 use crate::runner;
 use crate::session::{self, Options};
 use crate::workspace::Source;
 use state::{Action, Input, WatchState};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 /// Saves arriving this close together count as one (editors write a file in several steps).
 const SETTLE: Duration = Duration::from_millis(150);
 
-pub fn watch(dir: &Path, source: Source, manual: bool) -> Result<std::process::ExitCode, String> {
+pub fn watch(
+    place: &Place,
+    source: Source,
+    manual: bool,
+) -> Result<std::process::ExitCode, String> {
     let exercises = manifest::exercises();
-    let progress = Progress::load(dir);
+    let progress = Progress::load(place);
     let passed: BTreeSet<String> = exercises
         .iter()
-        .filter(|e| progress.verdict(&e.name, &file_of(dir, e)) == Some("passed"))
+        .filter(|e| progress.verdict(&e.name, &place.file(&e.name)) == Some("passed"))
         .map(|e| e.name.clone())
         .collect();
     let (mut state, mut actions) = WatchState::new(
@@ -40,7 +44,10 @@ pub fn watch(dir: &Path, source: Source, manual: bool) -> Result<std::process::E
     let _watcher = if manual {
         None
     } else {
-        Some(watch_files(&dir.join("src/bin"), events.clone())?)
+        Some(watch_files(
+            &place.exercises.join("src/bin"),
+            events.clone(),
+        )?)
     };
     let _raw = RawMode::enable();
     read_keys(events);
@@ -57,7 +64,7 @@ pub fn watch(dir: &Path, source: Source, manual: bool) -> Result<std::process::E
                 Action::Quit => return Ok(std::process::ExitCode::SUCCESS),
                 Action::Check(name) => {
                     screen.show_busy(&format!("checking {name} ..."));
-                    let (text, verdicts) = check(dir, &source, vec![name])?;
+                    let (text, verdicts) = check(place, &source, vec![name])?;
                     screen.report = text;
                     screen.note.clear();
                     for (exercise, passed) in verdicts {
@@ -67,7 +74,7 @@ pub fn watch(dir: &Path, source: Source, manual: bool) -> Result<std::process::E
                 Action::CheckAll => {
                     screen.show_busy("checking every exercise ...");
                     let names = exercises.iter().map(|e| e.name.clone()).collect();
-                    let (text, verdicts) = check(dir, &source, names)?;
+                    let (text, verdicts) = check(place, &source, names)?;
                     screen.report = text;
                     screen.note.clear();
                     for (exercise, passed) in verdicts {
@@ -76,10 +83,10 @@ pub fn watch(dir: &Path, source: Source, manual: bool) -> Result<std::process::E
                 }
                 Action::Hint(name) => {
                     if let Some(e) = exercises.iter().find(|e| e.name == name) {
-                        screen.note = hint::next_hint(dir, e)?;
+                        screen.note = hint::next_hint(place, e)?;
                     }
                 }
-                Action::List => screen.note = list::list_text(dir, source.clone())?,
+                Action::List => screen.note = list::list_text(place, source.clone())?,
                 Action::Say(message) => screen.note = message,
             }
             screen.show();
@@ -111,13 +118,9 @@ pub fn watch(dir: &Path, source: Source, manual: bool) -> Result<std::process::E
     }
 }
 
-fn file_of(dir: &Path, e: &Exercise) -> PathBuf {
-    dir.join("src/bin").join(format!("{}.rs", e.name))
-}
-
 /// Checks some exercises and records the verdicts; returns the report and who passed.
 fn check(
-    dir: &Path,
+    place: &Place,
     source: &Source,
     selected: Vec<String>,
 ) -> Result<(String, Vec<(String, bool)>), String> {
@@ -129,7 +132,7 @@ fn check(
         repeat: 1,
     };
     let checked = session::run(options, |_| {})?;
-    session::record(&checked, dir)?;
+    session::record(&checked, place)?;
     let mut text = checked.reports.concat();
     if checked.exercises.len() > 1 {
         text.push_str(&checked.summary());

@@ -69,6 +69,16 @@ fn list_says_done_and_not_started() {
         "a missing file: {out}"
     );
     assert!(out.contains("1/4 done"), "{out}");
+    let written: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("read the copy")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        written,
+        vec![std::ffi::OsString::from("src")],
+        "the checker writes nothing into the exercises folder"
+    );
 }
 
 #[test]
