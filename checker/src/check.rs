@@ -224,8 +224,19 @@ impl Bench<'_> {
 
     fn run_judged(&self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
         let first = self.run_once(case)?;
-        // Only lateness can come from a busy machine (earliness cannot): judge a late run again.
-        if matches!(first.0, Some(Failure::Timing { early: false, .. })) {
+        // Only lateness can come from a busy machine (earliness cannot): judge a timed case
+        // again when it failed in any other way than a line arriving too soon.
+        // A hang is not judged again: it would cost a second timeout.
+        let definitive = matches!(
+            first.0,
+            Some(
+                Failure::Timing { early: true, .. }
+                    | Failure::Hang(_)
+                    | Failure::Busy(_)
+                    | Failure::Interrupted
+            )
+        );
+        if case.is_timed() && first.0.is_some() && !definitive {
             return self.run_once(case);
         }
         Ok(first)
@@ -263,7 +274,8 @@ impl Bench<'_> {
         let outcome = runner::run(&spec)
             .map_err(|e| format!("cannot start {}: {e}", self.program.display()))?;
         let records = spy::read_log(&log);
-        let failure = judge(case, &outcome, &records);
+        let fifos = fifos_in(&spec.cwd);
+        let failure = judge(case, &outcome, &records, &fifos);
         Ok((failure, outcome))
     }
 
@@ -301,7 +313,25 @@ impl Bench<'_> {
 }
 
 /// Judges one run, in the order a student should fix things.
-pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) -> Option<Failure> {
+/// The FIFOs in a directory (08 must leave none behind).
+fn fifos_in(dir: &Path) -> Vec<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_fifo()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+pub fn judge(
+    case: &Case,
+    outcome: &RunOutcome,
+    records: &[spy::StageRecord],
+    fifos: &[String],
+) -> Option<Failure> {
     let stdout = outcome.stdout_text();
     let stderr = outcome.stderr_text();
     match &outcome.end {
@@ -323,13 +353,27 @@ pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) ->
     if !outcome.left_behind.is_empty() {
         return Some(Failure::LeftBehind(outcome.left_behind.clone()));
     }
-    let matched = match &case.stdout {
-        Expected::Pattern(p) => transcript::match_lines(p, &stdout).is_some(),
-        Expected::Exact(e) => {
-            *e == stdout
-                || (stdout.lines().eq(e.lines()) && !stdout.is_empty() && !stdout.ends_with('\n'))
+    if let Some(queue) = &case.queue {
+        // The consumers' lines come in any order: compared as a multiset.
+        if let Err((expected, happened)) = cases::queue_check(queue, &stdout) {
+            let cause = String::new();
+            return Some(Failure::Contract {
+                expected,
+                happened,
+                cause,
+            });
         }
-    };
+    }
+    let matched = case.queue.is_some()
+        || match &case.stdout {
+            Expected::Pattern(p) => transcript::match_lines(p, &stdout).is_some(),
+            Expected::Exact(e) => {
+                *e == stdout
+                    || (stdout.lines().eq(e.lines())
+                        && !stdout.is_empty()
+                        && !stdout.ends_with('\n'))
+            }
+        };
     if !matched {
         let expected = match &case.stdout {
             Expected::Pattern(p) => transcript::expected_for_diff(p, &stdout),
@@ -350,6 +394,48 @@ pub fn judge(case: &Case, outcome: &RunOutcome, records: &[spy::StageRecord]) ->
             expected: case.status,
             actual: code,
         });
+    }
+    if let Some(at_least) = &case.at_least {
+        let reported = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(at_least.prefix.as_str()))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok());
+        if let Some(n) = reported
+            && n < at_least.min
+        {
+            return Some(Failure::Contract {
+                expected: format!(
+                    "{}N with N at least {}: {}",
+                    at_least.prefix, at_least.min, at_least.why
+                ),
+                happened: format!("{}{n}", at_least.prefix),
+                cause: String::new(),
+            });
+        }
+    }
+    if case.no_fifo_left && !fifos.is_empty() {
+        return Some(Failure::Contract {
+            expected: "no FIFO left in the working directory when the program ends".into(),
+            happened: format!("left behind: {}", fifos.join(", ")),
+            cause: String::new(),
+        });
+    }
+    if let Some(schedule) = &case.schedule {
+        let lines: Vec<&str> = stdout.lines().collect();
+        for (k, (due, at)) in schedule.times.iter().zip(&outcome.line_times).enumerate() {
+            // Children start after the clock does, so a line can never be early by rights.
+            let early = *at + Duration::from_millis(10) < *due;
+            if early || *at > *due + schedule.slack {
+                return Some(Failure::Timing {
+                    line: k + 1,
+                    text: lines.get(k).unwrap_or(&"").to_string(),
+                    at: *at,
+                    bound: if early { *due } else { *due + schedule.slack },
+                    early,
+                });
+            }
+        }
     }
     if let Some(timing) = &case.timing {
         let lines: Vec<&str> = stdout.lines().collect();

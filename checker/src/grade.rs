@@ -298,19 +298,26 @@ mod tests {
     #[test]
     fn gradebook_has_a_column_per_exercise_and_quotes_odd_names() {
         let exercises = manifest::exercises();
+        let mut scores = vec![0.0; exercises.len()];
+        scores[0] = 20.0;
+        scores[1] = 2.5;
         let rows = vec![Row {
             name: "ann, b".into(),
-            scores: vec![20.0, 15.0, 0.0, 2.5],
+            scores,
             reason: String::new(),
         }];
         let csv = gradebook(&exercises, &rows);
         let mut lines = csv.lines();
+        let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             lines.next(),
-            Some(
-                "submission,01_raw_pipe,02_duplex_pipe,03_producer_consumer,04_three_stage_chain,total,max"
-            )
+            Some(format!("submission,{},total,max", names.join(",")).as_str())
         );
-        assert_eq!(lines.next(), Some("\"ann, b\",20,15,0,2.5,37.5,100"));
+        let max: u32 = exercises.iter().map(|e| e.points).sum();
+        let zeros = ",0".repeat(exercises.len() - 2);
+        assert_eq!(
+            lines.next(),
+            Some(format!("\"ann, b\",20,2.5{zeros},22.5,{max}").as_str())
+        );
     }
 }

@@ -282,6 +282,7 @@ fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
             problem.clone(),
         ),
         Failure::NotStarted => ("a program that runs".into(), "it stops at `todo!()`".into()),
+        Failure::Contract { expected, happened, .. } => (expected.clone(), happened.clone()),
     }
 }
 

@@ -113,6 +113,31 @@ fn corpus_04_three_stage_chain() {
 }
 
 #[test]
+fn corpus_05_queue() {
+    check_corpus("05_queue");
+}
+
+#[test]
+fn corpus_06_pipe_capacity() {
+    check_corpus("06_pipe_capacity");
+}
+
+#[test]
+fn corpus_07_broken_pipe() {
+    check_corpus("07_broken_pipe");
+}
+
+#[test]
+fn corpus_08_named_pipe() {
+    check_corpus("08_named_pipe");
+}
+
+#[test]
+fn corpus_09_poll() {
+    check_corpus("09_poll");
+}
+
+#[test]
 fn hostile_programs_are_stopped_and_cleaned_up() {
     check_corpus("hostile");
 }

@@ -15,12 +15,36 @@ fn submission(dir: &Path, files: &[(&str, &Path)]) {
     }
 }
 
-const NAMES: [&str; 4] = [
-    "01_raw_pipe",
-    "02_duplex_pipe",
-    "03_producer_consumer",
-    "04_three_stage_chain",
-];
+/// The exercises and their points, read from the manifest.
+fn manifest_entries() -> Vec<(String, u32)> {
+    let manifest =
+        std::fs::read_to_string(root().join("checker/exercises.toml")).expect("the manifest");
+    manifest
+        .split("[[exercise]]")
+        .skip(1)
+        .map(|entry| {
+            let field = |key: &str| {
+                entry
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .map(|v| v.trim().trim_matches('"').to_string())
+                    .expect("a field")
+            };
+            (
+                field("name = "),
+                field("points = ").parse().expect("points"),
+            )
+        })
+        .collect()
+}
+
+fn exercise_names() -> Vec<String> {
+    manifest_entries().into_iter().map(|(n, _)| n).collect()
+}
+
+fn exercise_points() -> Vec<u32> {
+    manifest_entries().into_iter().map(|(_, p)| p).collect()
+}
 
 #[test]
 fn gradescope_results_of_the_solutions_score_every_point() {
@@ -36,7 +60,7 @@ fn gradescope_results_of_the_solutions_score_every_point() {
         .map(|t| t["max_score"].as_f64().expect("max_score"))
         .sum();
     assert_eq!(results["score"].as_f64(), Some(max));
-    assert_eq!(max, 100.0);
+    assert_eq!(max, exercise_points().iter().sum::<u32>() as f64);
     for t in tests {
         assert_eq!(t["status"], "passed");
         assert_eq!(t["visibility"], "visible");
@@ -69,8 +93,10 @@ fn a_failed_build_still_writes_the_json_file() {
 #[test]
 fn grading_a_class_gives_each_submission_its_points() {
     let class = tempfile::tempdir().expect("temporary directory");
+    let names = exercise_names();
+    let points = exercise_points();
     let solution = |n: &str| root().join(format!("solutions/src/bin/{n}.rs"));
-    let stub = |n: &str| root().join(format!("exercises/src/bin/{n}.rs"));
+    let stub = |n: &str| root().join(format!("checker/stubs/{n}.rs"));
     let corpus = |p: &str| root().join("checker/tests/corpus").join(p);
     let broken_source = class.path().join("broken.rs");
     std::fs::write(
@@ -80,11 +106,12 @@ fn grading_a_class_gives_each_submission_its_points() {
     .expect("write");
 
     let correct: Vec<(&str, std::path::PathBuf)> =
-        NAMES.iter().map(|n| (*n, solution(n))).collect();
-    let untouched: Vec<(&str, std::path::PathBuf)> = NAMES.iter().map(|n| (*n, stub(n))).collect();
+        names.iter().map(|n| (n.as_str(), solution(n))).collect();
+    let untouched: Vec<(&str, std::path::PathBuf)> =
+        names.iter().map(|n| (n.as_str(), stub(n))).collect();
     let mut two_broken = correct.clone();
     two_broken[0].1 = corpus("01_raw_pipe/forgotten_close.rs"); // hangs
-    two_broken[1].1 = corpus("02_duplex_pipe/newline_framing.rs"); // fails the newline case
+    two_broken[1].1 = corpus("02_duplex_pipe/newline_framing.rs"); // fails the cases with newlines
     let mut no_compile = correct.clone();
     no_compile[0].1 = broken_source.clone();
     let subs = [
@@ -106,16 +133,30 @@ fn grading_a_class_gives_each_submission_its_points() {
     cmd.assert().code(0).stdout(contains("gradebook.csv"));
     let csv = std::fs::read_to_string(out.join("gradebook.csv")).expect("a gradebook");
     let lines: Vec<&str> = csv.lines().collect();
+    let max: u32 = points.iter().sum();
+    let row = |name: &str, scores: &[u32]| {
+        let cells: Vec<String> = scores.iter().map(u32::to_string).collect();
+        format!(
+            "{name},{},{},{max}",
+            cells.join(","),
+            scores.iter().sum::<u32>()
+        )
+    };
     assert_eq!(
         lines[0],
-        "submission,01_raw_pipe,02_duplex_pipe,03_producer_consumer,04_three_stage_chain,total,max"
+        format!("submission,{},total,max", names.join(","))
     );
-    assert_eq!(lines[1], "ada,20,30,25,25,100,100", "{csv}");
-    assert_eq!(lines[2], "bob,0,0,0,0,0,100", "{csv}");
+    assert_eq!(lines[1], row("ada", &points), "{csv}");
+    assert_eq!(lines[2], row("bob", &vec![0; points.len()]), "{csv}");
     // 01 hangs on its first case; 02 loses the cases whose messages hold newlines: the
     // newline case (8 points) and the large one (10), whose 8 KiB message has lines.
-    assert_eq!(lines[3], "cy,0,12,25,25,62,100", "{csv}");
-    assert_eq!(lines[4], "dee,0,30,25,25,80,100", "{csv}");
+    let mut cy = points.clone();
+    cy[0] = 0;
+    cy[1] -= 18;
+    assert_eq!(lines[3], row("cy", &cy), "{csv}");
+    let mut dee = points.clone();
+    dee[0] = 0;
+    assert_eq!(lines[4], row("dee", &dee), "{csv}");
     let ada: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("ada.json")).expect("a report"))
             .expect("JSON");
@@ -148,7 +189,7 @@ fn the_handout_holds_everything_but_the_solutions() {
         !handout.join("checker/tests").exists(),
         "its tests need the solutions"
     );
-    for name in NAMES {
+    for name in exercise_names() {
         assert!(
             handout
                 .join(format!("exercises/src/bin/{name}.rs"))
@@ -166,7 +207,7 @@ fn the_handout_holds_everything_but_the_solutions() {
         "{cargo}"
     );
     // No file of the handout is, or quotes, a reference solution.
-    let solutions: Vec<String> = NAMES
+    let solutions: Vec<String> = exercise_names()
         .iter()
         .map(|n| {
             std::fs::read_to_string(root().join(format!("solutions/src/bin/{n}.rs")))

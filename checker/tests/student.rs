@@ -68,7 +68,12 @@ fn list_says_done_and_not_started() {
         line("producer_consumer").ends_with("not started"),
         "a missing file: {out}"
     );
-    assert!(out.contains("1/4 done"), "{out}");
+    assert!(
+        out.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("1/") && l.ends_with(" done")),
+        "{out}"
+    );
     let written: Vec<_> = std::fs::read_dir(dir.path())
         .expect("read the copy")
         .flatten()

@@ -1,8 +1,13 @@
 //! The cases of each exercise: the stored transcript, and randomized cases whose expected
 //! output an oracle computes from the inputs (never from a solution at grading time).
 
+mod broken_pipe;
 mod duplex_pipe;
+mod named_pipe;
+mod pipe_capacity;
+mod poll;
 mod producer_consumer;
+mod queue;
 mod raw_pipe;
 mod three_stage_chain;
 
@@ -14,6 +19,7 @@ use rand::rngs::StdRng;
 use std::path::Path;
 use std::time::Duration;
 
+pub use queue::check as queue_check;
 pub use three_stage_chain::check_stages;
 
 /// One run of an exercise and what it must produce.
@@ -33,22 +39,60 @@ pub struct Case {
     pub timing: Option<Timing>,
     /// 04: the stages the spies must see, wired cat -> grep -> wc.
     pub stages: Option<Stages>,
+    /// 05: the output is a multiset of consumer lines, every record exactly once.
+    pub queue: Option<queue::Queue>,
+    /// 07: a number the output reports must be at least this (`writer: EPIPE after N lines`).
+    pub at_least: Option<AtLeast>,
+    /// 08: no FIFO may be left in the working directory afterwards.
+    pub no_fifo_left: bool,
+    /// 09: when each stdout line is due, counted from the start.
+    pub schedule: Option<Schedule>,
+}
+
+/// A number following `prefix` in a line of the output, with its smallest correct value.
+#[derive(Debug, Clone)]
+pub struct AtLeast {
+    pub prefix: String,
+    pub min: u64,
+    pub why: String,
+}
+
+/// When each line must arrive: no earlier than its time (minus a little clock rounding), no
+/// later than its time plus `slack`.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub times: Vec<Duration>,
+    pub slack: Duration,
 }
 
 impl Case {
-    /// A case that passes `messages` as the arguments and expects `stdout` and status 0.
-    pub fn with_messages(name: &str, kind: Kind, messages: Vec<String>, stdout: String) -> Case {
+    /// A case that runs with `args` and expects `stdout` and status 0.
+    pub fn new(name: &str, kind: Kind, args: Vec<String>, stdout: Expected) -> Case {
         Case {
             name: name.into(),
             kind,
-            args: messages,
+            args,
             env: Vec::new(),
             files: Vec::new(),
-            stdout: Expected::Exact(stdout),
+            stdout,
             status: 0,
             timing: None,
             stages: None,
+            queue: None,
+            at_least: None,
+            no_fifo_left: false,
+            schedule: None,
         }
+    }
+
+    /// A case that passes `messages` as the arguments and expects exactly `stdout`.
+    pub fn with_messages(name: &str, kind: Kind, messages: Vec<String>, stdout: String) -> Case {
+        Case::new(name, kind, messages, Expected::Exact(stdout))
+    }
+
+    /// Timing matters: a late line may come from a busy machine, so a failure is judged again.
+    pub fn is_timed(&self) -> bool {
+        self.timing.is_some() || self.schedule.is_some()
     }
 }
 
@@ -62,6 +106,10 @@ pub enum Kind {
     Timed,
     NoMatch,
     Usage,
+    /// 05: many producers and consumers.
+    Many,
+    /// An error path the program must handle (06: a refused size; 08: a failing reader).
+    Error,
 }
 
 impl Kind {
@@ -76,6 +124,8 @@ impl Kind {
             Kind::Timed => "timed",
             Kind::NoMatch => "no_match",
             Kind::Usage => "usage",
+            Kind::Many => "many",
+            Kind::Error => "error",
         }
     }
 }
@@ -148,6 +198,12 @@ pub enum Failure {
         problem: String,
         cause: String,
     },
+    /// Any other part of an exercise's contract, with what was expected and the likely cause.
+    Contract {
+        expected: String,
+        happened: String,
+        cause: String,
+    },
 }
 
 /// Every case of an exercise: its transcript's, then the random ones.
@@ -162,30 +218,45 @@ pub fn cases(exercise: &Exercise, transcript: &Transcript, rng: &mut StdRng) -> 
         "02_duplex_pipe" => duplex_pipe::cases(rng),
         "03_producer_consumer" => producer_consumer::cases(rng),
         "04_three_stage_chain" => three_stage_chain::cases(rng),
+        "05_queue" => queue::cases(rng),
+        "06_pipe_capacity" => pipe_capacity::cases(rng),
+        "07_broken_pipe" => broken_pipe::cases(rng),
+        "08_named_pipe" => named_pipe::cases(rng),
+        "09_poll" => poll::cases(rng),
         _ => Vec::new(),
     });
+    // What a transcript cannot say: the checks of every case of these exercises.
+    for case in all.iter_mut().filter(|c| c.kind != Kind::Usage) {
+        match exercise.name.as_str() {
+            "05_queue" => queue::require(case),
+            "06_pipe_capacity" => pipe_capacity::require(case),
+            "07_broken_pipe" => broken_pipe::require(case),
+            "08_named_pipe" => case.no_fifo_left = true,
+            "09_poll" => poll::require(case),
+            _ => {}
+        }
+    }
     all
 }
 
 fn from_transcript(exercise: &Exercise, t: &crate::transcript::TranscriptCase) -> Case {
-    let mut case = Case {
-        name: format!(
-            "`{}` from checker/transcripts/{}.txt",
-            t.command, exercise.name
-        ),
-        kind: if t.status == 2 {
-            Kind::Usage
-        } else {
-            Kind::Transcript
-        },
-        args: t.args.clone(),
-        env: t.env.clone(),
-        files: Vec::new(),
-        stdout: Expected::Pattern(t.stdout.clone()),
-        status: t.status,
-        timing: None,
-        stages: None,
+    let name = format!(
+        "`{}` from checker/transcripts/{}.txt",
+        t.command, exercise.name
+    );
+    let kind = if t.status == 2 {
+        Kind::Usage
+    } else {
+        Kind::Transcript
     };
+    let mut case = Case::new(
+        &name,
+        kind,
+        t.args.clone(),
+        Expected::Pattern(t.stdout.clone()),
+    );
+    case.env = t.env.clone();
+    case.status = t.status;
     if exercise.name == "04_three_stage_chain" && t.args.len() == 2 {
         case.stages = Some(Stages {
             file: t.args[0].clone(),
@@ -221,6 +292,11 @@ pub fn likely_cause(exercise: &Exercise, case: &Case, failure: &Failure) -> Stri
         "02_duplex_pipe" => duplex_pipe::cause(case, failure),
         "03_producer_consumer" => producer_consumer::cause(case, failure),
         "04_three_stage_chain" => three_stage_chain::cause(case, failure),
+        "05_queue" => queue::cause(case, failure),
+        "06_pipe_capacity" => pipe_capacity::cause(case, failure),
+        "07_broken_pipe" => broken_pipe::cause(case, failure),
+        "08_named_pipe" => named_pipe::cause(case, failure),
+        "09_poll" => poll::cause(case, failure),
         _ => None,
     };
     specific.unwrap_or_else(|| general_cause(failure))
@@ -241,7 +317,8 @@ fn general_cause(failure: &Failure) -> String {
         Failure::Status { .. } => "check the exit status your program returns: 0 on success (a panic exits with 101)".into(),
         Failure::LeftBehind(_) => "the program exited while its children still ran: wait for every child (waitpid) before the parent exits".into(),
         Failure::Timing { .. } => "the lines must arrive as the messages are produced, with the producer's delays between them".into(),
-        Failure::Stages { cause, .. } => cause.clone(),
+        Failure::Stages { cause, .. } | Failure::Contract { cause, .. } if !cause.is_empty() => cause.clone(),
+        Failure::Stages { .. } | Failure::Contract { .. } => "compare with the exercise's contract in labs.md".into(),
     }
 }
 
