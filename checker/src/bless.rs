@@ -91,7 +91,7 @@ pub fn bless(selected: &[String]) -> Result<ExitCode, String> {
             std::fs::write(&path, t.render())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
-        println!(
+        sayln!(
             "{}: {changed} of {} commands rewritten",
             crate::report::shown(&path),
             t.cases.len()

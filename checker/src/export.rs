@@ -47,7 +47,7 @@ pub fn export(dir: &Path) -> Result<ExitCode, String> {
     }
     std::fs::write(dir.join("Cargo.toml"), root.to_string())
         .map_err(|e| format!("cannot write Cargo.toml: {e}"))?;
-    println!(
+    sayln!(
         "wrote the student handout to {} ({} files); it holds no reference solution",
         dir.display(),
         files + 1

@@ -101,14 +101,14 @@ pub fn grade(args: &GradeArgs) -> Result<ExitCode, String> {
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
     for row in &rows {
         let total: f64 = row.scores.iter().sum();
-        println!(
+        sayln!(
             "{:<width$}  {:>5}/{max}  {}",
             row.name,
             number(total),
             row.reason
         );
     }
-    println!(
+    sayln!(
         "wrote {} and one report per submission in {}",
         path.display(),
         args.out.display()

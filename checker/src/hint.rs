@@ -10,7 +10,7 @@ pub fn hint(place: &Place, wanted: Option<String>) -> Result<ExitCode, String> {
         Some(w) => manifest::select(manifest::exercises(), &[w])?.remove(0),
         None => current(place, &Progress::load(place)),
     };
-    print!("{}", next_hint(place, &exercise)?);
+    say!("{}", next_hint(place, &exercise)?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,7 +8,7 @@ use crate::session::{self, Options};
 use std::process::ExitCode;
 
 pub fn list(place: &Place, source: crate::workspace::Source) -> Result<ExitCode, String> {
-    print!("{}", list_text(place, source)?);
+    say!("{}", list_text(place, source)?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,26 @@
 //! pipes-lab's checker: builds the student's exercises, runs them against stored transcripts
 //! and randomized cases, and explains what went wrong.
 
+/// Writes to stdout, dropping what a closed stdout (`cargo lab | head`) cannot take: the
+/// checker must go on to stop the student's processes, not panic on a broken pipe. Styles are
+/// stripped where colour is off, as everywhere (anstream).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = anstream::stdout();
+        let _ = write!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}
+
+/// `say!` with a newline.
+macro_rules! sayln {
+    ($($arg:tt)*) => {{
+        say!($($arg)*);
+        say!("\n");
+    }};
+}
+
 mod bless;
 mod cases;
 mod check;
@@ -190,14 +210,14 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         match &args.output {
             Some(path) => grades::write_atomic(path, &json),
             None => {
-                print!("{json}");
+                say!("{json}");
                 Ok(())
             }
         }
     };
     let session = match session::run(options, |report| {
         if text {
-            anstream::print!("{report}");
+            say!("{report}");
         }
     }) {
         Ok(session) => session,
@@ -221,7 +241,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             "checker: interrupted; every process the check started has been stopped"
         );
     } else if text {
-        anstream::print!("{}", session.summary());
+        say!("{}", session.summary());
     }
     if args.format != Format::Text {
         emit(grades::render(args.format, &session))?;

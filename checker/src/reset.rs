@@ -14,7 +14,7 @@ pub fn reset(root: &Path, place: &Place, wanted: &str, yes: bool) -> Result<Exit
         .join(format!("{}.rs", exercise.name));
     let target = place.file(&exercise.name);
     if !yes && !confirm(&target)? {
-        println!("left {} as it is", target.display());
+        sayln!("left {} as it is", target.display());
         return Ok(ExitCode::SUCCESS);
     }
     let bin = place.exercises.join("src/bin");
@@ -29,7 +29,7 @@ pub fn reset(root: &Path, place: &Place, wanted: &str, yes: bool) -> Result<Exit
     let mut progress = Progress::load(place);
     progress.entry(&exercise.name).verdict = None;
     progress.save()?;
-    println!("restored the original {}", target.display());
+    sayln!("restored the original {}", target.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -40,7 +40,7 @@ fn confirm(target: &Path) -> Result<bool, String> {
             target.display()
         ));
     }
-    print!(
+    say!(
         "Replace {} with the original stub? Your code in it will be lost. [y/N] ",
         target.display()
     );

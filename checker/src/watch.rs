@@ -156,22 +156,24 @@ struct Screen {
 impl Screen {
     fn clear() {
         if std::io::stdout().is_terminal() {
-            print!("\x1b[2J\x1b[3J\x1b[H");
+            // Not through `say!`: anstream would strip this as a style when colour is off.
+            use std::io::Write as _;
+            let _ = std::io::stdout().write_all(b"\x1b[2J\x1b[3J\x1b[H");
         }
     }
 
     fn show(&self) {
         Self::clear();
-        anstream::print!("{}", self.report);
+        say!("{}", self.report);
         if !self.note.is_empty() {
-            anstream::println!("{}\n", self.note.trim_end());
+            sayln!("{}\n", self.note.trim_end());
         }
-        anstream::println!("watch: {}", self.keys);
+        sayln!("watch: {}", self.keys);
     }
 
     fn show_busy(&self, what: &str) {
         Self::clear();
-        println!("{what}");
+        sayln!("{what}");
     }
 }
 
