@@ -29,6 +29,7 @@ mod grade;
 mod grades;
 mod hang;
 mod hint;
+mod judge;
 mod list;
 mod manifest;
 mod proctree;
