@@ -126,6 +126,12 @@ fn outcomes_unrun(exercise: &Exercise, cases: &[Case]) -> Vec<CaseOutcome> {
         .collect()
 }
 
+/// Where a check keeps each case's files for an exercise: `last-run/<exercise>/` under the
+/// checker's directory `work`.
+pub fn kept_dir(work: &Path, exercise: &Exercise) -> PathBuf {
+    work.join("last-run").join(&exercise.name)
+}
+
 /// Where and how the cases of one exercise run.
 pub struct Bench<'a> {
     pub exercise: &'a Exercise,
@@ -279,10 +285,8 @@ impl Bench<'_> {
         Ok((failure, outcome))
     }
 
-    /// Keeps a failed run's inputs and outputs in `last-run/<exercise>/`, replacing the last.
-    /// Where this check keeps each case's files: `last-run/<exercise>/`.
-    pub fn kept_dir(&self) -> PathBuf {
-        self.work.join("last-run").join(&self.exercise.name)
+    fn kept_dir(&self) -> PathBuf {
+        kept_dir(self.work, self.exercise)
     }
 
     /// Keeps a run's inputs, outputs and command in `last-run/<exercise>/<NN>-<kind>/`, where

@@ -132,7 +132,7 @@ pub fn run(options: Options, mut show: impl FnMut(&str)) -> Result<Session, Stri
         };
         // The solution is named once the student's own program passes, never before.
         let show_solution = !matches!(options.source, Source::Solutions) && ws.has_solutions();
-        let kept = work.join("last-run").join(&ex.name);
+        let kept = crate::check::kept_dir(&work, ex);
         let text = report::exercise(ex, &result, &kept, options.verbose, show_solution);
         show(&text);
         reports.push(text);
