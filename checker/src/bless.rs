@@ -71,6 +71,7 @@ pub fn bless(selected: &[String]) -> Result<ExitCode, String> {
                 env: case.env.clone(),
                 cwd: dir.path().into(),
                 timeout: ex.timeout(),
+                trace: false,
             };
             let outcome = runner::run(&spec)
                 .map_err(|e| format!("cannot run the solution of {}: {e}", ex.name))?;

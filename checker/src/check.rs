@@ -5,6 +5,7 @@ use crate::judge::{fifos_in, judge, panic_message};
 use crate::manifest::Exercise;
 use crate::runner::{self, RunOutcome, RunSpec};
 use crate::spy;
+use crate::xray;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -276,13 +277,39 @@ impl Bench<'_> {
             env,
             cwd,
             timeout: self.exercise.timeout(),
+            trace: crate::xray::enabled(),
         };
         let outcome = runner::run(&spec)
             .map_err(|e| format!("cannot start {}: {e}", self.program.display()))?;
         let records = spy::read_log(&log);
         let fifos = fifos_in(&spec.cwd);
-        let failure = judge(case, &outcome, &records, &fifos);
+        let wiring = self.wiring(case, &outcome);
+        let failure = judge(case, &outcome, &records, &fifos, wiring.as_ref());
         Ok((failure, outcome))
+    }
+
+    /// The structural checks on a traced run (not on usage errors, which build nothing).
+    fn wiring(&self, case: &Case, outcome: &RunOutcome) -> Option<Failure> {
+        if case.kind == Kind::Usage {
+            return None;
+        }
+        match outcome.trace.as_ref()? {
+            Ok(trace) => {
+                let wiring = xray::model::Wiring::build(trace.clone());
+                let checks = &self.exercise.wiring.checks;
+                xray::rules::check(&wiring, checks, &case.args)
+                    .err()
+                    .map(|(rule, miss)| Failure::Wiring {
+                        rule: rule.to_string(),
+                        problem: miss.problem,
+                        cause: miss.cause,
+                    })
+            }
+            Err(why) => {
+                xray::skip(why);
+                None
+            }
+        }
     }
 
     fn kept_dir(&self) -> PathBuf {

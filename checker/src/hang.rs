@@ -3,34 +3,10 @@
 //! in the lesson's terms: who holds the write end a reader waits on, who should read the full
 //! pipe a writer waits on, which child a parent waits for, and the cycle when there is one.
 
+pub use crate::fdtable::{Fd, Object};
+use crate::fdtable::fds;
 use crate::syscalls::{self, Call};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// What a descriptor refers to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Object {
-    Pipe(u64),
-    Socket(u64),
-    Other(String),
-}
-
-impl std::fmt::Display for Object {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match self {
-            Object::Pipe(i) => write!(f, "pipe:[{i}]"),
-            Object::Socket(i) => write!(f, "socket:[{i}]"),
-            Object::Other(s) => write!(f, "{s}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fd {
-    pub fd: i32,
-    pub object: Object,
-    pub reads: bool,
-    pub writes: bool,
-}
 
 /// What a process was doing when the snapshot was taken.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,42 +96,6 @@ fn doing(pid: i32, state: char) -> Doing {
     }
 }
 
-#[cfg(target_os = "linux")]
-fn fds(pid: i32) -> Vec<Fd> {
-    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return Vec::new();
-    };
-    let mut fds: Vec<Fd> = dir
-        .filter_map(|e| {
-            let fd: i32 = e.ok()?.file_name().to_str()?.parse().ok()?;
-            let target = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
-            let target = target.to_string_lossy();
-            let inode = |prefix: &str| target.strip_prefix(prefix)?.strip_suffix(']')?.parse().ok();
-            let object = match (inode("pipe:["), inode("socket:[")) {
-                (Some(i), _) => Object::Pipe(i),
-                (_, Some(i)) => Object::Socket(i),
-                _ => Object::Other(target.into_owned()),
-            };
-            let info =
-                std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).unwrap_or_default();
-            let flags = info
-                .lines()
-                .find_map(|l| l.strip_prefix("flags:"))
-                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
-                .unwrap_or(2);
-            let mode = flags & 3;
-            Some(Fd {
-                fd,
-                object,
-                reads: mode != 1,
-                writes: mode != 0,
-            })
-        })
-        .collect();
-    fds.sort_by_key(|f| f.fd);
-    fds
-}
-
 /// One edge of the wait-for graph: `from` cannot go on until `to` does something.
 struct Edge {
     from: i32,
@@ -210,7 +150,7 @@ impl Snapshot {
             .fds
             .iter()
             .filter(|f| {
-                matches!(f.object, Object::Pipe(_)) && if writes { f.writes } else { f.reads }
+                matches!(f.object, Object::Pipe(_) | Object::Fifo(..)) && if writes { f.writes } else { f.reads }
             })
             .collect();
         (ends.len() == 1).then(|| ends[0].clone())

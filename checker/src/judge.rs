@@ -26,6 +26,7 @@ pub fn judge(
     outcome: &RunOutcome,
     records: &[spy::StageRecord],
     fifos: &[String],
+    wiring: Option<&Failure>,
 ) -> Option<Failure> {
     let stdout = outcome.stdout_text();
     let stderr = outcome.stderr_text();
@@ -160,7 +161,8 @@ pub fn judge(
             cause: cause.to_string(),
         });
     }
-    None
+    // Last: right output from wrong wiring (no child, no pipe, a leaked end) is still wrong.
+    wiring.cloned()
 }
 
 /// `panicked at src/main.rs:3:5:\nmessage` from a Rust program's stderr, as one line.

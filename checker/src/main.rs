@@ -25,6 +25,7 @@ mod bless;
 mod cases;
 mod check;
 mod export;
+mod fdtable;
 mod grade;
 mod grades;
 mod hang;
@@ -42,6 +43,7 @@ mod spy;
 mod syscalls;
 mod transcript;
 mod watch;
+mod xray;
 mod workspace;
 
 use clap::{Args, Parser, Subcommand};

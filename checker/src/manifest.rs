@@ -18,6 +18,21 @@ pub struct Exercise {
     pub hints: Vec<String>,
     /// Points per kind of case (see `cases::Kind::name`).
     pub case_points: std::collections::BTreeMap<String, f64>,
+    /// How the exercise's processes and pipes must be wired (see the X-ray).
+    pub wiring: WiringSpec,
+}
+
+/// The expected wiring: the processes and links the X-ray draws next to what a run built,
+/// and the structural checks (`xray::rules`) every run must pass.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WiringSpec {
+    /// `ID: what it is`, the program first (`P1: the program`, `P2: child of P1`).
+    pub processes: Vec<String>,
+    /// `FROM -> TO: what flows`.
+    pub links: Vec<String>,
+    /// Rule names of `xray::rules::RULES`, checked in order.
+    pub checks: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +131,25 @@ mod tests {
                 "{}: case_points must add up to points",
                 e.name
             );
+            assert!(!e.wiring.checks.is_empty(), "{} has no wiring checks", e.name);
+            for check in &e.wiring.checks {
+                assert!(
+                    crate::xray::rules::find(check).is_some(),
+                    "{}: no wiring rule called {check}",
+                    e.name
+                );
+            }
+            for link in &e.wiring.links {
+                let (ends, _) = link.split_once(": ").expect("a link is `FROM -> TO: what`");
+                let (from, to) = ends.split_once(" -> ").expect("a link is `FROM -> TO: what`");
+                for id in [from, to] {
+                    assert!(
+                        e.wiring.processes.iter().any(|p| p.starts_with(&format!("{id}: "))),
+                        "{}: link {link} names an unknown process {id}",
+                        e.name
+                    );
+                }
+            }
         }
     }
 

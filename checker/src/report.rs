@@ -281,6 +281,10 @@ fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
             "cat, grep and wc to run as `cat FILE | grep PATTERN | wc -l`, each with only fds 0, 1 and 2".into(),
             problem.clone(),
         ),
+        Failure::Wiring { rule, problem, .. } => (
+            format!("{rule} (seen by the X-ray at the system-call level)"),
+            problem.clone(),
+        ),
         Failure::NotStarted => ("a program that runs".into(), "it stops at `todo!()`".into()),
         Failure::Contract { expected, happened, .. } => (expected.clone(), happened.clone()),
     }

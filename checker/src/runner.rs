@@ -5,6 +5,7 @@
 
 use crate::hang::{self, Snapshot};
 use crate::proctree::{self, ProcInfo};
+use crate::xray::trace::Trace;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
@@ -35,6 +36,8 @@ pub struct RunSpec {
     pub env: Vec<(String, String)>,
     pub cwd: PathBuf,
     pub timeout: Duration,
+    /// Follow the run with the X-ray (Linux only).
+    pub trace: bool,
 }
 
 /// How the run ended.
@@ -62,6 +65,8 @@ pub struct RunOutcome {
     /// On a timeout: every process of the run as it was before it was killed.
     pub hang: Option<Snapshot>,
     pub elapsed: Duration,
+    /// The X-ray of the run, when it was traced, or why it could not be.
+    pub trace: Option<Result<Trace, String>>,
 }
 
 impl RunOutcome {
@@ -75,6 +80,7 @@ impl RunOutcome {
             left_behind: Vec::new(),
             hang: None,
             elapsed: Duration::ZERO,
+            trace: None,
         }
     }
 
@@ -157,14 +163,12 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     unsafe { command.pre_exec(close_inherited_fds) };
 
     let start = Instant::now();
-    let mut child = command.spawn()?;
-    let pid = child.id() as i32;
+    let mut started = start_program(command, spec.trace)?;
+    let pid = started.pid;
     let mut streams = [
-        Stream::new(child.stdout.take().map(OwnedFd::from)),
-        Stream::new(child.stderr.take().map(OwnedFd::from)),
+        Stream::new(started.stdout.take()),
+        Stream::new(started.stderr.take()),
     ];
-    // The child is reaped below with waitpid, not through `child`, which is only dropped.
-    drop(child);
 
     let mut line_times = Vec::new();
     let mut end: Option<End> = None;
@@ -227,11 +231,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
             }
         }
         if end.is_none() {
-            match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, code)) => end = Some(End::Exited(code)),
-                Ok(WaitStatus::Signaled(_, sig, _)) => end = Some(End::Signaled(sig)),
-                _ => {}
-            }
+            end = started.ended();
             if end.is_some() {
                 exited_at = Some(Instant::now());
             }
@@ -256,6 +256,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         _ => Vec::new(),
     };
     proctree::kill_all(pid);
+    let trace = started.finish();
     let [out, err] = streams;
     Ok(RunOutcome {
         end,
@@ -265,6 +266,63 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         left_behind,
         hang,
         elapsed,
+        trace,
+    })
+}
+
+/// A started program: its streams, and who learns how it ended (waitpid, or the tracer).
+struct Started {
+    pid: i32,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+    #[cfg(target_os = "linux")]
+    traced: Option<crate::xray::tracer::TracedRun>,
+}
+
+impl Started {
+    /// How the program ended, if it has.
+    fn ended(&self) -> Option<End> {
+        #[cfg(target_os = "linux")]
+        if let Some(traced) = &self.traced {
+            return traced.ended.try_recv().ok();
+        }
+        match waitpid(Pid::from_raw(self.pid), Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, code)) => Some(End::Exited(code)),
+            Ok(WaitStatus::Signaled(_, sig, _)) => Some(End::Signaled(sig)),
+            _ => None,
+        }
+    }
+
+    /// The X-ray, once every process of the run is gone.
+    fn finish(self) -> Option<Result<Trace, String>> {
+        #[cfg(target_os = "linux")]
+        if let Some(traced) = self.traced {
+            return Some(traced.finish());
+        }
+        None
+    }
+}
+
+fn start_program(mut command: Command, trace: bool) -> std::io::Result<Started> {
+    #[cfg(target_os = "linux")]
+    if trace {
+        let mut traced = crate::xray::tracer::spawn(command)?;
+        return Ok(Started {
+            pid: traced.pid,
+            stdout: traced.stdout.take(),
+            stderr: traced.stderr.take(),
+            traced: Some(traced),
+        });
+    }
+    let _ = trace;
+    let mut child = command.spawn()?;
+    // The child is reaped with waitpid, not through `child`, which is only dropped.
+    Ok(Started {
+        pid: child.id() as i32,
+        stdout: child.stdout.take().map(OwnedFd::from),
+        stderr: child.stderr.take().map(OwnedFd::from),
+        #[cfg(target_os = "linux")]
+        traced: None,
     })
 }
 

@@ -1,5 +1,7 @@
-//! The few system calls the hang doctor recognises, by number, per architecture: a process
-//! blocked in one of these is waiting for a pipe, a child or a timer.
+//! Everything that differs between architectures, in one place: the system calls the hang
+//! doctor recognises (a process blocked in one is waiting for a pipe, a child or a timer) and
+//! those the X-ray follows, by number. Registers need no per-architecture code: the X-ray asks
+//! the kernel for a stopped call's number, arguments and result (PTRACE_GET_SYSCALL_INFO).
 
 /// What a blocked system call is waiting for, with the descriptor or pid it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +52,91 @@ pub fn decode(line: &str) -> Option<Call> {
     })
 }
 
+/// A call the X-ray follows, by what it does to the wiring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Traced {
+    /// pipe, pipe2: the new descriptors go into the array of argument 0.
+    Pipe,
+    /// socketpair: the new descriptors go into the array of argument 3.
+    SocketPair,
+    /// dup, dup2, dup3: the result is the new descriptor.
+    Dup,
+    /// fcntl: argument 1 is the command (F_DUPFD, F_SETPIPE_SZ...).
+    Fcntl,
+    /// close, close_range.
+    Close,
+    /// open, openat: how a FIFO is opened by its name.
+    Open,
+    /// mknod, mknodat (mkfifo): which argument holds the path.
+    Mknod { path: usize },
+    /// Reading or writing calls, with the descriptor in argument 0.
+    Read,
+    Write,
+    /// wait4, waitid.
+    Wait,
+    /// poll, ppoll, select, pselect6, epoll_wait, epoll_pwait(2).
+    Poll,
+}
+
+/// The audit architecture the kernel reports for this architecture's system calls (what a
+/// seccomp filter checks before it trusts a call number).
+#[cfg(target_arch = "x86_64")]
+pub const AUDIT_ARCH: u32 = 0xC000_003E;
+#[cfg(target_arch = "aarch64")]
+pub const AUDIT_ARCH: u32 = 0xC000_00B7;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub const AUDIT_ARCH: u32 = 0;
+
+/// What the X-ray makes of call number `nr`, if it follows it.
+pub fn traced(nr: u64) -> Option<Traced> {
+    numbers::TRACED
+        .iter()
+        .find(|(n, _)| *n == nr)
+        .map(|(_, call)| *call)
+}
+
+/// Every call number the X-ray follows (the seccomp filter stops at these only).
+pub fn traced_numbers() -> impl Iterator<Item = u64> {
+    numbers::TRACED.iter().map(|(n, _)| *n)
+}
+
 #[cfg(target_arch = "x86_64")]
 mod numbers {
+    use super::Traced::{self, *};
+
+    pub const TRACED: [(u64, Traced); 30] = [
+        (0, Read),
+        (19, Read),
+        (45, Read),
+        (47, Read),
+        (1, Write),
+        (20, Write),
+        (44, Write),
+        (46, Write),
+        (2, Open),
+        (257, Open),
+        (3, Close),
+        (436, Close),
+        (7, Poll),
+        (23, Poll),
+        (232, Poll),
+        (270, Poll),
+        (271, Poll),
+        (281, Poll),
+        (441, Poll),
+        (22, Pipe),
+        (293, Pipe),
+        (32, Dup),
+        (33, Dup),
+        (292, Dup),
+        (53, SocketPair),
+        (61, Wait),
+        (247, Wait),
+        (72, Fcntl),
+        (133, Mknod { path: 0 }),
+        (259, Mknod { path: 1 }),
+    ];
+
     /// For a reading or writing call: which argument holds the descriptor.
     pub fn io(nr: u64) -> (Option<usize>, Option<usize>) {
         match nr {
@@ -71,6 +156,34 @@ mod numbers {
 
 #[cfg(target_arch = "aarch64")]
 mod numbers {
+    use super::Traced::{self, *};
+
+    pub const TRACED: [(u64, Traced); 23] = [
+        (63, Read),
+        (65, Read),
+        (207, Read),
+        (212, Read),
+        (64, Write),
+        (66, Write),
+        (206, Write),
+        (211, Write),
+        (56, Open),
+        (57, Close),
+        (436, Close),
+        (73, Poll),
+        (72, Poll),
+        (22, Poll),
+        (441, Poll),
+        (59, Pipe),
+        (23, Dup),
+        (24, Dup),
+        (199, SocketPair),
+        (260, Wait),
+        (95, Wait),
+        (25, Fcntl),
+        (33, Mknod { path: 1 }),
+    ];
+
     pub fn io(nr: u64) -> (Option<usize>, Option<usize>) {
         match nr {
             63 | 67 | 65 | 207 | 212 => (Some(0), None),
@@ -89,6 +202,7 @@ mod numbers {
 
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod numbers {
+    pub const TRACED: [(u64, super::Traced); 0] = [];
     pub fn io(_nr: u64) -> (Option<usize>, Option<usize>) {
         (None, None)
     }

@@ -198,6 +198,13 @@ pub enum Failure {
         problem: String,
         cause: String,
     },
+    /// The X-ray found the processes and pipes wired otherwise than the exercise asks:
+    /// the rule's plain words, what is missing, and the likely cause.
+    Wiring {
+        rule: String,
+        problem: String,
+        cause: String,
+    },
     /// Any other part of an exercise's contract, with what was expected and the likely cause.
     Contract {
         expected: String,
@@ -317,8 +324,8 @@ fn general_cause(failure: &Failure) -> String {
         Failure::Status { .. } => "check the exit status your program returns: 0 on success (a panic exits with 101)".into(),
         Failure::LeftBehind(_) => "the program exited while its children still ran: wait for every child (waitpid) before the parent exits".into(),
         Failure::Timing { .. } => "the lines must arrive as the messages are produced, with the producer's delays between them".into(),
-        Failure::Stages { cause, .. } | Failure::Contract { cause, .. } if !cause.is_empty() => cause.clone(),
-        Failure::Stages { .. } | Failure::Contract { .. } => "compare with the exercise's contract in labs.md".into(),
+        Failure::Stages { cause, .. } | Failure::Contract { cause, .. } | Failure::Wiring { cause, .. } if !cause.is_empty() => cause.clone(),
+        Failure::Stages { .. } | Failure::Contract { .. } | Failure::Wiring { .. } => "compare with the exercise's contract in labs.md".into(),
     }
 }
 

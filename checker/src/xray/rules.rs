@@ -1,0 +1,441 @@
+//! Structural checks: one small function per rule, named in the manifest's `wiring.checks`.
+//! Each says, when the wiring misses it, what is missing and the likely cause.
+
+use super::model::{ChannelKind, Link, Wiring};
+use super::trace::Exit;
+use crate::fdtable::Object;
+use nix::sys::signal::Signal;
+use std::collections::BTreeSet;
+
+/// What a rule found missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Miss {
+    pub problem: String,
+    pub cause: String,
+}
+
+fn miss(problem: impl Into<String>, cause: impl Into<String>) -> Result<(), Miss> {
+    Err(Miss {
+        problem: problem.into(),
+        cause: cause.into(),
+    })
+}
+
+type Rule = fn(&Wiring, &[String]) -> Result<(), Miss>;
+
+/// Every rule, by the name the manifest uses, with what it asks for in a few words.
+pub const RULES: [(&str, &str, Rule); 14] = [
+    ("child_process", "the program creates a child process", child_process),
+    ("child_writes_parent_reads", "a child writes into a pipe that the program reads", child_writes_parent_reads),
+    ("reader_closed_write_end", "each reader has closed its copy of the write end before it reads", reader_closed_write_end),
+    ("two_way_channel", "data flows both ways between the program and a child", two_way_channel),
+    ("producer_consumer", "a producer child writes into a pipe that a different consumer child reads; the program itself uses neither end", producer_consumer),
+    ("three_stages", "three child processes exec cat, grep and wc", three_stages),
+    ("stages_chained", "cat's stdout is the write end of one pipe whose read end is grep's stdin, and grep's stdout feeds wc's stdin through a second pipe", stages_chained),
+    ("no_leaked_ends", "every exec'd program starts with no pipe end besides its stdin and stdout", no_leaked_ends),
+    ("shared_queue", "PRODUCERS children write into one pipe that CONSUMERS other children read", shared_queue),
+    ("fills_pipe", "a non-blocking write into a full pipe fails with EAGAIN", fills_pipe),
+    ("resizes_pipe", "the program asks for a new pipe size with F_SETPIPE_SZ", resizes_pipe),
+    ("broken_pipe", "a write fails with EPIPE, and a writer is killed by SIGPIPE", broken_pipe),
+    ("fifo_between_programs", "two programs, one started by the other, share a FIFO opened by its name: one writes, the other reads", fifo_between_programs),
+    ("children_polled", "three children each write into their own pipe, which the program reads after asking poll() (or select) which is ready", children_polled),
+];
+
+pub fn find(name: &str) -> Option<(&'static str, &'static str, Rule)> {
+    RULES.iter().find(|(n, _, _)| *n == name).copied()
+}
+
+/// Checks `names` in order; the first miss, with what its rule asks for.
+pub fn check(
+    wiring: &Wiring,
+    names: &[String],
+    args: &[String],
+) -> Result<(), (&'static str, Miss)> {
+    for name in names {
+        if let Some((_, asks, rule)) = find(name) {
+            rule(wiring, args).map_err(|m| (asks, m))?;
+        }
+    }
+    Ok(())
+}
+
+fn children(w: &Wiring) -> Vec<usize> {
+    (1..w.nodes.len()).collect()
+}
+
+/// Links through pipes, FIFOs or sockets (not the checker's stdout).
+fn data_links(w: &Wiring) -> impl Iterator<Item = &Link> {
+    w.links
+        .iter()
+        .filter(|l| !matches!(w.channels[l.channel].kind, ChannelKind::Output(_)))
+}
+
+fn writers(l: &Link) -> BTreeSet<usize> {
+    l.writers.iter().map(|u| u.node).collect()
+}
+
+fn readers(l: &Link) -> BTreeSet<usize> {
+    l.readers.iter().map(|u| u.node).collect()
+}
+
+fn no_pipe_at_all(w: &Wiring) -> bool {
+    !w.channels
+        .iter()
+        .any(|c| !matches!(c.kind, ChannelKind::Output(_)))
+}
+
+fn child_process(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    if children(w).is_empty() {
+        return miss(
+            "no child process was created: the program did all the work in one process",
+            "fork() (unsafe { nix::unistd::fork() }) creates the child; the lesson is two processes talking through a pipe",
+        );
+    }
+    Ok(())
+}
+
+fn child_writes_parent_reads(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    if no_pipe_at_all(w) {
+        return miss(
+            "no pipe was created: the messages never went through a pipe",
+            "create the pipe with nix::unistd::pipe() before fork(), so that both processes get its two ends",
+        );
+    }
+    let found = data_links(w).any(|l| {
+        readers(l).contains(&0) && writers(l).iter().any(|n| *n != 0)
+    });
+    if found {
+        return Ok(());
+    }
+    let parent_reads = data_links(w).any(|l| readers(l).contains(&0));
+    if !parent_reads {
+        return miss(
+            "the program never read from a pipe: whatever it printed did not come from its child",
+            "the parent keeps the read end and reads the child's messages from it",
+        );
+    }
+    miss(
+        "no child wrote into the pipe the program read",
+        "the child keeps the write end and writes the messages into it; the parent reads them",
+    )
+}
+
+fn reader_closed_write_end(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    for l in data_links(w) {
+        let (Object::Pipe(_) | Object::Fifo(..)) = l.read_end else {
+            continue;
+        };
+        for r in &l.readers {
+            if let Some(f) = r
+                .held
+                .iter()
+                .find(|f| f.object == l.write_end && f.writes && !f.reads)
+            {
+                let who = w.who(r.node);
+                return miss(
+                    format!(
+                        "{who} still held {}, fd {}, when it began reading {}",
+                        w.describe(&l.write_end, true),
+                        f.fd,
+                        w.channels[l.channel].name
+                    ),
+                    "a reader sees end-of-file only once every write end is closed, its own copy included: drop (or close) the write end before the read loop",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn two_way_channel(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    if no_pipe_at_all(w) {
+        return miss(
+            "no pipe or socket pair was created: the messages never went between two processes",
+            "socketpair() gives two connected ends that both read and write, like Python's duplex Pipe()",
+        );
+    }
+    let flows: BTreeSet<(usize, usize)> = data_links(w)
+        .flat_map(|l| {
+            let rs = readers(l);
+            writers(l)
+                .into_iter()
+                .flat_map(move |x| rs.clone().into_iter().map(move |y| (x, y)))
+        })
+        .filter(|(x, y)| x != y)
+        .collect();
+    if flows.iter().any(|(x, y)| flows.contains(&(*y, *x))) {
+        return Ok(());
+    }
+    miss(
+        "data went only one way: no two processes both wrote to and read from each other",
+        "the parent sends each message to the child and reads the child's answer back through the same channel",
+    )
+}
+
+fn producer_consumer(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    if no_pipe_at_all(w) {
+        return miss(
+            "no pipe was created: the producer and the consumer never talked through a pipe",
+            "create the pipe before forking the two children",
+        );
+    }
+    for l in data_links(w) {
+        let (ws, rs) = (writers(l), readers(l));
+        let pair = ws
+            .iter()
+            .any(|p| *p != 0 && rs.iter().any(|c| *c != 0 && c != p));
+        if !pair {
+            continue;
+        }
+        if ws.contains(&0) || rs.contains(&0) {
+            let what = if ws.contains(&0) { "wrote into" } else { "read from" };
+            return miss(
+                format!("the program itself {what} {}", w.channels[l.channel].name),
+                "the parent only starts the two children, closes both pipe ends and waits; the producer writes and the consumer reads",
+            );
+        }
+        return Ok(());
+    }
+    miss(
+        "no producer child wrote into a pipe that a different consumer child read",
+        "fork two children: one that only writes (the producer) and one that only reads and prints (the consumer)",
+    )
+}
+
+fn stage(w: &Wiring, name: &str) -> Option<usize> {
+    w.nodes
+        .iter()
+        .position(|n| n.execed && n.parent.is_some() && n.program == name)
+}
+
+fn three_stages(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    let missing: Vec<&str> = ["cat", "grep", "wc"]
+        .into_iter()
+        .filter(|s| stage(w, s).is_none())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    miss(
+        format!(
+            "no child process exec'd {}",
+            missing.join(" or ")
+        ),
+        "each stage is a child that replaces itself with the real program (Command::new(\"cat\")..., or execvp), as a shell does",
+    )
+}
+
+fn stages_chained(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    three_stages(w, a)?;
+    let fd_of = |node: usize, fd: i32| {
+        w.trace.procs[node]
+            .execs
+            .last()
+            .and_then(|e| e.fds.iter().find(|f| f.fd == fd))
+            .cloned()
+    };
+    let [cat, grep, wc] = ["cat", "grep", "wc"].map(|s| stage(w, s).unwrap_or(0));
+    let joined = |from: usize, to: usize| match (fd_of(from, 1), fd_of(to, 0)) {
+        (Some(out), Some(inp)) => {
+            out.object == inp.object
+                && matches!(out.object, Object::Pipe(_))
+                && out.writes
+                && inp.reads
+        }
+        _ => false,
+    };
+    for (from, to, a, b) in [(cat, grep, "cat", "grep"), (grep, wc, "grep", "wc")] {
+        if !joined(from, to) {
+            let shown = |node: usize, fd: i32| {
+                fd_of(node, fd).map_or("nothing".to_string(), |f| {
+                    w.describe(&f.object, fd == 1)
+                })
+            };
+            return miss(
+                format!(
+                    "{a}'s stdout was {} and {b}'s stdin was {}: not the two ends of one pipe",
+                    shown(from, 1),
+                    shown(to, 0)
+                ),
+                "in each child, dup2 the pipe's write end onto 1 (stdout) before exec'ing the writer stage, and the read end onto 0 (stdin) before exec'ing the reader stage",
+            );
+        }
+    }
+    Ok(())
+}
+
+fn no_leaked_ends(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    let Some(leak) = w.leaks.first() else {
+        return Ok(());
+    };
+    let all: Vec<String> = w
+        .leaks
+        .iter()
+        .map(|l| format!("{} fd {} ({})", w.nodes[l.node].program, l.fd, l.what))
+        .collect();
+    miss(
+        format!(
+            "{} started {} with fd {}, {}, which it never uses (leaked: {})",
+            w.who(leak.node),
+            w.nodes[leak.node].program,
+            leak.fd,
+            leak.what,
+            all.join(", ")
+        ),
+        "after dup2, close every pipe descriptor before exec (or create the pipes with O_CLOEXEC): a stage holding a write end of its own input never sees end-of-file",
+    )
+}
+
+fn shared_queue(w: &Wiring, args: &[String]) -> Result<(), Miss> {
+    child_process(w, args)?;
+    let number = |i: usize| args.get(i).and_then(|a| a.parse::<usize>().ok()).unwrap_or(1);
+    let (producers, consumers) = (number(0), number(1));
+    let best = data_links(w)
+        .map(|l| {
+            let ws: BTreeSet<usize> = writers(l).into_iter().filter(|n| *n != 0).collect();
+            let rs: BTreeSet<usize> = readers(l).into_iter().filter(|n| *n != 0).collect();
+            (ws.difference(&rs).count(), rs.difference(&ws).count(), l)
+        })
+        .max_by_key(|(p, c, _)| p.min(&producers) + c.min(&consumers));
+    match best {
+        Some((p, c, _)) if p >= producers && c >= consumers => Ok(()),
+        Some((p, c, l)) => miss(
+            format!(
+                "the busiest pipe, {}, had {p} producer child(ren) writing and {c} consumer child(ren) reading; {producers} and {consumers} were asked for",
+                w.channels[l.channel].name
+            ),
+            "fork PRODUCERS children that only write records into the one queue pipe and CONSUMERS other children that only read from it",
+        ),
+        None => miss(
+            "no pipe carried data between the children",
+            "make one pipe (the queue) before forking; producers write into it, consumers read from it",
+        ),
+    }
+}
+
+fn errors_on_writes(w: &Wiring, errno: &str) -> bool {
+    data_links(w).any(|l| l.writers.iter().any(|u| u.errors.contains_key(errno)))
+}
+
+fn fills_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    if no_pipe_at_all(w) {
+        return miss(
+            "no pipe was created: the sizes printed were not measured",
+            "make a pipe with nix::unistd::pipe() and fill it",
+        );
+    }
+    if errors_on_writes(w, "EAGAIN") {
+        return Ok(());
+    }
+    miss(
+        "no write into a pipe failed with EAGAIN: the pipe was never filled up",
+        "set O_NONBLOCK on the write end and write until a write fails with EAGAIN; the bytes written until then are the capacity",
+    )
+}
+
+fn resizes_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    if !w.trace.pipe_resizes.is_empty() {
+        return Ok(());
+    }
+    miss(
+        "the program never asked for a new pipe size (fcntl F_SETPIPE_SZ)",
+        "call fcntl(&write_end, FcntlArg::F_SETPIPE_SZ(size)) and print the size the kernel returns",
+    )
+}
+
+fn broken_pipe(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    if !errors_on_writes(w, "EPIPE") {
+        return miss(
+            "no write into a pipe failed with EPIPE: no writer ever met a pipe whose readers were all gone",
+            "round 1: the writer keeps writing after the reader exits (and after the parent closed its read end) until write fails with EPIPE",
+        );
+    }
+    let killed = w
+        .nodes
+        .iter()
+        .any(|n| n.exit == Some(Exit::Signal(Signal::SIGPIPE)));
+    if !killed {
+        return miss(
+            "no process was killed by SIGPIPE",
+            "round 2: the writer child restores the default SIGPIPE action before writing, so the failing write kills it",
+        );
+    }
+    Ok(())
+}
+
+fn fifo_between_programs(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    let fifos: Vec<&Object> = w
+        .channels
+        .iter()
+        .filter(|c| matches!(c.kind, ChannelKind::Fifo(_)))
+        .flat_map(|c| &c.objects)
+        .collect();
+    if fifos.is_empty() {
+        return miss(
+            "no FIFO was opened: the messages did not go through a named pipe",
+            "mkfifo makes the FIFO; the writer opens it for writing, the reader (a second copy of the program) for reading",
+        );
+    }
+    for object in fifos {
+        let held = |writes: bool| -> BTreeSet<usize> {
+            w.trace
+                .procs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.gained
+                        .iter()
+                        .any(|f| f.object == *object && f.writes == writes && f.reads != writes)
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let (ws, rs) = (held(true), held(false));
+        let opened_apart = ws.iter().any(|x| rs.iter().any(|y| x != y));
+        let second_program = rs.iter().chain(&ws).any(|n| w.nodes[*n].execed);
+        if opened_apart && second_program {
+            return Ok(());
+        }
+        if opened_apart {
+            return miss(
+                "the FIFO's two ends were opened by processes of one program, not by a second program",
+                "start the reader as a second program (Command::new(std::env::current_exe()?) with --reader): the two share only the FIFO's name",
+            );
+        }
+    }
+    miss(
+        "no two different processes opened the FIFO, one for writing and one for reading",
+        "the writer opens the FIFO for writing, the reader (a second program) opens it for reading",
+    )
+}
+
+fn children_polled(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    let feeding: BTreeSet<usize> = data_links(w)
+        .filter(|l| readers(l).contains(&0))
+        .filter_map(|l| {
+            let ws: Vec<usize> = writers(l).into_iter().filter(|n| *n != 0).collect();
+            (ws.len() == 1).then(|| ws[0])
+        })
+        .collect();
+    if feeding.len() < 3 {
+        return miss(
+            format!(
+                "{} pipe(s) carried a child's lines to the program; three were expected, one per child",
+                feeding.len()
+            ),
+            "make one pipe per child; each child writes only into its own pipe, and the program reads all three",
+        );
+    }
+    if w.nodes[0].polls == 0 {
+        return miss(
+            "the program never called poll() (or select): it cannot know which pipe is ready",
+            "put the three read ends in one poll() call and read only those that are ready",
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,662 @@
+//! Follows every process of one run with ptrace and records the calls that wire it: who
+//! created which pipe, who inherited, duplicated, closed, read and wrote which end, who
+//! exec'd what, who waited and who polled.
+//!
+//! A seccomp filter stops the program only at the calls of `syscalls::Traced` (about a dozen
+//! numbers), not at every call, so that timing checks keep their meaning. Where seccomp is
+//! refused, every call stops and the same code picks the interesting ones. The descriptor
+//! tables come from /proc while the process is stopped: the kernel's word, not an emulation
+//! of dup2 and close-on-exec.
+
+use super::trace::{Exec, Exit, Io, Proc, Trace};
+use crate::fdtable::{self, Fd, Object};
+use crate::runner::End;
+use crate::syscalls::{self, Traced};
+use nix::errno::Errno;
+use nix::sys::ptrace::{self, Event, Options};
+use nix::sys::signal::Signal;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread::JoinHandle;
+
+/// A traced program that is running: its output streams and how to learn that it ended.
+pub struct TracedRun {
+    pub pid: i32,
+    pub stdout: Option<OwnedFd>,
+    pub stderr: Option<OwnedFd>,
+    /// Receives the end of the program itself (the tracer reaps it, so nobody else may).
+    pub ended: Receiver<End>,
+    tracer: JoinHandle<Result<Trace, String>>,
+}
+
+impl TracedRun {
+    /// Waits for the tracer, once every process of the run is gone.
+    pub fn finish(self) -> Result<Trace, String> {
+        self.tracer
+            .join()
+            .unwrap_or_else(|_| Err("the tracer stopped unexpectedly".into()))
+    }
+}
+
+/// How the stops come: from the seccomp filter (only the calls that matter), or at the entry
+/// and exit of every call when seccomp was refused.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Filtered,
+    EveryCall,
+}
+
+/// Starts `command` under ptrace. The process that forks is the one ptrace lets trace, so a
+/// dedicated thread spawns it and then follows it until every process of the run is gone.
+pub fn spawn(mut command: Command) -> std::io::Result<TracedRun> {
+    let (started_tx, started_rx) = channel();
+    let (ended_tx, ended) = channel();
+    let tracer = std::thread::Builder::new()
+        .name("x-ray".into())
+        .spawn(move || {
+            // Built before the fork: the child may not allocate.
+            let filter = seccomp_filter();
+            let (mut status_rx, status_tx) = match std::io::pipe() {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return Err("no pipe for the tracer".into());
+                }
+            };
+            let status_fd = status_tx.as_raw_fd();
+            // SAFETY: only system calls on memory prepared before the fork.
+            unsafe { command.pre_exec(move || become_tracee(&filter, status_fd)) };
+            let mut child = match command.spawn() {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return Err("the program did not start".into());
+                }
+            };
+            drop(status_tx);
+            let mut status = Vec::new();
+            let _ = status_rx.read_to_end(&mut status);
+            let pid = child.id() as i32;
+            let streams = (
+                child.stdout.take().map(OwnedFd::from),
+                child.stderr.take().map(OwnedFd::from),
+            );
+            let _ = started_tx.send(Ok((pid, streams)));
+            drop(child);
+            match status.as_slice() {
+                b"T" => follow(pid, Mode::Filtered, ended_tx),
+                b"TF" => follow(pid, Mode::EveryCall, ended_tx),
+                _ => {
+                    let errno = status.get(1).map_or(Errno::UnknownErrno, |e| {
+                        Errno::from_raw(i32::from(*e))
+                    });
+                    wait_untraced(pid, &ended_tx);
+                    Err(format!("ptrace is not permitted here ({errno})"))
+                }
+            }
+        })?;
+    let (pid, (stdout, stderr)) = started_rx
+        .recv()
+        .map_err(|_| std::io::Error::other("the tracer stopped before the program started"))??;
+    Ok(TracedRun {
+        pid,
+        stdout,
+        stderr,
+        ended,
+        tracer,
+    })
+}
+
+/// In the child, between fork and exec: ask to be traced, then install the filter. Reports
+/// through `status_fd`: `N` and an errno (not traced), `T` (traced), then `F` when the filter
+/// was refused (every call stops). Nothing the filter stops may run after it is installed:
+/// until the tracer sets its options, those calls would fail with ENOSYS.
+fn become_tracee(filter: &[libc::sock_filter], status_fd: i32) -> std::io::Result<()> {
+    let say = |bytes: &[u8]| {
+        // SAFETY: a write of a local buffer to a descriptor this process owns.
+        unsafe { libc::write(status_fd, bytes.as_ptr().cast(), bytes.len()) };
+    };
+    if let Err(e) = ptrace::traceme() {
+        say(&[b'N', e as i32 as u8]);
+        return Ok(());
+    }
+    say(b"T");
+    let program = libc::sock_fprog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: prctl and seccomp on a filter that lives until exec.
+    let filtered = unsafe {
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+            && libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                0,
+                &program as *const libc::sock_fprog,
+            ) == 0
+    };
+    if !filtered {
+        say(b"F");
+    }
+    Ok(())
+}
+
+/// A classic BPF program: for this architecture's calls listed in `syscalls::Traced`, stop for
+/// the tracer; let everything else through untouched.
+fn seccomp_filter() -> Vec<libc::sock_filter> {
+    let stmt = |code: u32, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    };
+    let numbers: Vec<u64> = syscalls::traced_numbers().collect();
+    let n = numbers.len();
+    // seccomp_data: nr at offset 0, arch at offset 4.
+    let mut filter = vec![
+        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 4),
+        jeq(syscalls::AUDIT_ARCH, 0, (n + 1) as u8),
+        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0),
+    ];
+    for (i, nr) in numbers.iter().enumerate() {
+        filter.push(jeq(*nr as u32, (n - i) as u8, 0));
+    }
+    filter.push(stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW));
+    filter.push(stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_TRACE));
+    filter
+}
+
+/// Without ptrace, still reap the program so that the run loop learns how it ended.
+fn wait_untraced(pid: i32, ended: &Sender<End>) {
+    loop {
+        match waitpid(Pid::from_raw(pid), None) {
+            Ok(WaitStatus::Exited(_, code)) => {
+                let _ = ended.send(End::Exited(code));
+                return;
+            }
+            Ok(WaitStatus::Signaled(_, sig, _)) => {
+                let _ = ended.send(End::Signaled(sig));
+                return;
+            }
+            Ok(WaitStatus::Stopped(_, _)) => {
+                let _ = ptrace::detach(Pid::from_raw(pid), None);
+            }
+            Err(Errno::EINTR) | Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// A call stopped at its entry, kept until its exit says how it went.
+struct Pending {
+    call: Traced,
+    args: [u64; 6],
+    /// The descriptor's object, for reads and writes.
+    object: Option<Object>,
+    /// The path, for mknod.
+    path: String,
+}
+
+struct Tracer {
+    root: i32,
+    mode: Mode,
+    started: bool,
+    ended: Sender<End>,
+    root_ended: bool,
+    /// Thread id to process id (thread group).
+    group: HashMap<i32, i32>,
+    /// Each process's descriptors, as /proc showed them after its last change.
+    tables: HashMap<i32, Vec<Fd>>,
+    pending: HashMap<i32, Pending>,
+    /// Tasks whose first stop came before their parent's fork event: held until it comes.
+    early: HashSet<i32>,
+    /// Tasks announced by a fork event whose first stop is still to come.
+    fresh: HashSet<i32>,
+    live: HashSet<i32>,
+    trace: Trace,
+    /// (process, object, writes) to its entry in `trace.io`.
+    io_index: HashMap<(i32, Object, bool), usize>,
+}
+
+const OPTIONS: Options = Options::PTRACE_O_TRACESYSGOOD
+    .union(Options::PTRACE_O_TRACEFORK)
+    .union(Options::PTRACE_O_TRACEVFORK)
+    .union(Options::PTRACE_O_TRACECLONE)
+    .union(Options::PTRACE_O_TRACEEXEC)
+    .union(Options::PTRACE_O_TRACESECCOMP)
+    .union(Options::PTRACE_O_EXITKILL);
+
+fn follow(root: i32, mode: Mode, ended: Sender<End>) -> Result<Trace, String> {
+    let mut t = Tracer {
+        root,
+        mode,
+        started: false,
+        ended,
+        root_ended: false,
+        group: HashMap::from([(root, root)]),
+        tables: HashMap::new(),
+        pending: HashMap::new(),
+        early: HashSet::new(),
+        fresh: HashSet::new(),
+        live: HashSet::from([root]),
+        trace: Trace {
+            root,
+            filtered: mode == Mode::Filtered,
+            ..Trace::default()
+        },
+        io_index: HashMap::new(),
+    };
+    loop {
+        let status = match waitpid(None, Some(WaitPidFlag::__WALL)) {
+            Ok(s) => s,
+            Err(Errno::EINTR) => continue,
+            Err(_) => break,
+        };
+        match status {
+            WaitStatus::Stopped(pid, sig) => t.on_signal(pid.as_raw(), sig),
+            WaitStatus::PtraceEvent(pid, _, event) => t.on_event(pid.as_raw(), event),
+            WaitStatus::PtraceSyscall(pid) => t.on_syscall(pid.as_raw()),
+            WaitStatus::Exited(pid, code) => t.on_exit(pid.as_raw(), Exit::Code(code)),
+            WaitStatus::Signaled(pid, sig, _) => {
+                t.on_exit(pid.as_raw(), Exit::Signal(sig))
+            }
+            _ => {}
+        }
+        if t.root_ended && t.live.is_empty() {
+            break;
+        }
+    }
+    if !t.root_ended {
+        // Reaped by someone else (the run's clean-up): the run was stopped.
+        let _ = t.ended.send(End::Signaled(Signal::SIGKILL));
+    }
+    Ok(t.trace)
+}
+
+impl Tracer {
+    fn resume(&self, pid: i32, sig: Option<Signal>) {
+        let pid = Pid::from_raw(pid);
+        let _ = match self.mode {
+            Mode::Filtered => ptrace::cont(pid, sig),
+            Mode::EveryCall => ptrace::syscall(pid, sig),
+        };
+    }
+
+    fn process(&self, tid: i32) -> i32 {
+        self.group.get(&tid).copied().unwrap_or(tid)
+    }
+
+    fn on_signal(&mut self, pid: i32, sig: Signal) {
+        if pid == self.root && !self.started {
+            // The stop after the exec that PTRACE_TRACEME asked for.
+            self.started = true;
+            let _ = ptrace::setoptions(Pid::from_raw(pid), OPTIONS);
+            self.trace.procs.push(Proc {
+                pid,
+                ..Proc::default()
+            });
+            self.record_exec(pid);
+            self.trace.output = self.tables[&pid]
+                .iter()
+                .filter(|f| f.fd == 1 || f.fd == 2)
+                .map(|f| f.object.clone())
+                .collect();
+            self.resume(pid, None);
+            return;
+        }
+        if sig == Signal::SIGSTOP {
+            if self.fresh.remove(&pid) {
+                self.resume(pid, None);
+                return;
+            }
+            if !self.group.contains_key(&pid) {
+                // Its parent's fork event is still to come: hold it until then.
+                self.early.insert(pid);
+                self.live.insert(pid);
+                return;
+            }
+        }
+        // A group stop (SIGSTOP and friends) has no siginfo: let it go on. Any other signal
+        // is delivered as it would have been without the tracer.
+        let group_stop = matches!(
+            sig,
+            Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU
+        ) && ptrace::getsiginfo(Pid::from_raw(pid)) == Err(Errno::EINVAL);
+        self.resume(pid, if group_stop { None } else { Some(sig) });
+    }
+
+    fn on_event(&mut self, pid: i32, event: i32) {
+        let forked = [Event::PTRACE_EVENT_FORK, Event::PTRACE_EVENT_VFORK]
+            .iter()
+            .any(|e| *e as i32 == event);
+        if forked || event == Event::PTRACE_EVENT_CLONE as i32 {
+            if let Ok(new) = ptrace::getevent(Pid::from_raw(pid)) {
+                self.spawned(pid, new as i32, !forked);
+            }
+        } else if event == Event::PTRACE_EVENT_EXEC as i32 {
+            // A thread that execs takes over the process's id; its old id is gone.
+            if let Ok(former) = ptrace::getevent(Pid::from_raw(pid)) {
+                self.live.remove(&(former as i32));
+                self.group.remove(&(former as i32));
+            }
+            self.live.insert(pid);
+            self.group.insert(pid, pid);
+            self.record_exec(pid);
+        } else if event == Event::PTRACE_EVENT_SECCOMP as i32 {
+            if let Ok(info) = ptrace::syscall_info(Pid::from_raw(pid)) {
+                // SAFETY: the kernel filled the seccomp member for a seccomp stop.
+                let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
+                if self.on_entry(pid, nr, args) {
+                    let _ = ptrace::syscall(Pid::from_raw(pid), None);
+                    return;
+                }
+            }
+        }
+        self.resume(pid, None);
+    }
+
+    fn spawned(&mut self, parent: i32, new: i32, clone: bool) {
+        let process = self.process(parent);
+        let thread = clone && thread_group(new).is_some_and(|g| g != new);
+        self.live.insert(new);
+        if thread {
+            self.group.insert(new, process);
+        } else {
+            self.group.insert(new, new);
+            // fork copies the descriptor table as it is at this moment.
+            let table = self.tables.get(&process).cloned().unwrap_or_default();
+            self.tables.insert(new, table.clone());
+            self.trace.procs.push(Proc {
+                pid: new,
+                parent: Some(process),
+                inherited: table,
+                ..Proc::default()
+            });
+        }
+        if self.early.remove(&new) {
+            self.resume(new, None);
+        } else {
+            self.fresh.insert(new);
+        }
+    }
+
+    fn on_syscall(&mut self, pid: i32) {
+        let Ok(info) = ptrace::syscall_info(Pid::from_raw(pid)) else {
+            self.resume(pid, None);
+            return;
+        };
+        match info.op {
+            libc::PTRACE_SYSCALL_INFO_ENTRY => {
+                // SAFETY: the kernel filled the entry member for an entry stop.
+                let (nr, args) = unsafe { (info.u.entry.nr, info.u.entry.args) };
+                self.on_entry(pid, nr, args);
+            }
+            libc::PTRACE_SYSCALL_INFO_EXIT => {
+                // SAFETY: the kernel filled the exit member for an exit stop.
+                let (value, failed) = unsafe { (info.u.exit.sval, info.u.exit.is_error != 0) };
+                if let Some(entry) = self.pending.remove(&pid) {
+                    self.on_return(pid, entry, value, failed);
+                }
+                if self.mode == Mode::Filtered {
+                    let _ = ptrace::cont(Pid::from_raw(pid), None);
+                    return;
+                }
+            }
+            _ => {}
+        }
+        self.resume(pid, None);
+    }
+
+    /// A traced call begins; returns whether its result is needed.
+    fn on_entry(&mut self, tid: i32, nr: u64, args: [u64; 6]) -> bool {
+        let Some(call) = syscalls::traced(nr) else {
+            return false;
+        };
+        let process = self.process(tid);
+        let mut entry = Pending {
+            call,
+            args,
+            object: None,
+            path: String::new(),
+        };
+        let wanted = match call {
+            Traced::Poll => {
+                if let Some(p) = self.proc_mut(process) {
+                    p.polls += 1;
+                }
+                false
+            }
+            Traced::Read | Traced::Write => {
+                let fd = args[0] as i32;
+                let object = self
+                    .tables
+                    .get(&process)
+                    .and_then(|t| t.iter().find(|f| f.fd == fd))
+                    .map(|f| f.object.clone())
+                    .filter(|o| !matches!(o, Object::Other(_)));
+                // A read is recorded as it begins: who reads matters, not how much; so is a
+                // write to the checker's own stdout or stderr. Other writes wait for their result
+                // (EPIPE, EAGAIN, the bytes that went in).
+                let output = object.as_ref().is_some_and(|o| self.trace.output.contains(o));
+                match object {
+                    Some(object) if call == Traced::Read || output => {
+                        self.record_io(process, object, call == Traced::Write, fd, 0, false);
+                        false
+                    }
+                    Some(object) => {
+                        entry.object = Some(object);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            // Only the commands that make a descriptor or resize a pipe.
+            Traced::Fcntl => matches!(
+                args[1] as i32,
+                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETPIPE_SZ
+            ),
+            Traced::Mknod { path } => {
+                let fifo = args[path + 1] as u32 & libc::S_IFMT == libc::S_IFIFO;
+                if fifo {
+                    entry.path = read_string(tid, args[path]);
+                }
+                fifo
+            }
+            _ => true,
+        };
+        if wanted {
+            self.pending.insert(tid, entry);
+        }
+        wanted
+    }
+
+    /// A traced call returned `value` (a negative errno when `failed`).
+    fn on_return(&mut self, tid: i32, entry: Pending, value: i64, failed: bool) {
+        let process = self.process(tid);
+        match entry.call {
+            Traced::Read | Traced::Write => {
+                let Some(object) = entry.object else { return };
+                self.record_io(process, object, entry.call == Traced::Write, entry.args[0] as i32, value, failed);
+            }
+            Traced::Wait => {
+                if let Some(p) = self.proc_mut(process) {
+                    p.waits += 1;
+                }
+            }
+            Traced::Mknod { .. } => {
+                if !failed {
+                    self.trace.fifos_made.push((process, entry.path));
+                }
+            }
+            Traced::Fcntl if entry.args[1] as i32 == libc::F_SETPIPE_SZ => {
+                self.trace.pipe_resizes.push((process, value));
+            }
+            Traced::SocketPair => {
+                self.refresh_diff(process, tid, false);
+                let fds = if failed { None } else { read_fd_pair(tid, entry.args[3]) };
+                let inode = |fd: i32| {
+                    self.tables.get(&process)?.iter().find_map(|f| match f.object {
+                        Object::Socket(i) if f.fd == fd => Some(i),
+                        _ => None,
+                    })
+                };
+                if let Some((a, b)) = fds.and_then(|(a, b)| Some((inode(a)?, inode(b)?))) {
+                    self.trace.socket_pairs.push((a, b));
+                }
+            }
+            Traced::Pipe => self.refresh_diff(process, tid, !failed),
+            Traced::Dup | Traced::Fcntl | Traced::Close | Traced::Open => {
+                self.refresh_diff(process, tid, false)
+            }
+            Traced::Poll => {}
+        }
+    }
+
+    fn record_io(&mut self, process: i32, object: Object, writes: bool, fd: i32, value: i64, failed: bool) {
+        let key = (process, object.clone(), writes);
+        let index = match self.io_index.get(&key) {
+            Some(i) => *i,
+            None => {
+                // What the process held when it first used this end: a reader that still holds
+                // a write end of its own pipe never sees end-of-file.
+                let held = self.tables.get(&process).cloned().unwrap_or_default();
+                self.trace.io.push(Io {
+                    pid: process,
+                    object,
+                    writes,
+                    fd,
+                    held,
+                    ..Io::default()
+                });
+                self.io_index.insert(key, self.trace.io.len() - 1);
+                self.trace.io.len() - 1
+            }
+        };
+        let io = &mut self.trace.io[index];
+        io.calls += 1;
+        if failed {
+            let name = format!("{:?}", Errno::from_raw((-value) as i32));
+            *io.errors.entry(name).or_default() += 1;
+        } else {
+            io.bytes += value.max(0) as u64;
+        }
+    }
+
+    /// Reads the process's descriptors again after a call changed them, and notes what it
+    /// gained and lost (and, after pipe(), the pipes it made).
+    fn refresh_diff(&mut self, process: i32, tid: i32, made_pipe: bool) {
+        let before = self.tables.get(&process).cloned().unwrap_or_default();
+        let after = fdtable::fds(tid);
+        self.tables.insert(process, after.clone());
+        let Some(p) = self.proc_mut(process) else { return };
+        for gone in before.iter().filter(|f| !after.contains(f)) {
+            p.closed.push(gone.clone());
+        }
+        for new in after.iter().filter(|f| !before.contains(f)) {
+            p.gained.push(new.clone());
+            if let Object::Pipe(i) = new.object
+                && made_pipe
+                && !p.made.contains(&i)
+            {
+                p.made.push(i);
+            }
+        }
+    }
+
+    fn record_exec(&mut self, pid: i32) {
+        let argv: Vec<String> = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .unwrap_or_default()
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let fds = fdtable::fds(pid);
+        self.tables.insert(pid, fds.clone());
+        if let Some(p) = self.proc_mut(pid) {
+            p.execs.push(Exec { argv, fds });
+        }
+    }
+
+    fn on_exit(&mut self, tid: i32, how: Exit) {
+        self.live.remove(&tid);
+        self.pending.remove(&tid);
+        self.early.remove(&tid);
+        self.fresh.remove(&tid);
+        let process = self.process(tid);
+        self.group.remove(&tid);
+        if process != tid {
+            return;
+        }
+        if let Some(table) = self.tables.remove(&tid)
+            && let Some(p) = self.proc_mut(tid)
+        {
+            p.held_at_exit = table;
+        }
+        if tid == self.root && !self.root_ended {
+            self.root_ended = true;
+            let _ = self.ended.send(match how {
+                Exit::Code(c) => End::Exited(c),
+                Exit::Signal(sig) => End::Signaled(sig),
+            });
+        }
+        if let Some(p) = self.proc_mut(tid) {
+            p.exit = Some(how);
+        }
+    }
+
+    fn proc_mut(&mut self, pid: i32) -> Option<&mut Proc> {
+        self.trace.procs.iter_mut().rev().find(|p| p.pid == pid)
+    }
+}
+
+/// The thread group (process) of a task, from /proc.
+fn thread_group(tid: i32) -> Option<i32> {
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A NUL-terminated string in the stopped process's memory, up to 4 KiB.
+fn read_string(tid: i32, mut addr: u64) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < 4096 {
+        let Ok(word) = ptrace::read(Pid::from_raw(tid), addr as ptrace::AddressType) else {
+            break;
+        };
+        let word = word.to_ne_bytes();
+        match word.iter().position(|b| *b == 0) {
+            Some(end) => {
+                bytes.extend_from_slice(&word[..end]);
+                break;
+            }
+            None => bytes.extend_from_slice(&word),
+        }
+        addr += word.len() as u64;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The `int[2]` a pipe or socketpair call filled in.
+fn read_fd_pair(tid: i32, addr: u64) -> Option<(i32, i32)> {
+    let word = ptrace::read(Pid::from_raw(tid), addr as ptrace::AddressType).ok()?;
+    let bytes = word.to_ne_bytes();
+    let a = i32::from_ne_bytes(bytes[0..4].try_into().ok()?);
+    let b = i32::from_ne_bytes(bytes[4..8].try_into().ok()?);
+    Some((a, b))
+}
