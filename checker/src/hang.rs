@@ -3,8 +3,8 @@
 //! in the lesson's terms: who holds the write end a reader waits on, who should read the full
 //! pipe a writer waits on, which child a parent waits for, and the cycle when there is one.
 
-pub use crate::fdtable::{Fd, Object};
 use crate::fdtable::fds;
+pub use crate::fdtable::{Fd, Object};
 use crate::syscalls::{self, Call};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -150,7 +150,8 @@ impl Snapshot {
             .fds
             .iter()
             .filter(|f| {
-                matches!(f.object, Object::Pipe(_) | Object::Fifo(..)) && if writes { f.writes } else { f.reads }
+                matches!(f.object, Object::Pipe(_) | Object::Fifo(..))
+                    && if writes { f.writes } else { f.reads }
             })
             .collect();
         (ends.len() == 1).then(|| ends[0].clone())

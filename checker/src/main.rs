@@ -43,8 +43,8 @@ mod spy;
 mod syscalls;
 mod transcript;
 mod watch;
-mod xray;
 mod workspace;
+mod xray;
 
 use clap::{Args, Parser, Subcommand};
 use grades::Format;
@@ -98,6 +98,23 @@ enum Command {
     },
     /// One line per exercise: done, failing, not started or does not compile.
     List {
+        #[command(flatten)]
+        copy: CopyArg,
+    },
+    /// Run an exercise once and draw how it wired its processes and pipes, next to what the
+    /// exercise expects (Linux: traced with ptrace).
+    Xray {
+        /// The exercise, by number (4, 04) or name.
+        exercise: String,
+        /// The program's arguments (default: the transcript's first command's).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+        /// Print mermaid flowcharts in markdown, to paste into notes.
+        #[arg(long)]
+        mermaid: bool,
+        /// X-ray the reference solution instead (instructors).
+        #[arg(long, conflicts_with = "dir")]
+        solutions: bool,
         #[command(flatten)]
         copy: CopyArg,
     },
@@ -181,6 +198,22 @@ fn main() -> ExitCode {
         }) => workspace::Workspace::locate().and_then(|ws| {
             let place = session::place(&copy.source())?;
             reset::reset(&ws.root, &place, &exercise, yes)
+        }),
+        Some(Command::Xray {
+            exercise,
+            args,
+            mermaid,
+            solutions,
+            copy,
+        }) => xray::xray(&xray::Request {
+            exercise,
+            args,
+            source: if solutions {
+                Source::Solutions
+            } else {
+                copy.source()
+            },
+            mermaid,
         }),
         None => check(&cli.check),
     };

@@ -131,7 +131,11 @@ mod tests {
                 "{}: case_points must add up to points",
                 e.name
             );
-            assert!(!e.wiring.checks.is_empty(), "{} has no wiring checks", e.name);
+            assert!(
+                !e.wiring.checks.is_empty(),
+                "{} has no wiring checks",
+                e.name
+            );
             for check in &e.wiring.checks {
                 assert!(
                     crate::xray::rules::find(check).is_some(),
@@ -141,10 +145,15 @@ mod tests {
             }
             for link in &e.wiring.links {
                 let (ends, _) = link.split_once(": ").expect("a link is `FROM -> TO: what`");
-                let (from, to) = ends.split_once(" -> ").expect("a link is `FROM -> TO: what`");
+                let (from, to) = ends
+                    .split_once(" -> ")
+                    .expect("a link is `FROM -> TO: what`");
                 for id in [from, to] {
                     assert!(
-                        e.wiring.processes.iter().any(|p| p.starts_with(&format!("{id}: "))),
+                        e.wiring
+                            .processes
+                            .iter()
+                            .any(|p| p.starts_with(&format!("{id}: "))),
                         "{}: link {link} names an unknown process {id}",
                         e.name
                     );

@@ -179,6 +179,19 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
         cases::likely_cause(ex, &f.case, &f.failure)
     );
     w!(out, "  reproduce: {}", f.command);
+    if let Failure::Wiring { .. } = f.failure {
+        w!(
+            out,
+            "  see the wiring: cargo lab xray {} {}",
+            ex.number(),
+            f.case
+                .args
+                .iter()
+                .map(|a| quote(a))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     if let Some(dir) = &f.kept {
         w!(
             out,
@@ -417,6 +430,9 @@ pub fn summary(rows: &[(&Exercise, &ExerciseResult)], seed: u64) -> String {
         out,
         "{DIM}random cases from seed {seed}; rerun them with --seed {seed}{DIM:#}"
     );
+    if let Some(line) = crate::xray::skipped() {
+        w!(out, "{line}");
+    }
     out
 }
 

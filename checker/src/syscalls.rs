@@ -20,6 +20,11 @@ pub enum Call {
 pub fn decode(line: &str) -> Option<Call> {
     let mut words = line.split_whitespace();
     let nr: u64 = words.next()?.parse().ok()?;
+    if nr == numbers::RESTART {
+        // A call resumed after a stop (a traced process stops for every signal): which one
+        // is not said here, so the kernel function it sleeps in (wchan) has to tell.
+        return None;
+    }
     let args: Vec<u64> = words
         .take(6)
         .filter_map(|w| u64::from_str_radix(w.trim_start_matches("0x"), 16).ok())
@@ -68,7 +73,9 @@ pub enum Traced {
     /// open, openat: how a FIFO is opened by its name.
     Open,
     /// mknod, mknodat (mkfifo): which argument holds the path.
-    Mknod { path: usize },
+    Mknod {
+        path: usize,
+    },
     /// Reading or writing calls, with the descriptor in argument 0.
     Read,
     Write,
@@ -147,6 +154,7 @@ mod numbers {
             _ => (None, None),
         }
     }
+    pub const RESTART: u64 = 219;
     pub const WAITID: u64 = 247;
     pub const WAIT: [u64; 2] = [61, WAITID];
     pub const POLL: [u64; 6] = [7, 23, 271, 270, 232, 281];
@@ -193,6 +201,7 @@ mod numbers {
             _ => (None, None),
         }
     }
+    pub const RESTART: u64 = 128;
     pub const WAITID: u64 = 95;
     pub const WAIT: [u64; 2] = [260, WAITID];
     pub const POLL: [u64; 3] = [73, 72, 22];
@@ -206,6 +215,7 @@ mod numbers {
     pub fn io(_nr: u64) -> (Option<usize>, Option<usize>) {
         (None, None)
     }
+    pub const RESTART: u64 = u64::MAX;
     pub const WAITID: u64 = u64::MAX;
     pub const WAIT: [u64; 0] = [];
     pub const POLL: [u64; 0] = [];
@@ -240,5 +250,6 @@ mod tests {
             Some(Call::Sleep)
         );
         assert_eq!(decode("running"), None);
+        assert_eq!(decode("219 0x0 0x0 0x0 0x0 0x0 0x0 0x1 0x2"), None);
     }
 }

@@ -1,14 +1,28 @@
 //! The X-ray: how a run wired its processes and pipes, seen at the system-call level.
 //! `tracer` follows a run with ptrace, `model` names what it built, `rules` checks it against
-//! what the exercise asks for, and `draw` pictures it.
+//! the manifest's `wiring`, and `draw` pictures both. This file holds the `xray` command.
 
+pub mod draw;
 pub mod model;
 pub mod rules;
 pub mod trace;
 #[cfg(target_os = "linux")]
 pub mod tracer;
 
+use crate::cases::{self, Kind};
+use crate::manifest;
+use crate::runner::{self, End, RunSpec};
+use crate::workspace::{Built, Source, Workspace};
+use std::process::ExitCode;
 use std::sync::OnceLock;
+
+/// The environment switch that turns the X-ray off (`PIPES_LAB_XRAY=off`).
+pub const SWITCH: &str = "PIPES_LAB_XRAY";
+
+/// Whether runs are traced: on Linux, unless switched off.
+pub fn enabled() -> bool {
+    cfg!(target_os = "linux") && std::env::var(SWITCH).map_or(true, |v| v != "off")
+}
 
 /// Why runs could not be traced, once it is known: the structural checks are skipped.
 static SKIPPED: OnceLock<String> = OnceLock::new();
@@ -20,22 +34,123 @@ pub fn skip(why: &str) {
 
 /// The one line a report prints when the structural checks were skipped.
 pub fn skipped() -> Option<String> {
-    if !enabled() {
-        return Some(format!(
-            "structural checks skipped: the X-ray is switched off ({SWITCH}=off)"
-        ))
-        .filter(|_| cfg!(target_os = "linux"))
-        .or_else(|| Some("structural checks skipped: the X-ray needs Linux".into()));
-    }
-    SKIPPED
-        .get()
-        .map(|why| format!("structural checks skipped: runs cannot be traced here: {why}"))
+    let why = if !cfg!(target_os = "linux") {
+        "the X-ray needs Linux".to_string()
+    } else if !enabled() {
+        format!("the X-ray is switched off ({SWITCH}=off)")
+    } else {
+        format!("runs cannot be traced here: {}", SKIPPED.get()?)
+    };
+    Some(format!(
+        "structural checks skipped: {why}; every other check ran as usual"
+    ))
 }
 
-/// The environment switch that turns the X-ray off (`PIPES_LAB_XRAY=off`).
-pub const SWITCH: &str = "PIPES_LAB_XRAY";
+/// What `xray` shows.
+pub struct Request {
+    pub exercise: String,
+    /// The program's arguments; none means the transcript's first command.
+    pub args: Vec<String>,
+    pub source: Source,
+    pub mermaid: bool,
+}
 
-/// Whether runs are traced: on Linux, unless switched off.
-pub fn enabled() -> bool {
-    cfg!(target_os = "linux") && std::env::var(SWITCH).map_or(true, |v| v != "off")
+/// Runs the exercise once under the X-ray and draws what it built next to what it should.
+pub fn xray(request: &Request) -> Result<ExitCode, String> {
+    let ws = Workspace::locate()?;
+    if matches!(request.source, Source::Solutions) && !ws.has_solutions() {
+        return Err(crate::session::NO_SOLUTIONS.into());
+    }
+    let mut picked = manifest::select(
+        manifest::exercises(),
+        std::slice::from_ref(&request.exercise),
+    )?;
+    let exercise = picked.remove(0);
+    if !cfg!(target_os = "linux") {
+        return Err("the X-ray traces system calls with ptrace, which needs Linux".into());
+    }
+    // The transcript's first command gives the default arguments, its environment (a short
+    // time scale) and its files (04's file.txt).
+    let transcript = crate::bless::load_transcript(&ws, &exercise)?;
+    let first = transcript
+        .cases
+        .iter()
+        .map(|t| cases::from_transcript(&exercise, t))
+        .find(|c| c.kind == Kind::Transcript);
+    let (default_args, env) = first.map(|c| (c.args, c.env)).unwrap_or_default();
+    let args = if request.args.is_empty() {
+        default_args
+    } else {
+        request.args.clone()
+    };
+    anstream::eprintln!("building {} ...", exercise.name);
+    let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    let program = match ws.build(&request.source, &[&exercise], color)?.remove(0) {
+        Built::Program(p) => p,
+        Built::Failed(errors) => {
+            return Err(format!("{} does not compile:\n{errors}", exercise.name));
+        }
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("xray.")
+        .tempdir_in(ws.work_dir())
+        .map_err(|e| format!("cannot create a working directory: {e}"))?;
+    for (name, bytes) in
+        cases::transcript_files(&ws.root.join("checker/transcripts").join(&exercise.name))
+    {
+        std::fs::write(dir.path().join(&name), bytes)
+            .map_err(|e| format!("cannot write {name}: {e}"))?;
+    }
+    let spec = RunSpec {
+        program,
+        args: args.clone(),
+        env,
+        cwd: dir.path().into(),
+        timeout: exercise.timeout(),
+        trace: true,
+    };
+    let outcome = runner::run(&spec).map_err(|e| format!("cannot start the program: {e}"))?;
+    ws.forget_programs();
+    let trace = match outcome.trace {
+        Some(Ok(trace)) => trace,
+        Some(Err(why)) => return Err(format!("the X-ray cannot trace runs here: {why}")),
+        None => return Err("the X-ray did not trace the run".into()),
+    };
+    let wiring = model::Wiring::build(trace);
+    let shown: Vec<String> = std::iter::once(exercise.name.clone())
+        .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
+        .collect();
+    let how = match &outcome.end {
+        End::Exited(c) => format!("exit status {c}"),
+        End::Signaled(s) => format!("killed by {}", s.as_str()),
+        End::TimedOut => format!(
+            "still running after {} s: stopped, so this is the wiring up to then (a plain check explains the hang)",
+            exercise.timeout_secs
+        ),
+        End::OutputLimit => "stopped: it printed more than 1 MiB".into(),
+        End::ProcessLimit => "stopped: it started too many processes".into(),
+        End::Interrupted => "interrupted".into(),
+    };
+    let verdicts = draw::verdicts(&wiring, &exercise, &args);
+    if request.mermaid {
+        say!(
+            "<!-- X-ray of `{}` ({how}) -->\n\n{}",
+            shown.join(" "),
+            draw::mermaid(&wiring, &exercise, &args)
+        );
+    } else {
+        say!(
+            "X-ray of `{}` ({how})\n\n{}",
+            shown.join(" "),
+            draw::text(&wiring, &exercise, &args)
+        );
+    }
+    if outcome.end == End::Interrupted {
+        return Ok(ExitCode::from(130));
+    }
+    Ok(if verdicts.iter().all(|(_, missed)| missed.is_none()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

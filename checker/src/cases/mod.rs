@@ -246,7 +246,7 @@ pub fn cases(exercise: &Exercise, transcript: &Transcript, rng: &mut StdRng) -> 
     all
 }
 
-fn from_transcript(exercise: &Exercise, t: &crate::transcript::TranscriptCase) -> Case {
+pub fn from_transcript(exercise: &Exercise, t: &crate::transcript::TranscriptCase) -> Case {
     let name = format!(
         "`{}` from checker/transcripts/{}.txt",
         t.command, exercise.name

@@ -127,7 +127,9 @@ impl Wiring {
 
     /// The channel an object belongs to.
     pub fn channel_of(&self, object: &Object) -> Option<usize> {
-        self.channels.iter().position(|c| c.objects.contains(object))
+        self.channels
+            .iter()
+            .position(|c| c.objects.contains(object))
     }
 
     /// "the write end of pipe A", "end 1 of socketpair A".
@@ -138,7 +140,12 @@ impl Wiring {
         let channel = &self.channels[c];
         match channel.kind {
             ChannelKind::SocketPair => {
-                let end = channel.objects.iter().position(|o| o == object).unwrap_or(0) + 1;
+                let end = channel
+                    .objects
+                    .iter()
+                    .position(|o| o == object)
+                    .unwrap_or(0)
+                    + 1;
                 format!("end {end} of {}", channel.name)
             }
             _ if writes => format!("the write end of {}", channel.name),
@@ -190,12 +197,17 @@ impl Wiring {
                 }
                 (Object::Fifo(_, path), _) => {
                     let short = path.rsplit('/').next().unwrap_or(path).to_string();
-                    (format!("FIFO {short}"), ChannelKind::Fifo(path.clone()), vec![object])
+                    (
+                        format!("FIFO {short}"),
+                        ChannelKind::Fifo(path.clone()),
+                        vec![object],
+                    )
                 }
                 (Object::Socket(i), _) => {
-                    let peer = trace.socket_pairs.iter().find_map(|(a, b)| {
-                        (a == i).then_some(*b).or((b == i).then_some(*a))
-                    });
+                    let peer = trace
+                        .socket_pairs
+                        .iter()
+                        .find_map(|(a, b)| (a == i).then_some(*b).or((b == i).then_some(*a)));
                     let name = format!("socketpair {}", (b'A' + pairs % 26) as char);
                     pairs += 1;
                     let mut objects = vec![object.clone()];

@@ -93,9 +93,9 @@ pub fn spawn(mut command: Command) -> std::io::Result<TracedRun> {
                 b"T" => follow(pid, Mode::Filtered, ended_tx),
                 b"TF" => follow(pid, Mode::EveryCall, ended_tx),
                 _ => {
-                    let errno = status.get(1).map_or(Errno::UnknownErrno, |e| {
-                        Errno::from_raw(i32::from(*e))
-                    });
+                    let errno = status
+                        .get(1)
+                        .map_or(Errno::UnknownErrno, |e| Errno::from_raw(i32::from(*e)));
                     wait_untraced(pid, &ended_tx);
                     Err(format!("ptrace is not permitted here ({errno})"))
                 }
@@ -269,9 +269,7 @@ fn follow(root: i32, mode: Mode, ended: Sender<End>) -> Result<Trace, String> {
             WaitStatus::PtraceEvent(pid, _, event) => t.on_event(pid.as_raw(), event),
             WaitStatus::PtraceSyscall(pid) => t.on_syscall(pid.as_raw()),
             WaitStatus::Exited(pid, code) => t.on_exit(pid.as_raw(), Exit::Code(code)),
-            WaitStatus::Signaled(pid, sig, _) => {
-                t.on_exit(pid.as_raw(), Exit::Signal(sig))
-            }
+            WaitStatus::Signaled(pid, sig, _) => t.on_exit(pid.as_raw(), Exit::Signal(sig)),
             _ => {}
         }
         if t.root_ended && t.live.is_empty() {
@@ -449,7 +447,9 @@ impl Tracer {
                 // A read is recorded as it begins: who reads matters, not how much; so is a
                 // write to the checker's own stdout or stderr. Other writes wait for their result
                 // (EPIPE, EAGAIN, the bytes that went in).
-                let output = object.as_ref().is_some_and(|o| self.trace.output.contains(o));
+                let output = object
+                    .as_ref()
+                    .is_some_and(|o| self.trace.output.contains(o));
                 match object {
                     Some(object) if call == Traced::Read || output => {
                         self.record_io(process, object, call == Traced::Write, fd, 0, false);
@@ -488,7 +488,14 @@ impl Tracer {
         match entry.call {
             Traced::Read | Traced::Write => {
                 let Some(object) = entry.object else { return };
-                self.record_io(process, object, entry.call == Traced::Write, entry.args[0] as i32, value, failed);
+                self.record_io(
+                    process,
+                    object,
+                    entry.call == Traced::Write,
+                    entry.args[0] as i32,
+                    value,
+                    failed,
+                );
             }
             Traced::Wait => {
                 if let Some(p) = self.proc_mut(process) {
@@ -505,12 +512,19 @@ impl Tracer {
             }
             Traced::SocketPair => {
                 self.refresh_diff(process, tid, false);
-                let fds = if failed { None } else { read_fd_pair(tid, entry.args[3]) };
+                let fds = if failed {
+                    None
+                } else {
+                    read_fd_pair(tid, entry.args[3])
+                };
                 let inode = |fd: i32| {
-                    self.tables.get(&process)?.iter().find_map(|f| match f.object {
-                        Object::Socket(i) if f.fd == fd => Some(i),
-                        _ => None,
-                    })
+                    self.tables
+                        .get(&process)?
+                        .iter()
+                        .find_map(|f| match f.object {
+                            Object::Socket(i) if f.fd == fd => Some(i),
+                            _ => None,
+                        })
                 };
                 if let Some((a, b)) = fds.and_then(|(a, b)| Some((inode(a)?, inode(b)?))) {
                     self.trace.socket_pairs.push((a, b));
@@ -524,7 +538,15 @@ impl Tracer {
         }
     }
 
-    fn record_io(&mut self, process: i32, object: Object, writes: bool, fd: i32, value: i64, failed: bool) {
+    fn record_io(
+        &mut self,
+        process: i32,
+        object: Object,
+        writes: bool,
+        fd: i32,
+        value: i64,
+        failed: bool,
+    ) {
         let key = (process, object.clone(), writes);
         let index = match self.io_index.get(&key) {
             Some(i) => *i,
@@ -560,7 +582,9 @@ impl Tracer {
         let before = self.tables.get(&process).cloned().unwrap_or_default();
         let after = fdtable::fds(tid);
         self.tables.insert(process, after.clone());
-        let Some(p) = self.proc_mut(process) else { return };
+        let Some(p) = self.proc_mut(process) else {
+            return;
+        };
         for gone in before.iter().filter(|f| !after.contains(f)) {
             p.closed.push(gone.clone());
         }

@@ -1,11 +1,12 @@
 //! exercise: 01_raw_pipe
 //! expect: fail
 //! mistake: the program prints the example transcript word for word, with no pipe and no child
-//! diagnosis: case: random messages
-//! diagnosis: not for the messages given
+//! diagnosis: seen by the X-ray
+//! diagnosis: no child process was created
 
-// MISTAKE: the output is copied from the handout instead of coming through a pipe, so it
-// matches the stored transcript of the default messages and nothing else.
+// MISTAKE: the output is copied from the handout instead of coming through a pipe. It matches
+// the stored transcript of the default messages, but the X-ray sees a single process and no
+// pipe, so even that case fails.
 fn main() {
     for message in ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"] {
         println!("received: {message}");
