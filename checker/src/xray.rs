@@ -116,6 +116,11 @@ pub fn xray(request: &Request) -> Result<ExitCode, String> {
         Some(Err(why)) => return Err(format!("the X-ray cannot trace runs here: {why}")),
         None => return Err("the X-ray did not trace the run".into()),
     };
+    let how_traced = if trace.filtered {
+        "the X-ray stopped the program only at the calls that wire it (a seccomp filter)"
+    } else {
+        "the X-ray stopped the program at every system call (seccomp was refused)"
+    };
     let wiring = model::Wiring::build(trace);
     let shown: Vec<String> = std::iter::once(exercise.name.clone())
         .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
@@ -140,7 +145,7 @@ pub fn xray(request: &Request) -> Result<ExitCode, String> {
         );
     } else {
         say!(
-            "X-ray of `{}` ({how})\n\n{}",
+            "X-ray of `{}` ({how})\n\n{}\n({how_traced})\n",
             shown.join(" "),
             draw::text(&wiring, &exercise, &args)
         );

@@ -58,6 +58,16 @@ pub fn text(wiring: &Wiring, exercise: &Exercise, args: &[String]) -> String {
     if !any {
         let _ = writeln!(out, "    (none: no process wrote into or read from a pipe)");
     }
+    let _ = writeln!(
+        out,
+        "  pipe ends over time (made, inherited at fork, closed, still open at exit)"
+    );
+    for i in 0..wiring.nodes.len() {
+        let line = ends_over_time(wiring, i);
+        if !line.is_empty() {
+            let _ = writeln!(out, "    P{:<3} {}", i + 1, line.join("; "));
+        }
+    }
     let marks = marks(wiring);
     if !marks.is_empty() {
         let _ = writeln!(out, "  marked");
@@ -120,6 +130,58 @@ fn command(w: &Wiring, node: usize) -> String {
     words.join(" ")
 }
 
+/// A process's pipe and socket ends: what it made or opened, inherited, closed, and still held
+/// when it exited (or exec'd, for a program it started).
+fn ends_over_time(w: &Wiring, node: usize) -> Vec<String> {
+    let p = &w.trace.procs[node];
+    let list = |fds: &mut dyn Iterator<Item = &crate::fdtable::Fd>| -> String {
+        let mut items: Vec<String> = fds
+            .filter(|f| w.channel_of(&f.object).is_some())
+            .filter(|f| {
+                !matches!(
+                    w.channels[w.channel_of(&f.object).unwrap_or(0)].kind,
+                    ChannelKind::Output(_)
+                )
+            })
+            .map(|f| {
+                format!(
+                    "fd {} {}",
+                    f.fd,
+                    w.describe(&f.object, f.writes && !f.reads)
+                )
+            })
+            .collect();
+        items.dedup();
+        items.join(", ")
+    };
+    let mut parts = Vec::new();
+    let made: Vec<&str> = w
+        .channels
+        .iter()
+        .filter(|c| c.made_by == Some(node))
+        .map(|c| c.name.as_str())
+        .collect();
+    if !made.is_empty() {
+        parts.push(format!("made {}", made.join(", ")));
+    }
+    for (what, fds) in [
+        ("inherited", list(&mut p.inherited.iter())),
+        (
+            "got",
+            list(&mut p.gained.iter().filter(
+                |f| !matches!(f.object, crate::fdtable::Object::Pipe(i) if p.made.contains(&i)),
+            )),
+        ),
+        ("closed", list(&mut p.closed.iter())),
+        ("still open at exit", list(&mut p.held_at_exit.iter())),
+    ] {
+        if !fds.is_empty() {
+            parts.push(format!("{what} {fds}"));
+        }
+    }
+    parts
+}
+
 fn about(w: &Wiring, node: usize) -> String {
     let n = &w.nodes[node];
     let mut parts = vec![match n.parent {
@@ -152,9 +214,11 @@ fn uses(uses: &[super::model::Use]) -> String {
     if uses.is_empty() {
         return "nobody".into();
     }
-    let names: Vec<String> = uses.iter().map(|u| format!("P{}", u.node + 1)).collect();
-    let fds: Vec<String> = uses.iter().map(|u| u.fd.to_string()).collect();
-    format!("{} (fd {})", names.join(","), fds.join(","))
+    let names: Vec<String> = uses
+        .iter()
+        .map(|u| format!("P{} (fd {})", u.node + 1, u.fd))
+        .collect();
+    names.join(", ")
 }
 
 fn link_text(w: &Wiring, l: &Link) -> Option<String> {
@@ -163,6 +227,7 @@ fn link_text(w: &Wiring, l: &Link) -> Option<String> {
     }
     let channel = &w.channels[l.channel];
     let bytes: u64 = l.writers.iter().map(|u| u.bytes).sum();
+    let writes: u64 = l.writers.iter().map(|u| u.calls).sum();
     let mut errors: Vec<String> = l
         .writers
         .iter()
@@ -180,7 +245,7 @@ fn link_text(w: &Wiring, l: &Link) -> Option<String> {
         }
     );
     if bytes > 0 {
-        let _ = write!(line, "   {bytes} B");
+        let _ = write!(line, "   {bytes} B in {writes} write(s)");
     }
     if !errors.is_empty() {
         let _ = write!(line, "   failed writes: {}", errors.join(", "));
@@ -203,22 +268,15 @@ pub fn marks(w: &Wiring) -> Vec<String> {
             )
         })
         .collect();
-    for l in &w.links {
-        for r in &l.readers {
-            if let Some(f) = r
-                .held
-                .iter()
-                .find(|f| f.object == l.write_end && f.writes && !f.reads)
-            {
-                marks.push(format!(
-                    "P{} began reading {} while it still held {} as fd {}",
-                    r.node + 1,
-                    w.channels[l.channel].name,
-                    w.describe(&l.write_end, true),
-                    f.fd
-                ));
-            }
-        }
+    for h in w.readers_holding_write_end() {
+        let link = &w.links[h.link];
+        marks.push(format!(
+            "P{} began reading {} while it still held {} as fd {}",
+            h.node + 1,
+            w.channels[link.channel].name,
+            w.describe(&link.write_end, true),
+            h.fd
+        ));
     }
     marks
 }

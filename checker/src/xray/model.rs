@@ -73,6 +73,15 @@ pub struct Use {
     pub held: Vec<Fd>,
 }
 
+/// A process that began reading a pipe while it still held a write end of that pipe.
+#[derive(Debug, Clone)]
+pub struct HeldWriteEnd {
+    pub node: usize,
+    pub link: usize,
+    /// The write end's descriptor.
+    pub fd: i32,
+}
+
 #[derive(Debug, Clone)]
 pub struct Leak {
     pub node: usize,
@@ -123,6 +132,35 @@ impl Wiring {
             Some(_) if n.execed => format!("P{} ({})", node + 1, n.program),
             Some(p) => format!("P{} (child of P{})", node + 1, p + 1),
         }
+    }
+
+    /// Readers that still held their pipe's write end at their first read: they never see
+    /// end-of-file. A process that also writes into the pipe it reads (a lock's token) needs
+    /// both ends and is left out.
+    pub fn readers_holding_write_end(&self) -> Vec<HeldWriteEnd> {
+        let mut found = Vec::new();
+        for (i, l) in self.links.iter().enumerate() {
+            if !matches!(l.read_end, Object::Pipe(_) | Object::Fifo(..)) {
+                continue;
+            }
+            for r in &l.readers {
+                if l.writers.iter().any(|w| w.node == r.node) {
+                    continue;
+                }
+                if let Some(f) = r
+                    .held
+                    .iter()
+                    .find(|f| f.object == l.write_end && f.writes && !f.reads)
+                {
+                    found.push(HeldWriteEnd {
+                        node: r.node,
+                        link: i,
+                        fd: f.fd,
+                    });
+                }
+            }
+        }
+        found
     }
 
     /// The channel an object belongs to.

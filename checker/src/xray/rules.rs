@@ -177,30 +177,19 @@ fn child_writes_parent_reads(w: &Wiring, a: &[String]) -> Result<(), Miss> {
 }
 
 fn reader_closed_write_end(w: &Wiring, _: &[String]) -> Result<(), Miss> {
-    for l in data_links(w) {
-        let (Object::Pipe(_) | Object::Fifo(..)) = l.read_end else {
-            continue;
-        };
-        for r in &l.readers {
-            if let Some(f) = r
-                .held
-                .iter()
-                .find(|f| f.object == l.write_end && f.writes && !f.reads)
-            {
-                let who = w.who(r.node);
-                return miss(
-                    format!(
-                        "{who} still held {}, fd {}, when it began reading {}",
-                        w.describe(&l.write_end, true),
-                        f.fd,
-                        w.channels[l.channel].name
-                    ),
-                    "a reader sees end-of-file only once every write end is closed, its own copy included: drop (or close) the write end before the read loop",
-                );
-            }
-        }
-    }
-    Ok(())
+    let Some(h) = w.readers_holding_write_end().into_iter().next() else {
+        return Ok(());
+    };
+    miss(
+        format!(
+            "{} still held {}, fd {}, when it began reading {}",
+            w.who(h.node),
+            w.describe(&w.links[h.link].write_end, true),
+            h.fd,
+            w.channels[w.links[h.link].channel].name
+        ),
+        "a reader sees end-of-file only once every write end is closed, its own copy included: drop (or close) the write end before the read loop",
+    )
 }
 
 fn two_way_channel(w: &Wiring, a: &[String]) -> Result<(), Miss> {

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
-    /// The program the checker started.
-    pub root: i32,
     /// Every process of the run, in the order they were created (threads are not processes).
     pub procs: Vec<Proc>,
     /// One entry per process, object and direction: how that process used that end.
@@ -47,14 +45,6 @@ pub struct Proc {
 }
 
 impl Proc {
-    /// Every descriptor it held at some time (as far as the trace saw).
-    pub fn ever_held(&self) -> impl Iterator<Item = &Fd> {
-        self.inherited
-            .iter()
-            .chain(&self.gained)
-            .chain(self.execs.iter().flat_map(|e| &e.fds))
-    }
-
     /// The program it runs now: the name of its last exec (argv[0] without its directory).
     pub fn program(&self) -> Option<&str> {
         let argv0 = self.execs.last()?.argv.first()?;

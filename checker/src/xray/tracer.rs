@@ -252,7 +252,6 @@ fn follow(root: i32, mode: Mode, ended: Sender<End>) -> Result<Trace, String> {
         fresh: HashSet::new(),
         live: HashSet::from([root]),
         trace: Trace {
-            root,
             filtered: mode == Mode::Filtered,
             ..Trace::default()
         },
@@ -431,7 +430,15 @@ impl Tracer {
         };
         let wanted = match call {
             Traced::Poll => {
-                if let Some(p) = self.proc_mut(process) {
+                // Rust's runtime polls fds 0-2 once before main: only a poll by a process
+                // that holds a pipe or socket of its own counts.
+                let own = self.tables.get(&process).is_some_and(|t| {
+                    t.iter().any(|f| {
+                        !matches!(f.object, Object::Other(_))
+                            && !self.trace.output.contains(&f.object)
+                    })
+                });
+                if let Some(p) = self.proc_mut(process).filter(|_| own) {
                     p.polls += 1;
                 }
                 false
