@@ -1,6 +1,6 @@
 //! exercise: 04_three_stage_chain
 //! expect: fail
-//! mistake: the program forks cat and grep but then execs `wc -l` itself instead of in a third child, so nobody waits for cat and grep (the count and the exit status are right)
+//! mistake: like a shell script ending in `exec wc -l`, the program leaves cat and grep to a helper child and then replaces itself with wc, so wc is not a child stage (the count, the exit status and every stage's wiring are right)
 //! diagnosis: seen by the X-ray
 //! diagnosis: no child process exec'd wc
 
@@ -8,6 +8,7 @@ use std::ffi::CString;
 use std::process::{ExitCode, exit};
 
 use nix::sys::signal::{SigHandler, Signal, signal};
+use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, dup2_stdin, dup2_stdout, execvp, fork, pipe};
 
 /// Replaces this process with `argv[0]` found on PATH.
@@ -33,23 +34,32 @@ fn main() -> ExitCode {
     let (grep_in, cat_out) = pipe().expect("pipe");
     let (wc_in, grep_out) = pipe().expect("pipe");
 
-    // SAFETY (both forks): this process has a single thread, so a child may do anything.
+    // SAFETY (every fork): this process has a single thread, so a child may do anything.
     if let ForkResult::Child = unsafe { fork() }.expect("fork") {
-        dup2_stdout(&cat_out).expect("dup2");
-        drop((grep_in, cat_out, wc_in, grep_out));
-        exec(&["cat", file]);
-    }
-    if let ForkResult::Child = unsafe { fork() }.expect("fork") {
-        dup2_stdin(&grep_in).expect("dup2");
-        dup2_stdout(&grep_out).expect("dup2");
-        drop((grep_in, cat_out, wc_in, grep_out));
-        exec(&["grep", pattern]);
+        // The helper: starts cat and grep, and reaps them.
+        if let ForkResult::Child = unsafe { fork() }.expect("fork") {
+            dup2_stdout(&cat_out).expect("dup2");
+            drop((grep_in, cat_out, wc_in, grep_out));
+            exec(&["cat", file]);
+        }
+        if let ForkResult::Child = unsafe { fork() }.expect("fork") {
+            dup2_stdin(&grep_in).expect("dup2");
+            dup2_stdout(&grep_out).expect("dup2");
+            drop((grep_in, cat_out, wc_in, grep_out));
+            exec(&["grep", pattern]);
+        }
+        // It keeps its copy of grep's write end until cat and grep are reaped: wc sees
+        // end-of-file only when the helper exits, so nothing is left running after wc.
+        drop((grep_in, cat_out, wc_in));
+        while waitpid(None, None).is_ok() {}
+        drop(grep_out);
+        exit(0);
     }
 
     // MISTAKE: the last stage is not a child: the program turns ITSELF into `wc -l`, the
-    // way a shell script's last `exec` does. The count and the exit status are wc's, so they
-    // are right, but the program no longer exists to wait for cat and grep, and the pipeline
-    // is not three children of one parent any more.
+    // way a shell script's last `exec` does. wc's count and exit status become the
+    // program's, so they are right, but the exercise's wiring is three children of one
+    // parent that waits for them all; here the program is gone before its children end.
     dup2_stdin(&wc_in).expect("dup2");
     drop((grep_in, cat_out, wc_in, grep_out));
     exec(&["wc", "-l"]);

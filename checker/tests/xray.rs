@@ -1,0 +1,193 @@
+//! The X-ray: the `xray` command's pictures, and what happens where runs cannot be traced.
+
+mod common;
+
+use common::{checker, root};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+
+/// A copy of the exercises with `program` as the exercise's file.
+fn copy_with(exercise: &str, program: &Path) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    std::fs::copy(program, bin.join(format!("{exercise}.rs"))).expect("copy the program");
+    copy
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn xray_of_the_chain_draws_three_stages_and_two_pipes() {
+    let out = checker()
+        .args(["xray", "4", "--solutions"])
+        .output()
+        .expect("run the checker");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    for part in [
+        "cat file.txt",
+        "grep Yost",
+        "wc -l",
+        "P2 (fd 1) --> [pipe A] --> P3 (fd 0)",
+        "P3 (fd 1) --> [pipe B] --> P4 (fd 0)",
+        "What 04_three_stage_chain expects",
+        "ok    every exec'd program starts with no pipe end",
+    ] {
+        assert!(stdout.contains(part), "no `{part}` in:\n{stdout}");
+    }
+    assert!(
+        !stdout.contains("[pipe C]") && !stdout.contains("leaked"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn xray_marks_the_descriptors_a_leaking_chain_passes_to_its_stages() {
+    let leaky = root().join("checker/tests/corpus/04_three_stage_chain/leaked_pipe_end.rs");
+    let copy = copy_with("04_three_stage_chain", &leaky);
+    let out = checker()
+        .args(["xray", "4", "--exercises"])
+        .arg(copy.path())
+        .output()
+        .expect("run the checker");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("! P2 started cat with fd 5: the read end of pipe B (leaked)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("DIFF  every exec'd program starts with no pipe end"),
+        "{stdout}"
+    );
+
+    let out = checker()
+        .args(["xray", "4", "--mermaid", "--exercises"])
+        .arg(copy.path())
+        .output()
+        .expect("run the checker");
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.matches("```mermaid\nflowchart LR").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("! fd 5: the read end of pipe B (leaked)")
+            && stdout.contains("style P2 stroke:#d00"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn xray_refuses_an_unknown_exercise_with_a_clear_message() {
+    let out = checker().args(["xray", "99"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no exercise called `99`"));
+}
+
+#[test]
+fn switched_off_the_structural_checks_are_skipped_with_one_line() {
+    let out = checker()
+        .args(["--solutions", "1", "--format", "json", "--output"])
+        .arg(tempfile::tempdir().expect("dir").path().join("grades.json"))
+        .env("PIPES_LAB_XRAY", "off")
+        .output()
+        .expect("run the checker");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout
+            .matches("structural checks skipped: the X-ray is switched off")
+            .count(),
+        1,
+        "{stdout}"
+    );
+}
+
+/// Starts the checker with ptrace refused (EPERM), as in a container that forbids it.
+fn without_ptrace(cmd: &mut std::process::Command) {
+    let filter = [
+        // Load the call number; if it is ptrace, fail it with EPERM; else allow.
+        libc::sock_filter {
+            code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        },
+        libc::sock_filter {
+            code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+            jt: 0,
+            jf: 1,
+            k: libc::SYS_ptrace as u32,
+        },
+        libc::sock_filter {
+            code: (libc::BPF_RET | libc::BPF_K) as u16,
+            jt: 0,
+            jf: 0,
+            k: libc::SECCOMP_RET_ERRNO | libc::EPERM as u32,
+        },
+        libc::sock_filter {
+            code: (libc::BPF_RET | libc::BPF_K) as u16,
+            jt: 0,
+            jf: 0,
+            k: libc::SECCOMP_RET_ALLOW,
+        },
+    ];
+    // SAFETY: prctl and seccomp on a filter that outlives the call; both only make syscalls.
+    unsafe {
+        cmd.pre_exec(move || {
+            let program = libc::sock_fprog {
+                len: filter.len() as u16,
+                filter: filter.as_ptr() as *mut libc::sock_filter,
+            };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::syscall(
+                    libc::SYS_seccomp,
+                    libc::SECCOMP_SET_MODE_FILTER,
+                    0,
+                    &program as *const libc::sock_fprog,
+                ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    };
+}
+
+#[test]
+fn where_ptrace_is_refused_the_checks_still_run_and_say_so_once() {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("checker"));
+    cmd.args(["--solutions", "1", "2"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    without_ptrace(&mut cmd);
+    let out = cmd.output().expect("run the checker");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains(" 50/50\n"), "{stdout}");
+    assert_eq!(
+        stdout
+            .matches("structural checks skipped: runs cannot be traced here: ptrace is not permitted here (EPERM")
+            .count(),
+        1,
+        "{stdout}"
+    );
+
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("checker"));
+    cmd.args(["xray", "1", "--solutions"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    without_ptrace(&mut cmd);
+    let out = cmd.output().expect("run the checker");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("the X-ray cannot trace runs here: ptrace is not permitted"),
+        "{}",
+        text(&out.stderr)
+    );
+}
