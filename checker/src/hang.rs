@@ -72,7 +72,9 @@ fn program_name(command: &str) -> String {
 
 #[cfg(target_os = "linux")]
 fn doing(pid: i32, state: char) -> Doing {
-    if state == 'R' {
+    // 't': stopped for a moment by the X-ray at a system call, which it resumes at once: the
+    // process is on its way, not waiting for anything.
+    if state == 'R' || state == 't' {
         return Doing::Running;
     }
     let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();

@@ -284,7 +284,12 @@ impl Started {
     fn ended(&self) -> Option<End> {
         #[cfg(target_os = "linux")]
         if let Some(traced) = &self.traced {
-            return traced.ended.try_recv().ok();
+            match traced.ended.try_recv() {
+                Ok(end) => return Some(end),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+                // The tracer is gone without a word: reap the program here instead.
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {}
+            }
         }
         match waitpid(Pid::from_raw(self.pid), Some(WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::Exited(_, code)) => Some(End::Exited(code)),

@@ -164,6 +164,10 @@ fn ends_over_time(w: &Wiring, node: usize) -> Vec<String> {
     if !made.is_empty() {
         parts.push(format!("made {}", made.join(", ")));
     }
+    let cloexec: Vec<String> = p.cloexec.iter().map(|fd| format!("fd {fd}")).collect();
+    if !cloexec.is_empty() {
+        parts.push(format!("marked close-on-exec {}", cloexec.join(", ")));
+    }
     for (what, fds) in [
         ("inherited", list(&mut p.inherited.iter())),
         (
@@ -199,7 +203,15 @@ fn about(w: &Wiring, node: usize) -> String {
     if n.polls > 0 {
         parts.push(format!("polled {}", times(n.polls)));
     }
-    if n.waits > 0 {
+    let waited: Vec<String> = w.trace.procs[node]
+        .waited_for
+        .iter()
+        .filter_map(|pid| w.node_of(*pid))
+        .map(|i| format!("P{}", i + 1))
+        .collect();
+    if !waited.is_empty() {
+        parts.push(format!("waited for {}", waited.join(", ")));
+    } else if n.waits > 0 {
         parts.push(format!("waited {}", times(n.waits)));
     }
     parts.push(match n.exit {

@@ -305,8 +305,11 @@ impl Tracer {
                 ..Proc::default()
             });
             self.record_exec(pid);
-            self.trace.output = self.tables[&pid]
-                .iter()
+            self.trace.output = self
+                .tables
+                .get(&pid)
+                .into_iter()
+                .flatten()
                 .filter(|f| f.fd == 1 || f.fd == 2)
                 .map(|f| f.object.clone())
                 .collect();
@@ -351,14 +354,15 @@ impl Tracer {
             self.live.insert(pid);
             self.group.insert(pid, pid);
             self.record_exec(pid);
-        } else if event == Event::PTRACE_EVENT_SECCOMP as i32 {
-            if let Ok(info) = ptrace::syscall_info(Pid::from_raw(pid)) {
-                // SAFETY: the kernel filled the seccomp member for a seccomp stop.
-                let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
-                if self.on_entry(pid, nr, args) {
-                    let _ = ptrace::syscall(Pid::from_raw(pid), None);
-                    return;
-                }
+        } else if event == Event::PTRACE_EVENT_SECCOMP as i32
+            && let Ok(info) = ptrace::syscall_info(Pid::from_raw(pid))
+        {
+            // SAFETY: the kernel filled the seccomp member for a seccomp stop.
+            let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
+            if self.on_entry(pid, nr, args) {
+                // Stop again when the call returns: its result is wanted.
+                let _ = ptrace::syscall(Pid::from_raw(pid), None);
+                return;
             }
         }
         self.resume(pid, None);
@@ -472,7 +476,7 @@ impl Tracer {
             // Only the commands that make a descriptor or resize a pipe.
             Traced::Fcntl => matches!(
                 args[1] as i32,
-                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETPIPE_SZ
+                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETPIPE_SZ | libc::F_SETFD
             ),
             Traced::Mknod { path } => {
                 let fifo = args[path + 1] as u32 & libc::S_IFMT == libc::S_IFIFO;
@@ -507,6 +511,9 @@ impl Tracer {
             Traced::Wait => {
                 if let Some(p) = self.proc_mut(process) {
                     p.waits += 1;
+                    if !failed && value > 0 {
+                        p.waited_for.push(value as i32);
+                    }
                 }
             }
             Traced::Mknod { .. } => {
@@ -516,6 +523,12 @@ impl Tracer {
             }
             Traced::Fcntl if entry.args[1] as i32 == libc::F_SETPIPE_SZ => {
                 self.trace.pipe_resizes.push((process, value));
+            }
+            Traced::Fcntl if entry.args[1] as i32 == libc::F_SETFD => {
+                let flag = entry.args[2] as i32 & libc::FD_CLOEXEC != 0;
+                if let Some(p) = self.proc_mut(process).filter(|_| !failed && flag) {
+                    p.cloexec.push(entry.args[0] as i32);
+                }
             }
             Traced::SocketPair => {
                 self.refresh_diff(process, tid, false);
