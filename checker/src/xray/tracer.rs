@@ -230,6 +230,9 @@ struct Tracer {
     io_index: HashMap<(i32, Object, bool), usize>,
 }
 
+/// Descriptor changes kept per process.
+const HISTORY: usize = 4096;
+
 const OPTIONS: Options = Options::PTRACE_O_TRACESYSGOOD
     .union(Options::PTRACE_O_TRACEFORK)
     .union(Options::PTRACE_O_TRACEVFORK)
@@ -602,7 +605,12 @@ impl Tracer {
         let before = self.tables.get(&process).cloned().unwrap_or_default();
         let after = fdtable::fds(tid);
         self.tables.insert(process, after.clone());
-        let Some(p) = self.proc_mut(process) else {
+        // A bound on one process's history: a loop of pipe() and close() must not fill the
+        // checker's memory before the timeout stops it.
+        let Some(p) = self
+            .proc_mut(process)
+            .filter(|p| p.closed.len() + p.gained.len() < HISTORY)
+        else {
             return;
         };
         for gone in before.iter().filter(|f| !after.contains(f)) {
