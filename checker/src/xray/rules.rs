@@ -484,3 +484,106 @@ fn children_polled(w: &Wiring, a: &[String]) -> Result<(), Miss> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fdtable::Fd;
+    use crate::xray::trace::{Io, Proc, Trace};
+
+    fn end(fd: i32, inode: u64, writes: bool) -> Fd {
+        Fd {
+            fd,
+            object: Object::Pipe(inode),
+            reads: !writes,
+            writes,
+        }
+    }
+
+    fn io(pid: i32, inode: u64, writes: bool, fd: i32, held: Vec<Fd>) -> Io {
+        Io {
+            pid,
+            object: Object::Pipe(inode),
+            writes,
+            fd,
+            calls: 1,
+            held,
+            ..Io::default()
+        }
+    }
+
+    /// 01's shape: P1 makes pipe 7 and forks P2, which writes into it; P1 reads it, holding
+    /// `parent_holds` when it starts.
+    fn raw_pipe(parent_holds: Vec<Fd>) -> Wiring {
+        let trace = Trace {
+            procs: vec![
+                Proc {
+                    pid: 10,
+                    made: vec![7],
+                    ..Proc::default()
+                },
+                Proc {
+                    pid: 11,
+                    parent: Some(10),
+                    ..Proc::default()
+                },
+            ],
+            io: vec![
+                io(11, 7, true, 4, vec![end(4, 7, true)]),
+                io(10, 7, false, 3, parent_holds),
+            ],
+            ..Trace::default()
+        };
+        Wiring::build(trace)
+    }
+
+    #[test]
+    fn a_parent_reading_with_its_write_end_open_is_named_with_the_descriptor() {
+        let w = raw_pipe(vec![end(3, 7, false), end(4, 7, true)]);
+        assert_eq!(child_writes_parent_reads(&w, &[]), Ok(()));
+        let miss = reader_closed_write_end(&w, &[]).unwrap_err();
+        assert_eq!(
+            miss.problem,
+            "P1 (the program) still held the write end of pipe A, fd 4, when it began reading pipe A"
+        );
+        assert!(reader_closed_write_end(&raw_pipe(vec![end(3, 7, false)]), &[]).is_ok());
+    }
+
+    #[test]
+    fn a_process_using_both_ends_of_a_lock_pipe_is_not_blamed() {
+        let mut w = raw_pipe(vec![end(3, 7, false), end(4, 7, true)]);
+        // P1 also writes into pipe A, as a consumer puts a lock's token back.
+        w.trace.io.push(io(10, 7, true, 4, vec![]));
+        let w = Wiring::build(w.trace);
+        assert_eq!(reader_closed_write_end(&w, &[]), Ok(()));
+    }
+
+    #[test]
+    fn one_process_and_no_pipe_are_told_apart() {
+        let alone = Wiring::build(Trace {
+            procs: vec![Proc {
+                pid: 10,
+                ..Proc::default()
+            }],
+            ..Trace::default()
+        });
+        let miss = child_writes_parent_reads(&alone, &[]).unwrap_err();
+        assert!(miss.problem.starts_with("no child process was created"));
+        let two = Wiring::build(Trace {
+            procs: vec![
+                Proc {
+                    pid: 10,
+                    ..Proc::default()
+                },
+                Proc {
+                    pid: 11,
+                    parent: Some(10),
+                    ..Proc::default()
+                },
+            ],
+            ..Trace::default()
+        });
+        let miss = child_writes_parent_reads(&two, &[]).unwrap_err();
+        assert!(miss.problem.starts_with("no pipe was created"));
+    }
+}
