@@ -238,6 +238,7 @@ impl Bench<'_> {
             first.0,
             Some(
                 Failure::Timing { early: true, .. }
+                    | Failure::Wiring { .. }
                     | Failure::Hang(_)
                     | Failure::Busy(_)
                     | Failure::Interrupted

@@ -180,17 +180,10 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
     );
     w!(out, "  reproduce: {}", f.command);
     if let Failure::Wiring { .. } = f.failure {
-        w!(
-            out,
-            "  see the wiring: cargo lab xray {} {}",
-            ex.number(),
-            f.case
-                .args
-                .iter()
-                .map(|a| quote(a))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
+        let words: Vec<String> = std::iter::once(ex.number().to_string())
+            .chain(f.case.args.iter().map(|a| quote(a)))
+            .collect();
+        w!(out, "  see the wiring: cargo lab xray {}", words.join(" "));
     }
     if let Some(dir) = &f.kept {
         w!(

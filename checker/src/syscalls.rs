@@ -76,13 +76,30 @@ pub enum Traced {
     Mknod {
         path: usize,
     },
-    /// Reading or writing calls, with the descriptor in argument 0.
-    Read,
+    /// Reading or writing calls, with the descriptor in argument 0; for a read, which
+    /// argument holds its size when one does (a read of nothing reads nothing).
+    Read {
+        size: Option<usize>,
+    },
     Write,
     /// wait4, waitid.
     Wait,
-    /// poll, ppoll, select, pselect6, epoll_wait, epoll_pwait(2).
-    Poll,
+    /// poll, ppoll, select, pselect6, epoll_wait, epoll_pwait(2): where the watched
+    /// descriptors are.
+    Poll(Watched),
+    /// epoll_ctl: argument 1 is the operation, argument 2 the descriptor.
+    EpollCtl,
+}
+
+/// Where a waiting call keeps the descriptors it watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched {
+    /// An array of `struct pollfd` at argument 0, its length in argument 1.
+    PollFds,
+    /// The number of descriptors in argument 0, the read set (`fd_set`) at argument 1.
+    ReadSet,
+    /// An epoll instance: the descriptors were given to epoll_ctl.
+    Epoll,
 }
 
 /// The audit architecture the kernel reports for this architecture's system calls (what a
@@ -110,12 +127,13 @@ pub fn traced_numbers() -> impl Iterator<Item = u64> {
 #[cfg(target_arch = "x86_64")]
 mod numbers {
     use super::Traced::{self, *};
+    use super::Watched::*;
 
-    pub const TRACED: [(u64, Traced); 30] = [
-        (0, Read),
-        (19, Read),
-        (45, Read),
-        (47, Read),
+    pub const TRACED: [(u64, Traced); 31] = [
+        (0, Read { size: Some(2) }),
+        (19, Read { size: Some(2) }),
+        (45, Read { size: Some(2) }),
+        (47, Read { size: None }),
         (1, Write),
         (20, Write),
         (44, Write),
@@ -124,13 +142,14 @@ mod numbers {
         (257, Open),
         (3, Close),
         (436, Close),
-        (7, Poll),
-        (23, Poll),
-        (232, Poll),
-        (270, Poll),
-        (271, Poll),
-        (281, Poll),
-        (441, Poll),
+        (7, Poll(PollFds)),
+        (23, Poll(ReadSet)),
+        (232, Poll(Epoll)),
+        (270, Poll(ReadSet)),
+        (271, Poll(PollFds)),
+        (281, Poll(Epoll)),
+        (441, Poll(Epoll)),
+        (233, EpollCtl),
         (22, Pipe),
         (293, Pipe),
         (32, Dup),
@@ -165,12 +184,13 @@ mod numbers {
 #[cfg(target_arch = "aarch64")]
 mod numbers {
     use super::Traced::{self, *};
+    use super::Watched::*;
 
-    pub const TRACED: [(u64, Traced); 23] = [
-        (63, Read),
-        (65, Read),
-        (207, Read),
-        (212, Read),
+    pub const TRACED: [(u64, Traced); 24] = [
+        (63, Read { size: Some(2) }),
+        (65, Read { size: Some(2) }),
+        (207, Read { size: Some(2) }),
+        (212, Read { size: None }),
         (64, Write),
         (66, Write),
         (206, Write),
@@ -178,10 +198,11 @@ mod numbers {
         (56, Open),
         (57, Close),
         (436, Close),
-        (73, Poll),
-        (72, Poll),
-        (22, Poll),
-        (441, Poll),
+        (73, Poll(PollFds)),
+        (72, Poll(ReadSet)),
+        (22, Poll(Epoll)),
+        (441, Poll(Epoll)),
+        (21, EpollCtl),
         (59, Pipe),
         (23, Dup),
         (24, Dup),

@@ -126,12 +126,22 @@ fn data_links(w: &Wiring) -> impl Iterator<Item = &Link> {
         .filter(|l| !matches!(w.channels[l.channel].kind, ChannelKind::Output(_)))
 }
 
+/// The processes that put bytes into a link (a write of nothing does not count).
 fn writers(l: &Link) -> BTreeSet<usize> {
-    l.writers.iter().map(|u| u.node).collect()
+    l.writers
+        .iter()
+        .filter(|u| u.bytes > 0)
+        .map(|u| u.node)
+        .collect()
 }
 
+/// The processes that got bytes out of a link (end-of-file alone does not count).
 fn readers(l: &Link) -> BTreeSet<usize> {
-    l.readers.iter().map(|u| u.node).collect()
+    l.readers
+        .iter()
+        .filter(|u| u.bytes > 0)
+        .map(|u| u.node)
+        .collect()
 }
 
 fn no_pipe_at_all(w: &Wiring) -> bool {
@@ -247,16 +257,28 @@ fn producer_consumer(w: &Wiring, a: &[String]) -> Result<(), Miss> {
         }
         return Ok(());
     }
+    if let Some(l) =
+        data_links(w).find(|l| readers(l).contains(&0) && writers(l).iter().any(|n| *n != 0))
+    {
+        return miss(
+            format!(
+                "the program itself read {} from its producer child: there was no consumer child",
+                w.channels[l.channel].name
+            ),
+            "fork a second child, the consumer, that reads and prints; the parent only closes both pipe ends and waits for the two children",
+        );
+    }
     miss(
         "no producer child wrote into a pipe that a different consumer child read",
         "fork two children: one that only writes (the producer) and one that only reads and prints (the consumer)",
     )
 }
 
+/// The child of the program itself that exec'd `name`.
 fn stage(w: &Wiring, name: &str) -> Option<usize> {
     w.nodes
         .iter()
-        .position(|n| n.execed && n.parent.is_some() && n.program == name)
+        .position(|n| n.execed && n.parent == Some(0) && n.program == name)
 }
 
 fn three_stages(w: &Wiring, _: &[String]) -> Result<(), Miss> {
@@ -267,9 +289,30 @@ fn three_stages(w: &Wiring, _: &[String]) -> Result<(), Miss> {
     if missing.is_empty() {
         return Ok(());
     }
+    let elsewhere: Vec<String> = missing
+        .iter()
+        .filter_map(|name| {
+            let n = w
+                .nodes
+                .iter()
+                .position(|n| n.execed && n.program == *name)?;
+            Some(match w.nodes[n].parent {
+                Some(parent) => format!("{name} was started by {}", w.who(parent)),
+                None => format!("the program itself became {name}"),
+            })
+        })
+        .collect();
+    let elsewhere = if elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", elsewhere.join(", "))
+    };
     miss(
-        format!("no child process exec'd {}", missing.join(" or ")),
-        "each stage is a child that replaces itself with the real program (Command::new(\"cat\")..., or execvp), as a shell does",
+        format!(
+            "no child of the program exec'd {}{elsewhere}",
+            missing.join(" or ")
+        ),
+        "the program does the shell's work: it forks each stage itself, and each child replaces itself with the real program (execvp, or Command::new(\"cat\")...); no `sh -c`, and the program does not become a stage",
     )
 }
 
@@ -341,7 +384,13 @@ fn shared_queue(w: &Wiring, args: &[String]) -> Result<(), Miss> {
     let best = data_links(w)
         .map(|l| {
             let ws: BTreeSet<usize> = writers(l).into_iter().filter(|n| *n != 0).collect();
-            let rs: BTreeSet<usize> = readers(l).into_iter().filter(|n| *n != 0).collect();
+            // A consumer that found the queue empty got no bytes, but it read: it counts.
+            let rs: BTreeSet<usize> = l
+                .readers
+                .iter()
+                .map(|u| u.node)
+                .filter(|n| *n != 0)
+                .collect();
             (ws.difference(&rs).count(), rs.difference(&ws).count(), l)
         })
         .max_by_key(|(p, c, _)| p.min(&producers) + c.min(&consumers));
@@ -376,7 +425,7 @@ fn fills_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
         return Ok(());
     }
     miss(
-        "no write into a pipe failed with EAGAIN: the pipe was never filled up",
+        "no write into a pipe failed with EAGAIN: the program never found out by itself how much the pipe holds",
         "set O_NONBLOCK on the write end and write until a write fails with EAGAIN; the bytes written until then are the capacity",
     )
 }
@@ -393,9 +442,17 @@ fn resizes_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
 
 fn broken_pipe(w: &Wiring, a: &[String]) -> Result<(), Miss> {
     child_process(w, a)?;
-    if !errors_on_writes(w, "EPIPE") {
+    // The write that SIGPIPE kills fails with EPIPE too: round 1's must come from a writer
+    // that lived on.
+    let survived_epipe = data_links(w).any(|l| {
+        l.writers.iter().any(|u| {
+            u.errors.contains_key("EPIPE")
+                && w.nodes[u.node].exit != Some(Exit::Signal(Signal::SIGPIPE))
+        })
+    });
+    if !survived_epipe {
         return miss(
-            "no write into a pipe failed with EPIPE: no writer ever met a pipe whose readers were all gone",
+            "no writer saw a write fail with EPIPE and lived on: round 1's writer never met a pipe whose readers were all gone",
             "round 1: the writer keeps writing after the reader exits (and after the parent closed its read end) until write fails with EPIPE",
         );
     }
@@ -476,10 +533,23 @@ fn children_polled(w: &Wiring, a: &[String]) -> Result<(), Miss> {
             "make one pipe per child; each child writes only into its own pipe, and the program reads all three",
         );
     }
-    if w.nodes[0].polls == 0 {
+    let watched = &w.trace.procs[0].watched;
+    let unwatched: Vec<&str> = data_links(w)
+        .filter(|l| readers(l).contains(&0) && !watched.contains(&l.read_end))
+        .map(|l| w.channels[l.channel].name.as_str())
+        .collect();
+    if w.nodes[0].polls == 0 || !unwatched.is_empty() {
+        let which = if w.nodes[0].polls == 0 {
+            "the program never called poll() (or select)".to_string()
+        } else {
+            format!(
+                "the program's poll() (or select) never watched {}",
+                unwatched.join(", ")
+            )
+        };
         return miss(
-            "the program never called poll() (or select): it cannot know which pipe is ready",
-            "put the three read ends in one poll() call and read only those that are ready",
+            format!("{which}: it cannot know which pipe is ready"),
+            "put the read ends of all three pipes in one poll() call and read only those that are ready",
         );
     }
     Ok(())

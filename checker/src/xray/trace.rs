@@ -40,6 +40,8 @@ pub struct Proc {
     /// What it still held when it exited (closed by the exit, not by the program).
     pub held_at_exit: Vec<Fd>,
     pub waits: u32,
+    /// The pipes and sockets it asked poll (or select, or epoll) to watch.
+    pub watched: Vec<Object>,
     /// The children its waits returned, by pid.
     pub waited_for: Vec<i32>,
     /// Descriptors it marked close-on-exec with fcntl(F_SETFD).

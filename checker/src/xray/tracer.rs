@@ -11,7 +11,7 @@
 use super::trace::{Exec, Exit, Io, Proc, Trace};
 use crate::fdtable::{self, Fd, Object};
 use crate::runner::End;
-use crate::syscalls::{self, Traced};
+use crate::syscalls::{self, Traced, Watched};
 use nix::errno::Errno;
 use nix::sys::ptrace::{self, Event, Options};
 use nix::sys::signal::Signal;
@@ -436,7 +436,7 @@ impl Tracer {
             path: String::new(),
         };
         let wanted = match call {
-            Traced::Poll => {
+            Traced::Poll(watched) => {
                 // Rust's runtime polls fds 0-2 once before main: only a poll by a process
                 // that holds a pipe or socket of its own counts.
                 let own = self.tables.get(&process).is_some_and(|t| {
@@ -445,36 +445,51 @@ impl Tracer {
                             && !self.trace.output.contains(&f.object)
                     })
                 });
+                let fds = match watched {
+                    Watched::PollFds => poll_fds(tid, args[0], args[1]),
+                    Watched::ReadSet => read_set(tid, args[0], args[1]),
+                    Watched::Epoll => Vec::new(),
+                };
+                self.watch(process, &fds);
                 if let Some(p) = self.proc_mut(process).filter(|_| own) {
                     p.polls += 1;
                 }
                 false
             }
-            Traced::Read | Traced::Write => {
+            Traced::EpollCtl => {
+                if args[1] as i32 == libc::EPOLL_CTL_ADD {
+                    self.watch(process, &[args[2] as i32]);
+                }
+                false
+            }
+            Traced::Read { size } if size.is_some_and(|i| args[i] == 0) => false,
+            Traced::Read { .. } | Traced::Write => {
                 let fd = args[0] as i32;
+                let writes = call == Traced::Write;
                 let object = self
                     .tables
                     .get(&process)
                     .and_then(|t| t.iter().find(|f| f.fd == fd))
                     .map(|f| f.object.clone())
                     .filter(|o| !matches!(o, Object::Other(_)));
-                // A read is recorded as it begins: who reads matters, not how much; so is a
-                // write to the checker's own stdout or stderr. Other writes wait for their result
-                // (EPIPE, EAGAIN, the bytes that went in).
-                let output = object
-                    .as_ref()
-                    .is_some_and(|o| self.trace.output.contains(o));
-                match object {
-                    Some(object) if call == Traced::Read || output => {
-                        self.record_io(process, object, call == Traced::Write, fd, 0, false);
-                        false
-                    }
-                    Some(object) => {
-                        entry.object = Some(object);
-                        true
-                    }
-                    None => false,
+                let Some(object) = object else {
+                    return false;
+                };
+                // Once a process has read bytes from an end, its further reads are only
+                // counted as they begin; so are writes to the checker's own stdout and stderr.
+                // Other calls wait for their result: the bytes that went through, EPIPE, EAGAIN.
+                let key = (process, object.clone(), writes);
+                let got_bytes = !writes
+                    && self
+                        .io_index
+                        .get(&key)
+                        .is_some_and(|i| self.trace.io[*i].bytes > 0);
+                if got_bytes || self.trace.output.contains(&object) {
+                    self.record_io(process, object, writes, fd, 0, false);
+                    return false;
                 }
+                entry.object = Some(object);
+                true
             }
             // Only the commands that make a descriptor or resize a pipe.
             Traced::Fcntl => matches!(
@@ -500,12 +515,12 @@ impl Tracer {
     fn on_return(&mut self, tid: i32, entry: Pending, value: i64, failed: bool) {
         let process = self.process(tid);
         match entry.call {
-            Traced::Read | Traced::Write => {
+            Traced::Read { .. } | Traced::Write => {
                 let Some(object) = entry.object else { return };
                 self.record_io(
                     process,
                     object,
-                    entry.call == Traced::Write,
+                    matches!(entry.call, Traced::Write),
                     entry.args[0] as i32,
                     value,
                     failed,
@@ -557,7 +572,26 @@ impl Tracer {
             Traced::Dup | Traced::Fcntl | Traced::Close | Traced::Open => {
                 self.refresh_diff(process, tid, false)
             }
-            Traced::Poll => {}
+            Traced::Poll(_) | Traced::EpollCtl => {}
+        }
+    }
+
+    /// Notes the pipes and sockets behind `fds` as watched by a poll (or select, or epoll).
+    fn watch(&mut self, process: i32, fds: &[i32]) {
+        let objects: Vec<Object> = self
+            .tables
+            .get(&process)
+            .into_iter()
+            .flatten()
+            .filter(|f| fds.contains(&f.fd) && !matches!(f.object, Object::Other(_)))
+            .map(|f| f.object.clone())
+            .collect();
+        if let Some(p) = self.proc_mut(process) {
+            for o in objects {
+                if !p.watched.contains(&o) {
+                    p.watched.push(o);
+                }
+            }
         }
     }
 
@@ -702,6 +736,42 @@ fn read_string(tid: i32, mut addr: u64) -> String {
         addr += word.len() as u64;
     }
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The descriptors of a `struct pollfd` array (at most 64 are looked at).
+fn poll_fds(tid: i32, addr: u64, count: u64) -> Vec<i32> {
+    // struct pollfd { int fd; short events; short revents; }: one 8-byte word each.
+    (0..count.min(64))
+        .map_while(|i| ptrace::read(Pid::from_raw(tid), (addr + 8 * i) as ptrace::AddressType).ok())
+        .filter_map(|word| {
+            Some(i32::from_ne_bytes(
+                word.to_ne_bytes()[0..4].try_into().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// The descriptors of a select read set (`fd_set`, one bit per descriptor below `count`).
+fn read_set(tid: i32, count: u64, addr: u64) -> Vec<i32> {
+    if addr == 0 {
+        return Vec::new();
+    }
+    let bits = usize::BITS as u64;
+    let words = count.min(1024).div_ceil(bits);
+    (0..words)
+        .map_while(|k| {
+            let at = addr + k * (bits / 8);
+            ptrace::read(Pid::from_raw(tid), at as ptrace::AddressType)
+                .ok()
+                .map(|w| (k, w))
+        })
+        .flat_map(|(k, word)| {
+            (0..bits)
+                .filter(move |b| (word as u64) >> b & 1 == 1)
+                .map(move |b| (k * bits + b) as i32)
+        })
+        .filter(|fd| (*fd as u64) < count)
+        .collect()
 }
 
 /// The `int[2]` a pipe or socketpair call filled in.

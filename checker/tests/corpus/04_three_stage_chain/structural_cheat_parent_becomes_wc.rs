@@ -2,7 +2,8 @@
 //! expect: fail
 //! mistake: like a shell script ending in `exec wc -l`, the program leaves cat and grep to a helper child and then replaces itself with wc, so wc is not a child stage (the count, the exit status and every stage's wiring are right)
 //! diagnosis: seen by the X-ray
-//! diagnosis: no child process exec'd wc
+//! diagnosis: no child of the program exec'd cat or grep or wc
+//! diagnosis: the program itself became wc
 
 use std::ffi::CString;
 use std::process::{ExitCode, exit};
@@ -48,11 +49,11 @@ fn main() -> ExitCode {
             drop((grep_in, cat_out, wc_in, grep_out));
             exec(&["grep", pattern]);
         }
-        // It keeps its copy of grep's write end until cat and grep are reaped: wc sees
-        // end-of-file only when the helper exits, so nothing is left running after wc.
+        // It keeps its copy of grep's write end until cat and grep are reaped, and the
+        // kernel closes it when the helper exits: wc sees end-of-file only then, so wc is
+        // the last process to end.
         drop((grep_in, cat_out, wc_in));
         while waitpid(None, None).is_ok() {}
-        drop(grep_out);
         exit(0);
     }
 

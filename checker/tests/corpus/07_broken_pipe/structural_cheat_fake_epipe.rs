@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: the writers send exactly the lines the reader takes and stop, so no pipe ever breaks: round 1 prints `EPIPE` without one, and round 2's writer sends itself SIGPIPE with kill (the output is right)
 //! diagnosis: seen by the X-ray
-//! diagnosis: no write into a pipe failed with EPIPE
+//! diagnosis: no writer saw a write fail with EPIPE and lived on
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
