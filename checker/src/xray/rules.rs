@@ -577,6 +577,7 @@ mod tests {
             writes,
             fd,
             calls: 1,
+            bytes: 10,
             held,
             ..Io::default()
         }

@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: only the producer is a child: the parent itself reads the pipe and prints the messages, so there is no consumer process (the output and its timing are right)
 //! diagnosis: seen by the X-ray
-//! diagnosis: no producer child wrote into a pipe that a different consumer child read
+//! diagnosis: the program itself read pipe A from its producer child: there was no consumer child
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};

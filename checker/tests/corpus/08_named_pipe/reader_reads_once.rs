@@ -1,7 +1,7 @@
 //! exercise: 08_named_pipe
 //! expect: fail
-//! mistake: the reader makes a single read() of 4096 bytes and takes it for everything the writer sent, so with many messages it misses lines (and cuts the last one it got)
-//! diagnosis: case: 3000 messages (about 100 KiB)
+//! mistake: the reader makes a single read() of 4096 bytes and takes it for everything the writer sent, so it misses the lines that were not in the FIFO yet (always with many messages, often with a few)
+//! diagnosis: not all messages arrived
 //! diagnosis: keep reading until end-of-file
 
 use std::fs::{File, OpenOptions};
