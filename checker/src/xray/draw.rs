@@ -79,14 +79,10 @@ pub fn text(wiring: &Wiring, exercise: &Exercise, args: &[String]) -> String {
     expected_text(&mut out, &exercise.wiring);
     let _ = writeln!(out, "\nStructural checks");
     for (asks, missed) in verdicts(wiring, exercise, args) {
-        match missed {
-            None => {
-                let _ = writeln!(out, "  ok    {asks}");
-            }
-            Some(problem) => {
-                let _ = writeln!(out, "  DIFF  {asks}\n        {problem}");
-            }
-        }
+        let _ = match missed {
+            None => writeln!(out, "  ok    {asks}"),
+            Some(problem) => writeln!(out, "  DIFF  {asks}\n        {problem}"),
+        };
     }
     out
 }
@@ -345,14 +341,10 @@ pub fn mermaid(wiring: &Wiring, exercise: &Exercise, args: &[String]) -> String 
     expected_mermaid(&mut out, &exercise.wiring);
     let _ = writeln!(out, "```\n\n### Structural checks\n");
     for (asks, missed) in verdicts(wiring, exercise, args) {
-        match missed {
-            None => {
-                let _ = writeln!(out, "- [x] {asks}");
-            }
-            Some(problem) => {
-                let _ = writeln!(out, "- [ ] {asks}: **{problem}**");
-            }
-        }
+        let _ = match missed {
+            None => writeln!(out, "- [x] {asks}"),
+            Some(problem) => writeln!(out, "- [ ] {asks}: **{problem}**"),
+        };
     }
     out
 }
