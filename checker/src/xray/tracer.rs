@@ -228,6 +228,8 @@ struct Tracer {
     trace: Trace,
     /// (process, object, writes) to its entry in `trace.io`.
     io_index: HashMap<(i32, Object, bool), usize>,
+    /// Why the trace cannot be trusted, when it cannot.
+    unusable: Option<String>,
 }
 
 /// Descriptor changes kept per process.
@@ -259,6 +261,7 @@ fn follow(root: i32, mode: Mode, ended: Sender<End>) -> Result<Trace, String> {
             ..Trace::default()
         },
         io_index: HashMap::new(),
+        unusable: None,
     };
     loop {
         let status = match waitpid(None, Some(WaitPidFlag::__WALL)) {
@@ -282,7 +285,10 @@ fn follow(root: i32, mode: Mode, ended: Sender<End>) -> Result<Trace, String> {
         // Reaped by someone else (the run's clean-up): the run was stopped.
         let _ = t.ended.send(End::Signaled(Signal::SIGKILL));
     }
-    Ok(t.trace)
+    match t.unusable {
+        Some(why) => Err(why),
+        None => Ok(t.trace),
+    }
 }
 
 impl Tracer {
@@ -292,6 +298,21 @@ impl Tracer {
             Mode::Filtered => ptrace::cont(pid, sig),
             Mode::EveryCall => ptrace::syscall(pid, sig),
         };
+    }
+
+    /// The stopped call's number, arguments or result. A kernel without
+    /// PTRACE_GET_SYSCALL_INFO (before Linux 5.3) makes the whole trace unusable.
+    fn syscall_info(&mut self, pid: i32) -> Option<libc::ptrace_syscall_info> {
+        match ptrace::syscall_info(Pid::from_raw(pid)) {
+            Ok(info) => Some(info),
+            Err(Errno::ESRCH) => None,
+            Err(e) => {
+                self.unusable.get_or_insert_with(|| {
+                    format!("the kernel does not describe stopped system calls (PTRACE_GET_SYSCALL_INFO: {e}); Linux 5.3 or later is needed")
+                });
+                None
+            }
+        }
     }
 
     fn process(&self, tid: i32) -> i32 {
@@ -358,7 +379,7 @@ impl Tracer {
             self.group.insert(pid, pid);
             self.record_exec(pid);
         } else if event == Event::PTRACE_EVENT_SECCOMP as i32
-            && let Ok(info) = ptrace::syscall_info(Pid::from_raw(pid))
+            && let Some(info) = self.syscall_info(pid)
         {
             // SAFETY: the kernel filled the seccomp member for a seccomp stop.
             let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
@@ -397,7 +418,7 @@ impl Tracer {
     }
 
     fn on_syscall(&mut self, pid: i32) {
-        let Ok(info) = ptrace::syscall_info(Pid::from_raw(pid)) else {
+        let Some(info) = self.syscall_info(pid) else {
             self.resume(pid, None);
             return;
         };
