@@ -111,6 +111,7 @@ pub fn xray(request: &Request) -> Result<ExitCode, String> {
     };
     let outcome = runner::run(&spec).map_err(|e| format!("cannot start the program: {e}"))?;
     ws.forget_programs();
+    let stderr = outcome.stderr_text();
     let trace = match outcome.trace {
         Some(Ok(trace)) => trace,
         Some(Err(why)) => return Err(format!("the X-ray cannot trace runs here: {why}")),
@@ -137,6 +138,12 @@ pub fn xray(request: &Request) -> Result<ExitCode, String> {
         End::Interrupted => "interrupted".into(),
     };
     let verdicts = draw::verdicts(&wiring, &exercise, &args);
+    if let Some(panic) = crate::judge::panic_message(&stderr) {
+        anstream::eprintln!("note: the program panicked: {panic}");
+        if panic.starts_with("not yet implemented") {
+            anstream::eprintln!("note: it still reaches todo!(), so there is little to see yet");
+        }
+    }
     if request.mermaid {
         say!(
             "<!-- X-ray of `{}` ({how}) -->\n\n{}",

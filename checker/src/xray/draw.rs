@@ -62,11 +62,19 @@ pub fn text(wiring: &Wiring, exercise: &Exercise, args: &[String]) -> String {
         out,
         "  pipe ends over time (made, inherited at fork, closed, still open at exit)"
     );
+    let mut none = true;
     for i in 0..wiring.nodes.len() {
         let line = ends_over_time(wiring, i);
         if !line.is_empty() {
             let _ = writeln!(out, "    P{:<3} {}", i + 1, line.join("; "));
+            none = false;
         }
+    }
+    if none {
+        let _ = writeln!(
+            out,
+            "    (none: no process held a pipe or socket of its own)"
+        );
     }
     let marks = marks(wiring);
     if !marks.is_empty() {
