@@ -108,10 +108,11 @@ fn switched_off_the_structural_checks_are_skipped_with_one_line() {
     );
 }
 
-/// Starts the checker with ptrace refused (EPERM), as in a container that forbids it.
-fn without_ptrace(cmd: &mut std::process::Command) {
+/// Starts the checker with system call `nr` refused (EPERM), as in a container that forbids
+/// ptrace or seccomp.
+fn refusing(cmd: &mut std::process::Command, nr: libc::c_long) {
     let filter = [
-        // Load the call number; if it is ptrace, fail it with EPERM; else allow.
+        // Load the call number; if it is `nr`, fail it with EPERM; else allow.
         libc::sock_filter {
             code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16,
             jt: 0,
@@ -122,7 +123,7 @@ fn without_ptrace(cmd: &mut std::process::Command) {
             code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
             jt: 0,
             jf: 1,
-            k: libc::SYS_ptrace as u32,
+            k: nr as u32,
         },
         libc::sock_filter {
             code: (libc::BPF_RET | libc::BPF_K) as u16,
@@ -165,7 +166,7 @@ fn where_ptrace_is_refused_the_checks_still_run_and_say_so_once() {
     cmd.args(["--solutions", "1", "2"])
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null());
-    without_ptrace(&mut cmd);
+    refusing(&mut cmd, libc::SYS_ptrace);
     let out = cmd.output().expect("run the checker");
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
@@ -182,12 +183,43 @@ fn where_ptrace_is_refused_the_checks_still_run_and_say_so_once() {
     cmd.args(["xray", "1", "--solutions"])
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null());
-    without_ptrace(&mut cmd);
+    refusing(&mut cmd, libc::SYS_ptrace);
     let out = cmd.output().expect("run the checker");
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("the X-ray cannot trace runs here: ptrace is not permitted"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn where_seccomp_is_refused_every_call_stops_and_the_checks_still_hold() {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("checker"));
+    cmd.args(["--solutions", "1", "9"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    refusing(&mut cmd, libc::SYS_seccomp);
+    let out = cmd.output().expect("run the checker");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(!stdout.contains("structural checks skipped"), "{stdout}");
+
+    // The structural checks still ran: a program without a child fails them.
+    let cheat = root().join("checker/tests/corpus/01_raw_pipe/structural_cheat_no_child.rs");
+    let copy = copy_with("01_raw_pipe", &cheat);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("checker"));
+    cmd.args(["xray", "1", "--exercises"])
+        .arg(copy.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    refusing(&mut cmd, libc::SYS_seccomp);
+    let out = cmd.output().expect("run the checker");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("DIFF  the program creates a child process")
+            && stdout.contains("the X-ray stopped the program at every system call"),
+        "{stdout}"
     );
 }
