@@ -141,6 +141,13 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
                     w!(out, "  {style}{line}{style:#}");
                 }
             }
+            if let (Failure::Wiring { .. }, Some(Ok(trace))) = (other, &f.outcome.trace) {
+                w!(out, "  the X-ray saw:");
+                let wiring = crate::xray::model::Wiring::build(trace.clone());
+                for line in crate::xray::draw::brief(&wiring, if verbose { 200 } else { 12 }) {
+                    w!(out, "    {DIM}{line}{DIM:#}");
+                }
+            }
             let stdout = f.outcome.stdout_text();
             let lines: Vec<&str> = stdout.lines().collect();
             if matches!(other, Failure::Hang(_) | Failure::Busy(_)) && !lines.is_empty() {
@@ -180,10 +187,16 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
     );
     w!(out, "  reproduce: {}", f.command);
     if let Failure::Wiring { .. } = f.failure {
+        let env = f.case.env.iter().map(|(k, v)| format!("{k}={} ", quote(v)));
         let words: Vec<String> = std::iter::once(ex.number().to_string())
             .chain(f.case.args.iter().map(|a| quote(a)))
             .collect();
-        w!(out, "  see the wiring: cargo lab xray {}", words.join(" "));
+        w!(
+            out,
+            "  see the wiring: {}cargo lab xray {}",
+            env.collect::<String>(),
+            words.join(" ")
+        );
     }
     if let Some(dir) = &f.kept {
         w!(

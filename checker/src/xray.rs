@@ -77,7 +77,15 @@ pub fn xray(request: &Request) -> Result<ExitCode, String> {
         .iter()
         .map(|t| cases::from_transcript(&exercise, t))
         .find(|c| c.kind == Kind::Transcript);
-    let (default_args, env) = first.map(|c| (c.args, c.env)).unwrap_or_default();
+    let (default_args, mut env) = first.map(|c| (c.args, c.env)).unwrap_or_default();
+    // The workbook's own variables given to xray (PIPES_LAB_TIME_SCALE=1 cargo lab xray 3)
+    // reach the program, over the transcript's; a check passes none of its own.
+    for (name, value) in
+        std::env::vars().filter(|(k, _)| k.starts_with("PIPES_LAB_") && k != SWITCH)
+    {
+        env.retain(|(k, _)| *k != name);
+        env.push((name, value));
+    }
     let args = if request.args.is_empty() {
         default_args
     } else {
@@ -123,7 +131,11 @@ pub fn xray(request: &Request) -> Result<ExitCode, String> {
         "the X-ray stopped the program at every system call (seccomp was refused)"
     };
     let wiring = model::Wiring::build(trace);
-    let shown: Vec<String> = std::iter::once(exercise.name.clone())
+    let shown: Vec<String> = spec
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={}", shell_words::quote(v)))
+        .chain(std::iter::once(exercise.name.clone()))
         .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
         .collect();
     let how = match &outcome.end {

@@ -27,6 +27,35 @@ pub fn verdicts(
         .collect()
 }
 
+/// What a run built, in a few lines for a failure report: each process, each channel that
+/// carried data, and what is marked; at most `max` lines.
+pub fn brief(wiring: &Wiring, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = (0..wiring.nodes.len())
+        .map(|i| {
+            format!(
+                "P{} {}: {}",
+                i + 1,
+                cut(&command(wiring, i), 40),
+                about(wiring, i)
+            )
+        })
+        .collect();
+    lines.extend(
+        wiring
+            .links
+            .iter()
+            .filter(|l| !matches!(wiring.channels[l.channel].kind, ChannelKind::Output(_)))
+            .filter_map(|l| link_text(wiring, l)),
+    );
+    lines.extend(marks(wiring).into_iter().map(|m| format!("! {m}")));
+    if lines.len() > max {
+        let more = lines.len() - max + 1;
+        lines.truncate(max - 1);
+        lines.push(format!("... and {more} more lines"));
+    }
+    lines
+}
+
 /// The observed wiring, the expected one and the checks, as text.
 pub fn text(wiring: &Wiring, exercise: &Exercise, args: &[String]) -> String {
     let mut out = String::new();
