@@ -3,6 +3,9 @@
 //! mistake: the program prints the lines straight from its arguments, with no pipe and no child, and makes up the child's exit status (the output is right for every case)
 //! diagnosis: seen by the X-ray
 //! diagnosis: no child process was created
+//! diagnosis: the X-ray saw:
+//! diagnosis: P1 01_raw_pipe: the program; exit 0
+//! diagnosis: see the wiring: cargo lab xray 1
 
 const DEFAULT_MESSAGES: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
 
