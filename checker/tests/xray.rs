@@ -83,6 +83,24 @@ fn xray_marks_the_descriptors_a_leaking_chain_passes_to_its_stages() {
 }
 
 #[test]
+fn xray_says_when_stages_are_joined_by_files_instead_of_pipes() {
+    let files = root().join("checker/tests/corpus/04_three_stage_chain/temp_files.rs");
+    let copy = copy_with("04_three_stage_chain", &files);
+    let out = checker()
+        .args(["xray", "4", "--exercises"])
+        .arg(copy.path())
+        .output()
+        .expect("run the checker");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("DIFF  cat's stdout is the write end of one pipe")
+            && stdout.contains(": not the two ends of one pipe"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn xray_refuses_an_unknown_exercise_with_a_clear_message() {
     let out = checker().args(["xray", "99"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));

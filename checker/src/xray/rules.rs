@@ -630,6 +630,16 @@ mod tests {
     }
 
     #[test]
+    fn a_pipe_size_printed_without_asking_the_kernel_is_caught() {
+        let mut w = raw_pipe(vec![end(3, 7, false)]);
+        let miss = resizes_pipe(&w, &[]).unwrap_err();
+        assert!(miss.problem.contains("F_SETPIPE_SZ"));
+        // A refusal (EBUSY) still counts: the program asked.
+        w.trace.pipe_resizes.push((10, -16));
+        assert_eq!(resizes_pipe(&w, &[]), Ok(()));
+    }
+
+    #[test]
     fn one_process_and_no_pipe_are_told_apart() {
         let alone = Wiring::build(Trace {
             procs: vec![Proc {
