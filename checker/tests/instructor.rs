@@ -3,6 +3,7 @@
 mod common;
 
 use common::{checker, root};
+use predicates::prelude::*;
 use predicates::str::contains;
 use std::path::Path;
 
@@ -245,20 +246,40 @@ fn repeat_catches_a_program_that_fails_only_sometimes() {
     let copy = tempfile::tempdir().expect("temporary directory");
     let bin = copy.path().join("src/bin");
     std::fs::create_dir_all(&bin).expect("create src/bin");
-    // Right half of the time, like a race: a second run is likely to show the bug.
-    let flaky = r#"fn main() {
-    let messages: Vec<String> = std::env::args().skip(1).collect();
-    let messages = if messages.is_empty() {
+    // Wired like the lesson asks (fork, pipe, write end closed), but right only half of the
+    // time, like a race: a second run is likely to show the bug.
+    let flaky = r#"use std::io::{BufRead, BufReader, Write};
+use nix::unistd::{ForkResult, fork, pipe};
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let messages = if args.is_empty() {
         ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"].map(String::from).to_vec()
     } else {
-        messages
+        args
     };
-    let lucky = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() / 1000) % 2 == 0;
-    for m in &messages {
-        println!("received: {m}");
+    let (read_end, write_end) = pipe().expect("pipe");
+    match unsafe { fork() }.expect("fork") {
+        ForkResult::Child => {
+            drop(read_end);
+            let mut w = std::fs::File::from(write_end);
+            for m in &messages {
+                w.write_all(format!("{m}\n").as_bytes()).expect("write");
+            }
+            std::process::exit(0);
+        }
+        ForkResult::Parent { child } => {
+            drop(write_end);
+            let mut count = 0;
+            for line in BufReader::new(std::fs::File::from(read_end)).lines() {
+                println!("received: {}", line.expect("read"));
+                count += 1;
+            }
+            let lucky = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() / 1000) % 2 == 0;
+            println!("EOF after {} messages", count + usize::from(!lucky));
+            nix::sys::wait::waitpid(child, None).expect("wait");
+            println!("child exited with status 0");
+        }
     }
-    println!("EOF after {} messages", messages.len() + usize::from(!lucky));
-    println!("child exited with status 0");
 }
 "#;
     std::fs::write(bin.join("01_raw_pipe.rs"), flaky).expect("write the program");
@@ -268,7 +289,8 @@ fn repeat_catches_a_program_that_fails_only_sometimes() {
         .args(["1", "--repeat", "40"])
         .assert()
         .code(1)
-        .stdout(contains("EOF after"));
+        // The output is what fails: the wiring is right, so the X-ray has nothing to say.
+        .stdout(contains("EOF after").and(contains("X-ray").not()));
     checker()
         .args(["--solutions", "1", "--repeat", "3"])
         .assert()
