@@ -1,7 +1,8 @@
 //! The corpus: classic broken programs, which the checker must fail with the diagnosis a
 //! student can act on, and correct programs written independently of the reference solutions,
 //! which it must pass. Each file's `//!` header says which exercise it is for, whether it
-//! passes, and the phrases its report must contain.
+//! passes, and the phrases its report must contain. A `structural_cheat_*` program is right
+//! in output and must pass with the X-ray off: only its wiring gives it away.
 
 mod common;
 
@@ -48,7 +49,7 @@ fn check_corpus(dir: &str) {
 
 fn check_one(file: &Path) -> Result<(), String> {
     let h = header(file);
-    let run = check_program(&h.exercise, file);
+    let run = check_program(&h.exercise, file, &[]);
     let name = file
         .strip_prefix(common::root())
         .unwrap_or(file)
@@ -78,6 +79,19 @@ fn check_one(file: &Path) -> Result<(), String> {
     }
     if !run.left.is_empty() {
         problems.push(format!("processes left running: {:?}", run.left));
+    }
+    // A structural cheat is right in everything but its wiring: only the X-ray may catch it.
+    let cheat = file
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("structural_cheat_"));
+    if cheat {
+        let blind = check_program(&h.exercise, file, &[("PIPES_LAB_XRAY", "off")]);
+        if blind.code != 0 || !blind.stdout.contains("structural checks skipped") {
+            problems.push(format!(
+                "with the X-ray off it should pass, but:\n{}",
+                blind.stdout
+            ));
+        }
     }
     if problems.is_empty() {
         Ok(())

@@ -552,6 +552,28 @@ fn children_polled(w: &Wiring, a: &[String]) -> Result<(), Miss> {
             "put the read ends of all three pipes in one poll() call and read only those that are ready",
         );
     }
+    // Polling is half of it: a blocking read of a pipe that poll did not report ready waits
+    // for that one child, and the lines of the others wait behind it.
+    let blind = w.trace.procs[0].unpolled_reads.iter().find(|r| {
+        !r.nonblocking && data_links(w).any(|l| l.read_end == r.object && readers(l).contains(&0))
+    });
+    if let Some(r) = blind {
+        let name = data_links(w)
+            .find(|l| l.read_end == r.object)
+            .map_or("a pipe", |l| w.channels[l.channel].name.as_str());
+        let when = if r.before_first_poll {
+            "before its first poll() (or select)"
+        } else {
+            "although its last poll() (or select) had not reported it ready"
+        };
+        return miss(
+            format!(
+                "the program read {name} (fd {}) {when}: that read waits for one child while the lines of the others wait behind it",
+                r.fd
+            ),
+            "after poll() returns, read only the pipes whose revents is set (POLLIN or POLLHUP), then poll again",
+        );
+    }
     Ok(())
 }
 
@@ -559,7 +581,7 @@ fn children_polled(w: &Wiring, a: &[String]) -> Result<(), Miss> {
 mod tests {
     use super::*;
     use crate::fdtable::Fd;
-    use crate::xray::trace::{Io, Proc, Trace};
+    use crate::xray::trace::{Io, Proc, Trace, UnpolledRead};
 
     fn end(fd: i32, inode: u64, writes: bool) -> Fd {
         Fd {
@@ -637,6 +659,56 @@ mod tests {
         // A refusal (EBUSY) still counts: the program asked.
         w.trace.pipe_resizes.push((10, -16));
         assert_eq!(resizes_pipe(&w, &[]), Ok(()));
+    }
+
+    /// 09's shape: P1 makes pipes 7, 8 and 9, one per child, polls them all and reads them.
+    fn polled(unpolled_reads: Vec<UnpolledRead>) -> Wiring {
+        let pipes = [7, 8, 9];
+        let mut procs = vec![Proc {
+            pid: 10,
+            made: pipes.to_vec(),
+            polls: 4,
+            watched: pipes.iter().map(|i| Object::Pipe(*i)).collect(),
+            unpolled_reads,
+            ..Proc::default()
+        }];
+        let mut ios = Vec::new();
+        for (k, inode) in pipes.into_iter().enumerate() {
+            let pid = 11 + k as i32;
+            procs.push(Proc {
+                pid,
+                parent: Some(10),
+                ..Proc::default()
+            });
+            ios.push(io(pid, inode, true, 4, vec![end(4, inode, true)]));
+            ios.push(io(10, inode, false, 3 + k as i32, vec![]));
+        }
+        Wiring::build(Trace {
+            procs,
+            io: ios,
+            ..Trace::default()
+        })
+    }
+
+    #[test]
+    fn a_blocking_read_that_poll_had_not_reported_ready_is_caught() {
+        assert_eq!(children_polled(&polled(vec![]), &[]), Ok(()));
+        let blind = |nonblocking| UnpolledRead {
+            object: Object::Pipe(8),
+            fd: 4,
+            before_first_poll: false,
+            nonblocking,
+        };
+        let miss = children_polled(&polled(vec![blind(false)]), &[]).unwrap_err();
+        assert!(
+            miss.problem.starts_with(
+                "the program read pipe B (fd 4) although its last poll() (or select) had not reported it ready"
+            ),
+            "{}",
+            miss.problem
+        );
+        // A non-blocking read cannot wait: at worst it finds the pipe empty (EAGAIN).
+        assert_eq!(children_polled(&polled(vec![blind(true)]), &[]), Ok(()));
     }
 
     #[test]

@@ -47,7 +47,21 @@ pub struct Proc {
     /// Descriptors it marked close-on-exec with fcntl(F_SETFD).
     pub cloexec: Vec<i32>,
     pub polls: u32,
+    /// Reads of a pipe or socket that no poll of this process had reported ready: one per end,
+    /// before its first poll and after one.
+    pub unpolled_reads: Vec<UnpolledRead>,
     pub exit: Option<Exit>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnpolledRead {
+    pub object: Object,
+    /// The descriptor of the first such read.
+    pub fd: i32,
+    /// The process had not polled yet (otherwise its last poll left this end out).
+    pub before_first_poll: bool,
+    /// The descriptor was non-blocking, so the read could not wait.
+    pub nonblocking: bool,
 }
 
 impl Proc {

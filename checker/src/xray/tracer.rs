@@ -8,7 +8,7 @@
 //! tables come from /proc while the process is stopped: the kernel's word, not an emulation
 //! of dup2 and close-on-exec.
 
-use super::trace::{Exec, Exit, Io, Proc, Trace};
+use super::trace::{Exec, Exit, Io, Proc, Trace, UnpolledRead};
 use crate::fdtable::{self, Fd, Object};
 use crate::runner::End;
 use crate::syscalls::{self, Traced, Watched};
@@ -230,6 +230,9 @@ struct Tracer {
     io_index: HashMap<(i32, Object, bool), usize>,
     /// Why the trace cannot be trusted, when it cannot.
     unusable: Option<String>,
+    /// Per process that polled: what its last poll (or select) reported ready; `None` after an
+    /// epoll_wait, whose answer names tokens rather than descriptors.
+    ready: HashMap<i32, Option<Vec<Object>>>,
 }
 
 /// Descriptor changes kept per process.
@@ -262,6 +265,7 @@ fn follow(root: i32, mode: Mode, ended: Sender<End>) -> Result<Trace, String> {
         },
         io_index: HashMap::new(),
         unusable: None,
+        ready: HashMap::new(),
     };
     loop {
         let status = match waitpid(None, Some(WaitPidFlag::__WALL)) {
@@ -467,7 +471,10 @@ impl Tracer {
                     })
                 });
                 let fds = match watched {
-                    Watched::PollFds => poll_fds(tid, args[0], args[1]),
+                    Watched::PollFds => poll_fds(tid, args[0], args[1])
+                        .into_iter()
+                        .map(|(fd, _)| fd)
+                        .collect(),
                     Watched::ReadSet => read_set(tid, args[0], args[1]),
                     Watched::Epoll => Vec::new(),
                 };
@@ -475,7 +482,11 @@ impl Tracer {
                 if let Some(p) = self.proc_mut(process).filter(|_| own) {
                     p.polls += 1;
                 }
-                false
+                if own && watched == Watched::Epoll {
+                    self.ready.insert(process, None);
+                }
+                // Its answer is wanted: which descriptors it reported ready.
+                own && watched != Watched::Epoll
             }
             Traced::EpollCtl => {
                 if args[1] as i32 == libc::EPOLL_CTL_ADD {
@@ -496,6 +507,9 @@ impl Tracer {
                 let Some(object) = object else {
                     return false;
                 };
+                if !writes {
+                    self.note_unpolled_read(process, tid, fd, &object);
+                }
                 // Once a process has read bytes from an end, its further reads are only
                 // counted as they begin; so are writes to the checker's own stdout and stderr.
                 // Other calls wait for their result: the bytes that went through, EPIPE, EAGAIN.
@@ -593,20 +607,69 @@ impl Tracer {
             Traced::Dup | Traced::Fcntl | Traced::Close | Traced::Open => {
                 self.refresh_diff(process, tid, false)
             }
-            Traced::Poll(_) | Traced::EpollCtl => {}
+            Traced::Poll(watched) if !failed => {
+                let fds = match watched {
+                    Watched::PollFds => poll_fds(tid, entry.args[0], entry.args[1])
+                        .into_iter()
+                        .filter(|(_, revents)| *revents != 0)
+                        .map(|(fd, _)| fd)
+                        .collect(),
+                    // select rewrites the set in place: what is left is ready.
+                    Watched::ReadSet => read_set(tid, entry.args[0], entry.args[1]),
+                    Watched::Epoll => return,
+                };
+                let ready = self.objects(process, &fds);
+                self.ready.insert(process, Some(ready));
+            }
+            // Interrupted (a child's SIGCHLD, say): the kernel may finish the call through
+            // restart_syscall, whose answer is not seen; until the next poll, any read goes.
+            Traced::Poll(_) => {
+                self.ready.insert(process, None);
+            }
+            Traced::EpollCtl => {}
         }
     }
 
-    /// Notes the pipes and sockets behind `fds` as watched by a poll (or select, or epoll).
-    fn watch(&mut self, process: i32, fds: &[i32]) {
-        let objects: Vec<Object> = self
-            .tables
+    /// Notes a read of `object` that no poll of this process had reported ready, unless the
+    /// descriptor is non-blocking (such a read cannot wait).
+    fn note_unpolled_read(&mut self, process: i32, tid: i32, fd: i32, object: &Object) {
+        let before_first_poll = match self.ready.get(&process) {
+            None => true,
+            Some(None) => return,
+            Some(Some(ready)) if ready.contains(object) => return,
+            Some(Some(_)) => false,
+        };
+        let Some(p) = self.proc_mut(process) else {
+            return;
+        };
+        let known = p
+            .unpolled_reads
+            .iter()
+            .any(|r| r.object == *object && r.before_first_poll == before_first_poll);
+        if !known {
+            p.unpolled_reads.push(UnpolledRead {
+                object: object.clone(),
+                fd,
+                before_first_poll,
+                nonblocking: nonblocking(tid, fd),
+            });
+        }
+    }
+
+    /// The pipes and sockets behind `fds` in the process's table.
+    fn objects(&self, process: i32, fds: &[i32]) -> Vec<Object> {
+        self.tables
             .get(&process)
             .into_iter()
             .flatten()
             .filter(|f| fds.contains(&f.fd) && !matches!(f.object, Object::Other(_)))
             .map(|f| f.object.clone())
-            .collect();
+            .collect()
+    }
+
+    /// Notes the pipes and sockets behind `fds` as watched by a poll (or select, or epoll).
+    fn watch(&mut self, process: i32, fds: &[i32]) {
+        let objects = self.objects(process, fds);
         if let Some(p) = self.proc_mut(process) {
             for o in objects {
                 if !p.watched.contains(&o) {
@@ -759,17 +822,29 @@ fn read_string(tid: i32, mut addr: u64) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// The descriptors of a `struct pollfd` array (at most 64 are looked at).
-fn poll_fds(tid: i32, addr: u64, count: u64) -> Vec<i32> {
+/// The descriptors of a `struct pollfd` array with their `revents` (at most 64 are looked at).
+fn poll_fds(tid: i32, addr: u64, count: u64) -> Vec<(i32, i16)> {
     // struct pollfd { int fd; short events; short revents; }: one 8-byte word each.
     (0..count.min(64))
         .map_while(|i| ptrace::read(Pid::from_raw(tid), (addr + 8 * i) as ptrace::AddressType).ok())
         .filter_map(|word| {
-            Some(i32::from_ne_bytes(
-                word.to_ne_bytes()[0..4].try_into().ok()?,
-            ))
+            let bytes = word.to_ne_bytes();
+            let fd = i32::from_ne_bytes(bytes[0..4].try_into().ok()?);
+            let revents = i16::from_ne_bytes(bytes[6..8].try_into().ok()?);
+            Some((fd, revents))
         })
         .collect()
+}
+
+/// Whether the descriptor is non-blocking (O_NONBLOCK in /proc's `flags:` line, in octal).
+fn nonblocking(tid: i32, fd: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{tid}/fdinfo/{fd}"))
+        .ok()
+        .and_then(|info| {
+            let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+            i32::from_str_radix(flags.trim(), 8).ok()
+        })
+        .is_some_and(|flags| flags & libc::O_NONBLOCK != 0)
 }
 
 /// The descriptors of a select read set (`fd_set`, one bit per descriptor below `count`).

@@ -32,8 +32,9 @@ pub struct Checked {
     pub elapsed: Duration,
 }
 
-/// Puts `program` in a copy's `src/bin/<exercise>.rs` and checks that exercise of the copy.
-pub fn check_program(exercise: &str, program: &Path) -> Checked {
+/// Puts `program` in a copy's `src/bin/<exercise>.rs` and checks that exercise of the copy,
+/// with `envs` added to the checker's environment.
+pub fn check_program(exercise: &str, program: &Path, envs: &[(&str, &str)]) -> Checked {
     let copy = tempfile::tempdir().expect("temporary directory");
     let bin = copy.path().join("src/bin");
     std::fs::create_dir_all(&bin).expect("create src/bin");
@@ -44,6 +45,7 @@ pub fn check_program(exercise: &str, program: &Path) -> Checked {
         .arg(copy.path())
         .arg(exercise)
         .env("NO_COLOR", "1")
+        .envs(envs.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

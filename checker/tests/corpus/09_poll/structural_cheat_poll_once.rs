@@ -1,0 +1,108 @@
+//! exercise: 09_poll
+//! expect: fail
+//! mistake: the parent calls poll() once on all three pipes, then ignores its answer: blocking reads in an order worked out from the children's known schedule (the output and its timing are right)
+//! diagnosis: seen by the X-ray
+//! diagnosis: although its last poll() (or select) had not reported it ready
+
+use std::fs::File;
+use std::os::fd::AsFd;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{ExitCode, exit};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::{ForkResult, fork, pipe};
+
+fn time_scale() -> f64 {
+    std::env::var("PIPES_LAB_TIME_SCALE")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1.0)
+}
+
+/// Child k: line j at j * (2k + 3) tenths of a second, times `scale`.
+fn write_lines(k: u32, pipe_in: &mut File, lines: u32, scale: f64) {
+    let start = Instant::now();
+    for j in 1..=lines {
+        let due = Duration::from_secs_f64(f64::from(j * (2 * k + 3)) / 10.0 * scale);
+        sleep(due.saturating_sub(start.elapsed()));
+        pipe_in
+            .write_all(format!("child {k} line {j}\n").as_bytes())
+            .expect("write to pipe");
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let lines = match args.as_slice() {
+        [] => 3,
+        [text] => match text.parse::<u32>() {
+            Ok(n @ 1..=4) => n,
+            _ => return usage(),
+        },
+        _ => return usage(),
+    };
+    let scale = time_scale();
+
+    let mut readers = Vec::new();
+    let mut children = Vec::new();
+    for k in 0..3 {
+        let (read_end, write_end) = pipe().expect("pipe");
+        // SAFETY: this process has a single thread, so the child may do anything after fork.
+        match unsafe { fork() }.expect("fork") {
+            ForkResult::Child => {
+                drop((read_end, readers));
+                write_lines(k, &mut File::from(write_end), lines, scale);
+                exit(0);
+            }
+            ForkResult::Parent { child } => {
+                drop(write_end);
+                children.push(child);
+                readers.push(BufReader::new(File::from(read_end)));
+            }
+        }
+    }
+
+    // MISTAKE: one poll() on the three pipes, whose answer is then ignored: blocking reads
+    // follow in an order computed from the known schedule. It works only because the parent
+    // knows when each child writes; the X-ray sees reads of pipes that poll never said were
+    // ready.
+    let mut fds: Vec<PollFd> = readers
+        .iter()
+        .map(|r| PollFd::new(r.get_ref().as_fd(), PollFlags::POLLIN))
+        .collect();
+    let _ = poll(&mut fds, PollTimeout::NONE);
+    let mut events: Vec<(u32, u32, u32)> = (0..3)
+        .flat_map(|k| (1..=lines + 1).map(move |j| (j.min(lines) * (2 * k + 3), j, k)))
+        .collect();
+    events.sort();
+    for (_, j, k) in events {
+        let mut line = String::new();
+        let n = readers[k as usize]
+            .read_line(&mut line)
+            .expect("read from pipe");
+        if j > lines && n == 0 {
+            println!("[{k}] hang-up");
+        } else {
+            println!("[{k}] {}", line.trim_end_matches('\n'));
+        }
+    }
+
+    let mut ok = true;
+    for child in children {
+        ok &= matches!(waitpid(child, None), Ok(WaitStatus::Exited(_, 0)));
+    }
+    println!("done");
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: 09_poll [LINES]   (LINES: 1 to 4, default 3)");
+    ExitCode::from(2)
+}
