@@ -13,6 +13,8 @@ pub struct ProcInfo {
     pub ppid: i32,
     /// `R` running, `S` sleeping, `Z` zombie... as in /proc/PID/stat.
     pub state: char,
+    /// Already in its exit (PF_EXITING): its descriptors may be closed, but it is not a zombie yet.
+    pub exiting: bool,
     pub command: String,
 }
 
@@ -26,15 +28,49 @@ pub fn become_subreaper() {
     }
 }
 
+/// The fields of /proc/PID/stat that the checker uses.
+#[cfg(target_os = "linux")]
+#[derive(Debug, PartialEq)]
+struct Stat<'a> {
+    comm: &'a str,
+    state: char,
+    ppid: i32,
+    flags: u32,
+}
+
+#[cfg(target_os = "linux")]
+impl Stat<'_> {
+    fn parse(stat: &str) -> Option<Stat<'_>> {
+        // The command name is in parentheses and may itself hold spaces or parentheses.
+        let (head, tail) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1;
+        let mut fields = tail.split_whitespace();
+        let state = fields.next()?.chars().next()?;
+        let ppid = fields.next()?.parse().ok()?;
+        // After ppid: pgrp, session, tty_nr, tpgid, then the kernel's flags.
+        let flags = fields.nth(4)?.parse().ok()?;
+        Some(Stat {
+            comm,
+            state,
+            ppid,
+            flags,
+        })
+    }
+}
+
+/// include/linux/sched.h: set as soon as a process begins to exit.
+#[cfg(target_os = "linux")]
+const PF_EXITING: u32 = 0x4;
+
 #[cfg(target_os = "linux")]
 fn read_proc(pid: i32) -> Option<ProcInfo> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name is in parentheses and may itself hold spaces or parentheses.
-    let (head, tail) = stat.rsplit_once(')')?;
-    let comm = head.split_once('(')?.1;
-    let mut fields = tail.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
+    let Stat {
+        comm,
+        state,
+        ppid,
+        flags,
+    } = Stat::parse(&stat)?;
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let command = if cmdline.is_empty() {
         comm.to_string()
@@ -50,6 +86,7 @@ fn read_proc(pid: i32) -> Option<ProcInfo> {
         pid,
         ppid,
         state,
+        exiting: flags & PF_EXITING != 0,
         command,
     })
 }
@@ -126,11 +163,13 @@ pub fn count_live_descendants(_root: i32) -> usize {
     0
 }
 
-/// The descendants that are still alive (not zombies).
+/// The descendants that are still alive: not zombies, and not already on their way out (a
+/// process that has begun to exit closes its descriptors before it becomes a zombie, so the
+/// program may see end-of-file and finish first).
 pub fn live_descendants(root: i32) -> Vec<ProcInfo> {
     descendants(root)
         .into_iter()
-        .filter(|p| p.state != 'Z')
+        .filter(|p| !matches!(p.state, 'Z' | 'X') && !p.exiting)
         .collect()
 }
 
@@ -160,5 +199,32 @@ pub fn reap() {
         if status.pid().is_none() {
             break;
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flags_of_a_stat_line_tell_an_exiting_process() {
+        // A line as Linux writes it (a stage's comm, cut to 15 bytes, holding a space and a
+        // parenthesis), first of a live process, then with PF_EXITING among its flags.
+        let live = "4242 (04_three (x) R 4241 4241 4100 0 -1 4194304 100 0 0 0 0 0 0 0 20 0 1 0 1146137 3133440 388";
+        let stat = Stat::parse(live).expect("a stat line");
+        assert_eq!(
+            stat,
+            Stat {
+                comm: "04_three (x",
+                state: 'R',
+                ppid: 4241,
+                flags: 4194304,
+            }
+        );
+        assert_eq!(stat.flags & PF_EXITING, 0);
+        let exiting = live.replace(" 4194304 ", " 4194308 ");
+        let stat = Stat::parse(&exiting).expect("a stat line");
+        assert_ne!(stat.flags & PF_EXITING, 0);
+        assert_eq!(Stat::parse("4242 (cut"), None);
     }
 }
