@@ -630,8 +630,9 @@ impl Tracer {
         }
     }
 
-    /// Notes a read of `object` that no poll of this process had reported ready, unless the
-    /// descriptor is non-blocking (such a read cannot wait).
+    /// Notes a read of `object` that no poll of this process had reported ready: the first one
+    /// per end, before the first poll and after one, and whether its descriptor was
+    /// non-blocking (such a read cannot wait).
     fn note_unpolled_read(&mut self, process: i32, tid: i32, fd: i32, object: &Object) {
         let before_first_poll = match self.ready.get(&process) {
             None => true,
