@@ -296,3 +296,110 @@ fn main() {
         .assert()
         .code(0);
 }
+
+/// A report in pipes-lab's JSON schema that gives 01 `score` points.
+fn report_scoring(score: u32, title: &str) -> String {
+    format!(
+        r#"{{"schema_version":1,"seed":1,"source":"exercises","score":{score}.0,"max_score":185.0,"elapsed_secs":1.0,"error":null,"structural_checks_skipped":null,"exercises":[{{"name":"01_raw_pipe","title":"{title}","verdict":"passed","score":{score}.0,"max_score":20,"elapsed_secs":1.0,"compiler_errors":null,"report":"","cases":[]}}]}}"#
+    )
+}
+
+/// A 01 program that kills the checker running it; with `FORGE` true, it first writes a report
+/// scoring every point where the checker was told to write its own (`--output`).
+const CHECKER_KILLER: &str = r##"use nix::sys::signal::{Signal, kill};
+fn main() {
+    let checker = nix::unistd::getppid();
+    if FORGE {
+        let cmdline = std::fs::read(format!("/proc/{checker}/cmdline")).unwrap_or_default();
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if let Some(at) = args.iter().position(|a| a == "--output") {
+            let _ = std::fs::write(&args[at + 1], FORGED);
+        }
+    }
+    let _ = kill(checker, Signal::SIGKILL);
+}
+const FORGED: &str = r#"REPORT"#;
+"##;
+
+#[test]
+fn a_report_from_a_checker_that_did_not_finish_never_becomes_a_grade() {
+    let class = tempfile::tempdir().expect("temporary directory");
+    for (name, forge) in [("alice", false), ("mallory", true)] {
+        let bin = class.path().join(name).join("exercises/src/bin");
+        std::fs::create_dir_all(&bin).expect("create a submission");
+        let program = CHECKER_KILLER
+            .replace("FORGE", &forge.to_string())
+            .replace("REPORT", &report_scoring(185, "forged"));
+        std::fs::write(bin.join("01_raw_pipe.rs"), program).expect("write");
+    }
+    let out = class.path().join("grades");
+    std::fs::create_dir_all(&out).expect("create the output folder");
+    // A report left from an earlier grading, scoring 99.
+    std::fs::write(out.join("alice.json"), report_scoring(99, "stale")).expect("write");
+    let graded = checker()
+        .args(["grade", "--seed", "3", "--out"])
+        .arg(&out)
+        .arg(class.path().join("alice"))
+        .arg(class.path().join("mallory"))
+        .assert()
+        .code(1)
+        .stderr(contains("could not be checked to the end"))
+        .get_output()
+        .stdout
+        .clone();
+    let said = String::from_utf8_lossy(&graded);
+    let csv = std::fs::read_to_string(out.join("gradebook.csv")).expect("a gradebook");
+    let max: u32 = exercise_points().iter().sum();
+    let zeros = vec!["0"; exercise_names().len()].join(",");
+    for name in ["alice", "mallory"] {
+        assert!(
+            csv.lines().any(|l| l == format!("{name},{zeros},0,{max}")),
+            "{name} must score 0:\n{csv}"
+        );
+        assert!(
+            said.lines()
+                .any(|l| l.starts_with(name) && l.contains("did not finish (killed by SIGKILL)")),
+            "{said}"
+        );
+    }
+    assert!(
+        !std::fs::read_to_string(out.join("alice.json")).is_ok_and(|t| t.contains("stale")),
+        "the stale report is still there"
+    );
+    let forged = std::fs::read_to_string(out.join("mallory.json")).unwrap_or_default();
+    assert!(
+        forged.contains("forged"),
+        "the forged report was written in this run, and still not trusted: {forged}"
+    );
+}
+
+#[test]
+fn grade_refuses_a_repeat_of_zero_before_running_anything() {
+    let class = tempfile::tempdir().expect("temporary directory");
+    let sub = class.path().join("ann");
+    submission(
+        &sub,
+        &[("01_raw_pipe", &root().join("checker/stubs/01_raw_pipe.rs"))],
+    );
+    let out = class.path().join("grades");
+    checker()
+        .args(["grade", "--repeat", "0", "--out"])
+        .arg(&out)
+        .arg(&sub)
+        .assert()
+        .code(2)
+        .stderr(contains("--repeat"));
+    assert!(
+        !out.exists(),
+        "nothing may run before the arguments are checked"
+    );
+    checker()
+        .args(["grade", "--repeat", "101", "--out"])
+        .arg(&out)
+        .arg(&sub)
+        .assert()
+        .code(2);
+}

@@ -1,0 +1,123 @@
+//! The check (no subcommand): builds the selected exercises, runs their cases, prints each
+//! exercise's report as soon as it is ready and the summary, and writes the grades a machine
+//! reads (`--format json|gradescope`, to stdout or `--output FILE`).
+
+use crate::output::{self, Format, text};
+use crate::session::{self, Options};
+use crate::workbook::build::Source;
+use crate::workbook::{Workbook, manifest, write_atomic};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Exercises to check, by number (1, 01) or name (raw_pipe, 01_raw_pipe); all when none.
+    #[arg(value_name = "EXERCISE")]
+    selected: Vec<String>,
+    /// Run the checks on the reference solutions instead (instructors).
+    #[arg(long, conflicts_with = "copy")]
+    solutions: bool,
+    /// Check the exercise files of another copy of the workbook (DIR is its exercises/ folder).
+    #[arg(long = "exercises", value_name = "DIR")]
+    copy: Option<PathBuf>,
+    /// Seed of the random cases (the report prints it); the same seed gives the same cases.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Show whole diffs and stderr, not only their beginning.
+    #[arg(long, short)]
+    verbose: bool,
+    /// What to print: the report for people, pipes-lab's JSON, or Gradescope's results.json.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the JSON formats to FILE (atomically) instead of stdout; the text report still
+    /// goes to stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Run each case N times; it passes only if every run passes.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(super::REPEATS))]
+    repeat: u32,
+}
+
+pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
+    let seed = args.seed.unwrap_or_else(session::fresh_seed);
+    let source = match (&args.copy, args.solutions) {
+        (Some(dir), _) => Source::Copy(dir.clone()),
+        (None, true) => Source::Solutions,
+        (None, false) => Source::Exercises,
+    };
+    // The text report goes to stdout unless stdout carries the JSON.
+    let show_text = args.format == Format::Text || args.output.is_some();
+    let emit = |json: String| -> Result<(), String> {
+        match &args.output {
+            Some(path) => write_atomic(path, &json),
+            None => {
+                say!("{json}");
+                Ok(())
+            }
+        }
+    };
+    // Whatever stops the check, a machine-readable format still gets a grade of zero.
+    let failed = |message: String, max_score: f64| -> Result<ExitCode, String> {
+        if args.format != Format::Text {
+            emit(output::machine_failed(
+                args.format,
+                &message,
+                seed,
+                &source,
+                max_score,
+            )?)?;
+        }
+        Err(message)
+    };
+    let wb = match Workbook::locate() {
+        Ok(wb) => wb,
+        Err(message) => {
+            let max = manifest::exercises().iter().map(|e| e.points as f64).sum();
+            return failed(message, max);
+        }
+    };
+    let options = Options {
+        selected: args.selected.clone(),
+        source: source.clone(),
+        seed,
+        repeat: args.repeat,
+    };
+    // The solution is named once the student's own program passes, never before.
+    let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
+    let mut texts = Vec::new();
+    let card = match session::run(&wb, options, |ex, result| {
+        let report = text::exercise(ex, result, &wb.kept_dir(ex), args.verbose, show_solution);
+        if show_text {
+            say!("{report}");
+        }
+        texts.push(report);
+    }) {
+        Ok(card) => card,
+        Err(message) => {
+            let max = wb.exercises.iter().map(|e| e.points as f64).sum();
+            return failed(message, max);
+        }
+    };
+    // Progress is a convenience: a read-only folder must not fail the check.
+    if let Err(e) = session::record(&card, &wb.exercise_files(&card.source)) {
+        anstream::eprintln!("checker: progress not saved: {e}");
+    }
+    if card.interrupted {
+        anstream::eprintln!(
+            "checker: interrupted; every process the check started has been stopped"
+        );
+    } else if show_text {
+        say!("{}", text::summary(&card));
+    }
+    if args.format != Format::Text {
+        emit(output::machine(args.format, &card, &texts)?)?;
+    }
+    Ok(if card.interrupted {
+        ExitCode::from(130)
+    } else if card.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,138 @@
+//! `xray`: runs an exercise once under the X-ray and draws what it built next to what the
+//! exercise expects, with each structural check as ok or DIFF.
+
+use crate::judging::cases::{self, Kind};
+use crate::judging::judge::panic_message;
+use crate::judging::wiring::model::Wiring;
+use crate::output::drawing;
+use crate::sandbox::runner::{self, End, RunSpec};
+use crate::session::XRAY_SWITCH;
+use crate::workbook::Workbook;
+use crate::workbook::build::{Built, Source};
+use std::process::ExitCode;
+
+/// What `xray` shows.
+pub struct Request {
+    pub exercise: String,
+    /// The program's arguments; none means the transcript's first command.
+    pub args: Vec<String>,
+    pub source: Source,
+    pub mermaid: bool,
+}
+
+/// Runs the exercise once under the X-ray and draws what it built next to what it should.
+pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
+    wb.require(&request.source)?;
+    let exercise = wb.exercise(&request.exercise)?;
+    if !cfg!(target_os = "linux") {
+        return Err("the X-ray traces system calls with ptrace, which needs Linux".into());
+    }
+    // The transcript's first command gives the default arguments, its environment (a short
+    // time scale) and its files (04's file.txt).
+    let transcript = wb.transcript(exercise)?;
+    let first = transcript
+        .cases
+        .iter()
+        .map(|t| cases::from_transcript(exercise, t))
+        .find(|c| c.kind == Kind::Transcript);
+    let (default_args, mut env) = first.map(|c| (c.args, c.env)).unwrap_or_default();
+    // The workbook's own variables given to xray (PIPES_LAB_TIME_SCALE=1 cargo lab xray 3)
+    // reach the program, over the transcript's; a check passes none of its own.
+    for (name, value) in
+        std::env::vars().filter(|(k, _)| k.starts_with("PIPES_LAB_") && k != XRAY_SWITCH)
+    {
+        env.retain(|(k, _)| *k != name);
+        env.push((name, value));
+    }
+    let args = if request.args.is_empty() {
+        default_args
+    } else {
+        request.args.clone()
+    };
+    anstream::eprintln!("building {} ...", exercise.name);
+    let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    let built = wb.build(&request.source, &[exercise], color)?;
+    let program = match built.into_iter().next() {
+        Some(Built::Program(p)) => p,
+        Some(Built::Failed(errors)) => {
+            return Err(format!("{} does not compile:\n{errors}", exercise.name));
+        }
+        None => return Err(format!("{} was not built", exercise.name)),
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("xray.")
+        .tempdir_in(wb.work_dir())
+        .map_err(|e| format!("cannot create a working directory: {e}"))?;
+    for (name, bytes) in wb.transcript_files(exercise) {
+        std::fs::write(dir.path().join(&name), bytes)
+            .map_err(|e| format!("cannot write {name}: {e}"))?;
+    }
+    let spec = RunSpec {
+        program,
+        args: args.clone(),
+        env,
+        cwd: dir.path().into(),
+        timeout: exercise.timeout(),
+        trace: true,
+    };
+    let outcome = runner::run(&spec).map_err(|e| format!("cannot start the program: {e}"))?;
+    wb.forget_programs();
+    let stderr = outcome.stderr_text();
+    let trace = match outcome.trace {
+        Some(Ok(trace)) => trace,
+        Some(Err(why)) => return Err(format!("the X-ray cannot trace runs here: {why}")),
+        None => return Err("the X-ray did not trace the run".into()),
+    };
+    let how_traced = if trace.filtered {
+        "the X-ray stopped the program only at the calls that wire it (a seccomp filter)"
+    } else {
+        "the X-ray stopped the program at every system call (seccomp was refused)"
+    };
+    let wiring = Wiring::build(trace);
+    let shown: Vec<String> = spec
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={}", shell_words::quote(v)))
+        .chain(std::iter::once(exercise.name.clone()))
+        .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
+        .collect();
+    let how = match &outcome.end {
+        End::Exited(c) => format!("exit status {c}"),
+        End::Signaled(s) => format!("killed by {}", s.as_str()),
+        End::TimedOut => format!(
+            "still running after {} s: stopped, so this is the wiring up to then (a plain check explains the hang)",
+            exercise.timeout_secs
+        ),
+        End::OutputLimit => "stopped: it printed more than 1 MiB".into(),
+        End::ProcessLimit => "stopped: it started too many processes".into(),
+        End::Interrupted => "interrupted".into(),
+    };
+    let verdicts = drawing::verdicts(&wiring, exercise, &args);
+    if let Some(panic) = panic_message(&stderr) {
+        anstream::eprintln!("note: the program panicked: {panic}");
+        if panic.starts_with("not yet implemented") {
+            anstream::eprintln!("note: it still reaches todo!(), so there is little to see yet");
+        }
+    }
+    if request.mermaid {
+        say!(
+            "<!-- X-ray of `{}` ({how}) -->\n\n{}",
+            shown.join(" "),
+            drawing::mermaid(&wiring, exercise, &args)
+        );
+    } else {
+        say!(
+            "X-ray of `{}` ({how})\n\n{}\n({how_traced})\n",
+            shown.join(" "),
+            drawing::text(&wiring, exercise, &args)
+        );
+    }
+    if outcome.end == End::Interrupted {
+        return Ok(ExitCode::from(130));
+    }
+    Ok(if verdicts.iter().all(|(_, missed)| missed.is_none()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

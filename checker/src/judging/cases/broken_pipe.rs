@@ -1,0 +1,52 @@
+//! 07_broken_pipe: a writer whose reader goes away, first with SIGPIPE ignored, then default.
+
+use super::{AtLeast, Case, Expected, Failure, Kind};
+use rand::RngExt;
+use rand::rngs::StdRng;
+
+pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
+    name: "07_broken_pipe",
+    random_cases: cases,
+    require,
+    cause,
+};
+
+/// The output for `lines`, with the writer's count left open (it depends on timing).
+pub fn oracle(lines: u64) -> String {
+    let reader: String = (1..=lines).map(|k| format!("reader: line {k}\n")).collect();
+    format!(
+        "{reader}writer: EPIPE after [..] lines\nreader exited with status 0\n{reader}reader exited with status 0\nwriter killed by SIGPIPE\n"
+    )
+}
+
+pub fn cases(rng: &mut StdRng) -> Vec<Case> {
+    let lines: u64 = rng.random_range(1..=200);
+    vec![Case::new(
+        &format!("{lines} lines"),
+        Kind::Random,
+        vec![lines.to_string()],
+        Expected::Pattern(oracle(lines)),
+    )]
+}
+
+/// The writer wrote at least the lines the reader read.
+pub fn require(case: &mut Case) {
+    let lines = case.args.first().and_then(|a| a.parse().ok()).unwrap_or(3);
+    case.at_least = Some(AtLeast {
+        prefix: "writer: EPIPE after ".into(),
+        min: lines,
+        why: format!("the reader read {lines} lines, so at least {lines} writes succeeded"),
+    });
+}
+
+pub fn cause(_case: &Case, failure: &Failure) -> Option<String> {
+    Some(match failure {
+        Failure::Signal(sig) if sig == "SIGPIPE" => "the program itself was killed by SIGPIPE: in round 1 the writer (the parent) must keep Rust's setting (SIGPIPE ignored), so that the write returns EPIPE; restore the default only in round 2's writer child".into(),
+        Failure::Status { actual: 101, .. } => "the writer panicked when the write failed: match the error (std::io::ErrorKind::BrokenPipe, or Errno::EPIPE), report it and stop writing".into(),
+        Failure::Hang(_) | Failure::Busy(_) => "the writer never stops: a failed write (EPIPE) means the reader is gone for good, so stop writing at the first one; and the reader must exit after its lines, closing its read end".into(),
+        Failure::Output { actual, .. } if actual.contains("writer exited with status") => "round 2's writer was not killed by SIGPIPE: restore the default action (signal(SIGPIPE, SigDfl)) in that child before it writes".into(),
+        Failure::Output { actual, .. } if !actual.contains("writer: EPIPE after") => "the writer stopped without reporting EPIPE: match the write's error (ErrorKind::BrokenPipe) and report it, instead of unwrap() or expect(), which panic (see the panic above, if any)".into(),
+        Failure::Contract { .. } => "count only the writes that succeeded, and stop at the first EPIPE".into(),
+        _ => return None,
+    })
+}

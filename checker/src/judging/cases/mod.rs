@@ -1,0 +1,351 @@
+//! The cases of each exercise: the stored transcript, and randomized cases whose expected
+//! output an oracle computes from the inputs (never from a solution at grading time).
+
+mod broken_pipe;
+mod duplex_pipe;
+mod named_pipe;
+mod pipe_capacity;
+mod poll;
+mod producer_consumer;
+mod queue;
+mod raw_pipe;
+mod three_stage_chain;
+
+use super::failure::Failure;
+use crate::workbook::manifest::Exercise;
+use crate::workbook::transcript::{Transcript, TranscriptCase};
+use rand::RngExt;
+use rand::rngs::StdRng;
+use std::time::Duration;
+
+pub use queue::check as queue_check;
+pub use three_stage_chain::check_stages;
+
+/// One run of an exercise and what it must produce.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// A few words for the report: "default messages", "over 64 KiB of messages"...
+    pub name: String,
+    /// A stable tag the likely-cause rules look at.
+    pub kind: Kind,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Files written into the run's working directory first.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub stdout: Expected,
+    pub status: i32,
+    /// 03: when the lines must arrive.
+    pub timing: Option<Timing>,
+    /// 04: the stages the spies must see, wired cat -> grep -> wc.
+    pub stages: Option<Stages>,
+    /// 05: the output is a multiset of consumer lines, every record exactly once.
+    pub queue: Option<queue::Queue>,
+    /// 07: a number the output reports must be at least this (`writer: EPIPE after N lines`).
+    pub at_least: Option<AtLeast>,
+    /// 08: no FIFO may be left in the working directory afterwards.
+    pub no_fifo_left: bool,
+    /// 09: when each stdout line is due, counted from the start.
+    pub schedule: Option<Schedule>,
+}
+
+/// A number following `prefix` in a line of the output, with its smallest correct value.
+#[derive(Debug, Clone)]
+pub struct AtLeast {
+    pub prefix: String,
+    pub min: u64,
+    pub why: String,
+}
+
+/// When each line must arrive: no earlier than its time (minus a little clock rounding), no
+/// later than its time plus `slack`.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub times: Vec<Duration>,
+    pub slack: Duration,
+}
+
+impl Case {
+    /// A case that runs with `args` and expects `stdout` and status 0.
+    pub fn new(name: &str, kind: Kind, args: Vec<String>, stdout: Expected) -> Case {
+        Case {
+            name: name.into(),
+            kind,
+            args,
+            env: Vec::new(),
+            files: Vec::new(),
+            stdout,
+            status: 0,
+            timing: None,
+            stages: None,
+            queue: None,
+            at_least: None,
+            no_fifo_left: false,
+            schedule: None,
+        }
+    }
+
+    /// A case that passes `messages` as the arguments and expects exactly `stdout`.
+    pub fn with_messages(name: &str, kind: Kind, messages: Vec<String>, stdout: String) -> Case {
+        Case::new(name, kind, messages, Expected::Exact(stdout))
+    }
+
+    /// Timing matters: a late line may come from a busy machine, so a failure is judged again.
+    pub fn is_timed(&self) -> bool {
+        self.timing.is_some() || self.schedule.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Transcript,
+    Random,
+    Big,
+    Newlines,
+    NonAscii,
+    Timed,
+    NoMatch,
+    Usage,
+    /// 05: many producers and consumers.
+    Many,
+    /// An error path the program must handle (06: a refused size; 08: a failing reader).
+    Error,
+}
+
+impl Kind {
+    /// The name the manifest's `case_points` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Transcript => "transcript",
+            Kind::Random => "random",
+            Kind::Big => "big",
+            Kind::Newlines => "newlines",
+            Kind::NonAscii => "non_ascii",
+            Kind::Timed => "timed",
+            Kind::NoMatch => "no_match",
+            Kind::Usage => "usage",
+            Kind::Many => "many",
+            Kind::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Expected {
+    /// From a transcript file: may hold `[..]` and `...` placeholders.
+    Pattern(String),
+    /// From an oracle: compared as it is.
+    Exact(String),
+}
+
+impl Expected {
+    pub fn text(&self) -> &str {
+        match self {
+            Expected::Pattern(t) | Expected::Exact(t) => t,
+        }
+    }
+}
+
+/// Line k of the timed lines must arrive no earlier than k x `min` and no later than
+/// k x `max` + `slack`: cumulative bounds, which hold when one line is late and the next
+/// catches up.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub lines: usize,
+    pub min: Duration,
+    pub max: Duration,
+    pub slack: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stages {
+    pub file: String,
+    pub pattern: String,
+}
+
+/// What one exercise brings to the shared machinery: its randomized cases, what every one of
+/// its cases must also show (what a transcript cannot say), and the likely causes it knows.
+pub struct Behaviour {
+    /// The exercise's name in the manifest.
+    pub name: &'static str,
+    pub random_cases: fn(&mut StdRng) -> Vec<Case>,
+    /// Applied to every case of the exercise but usage errors.
+    pub require: fn(&mut Case),
+    pub cause: fn(&Case, &Failure) -> Option<String>,
+}
+
+/// Every exercise's behaviour, in the manifest's order (a test checks that the two agree).
+const BEHAVIOURS: [&Behaviour; 9] = [
+    &raw_pipe::BEHAVIOUR,
+    &duplex_pipe::BEHAVIOUR,
+    &producer_consumer::BEHAVIOUR,
+    &three_stage_chain::BEHAVIOUR,
+    &queue::BEHAVIOUR,
+    &pipe_capacity::BEHAVIOUR,
+    &broken_pipe::BEHAVIOUR,
+    &named_pipe::BEHAVIOUR,
+    &poll::BEHAVIOUR,
+];
+
+/// The behaviour of an exercise of the manifest.
+pub fn behaviour(exercise: &Exercise) -> Option<&'static Behaviour> {
+    BEHAVIOURS.into_iter().find(|b| b.name == exercise.name)
+}
+
+/// For exercises whose transcript says all there is to check.
+fn nothing_more(_: &mut Case) {}
+
+/// Every case of an exercise: its transcript's, then the random ones.
+pub fn cases(exercise: &Exercise, transcript: &Transcript, rng: &mut StdRng) -> Vec<Case> {
+    let mut all: Vec<Case> = transcript
+        .cases
+        .iter()
+        .map(|t| from_transcript(exercise, t))
+        .collect();
+    if let Some(behaviour) = behaviour(exercise) {
+        all.extend((behaviour.random_cases)(rng));
+        for case in all.iter_mut().filter(|c| c.kind != Kind::Usage) {
+            (behaviour.require)(case);
+        }
+    }
+    all
+}
+
+pub fn from_transcript(exercise: &Exercise, t: &TranscriptCase) -> Case {
+    let name = format!(
+        "`{}` from checker/transcripts/{}.txt",
+        t.command, exercise.name
+    );
+    let kind = if t.status == 2 {
+        Kind::Usage
+    } else {
+        Kind::Transcript
+    };
+    let mut case = Case::new(
+        &name,
+        kind,
+        t.args.clone(),
+        Expected::Pattern(t.stdout.clone()),
+    );
+    case.env = t.env.clone();
+    case.status = t.status;
+    case
+}
+
+/// A message of 1-5 words mixing letters, punctuation, shell characters and non-ASCII text.
+pub fn random_message(rng: &mut StdRng) -> String {
+    const WORDS: [&str; 24] = [
+        "hello",
+        "pipe",
+        "fork",
+        "read",
+        "write",
+        "end",
+        "straße",
+        "naïve",
+        "café",
+        "日本語",
+        "🦀",
+        "it's",
+        "x,y",
+        "(ok)",
+        "100%",
+        "a|b",
+        "$HOME",
+        "*",
+        "\"quoted\"",
+        "tab\there",
+        "semi;colon",
+        "back\\slash",
+        "Ünïcödé",
+        "?!",
+    ];
+    let n = rng.random_range(1..=5);
+    (0..n)
+        .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A lowercase word of `len` letters.
+pub fn random_word(rng: &mut StdRng, len: usize) -> String {
+    (0..len)
+        .map(|_| rng.random_range(b'a'..=b'z') as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn arguments(seed: u64) -> Vec<Vec<String>> {
+        let empty = Transcript {
+            header: String::new(),
+            cases: Vec::new(),
+        };
+        crate::workbook::manifest::exercises()
+            .iter()
+            .flat_map(|e| cases(e, &empty, &mut StdRng::seed_from_u64(seed)))
+            .map(|c| c.args)
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_case_has_points_and_every_point_a_case() {
+        for e in crate::workbook::manifest::exercises() {
+            let transcript = Transcript::parse(
+                &std::fs::read_to_string(format!(
+                    "{}/transcripts/{}.txt",
+                    env!("CARGO_MANIFEST_DIR"),
+                    e.name
+                ))
+                .unwrap_or_default(),
+            )
+            .expect("a valid transcript");
+            let all = cases(&e, &transcript, &mut StdRng::seed_from_u64(1));
+            let kinds: std::collections::BTreeSet<&str> =
+                all.iter().map(|c| c.kind.name()).collect();
+            let keys: std::collections::BTreeSet<&str> =
+                e.case_points.keys().map(String::as_str).collect();
+            assert_eq!(
+                kinds, keys,
+                "{}: the kinds of its cases and its case_points differ",
+                e.name
+            );
+            let total: f64 = crate::judging::verdict::max_points(&e, &all).iter().sum();
+            assert!(
+                (total - e.points as f64).abs() < 1e-9,
+                "{}: cases share {total} points",
+                e.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_exercise_of_the_manifest_has_its_behaviour_in_order() {
+        let manifest: Vec<String> = crate::workbook::manifest::exercises()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        let table: Vec<&str> = BEHAVIOURS.iter().map(|b| b.name).collect();
+        assert_eq!(manifest, table);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_cases_and_another_seed_others() {
+        assert_eq!(arguments(42), arguments(42));
+        assert_ne!(arguments(42), arguments(43));
+    }
+
+    #[test]
+    fn random_messages_never_hold_a_newline_where_the_contract_forbids_it() {
+        let mut rng = StdRng::seed_from_u64(1);
+        for _ in 0..500 {
+            let m = random_message(&mut rng);
+            assert!(
+                !m.contains('\n') && !m.is_empty() && !m.starts_with('-'),
+                "{m:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! 08_named_pipe: a FIFO between two instances of the program.
+
+use super::{Case, Failure, Kind, random_message};
+use rand::RngExt;
+use rand::rngs::StdRng;
+
+pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
+    name: "08_named_pipe",
+    random_cases: cases,
+    require,
+    cause,
+};
+
+pub fn oracle(messages: &[String]) -> String {
+    let mut out: String = messages.iter().map(|m| format!("reader: {m}\n")).collect();
+    out.push_str("reader: end of file\nwriter: reader exited with status 0\nwriter: removed pipes-lab.fifo\n");
+    out
+}
+
+pub fn cases(rng: &mut StdRng) -> Vec<Case> {
+    let messages: Vec<String> = (0..rng.random_range(3..=8))
+        .map(|_| random_message(rng))
+        .collect();
+    let expected = oracle(&messages);
+    let mut failing = Case::with_messages(
+        "the reader fails (PIPES_LAB_FAIL_READER=1)",
+        Kind::Error,
+        vec!["hello".into()],
+        "writer: reader exited with status 3\nwriter: removed pipes-lab.fifo\n".into(),
+    );
+    failing.env = vec![("PIPES_LAB_FAIL_READER".into(), "1".into())];
+    failing.status = 1;
+    // More than a pipe holds: the reader must keep reading to end-of-file.
+    let many: Vec<String> = (0..3000)
+        .map(|i| format!("message {i:04} {}", super::random_word(rng, 20)))
+        .collect();
+    let many_expected = oracle(&many);
+    vec![
+        Case::with_messages("random messages", Kind::Random, messages, expected),
+        Case::with_messages(
+            "3000 messages (about 100 KiB)",
+            Kind::Big,
+            many,
+            many_expected,
+        ),
+        failing,
+    ]
+}
+
+/// Every run must leave its working directory without a FIFO.
+fn require(case: &mut Case) {
+    case.no_fifo_left = true;
+}
+
+pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+    Some(match failure {
+        Failure::Contract { .. } => "the FIFO is a file: remove it (std::fs::remove_file) on every way out of the writer, the error paths included".into(),
+        Failure::Hang(_) => "one side waits for the other forever: opening a FIFO blocks until the other side opens it too, so the writer must start the reader before it opens the FIFO, and close its end after the last message so the reader sees end-of-file".into(),
+        Failure::Output { .. } | Failure::Status { .. } if case.kind == Kind::Error => "when the reader fails, the writer stops writing (a write may fail with EPIPE), waits for it, reports its status, removes the FIFO, and exits with status 1".into(),
+        Failure::Output { expected, actual } if case.kind == Kind::Big || actual.lines().count() < expected.lines().count() => "not all messages arrived: one read() returns only what is in the FIFO at that moment; the reader must keep reading until end-of-file (read returns 0), for example with BufReader::lines".into(),
+        _ => return None,
+    })
+}

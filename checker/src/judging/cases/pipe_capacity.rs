@@ -1,0 +1,113 @@
+//! 06_pipe_capacity: how much a pipe holds, and growing it. The kernel is the oracle: the
+//! checker repeats the program's steps on a pipe of its own.
+
+use super::{Case, Expected, Failure, Kind};
+use rand::RngExt;
+use rand::rngs::StdRng;
+
+pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
+    name: "06_pipe_capacity",
+    random_cases: cases,
+    require,
+    cause,
+};
+
+/// What the program must print for `size`, asked of the kernel now.
+#[cfg(target_os = "linux")]
+pub fn oracle(size: i32) -> std::io::Result<String> {
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+    let (read_end, write_end) = nix::unistd::pipe()?;
+    fcntl(&write_end, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
+    let fill = |total: &mut usize| {
+        let chunk = [0u8; 4096];
+        while let Ok(n) = nix::unistd::write(&write_end, &chunk) {
+            *total += n;
+        }
+    };
+    let mut held = 0;
+    fill(&mut held);
+    let mut out = format!("capacity by writing: {held} bytes\n");
+    out += &format!(
+        "F_GETPIPE_SZ: {} bytes\n",
+        fcntl(&write_end, FcntlArg::F_GETPIPE_SZ)?
+    );
+    out += &match fcntl(&write_end, FcntlArg::F_SETPIPE_SZ(size)) {
+        Ok(new) => format!("F_SETPIPE_SZ {size}: {new} bytes\n"),
+        Err(e) => format!("F_SETPIPE_SZ {size}: refused ({e:?})\n"),
+    };
+    fill(&mut held);
+    out += &format!("capacity by writing: {held} bytes\n");
+    drop(read_end);
+    Ok(out)
+}
+
+#[cfg(target_os = "linux")]
+pub fn cases(rng: &mut StdRng) -> Vec<Case> {
+    // A size the kernel rounds up to a power-of-two number of pages.
+    let size = rng.random_range(4097..=1_048_576);
+    let mut cases = Vec::new();
+    // Shrinking below what the full pipe holds is refused (EBUSY): the error path.
+    for (name, kind, size) in [
+        ("growing to a random size", Kind::Random, size),
+        ("shrinking a full pipe", Kind::Error, 4096),
+    ] {
+        if let Ok(expected) = oracle(size) {
+            cases.push(Case::new(
+                name,
+                kind,
+                vec![size.to_string()],
+                Expected::Exact(expected),
+            ));
+        }
+    }
+    cases
+}
+
+/// The transcript's numbers depend on the machine: its run is judged by the kernel too.
+#[cfg(target_os = "linux")]
+pub fn require(case: &mut Case) {
+    let size = match case.args.as_slice() {
+        [] => Some(1 << 20),
+        [size] => size.parse().ok(),
+        _ => None,
+    };
+    if let Some(Ok(expected)) = size.map(oracle) {
+        case.stdout = Expected::Exact(expected);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn require(_case: &mut Case) {}
+
+#[cfg(not(target_os = "linux"))]
+pub fn cases(_rng: &mut StdRng) -> Vec<Case> {
+    Vec::new()
+}
+
+pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+    Some(match failure {
+        Failure::Hang(_) => "a write into a full pipe blocks forever: set O_NONBLOCK on the write end (fcntl F_SETFL) so that it fails with EAGAIN instead, and stop there".into(),
+        Failure::Output { actual, .. } if case.kind == Kind::Error && !actual.contains("refused") => "the kernel refuses some sizes (here: smaller than what the full pipe holds, EBUSY): print `refused (ERRNO)` and go on".into(),
+        Failure::Output { .. } => "measure by writing until EAGAIN and count bytes; after F_SETPIPE_SZ keep filling the same pipe and report the total it holds; print the size fcntl returns, which the kernel rounds up to a power-of-two number of pages".into(),
+        _ => return None,
+    })
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kernel_answers_for_the_oracle() {
+        let out = oracle(100_000).expect("a pipe");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(
+            lines[0].starts_with("capacity by writing: ") && lines[1].starts_with("F_GETPIPE_SZ: ")
+        );
+        assert!(
+            oracle(4096).expect("a pipe").contains("refused (EBUSY)"),
+            "a full pipe cannot shrink"
+        );
+    }
+}

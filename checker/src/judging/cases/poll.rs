@@ -1,0 +1,101 @@
+//! 09_poll: one parent reading three children's pipes at once.
+
+use super::{Case, Expected, Failure, Kind, Schedule};
+use rand::RngExt;
+use rand::rngs::StdRng;
+use std::time::Duration;
+
+pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
+    name: "09_poll",
+    random_cases: cases,
+    require,
+    cause,
+};
+
+/// Scale of the delays (the lines come 0.3, 0.5 and 0.7 s apart at scale 1).
+const SCALE: f64 = 0.5;
+/// Allowance for start-up and scheduling on a loaded machine.
+const SLACK: Duration = Duration::from_millis(300);
+
+/// The lines in the order they must arrive, each with its time in tenths of a second (at
+/// scale 1): child k's line j at j*(2k+3), its hang-up just after its last line.
+fn events(lines: u32) -> Vec<(u32, String)> {
+    let mut events: Vec<(u32, u32, String)> = Vec::new();
+    for k in 0..3u32 {
+        for j in 1..=lines {
+            events.push((j * (2 * k + 3), 0, format!("[{k}] child {k} line {j}")));
+        }
+        events.push((lines * (2 * k + 3), 1, format!("[{k}] hang-up")));
+    }
+    events.sort();
+    let end = events.last().map_or(0, |e| e.0);
+    let mut out: Vec<(u32, String)> = events.into_iter().map(|(t, _, line)| (t, line)).collect();
+    out.push((end, "done".into()));
+    out
+}
+
+pub fn oracle(lines: u32) -> String {
+    events(lines).into_iter().map(|(_, l)| l + "\n").collect()
+}
+
+fn schedule(lines: u32, scale: f64) -> Schedule {
+    let times = events(lines)
+        .into_iter()
+        .map(|(t, _)| Duration::from_secs_f64(t as f64 / 10.0 * scale))
+        .collect();
+    Schedule {
+        times,
+        slack: SLACK,
+    }
+}
+
+pub fn cases(rng: &mut StdRng) -> Vec<Case> {
+    let lines = rng.random_range(1..=4u32);
+    let mut case = Case::new(
+        &format!("{lines} lines each, delays scaled by {SCALE}"),
+        Kind::Random,
+        vec![lines.to_string()],
+        Expected::Exact(oracle(lines)),
+    );
+    case.env = vec![("PIPES_LAB_TIME_SCALE".into(), SCALE.to_string())];
+    vec![case]
+}
+
+/// Every case, the transcript's included, is timed.
+pub fn require(case: &mut Case) {
+    let lines = case.args.first().and_then(|a| a.parse().ok()).unwrap_or(3);
+    let scale = case
+        .env
+        .iter()
+        .find(|(k, _)| k == "PIPES_LAB_TIME_SCALE")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(1.0);
+    case.schedule = Some(schedule(lines, scale));
+}
+
+pub fn cause(_case: &Case, failure: &Failure) -> Option<String> {
+    Some(match failure {
+        Failure::Output { .. } => "the lines came in another order than they were written: wait on all three pipes at once with poll, and print a line as soon as its pipe is readable, instead of reading one pipe after another".into(),
+        Failure::Timing { early: true, .. } => "a line came before its child could have written it: each child sleeps until its next deadline (j*(2k+3)/10 s times PIPES_LAB_TIME_SCALE) before writing".into(),
+        Failure::Timing { early: false, .. } => "a line came late: print each line the moment poll says its pipe is readable, not after the children end".into(),
+        Failure::Hang(_) => "poll never reports hang-up while a write end of that pipe is still open: the parent must close all three write ends after forking, and each child its copies of the other children's ends".into(),
+        Failure::Busy(_) => "the parent spins: after a pipe's hang-up, stop polling it (drop it from the list, or set its fd negative), or poll returns at once forever".into(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_of_two_lines_each() {
+        assert_eq!(
+            oracle(2),
+            "[0] child 0 line 1\n[1] child 1 line 1\n[0] child 0 line 2\n[0] hang-up\n[2] child 2 line 1\n[1] child 1 line 2\n[1] hang-up\n[2] child 2 line 2\n[2] hang-up\ndone\n"
+        );
+        let s = schedule(2, 0.5);
+        assert_eq!(s.times.len(), 10);
+        assert_eq!(s.times[0], Duration::from_millis(150));
+    }
+}

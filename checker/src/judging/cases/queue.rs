@@ -1,0 +1,207 @@
+//! 05_queue: producers and consumers sharing one pipe, with a lock around each read.
+
+use super::{Case, Expected, Failure, Kind};
+use rand::RngExt;
+use rand::rngs::StdRng;
+use std::collections::BTreeMap;
+
+pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
+    name: "05_queue",
+    random_cases: cases,
+    require,
+    cause,
+};
+
+/// The shape of a run: how many producers, consumers and records per producer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Queue {
+    pub producers: usize,
+    pub consumers: usize,
+    pub records: usize,
+}
+
+impl Queue {
+    fn ids(&self) -> Vec<String> {
+        (0..self.producers)
+            .flat_map(|p| (0..self.records).map(move |i| format!("p{p}-{i}")))
+            .collect()
+    }
+
+    fn args(&self) -> Vec<String> {
+        vec![
+            self.producers.to_string(),
+            self.consumers.to_string(),
+            self.records.to_string(),
+        ]
+    }
+}
+
+pub fn cases(rng: &mut StdRng) -> Vec<Case> {
+    let random = Queue {
+        producers: rng.random_range(2..=5),
+        consumers: rng.random_range(2..=4),
+        records: rng.random_range(10..=30),
+    };
+    // Many producers with records close to PIPE_BUF keep the pipe full, and 3600 records
+    // (about 14 MB) give consumers racing without a lock every chance to collide.
+    let many = Queue {
+        producers: 12,
+        consumers: 4,
+        records: 300,
+    };
+    vec![
+        case("random producers and consumers", Kind::Random, random),
+        case(
+            "12 producers, 4 consumers, 300 records each",
+            Kind::Many,
+            many,
+        ),
+    ]
+}
+
+fn case(name: &str, kind: Kind, q: Queue) -> Case {
+    // Shown as the expected output: one consumer's view, in order; any order and any
+    // consumer index (below the number of consumers) is right.
+    let mut listing: String = q
+        .ids()
+        .iter()
+        .map(|id| format!("consumer [..]: {id}\n"))
+        .collect();
+    listing.push_str("done\n");
+    let mut case = Case::new(name, kind, q.args(), Expected::Pattern(listing));
+    case.queue = Some(q);
+    case
+}
+
+/// Every case, the transcript's included, is judged as a multiset.
+pub fn require(case: &mut Case) {
+    let n: Vec<usize> = case.args.iter().filter_map(|a| a.parse().ok()).collect();
+    if let [producers, consumers, records] = n[..] {
+        case.queue = Some(Queue {
+            producers,
+            consumers,
+            records,
+        });
+    }
+}
+
+/// Compares the consumers' lines with the records sent: every record exactly once, intact,
+/// by a consumer that exists, and `done` last. Returns what was expected and what happened.
+pub fn check(q: &Queue, stdout: &str) -> Result<(), (String, String)> {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let expected = format!(
+        "each of the {} records exactly once, as `consumer C: pP-I` with C below {}, then `done`",
+        q.producers * q.records,
+        q.consumers
+    );
+    let fail = |what: String| Err((expected.clone(), what));
+    if lines.last() != Some(&"done") {
+        return fail("the last line is not `done`".into());
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for line in &lines[..lines.len() - 1] {
+        let Some((consumer, what)) = line
+            .strip_prefix("consumer ")
+            .and_then(|l| l.split_once(": "))
+        else {
+            return fail(format!("a line that is not a consumer's: `{line}`"));
+        };
+        match consumer.parse::<usize>() {
+            Ok(c) if c < q.consumers => {}
+            _ => return fail(format!("`{line}` names a consumer that does not exist")),
+        }
+        if what == "corrupt record" {
+            return fail(format!(
+                "`{line}`: a consumer received a record that was not whole"
+            ));
+        }
+        *seen.entry(what.to_string()).or_default() += 1;
+    }
+    let ids = q.ids();
+    let missing: Vec<&String> = ids.iter().filter(|id| !seen.contains_key(*id)).collect();
+    let twice: Vec<&String> = seen
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(id, _)| id)
+        .collect();
+    let unknown: Vec<&String> = seen.keys().filter(|id| !ids.contains(id)).collect();
+    let some = |v: &[&String]| {
+        v.iter()
+            .take(5)
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !missing.is_empty() {
+        return fail(format!(
+            "{} of the {} records never arrived ({}...)",
+            missing.len(),
+            ids.len(),
+            some(&missing)
+        ));
+    }
+    if !twice.is_empty() {
+        return fail(format!(
+            "{} records arrived more than once ({}...)",
+            twice.len(),
+            some(&twice)
+        ));
+    }
+    if !unknown.is_empty() {
+        return fail(format!(
+            "records that were never sent arrived ({}...)",
+            some(&unknown)
+        ));
+    }
+    Ok(())
+}
+
+pub fn cause(_case: &Case, failure: &Failure) -> Option<String> {
+    let Failure::Contract { happened, .. } = failure else {
+        return match failure {
+            Failure::Hang(_) => Some("a consumer waits for end-of-file that never comes: every write end of the queue must be closed once the producers are done, the parent's and the consumers' own copies included; or the lock token was never given back".into()),
+            _ => None,
+        };
+    };
+    Some(
+        if happened.contains("not whole") || happened.contains("never sent") {
+            "records were split or mixed: write each record (header and body together) with ONE write of at most 4096 bytes (PIPE_BUF), so records never interleave; let a consumer hold the lock from the first header byte to the last body byte, so no other consumer reads in between; and read exactly the record's bytes, no more (a BufReader reads ahead, taking the start of the next record with it)".into()
+        } else if happened.contains("never arrived") || happened.contains("more than once") {
+            "each record must be read by exactly one consumer: read the header and the body under one lock, and let every producer send all its records before it exits".into()
+        } else if happened.contains("last line") {
+            "print `done` only after waiting for every producer and consumer".into()
+        } else {
+            "each consumer line is `consumer C: ID`, C being the consumer's index from 0".into()
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const Q: Queue = Queue {
+        producers: 2,
+        consumers: 2,
+        records: 2,
+    };
+
+    #[test]
+    fn any_order_and_any_consumer_is_right() {
+        let out = "consumer 1: p1-0\nconsumer 0: p0-1\nconsumer 1: p0-0\nconsumer 0: p1-1\ndone\n";
+        assert_eq!(check(&Q, out), Ok(()));
+    }
+
+    #[test]
+    fn missing_duplicate_corrupt_and_late_done_are_named() {
+        let err = |out: &str| check(&Q, out).unwrap_err().1;
+        assert!(
+            err("consumer 0: p0-0\nconsumer 0: p0-1\nconsumer 0: p1-0\ndone\n")
+                .contains("1 of the 4 records never arrived (p1-1")
+        );
+        assert!(err("consumer 0: p0-0\nconsumer 0: p0-0\nconsumer 0: p0-1\nconsumer 0: p1-0\nconsumer 0: p1-1\ndone\n").contains("more than once"));
+        assert!(err("consumer 0: corrupt record\ndone\n").contains("not whole"));
+        assert!(err("done\nconsumer 0: p0-0\n").contains("last line"));
+        assert!(err("consumer 2: p0-0\ndone\n").contains("does not exist"));
+    }
+}

@@ -1,0 +1,255 @@
+//! 04_three_stage_chain: `cat FILE | grep PATTERN | wc -l`, wired the way a shell does it.
+
+use super::{Case, Failure, Kind, Stages, random_word};
+use crate::sandbox::spy::{Endpoint, StageRecord};
+use rand::RngExt;
+use rand::rngs::StdRng;
+
+pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
+    name: "04_three_stage_chain",
+    random_cases: cases,
+    require,
+    cause,
+};
+
+const FILE: &str = "input.txt";
+
+/// What `wc -l` prints for the lines of `text` that contain `pattern` (letters only, so grep
+/// reads it literally).
+pub fn oracle(text: &str, pattern: &str) -> String {
+    format!("{}\n", text.lines().filter(|l| l.contains(pattern)).count())
+}
+
+/// A file of `lines` lines of lowercase words, `pattern` put in about one line in `every`.
+fn random_file(rng: &mut StdRng, lines: usize, pattern: &str, every: u32) -> String {
+    let mut text = String::new();
+    for _ in 0..lines {
+        let mut words: Vec<String> = (0..rng.random_range(1..=10))
+            .map(|_| {
+                let len = rng.random_range(2..=9);
+                random_word(rng, len)
+            })
+            .collect();
+        if every > 0 && rng.random_range(0..every) == 0 {
+            let at = rng.random_range(0..=words.len());
+            words.insert(at, pattern.to_string());
+        }
+        text.push_str(&words.join(" "));
+        text.push('\n');
+    }
+    text
+}
+
+pub fn cases(rng: &mut StdRng) -> Vec<Case> {
+    let pattern = random_word(rng, 4);
+    let lines = rng.random_range(50..300);
+    let small = random_file(rng, lines, &pattern, 4);
+    let big_pattern = random_word(rng, 5);
+    let big = random_file(rng, 100_000, &big_pattern, 7);
+    // Capitals never occur in the file: grep finds nothing and exits 1, which is not an error.
+    let absent = random_word(rng, 5).to_uppercase();
+    let none = random_file(rng, 100, &absent, 0);
+    vec![
+        case("a random file", Kind::Random, small, pattern),
+        case(
+            &format!("a file of {:.1} MiB", big.len() as f64 / (1 << 20) as f64),
+            Kind::Big,
+            big,
+            big_pattern,
+        ),
+        case("a file with no match", Kind::NoMatch, none, absent),
+    ]
+}
+
+fn case(name: &str, kind: Kind, text: String, pattern: String) -> Case {
+    let expected = oracle(&text, &pattern);
+    let mut case = Case::with_messages(name, kind, vec![FILE.into(), pattern], expected);
+    case.files = vec![(FILE.into(), text.into_bytes())];
+    case
+}
+
+/// Every run with a file and a pattern, the transcript's too, is watched by the stage spies.
+fn require(case: &mut Case) {
+    if let [file, pattern] = case.args.as_slice() {
+        case.stages = Some(Stages {
+            file: file.clone(),
+            pattern: pattern.clone(),
+        });
+    }
+}
+
+/// Checks what the spies recorded: each stage ran once, with the right arguments, wired
+/// cat -> grep -> wc by two pipes, and holding no descriptor besides 0, 1 and 2.
+pub fn check_stages(
+    expected: &Stages,
+    records: &[StageRecord],
+) -> Result<(), (String, &'static str)> {
+    let one = |name: &str| -> Result<&StageRecord, (String, &'static str)> {
+        let runs: Vec<&StageRecord> = records.iter().filter(|r| r.stage == name).collect();
+        match runs.as_slice() {
+            [r] => Ok(r),
+            [] => Err((
+                format!("`{name}` never ran"),
+                "the program does not run the stages: the count must come from the real programs, so exec `cat FILE`, `grep PATTERN` and `wc -l` (found on PATH) in three children",
+            )),
+            many => Err((
+                format!("`{name}` ran {} times", many.len()),
+                "each stage runs exactly once, in its own child",
+            )),
+        }
+    };
+    let (cat, grep, wc) = (one("cat")?, one("grep")?, one("wc")?);
+    let want = [
+        (cat, vec![expected.file.clone()]),
+        (grep, vec![expected.pattern.clone()]),
+        (wc, vec!["-l".to_string()]),
+    ];
+    for (stage, args) in &want {
+        if stage.args != *args {
+            return Err((
+                format!(
+                    "`{}` got the arguments {:?}; expected {:?}",
+                    stage.stage, stage.args, args
+                ),
+                "pass each stage exactly its arguments: `cat FILE`, `grep PATTERN`, `wc -l`",
+            ));
+        }
+    }
+    let link = |from: &StageRecord, to: &StageRecord| -> Result<u64, (String, &'static str)> {
+        match (&from.stdout, &to.stdin) {
+            (Endpoint::Pipe { inode: a, .. }, Endpoint::Pipe { inode: b, .. }) if a == b => Ok(*a),
+            (out, input) => Err((
+                format!(
+                    "`{}` and `{}` are not joined by one pipe: {}'s stdout is {out}, and {}'s stdin is {input}",
+                    from.stage, to.stage, from.stage, to.stage
+                ),
+                if matches!(out, Endpoint::File(_)) || matches!(input, Endpoint::File(_)) {
+                    "the stages pass their data through files; a shell joins them with pipes: create a pipe, dup2 its write end onto the first stage's stdout (fd 1) and its read end onto the next stage's stdin (fd 0)"
+                } else {
+                    "create one pipe per link: dup2 its write end onto the first stage's stdout (fd 1) and its read end onto the next stage's stdin (fd 0)"
+                },
+            )),
+        }
+    };
+    let first = link(cat, grep)?;
+    let second = link(grep, wc)?;
+    let role = |inode: u64| match inode {
+        i if i == first => " (the cat -> grep pipe)",
+        i if i == second => " (the grep -> wc pipe)",
+        _ => "",
+    };
+    for stage in [cat, grep, wc] {
+        if let Some((fd, what)) = stage.extra.first() {
+            let pipe = match what {
+                Endpoint::Pipe { inode, .. } => role(*inode),
+                _ => "",
+            };
+            return Err((
+                format!(
+                    "`{}` (pid {}) started with descriptor {fd} open: {what}{pipe}",
+                    stage.stage, stage.pid
+                ),
+                "a pipe end leaked into a stage: a stage must start with only 0, 1 and 2, so after dup2 close every pipe end in the child (or create the pipes with O_CLOEXEC). A leaked write end keeps the reader of that pipe from ever seeing end-of-file",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+    Some(match failure {
+        Failure::Hang(_) => "a stage never sees end-of-file on its stdin because a write end of its input pipe is still open: in the parent (close all four ends before waiting) or in a child (close every pipe end after dup2, or create the pipes with O_CLOEXEC)".into(),
+        Failure::Status { expected: 2, .. } => "with the wrong number of arguments, print a usage line on stderr and exit with status 2".into(),
+        Failure::Status { expected: 0, .. } if case.kind == Kind::NoMatch => "grep exits with 1 when no line matches; that is not an error. Exit 0 when wc -l succeeds".into(),
+        Failure::Output { .. } if case.kind == Kind::Usage => "with the wrong number of arguments, print nothing on stdout: the usage line goes to stderr".into(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(name: &str, args: &[&str], stdin: Endpoint, stdout: Endpoint) -> StageRecord {
+        StageRecord {
+            stage: name.into(),
+            pid: 1,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            stdin,
+            stdout,
+            extra: Vec::new(),
+        }
+    }
+    fn pipe(inode: u64, writes: bool) -> Endpoint {
+        Endpoint::Pipe { inode, writes }
+    }
+    fn wired() -> Vec<StageRecord> {
+        vec![
+            stage(
+                "cat",
+                &["f"],
+                Endpoint::Other("/dev/null".into()),
+                pipe(1, true),
+            ),
+            stage("grep", &["p"], pipe(1, false), pipe(2, true)),
+            stage("wc", &["-l"], pipe(2, false), pipe(9, true)),
+        ]
+    }
+    fn expected() -> Stages {
+        Stages {
+            file: "f".into(),
+            pattern: "p".into(),
+        }
+    }
+
+    #[test]
+    fn a_shell_like_pipeline_passes() {
+        assert_eq!(check_stages(&expected(), &wired()), Ok(()));
+    }
+
+    #[test]
+    fn a_missing_stage_is_named() {
+        let records: Vec<StageRecord> = wired().into_iter().filter(|r| r.stage != "grep").collect();
+        assert!(
+            check_stages(&expected(), &records)
+                .unwrap_err()
+                .0
+                .contains("`grep` never ran")
+        );
+    }
+
+    #[test]
+    fn a_file_between_stages_is_not_a_pipe() {
+        let mut records = wired();
+        records[1].stdin = Endpoint::File("/tmp/x".into());
+        let (err, cause) = check_stages(&expected(), &records).unwrap_err();
+        assert!(err.contains("the file /tmp/x"), "{err}");
+        assert!(cause.contains("through files"), "{cause}");
+    }
+
+    #[test]
+    fn a_leaked_descriptor_names_stage_fd_and_pipe() {
+        let mut records = wired();
+        records[0].extra.push((4, pipe(2, false)));
+        let (err, _) = check_stages(&expected(), &records).unwrap_err();
+        assert!(err.contains("`cat` (pid 1) started with descriptor 4 open: the read end of pipe:[2] (the grep -> wc pipe)"), "{err}");
+    }
+
+    #[test]
+    fn wrong_arguments_are_shown() {
+        let mut records = wired();
+        records[2].args = vec!["-w".into()];
+        assert!(
+            check_stages(&expected(), &records)
+                .unwrap_err()
+                .0
+                .contains("`wc` got the arguments [\"-w\"]")
+        );
+    }
+
+    #[test]
+    fn oracle_counts_matching_lines() {
+        assert_eq!(oracle("a Yost\nb\nYost c\n", "Yost"), "2\n");
+        assert_eq!(oracle("", "x"), "0\n");
+    }
+}

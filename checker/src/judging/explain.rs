@@ -1,0 +1,137 @@
+//! Failures in words: what was expected and what happened, in one line for the grades, and the
+//! likely cause, in the exercise's terms where it knows one.
+
+use super::cases::{Case, behaviour};
+use super::failure::Failure;
+use crate::sandbox::runner::{OUTPUT_CAP, PROCESS_CAP};
+use crate::wording::cut;
+use crate::workbook::manifest::Exercise;
+
+/// What happened, in one line (for the grades of every failed case).
+pub fn one_line(ex: &Exercise, failure: &Failure) -> String {
+    match failure {
+        Failure::Output { actual, .. } if actual.is_empty() => {
+            "it printed nothing on stdout".into()
+        }
+        Failure::Output { .. } => "its stdout differs from the expected output".into(),
+        Failure::Hang(after) => {
+            format!("it hangs: still running after {:.1} s", after.as_secs_f64())
+        }
+        Failure::Busy(after) => {
+            format!("it loops: still running after {:.1} s", after.as_secs_f64())
+        }
+        other => expected_and_happened(ex, other).1,
+    }
+}
+
+pub fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
+    match failure {
+        Failure::Hang(after) | Failure::Busy(after) => (
+            format!("the program to finish within {} s", ex.timeout_secs),
+            format!(
+                "it was still running after {:.1} s, so it hangs; the checker stopped every process it had started",
+                after.as_secs_f64()
+            ),
+        ),
+        Failure::OutputLimit => (
+            "a few lines of output".into(),
+            format!(
+                "output limit: it printed more than {} KiB on one stream; the checker stopped it",
+                OUTPUT_CAP / 1024
+            ),
+        ),
+        Failure::ProcessLimit => (
+            format!("at most {} processes at once", PROCESS_CAP),
+            "process limit: it started more; the checker stopped them all".into(),
+        ),
+        Failure::Interrupted => (
+            "a finished run".into(),
+            "the check was interrupted (Ctrl-C); every process of the run was stopped".into(),
+        ),
+        Failure::Signal(sig) if sig == "SIGPIPE" => (
+            "exit status 0".into(),
+            "it was killed by SIGPIPE (broken pipe): it wrote into a pipe nobody reads any more"
+                .into(),
+        ),
+        Failure::Signal(sig) => (
+            "exit status 0".into(),
+            format!("it was killed by the signal {sig}"),
+        ),
+        Failure::Output { .. } => unreachable!("shown as a diff"),
+        Failure::MissingFinalNewline => (
+            "every line to end with a newline".into(),
+            "the last line has none".into(),
+        ),
+        Failure::Status { expected, actual } => (
+            format!("exit status {expected}"),
+            format!("exit status {actual}"),
+        ),
+        Failure::LeftBehind(procs) => {
+            let list: Vec<String> = procs
+                .iter()
+                .map(|p| format!("pid {} `{}`", p.pid, cut(&p.command)))
+                .collect();
+            (
+                "every process finished when the program exits".into(),
+                format!("still running after it exited: {}", list.join(", ")),
+            )
+        }
+        Failure::Timing {
+            line,
+            text,
+            at,
+            bound,
+            early,
+        } => {
+            let when = if *early { "no earlier" } else { "no later" };
+            (
+                format!(
+                    "line {line} {when} than {:.2} s after the start",
+                    bound.as_secs_f64()
+                ),
+                format!(
+                    "line {line} (`{}`) arrived at {:.2} s",
+                    cut(text),
+                    at.as_secs_f64()
+                ),
+            )
+        }
+        Failure::Stages { problem, .. } => (
+            "cat, grep and wc to run as `cat FILE | grep PATTERN | wc -l`, each with only fds 0, 1 and 2".into(),
+            problem.clone(),
+        ),
+        Failure::Wiring { rule, problem, .. } => (
+            format!("{rule} (seen by the X-ray at the system-call level)"),
+            problem.clone(),
+        ),
+        Failure::NotStarted => ("a program that runs".into(), "it stops at `todo!()`".into()),
+        Failure::Contract { expected, happened, .. } => (expected.clone(), happened.clone()),
+    }
+}
+
+/// The likely cause of a failure, in the exercise's terms where a rule knows it.
+pub fn likely_cause(exercise: &Exercise, case: &Case, failure: &Failure) -> String {
+    behaviour(exercise)
+        .and_then(|b| (b.cause)(case, failure))
+        .unwrap_or_else(|| general_cause(failure))
+}
+
+fn general_cause(failure: &Failure) -> String {
+    match failure {
+        Failure::NotStarted => "the program still reaches `todo!()`: replace it with your code".into(),
+        Failure::Hang(_) => "a process is blocked: a reader whose pipe still has a write end open somewhere never sees end-of-file, and a writer blocks on a full pipe nobody reads. Check that every process closes the pipe ends it does not use, and that nobody waits before reading".into(),
+        Failure::Busy(_) => "a process never stops running: it is not blocked on a pipe or a child, so look for a loop that never ends (one that ignores read() returning 0 counts too)".into(),
+        Failure::OutputLimit => "the program prints without end: look for a loop that never stops, for example a read loop that does not stop at end-of-file (read returning 0)".into(),
+        Failure::Interrupted => "the check was interrupted".into(),
+        Failure::ProcessLimit => "the program starts processes without end: look for a fork() inside a loop, or a child that goes on running the parent's code because it does not exit".into(),
+        Failure::Signal(sig) if sig == "SIGPIPE" => "a process wrote into a pipe whose read ends were all closed (broken pipe)".into(),
+        Failure::Signal(sig) => format!("the program was killed by {sig}"),
+        Failure::Output { .. } => "compare the lines above with the contract in labs.md: the checker compares stdout exactly; debugging output belongs on stderr (eprintln!)".into(),
+        Failure::MissingFinalNewline => "the last line has no newline: use println!, not print!".into(),
+        Failure::Status { .. } => "check the exit status your program returns: 0 on success (a panic exits with 101)".into(),
+        Failure::LeftBehind(_) => "the program exited while its children still ran: wait for every child (waitpid) before the parent exits".into(),
+        Failure::Timing { .. } => "the lines must arrive as the messages are produced, with the producer's delays between them".into(),
+        Failure::Stages { cause, .. } | Failure::Contract { cause, .. } | Failure::Wiring { cause, .. } if !cause.is_empty() => cause.clone(),
+        Failure::Stages { .. } | Failure::Contract { .. } | Failure::Wiring { .. } => "compare with the exercise's contract in labs.md".into(),
+    }
+}

@@ -1,0 +1,192 @@
+//! Judging one run: from what the runner saw to the one failure a student should fix first.
+
+use super::cases::{self, Case, Expected, Kind};
+use super::failure::Failure;
+use crate::sandbox::runner::{End, RunOutcome};
+use crate::sandbox::spy;
+use crate::workbook::transcript;
+use std::path::Path;
+use std::time::Duration;
+
+/// The FIFOs in a directory (08 must leave none behind).
+pub fn fifos_in(dir: &Path) -> Vec<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_fifo()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Judges one run, in the order a student should fix things.
+pub fn judge(
+    case: &Case,
+    outcome: &RunOutcome,
+    records: &[spy::StageRecord],
+    fifos: &[String],
+    wiring: Option<&Failure>,
+) -> Option<Failure> {
+    let stdout = outcome.stdout_text();
+    let stderr = outcome.stderr_text();
+    match &outcome.end {
+        End::Interrupted => return Some(Failure::Interrupted),
+        End::TimedOut if outcome.hang.as_ref().is_some_and(|s| s.is_busy()) => {
+            return Some(Failure::Busy(outcome.elapsed));
+        }
+        End::TimedOut => return Some(Failure::Hang(outcome.elapsed)),
+        End::OutputLimit => return Some(Failure::OutputLimit),
+        End::ProcessLimit => return Some(Failure::ProcessLimit),
+        _ if stdout.is_empty() && stderr.contains("not yet implemented") => {
+            return Some(Failure::NotStarted);
+        }
+        End::Signaled(sig) => return Some(Failure::Signal(sig.as_str().to_string())),
+        End::Exited(_) => {}
+    }
+    // Before the output: a parent that never waited usually also printed too little, and
+    // the processes it left are the better clue.
+    if !outcome.left_behind.is_empty() {
+        return Some(Failure::LeftBehind(outcome.left_behind.clone()));
+    }
+    if let Some(queue) = &case.queue {
+        // The consumers' lines come in any order: compared as a multiset.
+        if let Err((expected, happened)) = cases::queue_check(queue, &stdout) {
+            let cause = String::new();
+            return Some(Failure::Contract {
+                expected,
+                happened,
+                cause,
+            });
+        }
+    }
+    let matched = case.queue.is_some()
+        || match &case.stdout {
+            Expected::Pattern(p) => transcript::match_lines(p, &stdout).is_some(),
+            Expected::Exact(e) => {
+                *e == stdout
+                    || (stdout.lines().eq(e.lines())
+                        && !stdout.is_empty()
+                        && !stdout.ends_with('\n'))
+            }
+        };
+    if !matched {
+        let expected = match &case.stdout {
+            Expected::Pattern(p) => transcript::expected_for_diff(p, &stdout),
+            Expected::Exact(e) => e.clone(),
+        };
+        return Some(Failure::Output {
+            expected,
+            actual: stdout,
+        });
+    }
+    if !stdout.is_empty() && !stdout.ends_with('\n') {
+        return Some(Failure::MissingFinalNewline);
+    }
+    if let End::Exited(code) = outcome.end
+        && code != case.status
+    {
+        return Some(Failure::Status {
+            expected: case.status,
+            actual: code,
+        });
+    }
+    if let Some(at_least) = &case.at_least {
+        let reported = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(at_least.prefix.as_str()))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok());
+        if let Some(n) = reported
+            && n < at_least.min
+        {
+            return Some(Failure::Contract {
+                expected: format!(
+                    "{}N with N at least {}: {}",
+                    at_least.prefix, at_least.min, at_least.why
+                ),
+                happened: format!("{}{n}", at_least.prefix),
+                cause: String::new(),
+            });
+        }
+    }
+    if case.no_fifo_left && !fifos.is_empty() {
+        return Some(Failure::Contract {
+            expected: "no FIFO left in the working directory when the program ends".into(),
+            happened: format!("left behind: {}", fifos.join(", ")),
+            cause: String::new(),
+        });
+    }
+    if let Some(schedule) = &case.schedule {
+        let lines: Vec<&str> = stdout.lines().collect();
+        for (k, (due, at)) in schedule.times.iter().zip(&outcome.line_times).enumerate() {
+            // Children start after the clock does, so a line can never be early by rights.
+            let early = *at + Duration::from_millis(10) < *due;
+            if early || *at > *due + schedule.slack {
+                return Some(Failure::Timing {
+                    line: k + 1,
+                    text: lines.get(k).unwrap_or(&"").to_string(),
+                    at: *at,
+                    bound: if early { *due } else { *due + schedule.slack },
+                    early,
+                });
+            }
+        }
+    }
+    if let Some(timing) = &case.timing {
+        let lines: Vec<&str> = stdout.lines().collect();
+        for k in 1..=timing.lines.min(outcome.line_times.len()) {
+            let at = outcome.line_times[k - 1];
+            let earliest = timing.min * k as u32;
+            let latest = timing.max * k as u32 + timing.slack;
+            // A millisecond of grace for clock rounding; sleeps are never shorter than asked.
+            if at + Duration::from_millis(1) < earliest || at > latest {
+                let early = at < earliest;
+                return Some(Failure::Timing {
+                    line: k,
+                    text: lines.get(k - 1).unwrap_or(&"").to_string(),
+                    at,
+                    bound: if early { earliest } else { latest },
+                    early,
+                });
+            }
+        }
+    }
+    if let Some(stages) = &case.stages
+        && case.kind != Kind::Usage
+        && let Err((problem, cause)) = cases::check_stages(stages, records)
+    {
+        return Some(Failure::Stages {
+            problem,
+            cause: cause.to_string(),
+        });
+    }
+    // Last: right output from wrong wiring (no child, no pipe, a leaked end) is still wrong.
+    wiring.cloned()
+}
+
+/// `panicked at src/main.rs:3:5:\nmessage` from a Rust program's stderr, as one line.
+pub fn panic_message(stderr: &str) -> Option<String> {
+    let start = stderr.find("panicked at ")?;
+    let rest = &stderr[start + "panicked at ".len()..];
+    let mut lines = rest.lines();
+    let location = lines.next()?.trim_end_matches(':');
+    let message = lines.next().unwrap_or("").trim();
+    Some(format!("{message} (at {location})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_message_and_location() {
+        let stderr = "\nthread 'main' (12) panicked at exercises/src/bin/01_raw_pipe.rs:20:5:\nnot yet implemented\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            panic_message(stderr).unwrap(),
+            "not yet implemented (at exercises/src/bin/01_raw_pipe.rs:20:5)"
+        );
+        assert_eq!(panic_message("all fine"), None);
+    }
+}

@@ -1,0 +1,328 @@
+//! The wiring of a run, built from its trace: processes with names a student recognises,
+//! channels named in order (pipe A, pipe B...), and for each direction of each channel who
+//! wrote into it and who read from it.
+
+use crate::sandbox::procfs::{Fd, Object};
+use crate::sandbox::trace::{Exit, Io, Trace};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub struct Wiring {
+    pub nodes: Vec<Node>,
+    pub channels: Vec<Channel>,
+    pub links: Vec<Link>,
+    /// Pipe or socket ends a process started a new program with, besides stdin and stdout.
+    pub leaks: Vec<Leak>,
+    pub trace: Trace,
+}
+
+/// One process of the run.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub pid: i32,
+    /// Index of the process that created it.
+    pub parent: Option<usize>,
+    /// The program it ran last: the exercise itself, or what it exec'd (cat, grep...).
+    pub program: String,
+    /// It started a program of its own after it was created (exec).
+    pub execed: bool,
+    pub exit: Option<Exit>,
+    pub waits: u32,
+    pub polls: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChannelKind {
+    Pipe,
+    Fifo(String),
+    SocketPair,
+    /// The checker's capture of stdout or stderr.
+    Output(&'static str),
+}
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub name: String,
+    pub kind: ChannelKind,
+    /// The objects of its ends: one for a pipe, two for a socketpair.
+    pub objects: Vec<Object>,
+    /// The process that made it, when the trace saw it made.
+    pub made_by: Option<usize>,
+}
+
+/// One direction of a channel.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub channel: usize,
+    /// The object written into, and the one read from (the same for a pipe).
+    pub write_end: Object,
+    pub read_end: Object,
+    pub writers: Vec<Use>,
+    pub readers: Vec<Use>,
+}
+
+/// How one process used one end.
+#[derive(Debug, Clone)]
+pub struct Use {
+    pub node: usize,
+    pub fd: i32,
+    pub calls: u64,
+    pub bytes: u64,
+    pub errors: BTreeMap<String, u64>,
+    /// What it held at its first use of this end.
+    pub held: Vec<Fd>,
+}
+
+/// A process that began reading a pipe while it still held a write end of that pipe.
+#[derive(Debug, Clone)]
+pub struct HeldWriteEnd {
+    pub node: usize,
+    pub link: usize,
+    /// The write end's descriptor.
+    pub fd: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Leak {
+    pub node: usize,
+    pub fd: i32,
+    /// "the write end of pipe A".
+    pub what: String,
+}
+
+impl Wiring {
+    pub fn build(trace: Trace) -> Wiring {
+        let nodes: Vec<Node> = trace
+            .procs
+            .iter()
+            .map(|p| Node {
+                pid: p.pid,
+                parent: p
+                    .parent
+                    .and_then(|pp| trace.procs.iter().position(|q| q.pid == pp)),
+                program: p.program().unwrap_or("?").to_string(),
+                execed: p.execs.len() > 1 || (p.parent.is_some() && !p.execs.is_empty()),
+                exit: p.exit,
+                waits: p.waits,
+                polls: p.polls,
+            })
+            .collect();
+        let mut wiring = Wiring {
+            nodes,
+            channels: Vec::new(),
+            links: Vec::new(),
+            leaks: Vec::new(),
+            trace,
+        };
+        wiring.find_channels();
+        wiring.find_links();
+        wiring.find_leaks();
+        wiring
+    }
+
+    pub fn node_of(&self, pid: i32) -> Option<usize> {
+        self.nodes.iter().position(|n| n.pid == pid)
+    }
+
+    /// "P2 (child of P1)" or "P3 (cat)": how a process is named in reports.
+    pub fn who(&self, node: usize) -> String {
+        let n = &self.nodes[node];
+        match n.parent {
+            None => format!("P{} (the program)", node + 1),
+            Some(_) if n.execed => format!("P{} ({})", node + 1, n.program),
+            Some(p) => format!("P{} (child of P{})", node + 1, p + 1),
+        }
+    }
+
+    /// Readers that still held their pipe's write end at their first read: they never see
+    /// end-of-file. A process that also writes into the pipe it reads (a lock's token) needs
+    /// both ends and is left out.
+    pub fn readers_holding_write_end(&self) -> Vec<HeldWriteEnd> {
+        let mut found = Vec::new();
+        for (i, l) in self.links.iter().enumerate() {
+            if !matches!(l.read_end, Object::Pipe(_) | Object::Fifo(..)) {
+                continue;
+            }
+            for r in &l.readers {
+                if l.writers.iter().any(|w| w.node == r.node) {
+                    continue;
+                }
+                if let Some(f) = r
+                    .held
+                    .iter()
+                    .find(|f| f.object == l.write_end && f.writes && !f.reads)
+                {
+                    found.push(HeldWriteEnd {
+                        node: r.node,
+                        link: i,
+                        fd: f.fd,
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// The channel an object belongs to.
+    pub fn channel_of(&self, object: &Object) -> Option<usize> {
+        self.channels
+            .iter()
+            .position(|c| c.objects.contains(object))
+    }
+
+    /// "the write end of pipe A", "end 1 of socketpair A".
+    pub fn describe(&self, object: &Object, writes: bool) -> String {
+        let Some(c) = self.channel_of(object) else {
+            return object.to_string();
+        };
+        let channel = &self.channels[c];
+        match channel.kind {
+            ChannelKind::SocketPair => {
+                let end = channel
+                    .objects
+                    .iter()
+                    .position(|o| o == object)
+                    .unwrap_or(0)
+                    + 1;
+                format!("end {end} of {}", channel.name)
+            }
+            _ if writes => format!("the write end of {}", channel.name),
+            _ => format!("the read end of {}", channel.name),
+        }
+    }
+
+    fn find_channels(&mut self) {
+        let trace = &self.trace;
+        // Every object seen anywhere, in the order it first appeared.
+        let mut seen: Vec<(Object, Option<i32>)> = Vec::new();
+        let mut add = |o: &Object, maker: Option<i32>| {
+            if !matches!(o, Object::Other(_)) && !seen.iter().any(|(s, _)| s == o) {
+                seen.push((o.clone(), maker));
+            }
+        };
+        for o in &trace.output {
+            add(o, None);
+        }
+        for p in &trace.procs {
+            for i in &p.made {
+                add(&Object::Pipe(*i), Some(p.pid));
+            }
+            for e in &p.execs {
+                e.fds.iter().for_each(|f| add(&f.object, None));
+            }
+            p.closed.iter().for_each(|f| add(&f.object, None));
+            p.held_at_exit.iter().for_each(|f| add(&f.object, None));
+        }
+        trace.io.iter().for_each(|io| add(&io.object, None));
+
+        let (mut pipes, mut pairs) = (0u8, 0u8);
+        let mut channels: Vec<Channel> = Vec::new();
+        for (object, maker) in seen {
+            if channels.iter().any(|c| c.objects.contains(&object)) {
+                continue;
+            }
+            let made_by = maker.and_then(|m| self.node_of(m));
+            let output = trace.output.iter().position(|o| *o == object);
+            let (name, kind, objects) = match (&object, output) {
+                (_, Some(k)) => {
+                    let which = if k == 0 { "stdout" } else { "stderr" };
+                    (which.to_string(), ChannelKind::Output(which), vec![object])
+                }
+                (Object::Pipe(_), _) => {
+                    let name = format!("pipe {}", (b'A' + pipes % 26) as char);
+                    pipes += 1;
+                    (name, ChannelKind::Pipe, vec![object])
+                }
+                (Object::Fifo(_, path), _) => {
+                    let short = path.rsplit('/').next().unwrap_or(path).to_string();
+                    (
+                        format!("FIFO {short}"),
+                        ChannelKind::Fifo(path.clone()),
+                        vec![object],
+                    )
+                }
+                (Object::Socket(i), _) => {
+                    let peer = trace
+                        .socket_pairs
+                        .iter()
+                        .find_map(|(a, b)| (a == i).then_some(*b).or((b == i).then_some(*a)));
+                    let name = format!("socketpair {}", (b'A' + pairs % 26) as char);
+                    pairs += 1;
+                    let mut objects = vec![object.clone()];
+                    objects.extend(peer.map(Object::Socket));
+                    (name, ChannelKind::SocketPair, objects)
+                }
+                (Object::Other(_), _) => continue,
+            };
+            channels.push(Channel {
+                name,
+                kind,
+                objects,
+                made_by,
+            });
+        }
+        self.channels = channels;
+    }
+
+    fn find_links(&mut self) {
+        let mut links = Vec::new();
+        for (c, channel) in self.channels.iter().enumerate() {
+            let directions: Vec<(Object, Object)> = match channel.kind {
+                ChannelKind::SocketPair if channel.objects.len() == 2 => vec![
+                    (channel.objects[0].clone(), channel.objects[1].clone()),
+                    (channel.objects[1].clone(), channel.objects[0].clone()),
+                ],
+                _ => vec![(channel.objects[0].clone(), channel.objects[0].clone())],
+            };
+            for (write_end, read_end) in directions {
+                let uses = |object: &Object, writes: bool| -> Vec<Use> {
+                    self.trace
+                        .io
+                        .iter()
+                        .filter(|io| io.object == *object && io.writes == writes)
+                        .filter_map(|io| self.use_of(io))
+                        .collect()
+                };
+                links.push(Link {
+                    channel: c,
+                    writers: uses(&write_end, true),
+                    readers: uses(&read_end, false),
+                    write_end,
+                    read_end,
+                });
+            }
+        }
+        self.links = links;
+    }
+
+    fn use_of(&self, io: &Io) -> Option<Use> {
+        Some(Use {
+            node: self.node_of(io.pid)?,
+            fd: io.fd,
+            calls: io.calls,
+            bytes: io.bytes,
+            errors: io.errors.clone(),
+            held: io.held.clone(),
+        })
+    }
+
+    fn find_leaks(&mut self) {
+        let mut leaks = Vec::new();
+        for (node, p) in self.trace.procs.iter().enumerate() {
+            if !self.nodes[node].execed {
+                continue;
+            }
+            let Some(exec) = p.execs.last() else { continue };
+            for f in exec.fds.iter().filter(|f| f.fd > 2) {
+                if self.channel_of(&f.object).is_some() {
+                    leaks.push(Leak {
+                        node,
+                        fd: f.fd,
+                        what: self.describe(&f.object, f.writes && !f.reads),
+                    });
+                }
+            }
+        }
+        self.leaks = leaks;
+    }
+}

@@ -1,0 +1,742 @@
+//! Structural checks: one small function per rule, named in the manifest's `wiring.checks`.
+//! Each says, when the wiring misses it, what is missing and the likely cause.
+
+use super::model::{ChannelKind, Link, Wiring};
+use crate::sandbox::procfs::Object;
+use crate::sandbox::trace::Exit;
+use nix::sys::signal::Signal;
+use std::collections::BTreeSet;
+
+/// What a rule found missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Miss {
+    pub problem: String,
+    pub cause: String,
+}
+
+fn miss(problem: impl Into<String>, cause: impl Into<String>) -> Result<(), Miss> {
+    Err(Miss {
+        problem: problem.into(),
+        cause: cause.into(),
+    })
+}
+
+type Rule = fn(&Wiring, &[String]) -> Result<(), Miss>;
+
+/// Every rule, by the name the manifest uses, with what it asks for in a few words.
+pub const RULES: [(&str, &str, Rule); 14] = [
+    (
+        "child_process",
+        "the program creates a child process",
+        child_process,
+    ),
+    (
+        "child_writes_parent_reads",
+        "a child writes into a pipe that the program reads",
+        child_writes_parent_reads,
+    ),
+    (
+        "reader_closed_write_end",
+        "each reader has closed its copy of the write end before it reads",
+        reader_closed_write_end,
+    ),
+    (
+        "two_way_channel",
+        "data flows both ways between the program and a child",
+        two_way_channel,
+    ),
+    (
+        "producer_consumer",
+        "a producer child writes into a pipe that a different consumer child reads; the program itself uses neither end",
+        producer_consumer,
+    ),
+    (
+        "three_stages",
+        "three child processes exec cat, grep and wc",
+        three_stages,
+    ),
+    (
+        "stages_chained",
+        "cat's stdout is the write end of one pipe whose read end is grep's stdin, and grep's stdout feeds wc's stdin through a second pipe",
+        stages_chained,
+    ),
+    (
+        "no_leaked_ends",
+        "every exec'd program starts with no pipe end besides its stdin and stdout",
+        no_leaked_ends,
+    ),
+    (
+        "shared_queue",
+        "PRODUCERS children write into one pipe that CONSUMERS other children read",
+        shared_queue,
+    ),
+    (
+        "fills_pipe",
+        "a non-blocking write into a full pipe fails with EAGAIN",
+        fills_pipe,
+    ),
+    (
+        "resizes_pipe",
+        "the program asks for a new pipe size with F_SETPIPE_SZ",
+        resizes_pipe,
+    ),
+    (
+        "broken_pipe",
+        "a write fails with EPIPE, and a writer is killed by SIGPIPE",
+        broken_pipe,
+    ),
+    (
+        "fifo_between_programs",
+        "two programs, one started by the other, share a FIFO opened by its name: one writes, the other reads",
+        fifo_between_programs,
+    ),
+    (
+        "children_polled",
+        "three children each write into their own pipe, which the program reads after asking poll() (or select) which is ready",
+        children_polled,
+    ),
+];
+
+pub fn find(name: &str) -> Option<(&'static str, &'static str, Rule)> {
+    RULES.iter().find(|(n, _, _)| *n == name).copied()
+}
+
+/// Checks `names` in order; the first miss, with what its rule asks for.
+pub fn check(
+    wiring: &Wiring,
+    names: &[String],
+    args: &[String],
+) -> Result<(), (&'static str, Miss)> {
+    for name in names {
+        if let Some((_, asks, rule)) = find(name) {
+            rule(wiring, args).map_err(|m| (asks, m))?;
+        }
+    }
+    Ok(())
+}
+
+fn children(w: &Wiring) -> Vec<usize> {
+    (1..w.nodes.len()).collect()
+}
+
+/// Links through pipes, FIFOs or sockets (not the checker's stdout).
+fn data_links(w: &Wiring) -> impl Iterator<Item = &Link> {
+    w.links
+        .iter()
+        .filter(|l| !matches!(w.channels[l.channel].kind, ChannelKind::Output(_)))
+}
+
+/// The processes that put bytes into a link (a write of nothing does not count).
+fn writers(l: &Link) -> BTreeSet<usize> {
+    l.writers
+        .iter()
+        .filter(|u| u.bytes > 0)
+        .map(|u| u.node)
+        .collect()
+}
+
+/// The processes that got bytes out of a link (end-of-file alone does not count).
+fn readers(l: &Link) -> BTreeSet<usize> {
+    l.readers
+        .iter()
+        .filter(|u| u.bytes > 0)
+        .map(|u| u.node)
+        .collect()
+}
+
+fn no_pipe_at_all(w: &Wiring) -> bool {
+    !w.channels
+        .iter()
+        .any(|c| !matches!(c.kind, ChannelKind::Output(_)))
+}
+
+fn child_process(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    if children(w).is_empty() {
+        return miss(
+            "no child process was created: the program did all the work in one process",
+            "fork() (unsafe { nix::unistd::fork() }) creates the child; the lesson is two processes talking through a pipe",
+        );
+    }
+    Ok(())
+}
+
+fn child_writes_parent_reads(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    if no_pipe_at_all(w) {
+        return miss(
+            "no pipe was created: the messages never went through a pipe",
+            "create the pipe with nix::unistd::pipe() before fork(), so that both processes get its two ends",
+        );
+    }
+    let found =
+        data_links(w).any(|l| readers(l).contains(&0) && writers(l).iter().any(|n| *n != 0));
+    if found {
+        return Ok(());
+    }
+    let parent_reads = data_links(w).any(|l| readers(l).contains(&0));
+    if !parent_reads {
+        return miss(
+            "the program never read from a pipe: whatever it printed did not come from its child",
+            "the parent keeps the read end and reads the child's messages from it",
+        );
+    }
+    miss(
+        "no child wrote into the pipe the program read",
+        "the child keeps the write end and writes the messages into it; the parent reads them",
+    )
+}
+
+fn reader_closed_write_end(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    let Some(h) = w.readers_holding_write_end().into_iter().next() else {
+        return Ok(());
+    };
+    miss(
+        format!(
+            "{} still held {}, fd {}, when it began reading {}",
+            w.who(h.node),
+            w.describe(&w.links[h.link].write_end, true),
+            h.fd,
+            w.channels[w.links[h.link].channel].name
+        ),
+        "a reader sees end-of-file only once every write end is closed, its own copy included: drop (or close) the write end before the read loop",
+    )
+}
+
+fn two_way_channel(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    if no_pipe_at_all(w) {
+        return miss(
+            "no pipe or socket pair was created: the messages never went between two processes",
+            "socketpair() gives two connected ends that both read and write, like Python's duplex Pipe()",
+        );
+    }
+    let flows: BTreeSet<(usize, usize)> = data_links(w)
+        .flat_map(|l| {
+            let rs = readers(l);
+            writers(l)
+                .into_iter()
+                .flat_map(move |x| rs.clone().into_iter().map(move |y| (x, y)))
+        })
+        .filter(|(x, y)| x != y)
+        .collect();
+    if flows.iter().any(|(x, y)| flows.contains(&(*y, *x))) {
+        return Ok(());
+    }
+    miss(
+        "data went only one way: no two processes both wrote to and read from each other",
+        "the parent sends each message to the child and reads the child's answer back through the same channel",
+    )
+}
+
+fn producer_consumer(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    if no_pipe_at_all(w) {
+        return miss(
+            "no pipe was created: the producer and the consumer never talked through a pipe",
+            "create the pipe before forking the two children",
+        );
+    }
+    for l in data_links(w) {
+        let (ws, rs) = (writers(l), readers(l));
+        let pair = ws
+            .iter()
+            .any(|p| *p != 0 && rs.iter().any(|c| *c != 0 && c != p));
+        if !pair {
+            continue;
+        }
+        if ws.contains(&0) || rs.contains(&0) {
+            let what = if ws.contains(&0) {
+                "wrote into"
+            } else {
+                "read from"
+            };
+            return miss(
+                format!("the program itself {what} {}", w.channels[l.channel].name),
+                "the parent only starts the two children, closes both pipe ends and waits; the producer writes and the consumer reads",
+            );
+        }
+        return Ok(());
+    }
+    if let Some(l) =
+        data_links(w).find(|l| readers(l).contains(&0) && writers(l).iter().any(|n| *n != 0))
+    {
+        return miss(
+            format!(
+                "the program itself read {} from its producer child: there was no consumer child",
+                w.channels[l.channel].name
+            ),
+            "fork a second child, the consumer, that reads and prints; the parent only closes both pipe ends and waits for the two children",
+        );
+    }
+    miss(
+        "no producer child wrote into a pipe that a different consumer child read",
+        "fork two children: one that only writes (the producer) and one that only reads and prints (the consumer)",
+    )
+}
+
+/// The child of the program itself that exec'd `name`.
+fn stage(w: &Wiring, name: &str) -> Option<usize> {
+    w.nodes
+        .iter()
+        .position(|n| n.execed && n.parent == Some(0) && n.program == name)
+}
+
+fn three_stages(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    let missing: Vec<&str> = ["cat", "grep", "wc"]
+        .into_iter()
+        .filter(|s| stage(w, s).is_none())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let elsewhere: Vec<String> = missing
+        .iter()
+        .filter_map(|name| {
+            let n = w
+                .nodes
+                .iter()
+                .position(|n| n.execed && n.program == *name)?;
+            Some(match w.nodes[n].parent {
+                Some(parent) => format!("{name} was started by {}", w.who(parent)),
+                None => format!("the program itself became {name}"),
+            })
+        })
+        .collect();
+    let elsewhere = if elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", elsewhere.join(", "))
+    };
+    miss(
+        format!(
+            "no child of the program exec'd {}{elsewhere}",
+            missing.join(" or ")
+        ),
+        "the program does the shell's work: it forks each stage itself, and each child replaces itself with the real program (execvp, or Command::new(\"cat\")...); no `sh -c`, and the program does not become a stage",
+    )
+}
+
+fn stages_chained(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    three_stages(w, a)?;
+    let fd_of = |node: usize, fd: i32| {
+        w.trace.procs[node]
+            .execs
+            .last()
+            .and_then(|e| e.fds.iter().find(|f| f.fd == fd))
+            .cloned()
+    };
+    let [cat, grep, wc] = ["cat", "grep", "wc"].map(|s| stage(w, s).unwrap_or(0));
+    let joined = |from: usize, to: usize| match (fd_of(from, 1), fd_of(to, 0)) {
+        (Some(out), Some(inp)) => {
+            out.object == inp.object
+                && matches!(out.object, Object::Pipe(_))
+                && out.writes
+                && inp.reads
+        }
+        _ => false,
+    };
+    for (from, to, a, b) in [(cat, grep, "cat", "grep"), (grep, wc, "grep", "wc")] {
+        if !joined(from, to) {
+            let shown = |node: usize, fd: i32| {
+                fd_of(node, fd).map_or("nothing".to_string(), |f| w.describe(&f.object, fd == 1))
+            };
+            return miss(
+                format!(
+                    "{a}'s stdout was {} and {b}'s stdin was {}: not the two ends of one pipe",
+                    shown(from, 1),
+                    shown(to, 0)
+                ),
+                "in each child, dup2 the pipe's write end onto 1 (stdout) before exec'ing the writer stage, and the read end onto 0 (stdin) before exec'ing the reader stage",
+            );
+        }
+    }
+    Ok(())
+}
+
+fn no_leaked_ends(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    let Some(leak) = w.leaks.first() else {
+        return Ok(());
+    };
+    let more = match w.leaks.len() - 1 {
+        0 => String::new(),
+        n => format!("; {n} more pipe end(s) leaked into the stages"),
+    };
+    miss(
+        format!(
+            "{} started {} with fd {}, {}, which it has no use for{more}",
+            w.who(leak.node),
+            w.nodes[leak.node].program,
+            leak.fd,
+            leak.what,
+        ),
+        "after dup2, close every pipe descriptor before exec (or create the pipes with O_CLOEXEC): a stage holding a write end of its own input never sees end-of-file",
+    )
+}
+
+fn shared_queue(w: &Wiring, args: &[String]) -> Result<(), Miss> {
+    child_process(w, args)?;
+    let number = |i: usize| {
+        args.get(i)
+            .and_then(|a| a.parse::<usize>().ok())
+            .unwrap_or(1)
+    };
+    let (producers, consumers) = (number(0), number(1));
+    let best = data_links(w)
+        .map(|l| {
+            let ws: BTreeSet<usize> = writers(l).into_iter().filter(|n| *n != 0).collect();
+            // A consumer that found the queue empty got no bytes, but it read: it counts.
+            let rs: BTreeSet<usize> = l
+                .readers
+                .iter()
+                .map(|u| u.node)
+                .filter(|n| *n != 0)
+                .collect();
+            (ws.difference(&rs).count(), rs.difference(&ws).count(), l)
+        })
+        .max_by_key(|(p, c, _)| p.min(&producers) + c.min(&consumers));
+    match best {
+        Some((p, c, _)) if p >= producers && c >= consumers => Ok(()),
+        Some((p, c, l)) => miss(
+            format!(
+                "the busiest pipe, {}, had {p} producer child(ren) writing and {c} consumer child(ren) reading; {producers} and {consumers} were asked for",
+                w.channels[l.channel].name
+            ),
+            "fork PRODUCERS children that only write records into the one queue pipe and CONSUMERS other children that only read from it",
+        ),
+        None => miss(
+            "no pipe carried data between the children",
+            "make one pipe (the queue) before forking; producers write into it, consumers read from it",
+        ),
+    }
+}
+
+fn errors_on_writes(w: &Wiring, errno: &str) -> bool {
+    data_links(w).any(|l| l.writers.iter().any(|u| u.errors.contains_key(errno)))
+}
+
+fn fills_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    if no_pipe_at_all(w) {
+        return miss(
+            "no pipe was created: the sizes printed were not measured",
+            "make a pipe with nix::unistd::pipe() and fill it",
+        );
+    }
+    if errors_on_writes(w, "EAGAIN") {
+        return Ok(());
+    }
+    miss(
+        "no write into a pipe failed with EAGAIN: the program never found out by itself how much the pipe holds",
+        "set O_NONBLOCK on the write end and write until a write fails with EAGAIN; the bytes written until then are the capacity",
+    )
+}
+
+fn resizes_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    if !w.trace.pipe_resizes.is_empty() {
+        return Ok(());
+    }
+    miss(
+        "the program never asked for a new pipe size (fcntl F_SETPIPE_SZ)",
+        "call fcntl(&write_end, FcntlArg::F_SETPIPE_SZ(size)) and print the size the kernel returns",
+    )
+}
+
+fn broken_pipe(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    // The write that SIGPIPE kills fails with EPIPE too: round 1's must come from a writer
+    // that lived on.
+    let survived_epipe = data_links(w).any(|l| {
+        l.writers.iter().any(|u| {
+            u.errors.contains_key("EPIPE")
+                && w.nodes[u.node].exit != Some(Exit::Signal(Signal::SIGPIPE))
+        })
+    });
+    if !survived_epipe {
+        return miss(
+            "no writer saw a write fail with EPIPE and lived on: round 1's writer never met a pipe whose readers were all gone",
+            "round 1: the writer keeps writing after the reader exits (and after the parent closed its read end) until write fails with EPIPE",
+        );
+    }
+    let killed = w
+        .nodes
+        .iter()
+        .any(|n| n.exit == Some(Exit::Signal(Signal::SIGPIPE)));
+    if !killed {
+        return miss(
+            "no process was killed by SIGPIPE",
+            "round 2: the writer child restores the default SIGPIPE action before writing, so the failing write kills it",
+        );
+    }
+    Ok(())
+}
+
+fn fifo_between_programs(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+    let fifos: Vec<&Object> = w
+        .channels
+        .iter()
+        .filter(|c| matches!(c.kind, ChannelKind::Fifo(_)))
+        .flat_map(|c| &c.objects)
+        .collect();
+    if fifos.is_empty() {
+        return miss(
+            "no FIFO was opened: the messages did not go through a named pipe",
+            "mkfifo makes the FIFO; the writer opens it for writing, the reader (a second copy of the program) for reading",
+        );
+    }
+    for object in fifos {
+        let held = |writes: bool| -> BTreeSet<usize> {
+            w.trace
+                .procs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.gained
+                        .iter()
+                        .any(|f| f.object == *object && f.writes == writes && f.reads != writes)
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let (ws, rs) = (held(true), held(false));
+        let opened_apart = ws.iter().any(|x| rs.iter().any(|y| x != y));
+        let second_program = rs.iter().chain(&ws).any(|n| w.nodes[*n].execed);
+        if opened_apart && second_program {
+            return Ok(());
+        }
+        if opened_apart {
+            return miss(
+                "the FIFO's two ends were opened by processes of one program, not by a second program",
+                "start the reader as a second program (Command::new(std::env::current_exe()?) with --reader): the two share only the FIFO's name",
+            );
+        }
+    }
+    miss(
+        "no two different processes opened the FIFO, one for writing and one for reading",
+        "the writer opens the FIFO for writing, the reader (a second program) opens it for reading",
+    )
+}
+
+fn children_polled(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+    child_process(w, a)?;
+    let feeding: BTreeSet<usize> = data_links(w)
+        .filter(|l| readers(l).contains(&0))
+        .filter_map(|l| {
+            let ws: Vec<usize> = writers(l).into_iter().filter(|n| *n != 0).collect();
+            (ws.len() == 1).then(|| ws[0])
+        })
+        .collect();
+    if feeding.len() < 3 {
+        return miss(
+            format!(
+                "{} pipe(s) carried a child's lines to the program; three were expected, one per child",
+                feeding.len()
+            ),
+            "make one pipe per child; each child writes only into its own pipe, and the program reads all three",
+        );
+    }
+    let watched = &w.trace.procs[0].watched;
+    let unwatched: Vec<&str> = data_links(w)
+        .filter(|l| readers(l).contains(&0) && !watched.contains(&l.read_end))
+        .map(|l| w.channels[l.channel].name.as_str())
+        .collect();
+    if w.nodes[0].polls == 0 || !unwatched.is_empty() {
+        let which = if w.nodes[0].polls == 0 {
+            "the program never called poll() (or select)".to_string()
+        } else {
+            format!(
+                "the program's poll() (or select) never watched {}",
+                unwatched.join(", ")
+            )
+        };
+        return miss(
+            format!("{which}: it cannot know which pipe is ready"),
+            "put the read ends of all three pipes in one poll() call and read only those that are ready",
+        );
+    }
+    // Polling is half of it: a blocking read of a pipe that poll did not report ready waits
+    // for that one child, and the lines of the others wait behind it.
+    let blind = w.trace.procs[0].unpolled_reads.iter().find(|r| {
+        !r.nonblocking && data_links(w).any(|l| l.read_end == r.object && readers(l).contains(&0))
+    });
+    if let Some(r) = blind {
+        let name = data_links(w)
+            .find(|l| l.read_end == r.object)
+            .map_or("a pipe", |l| w.channels[l.channel].name.as_str());
+        let when = if r.before_first_poll {
+            "before its first poll() (or select)"
+        } else {
+            "although its last poll() (or select) had not reported it ready"
+        };
+        return miss(
+            format!(
+                "the program read {name} (fd {}) {when}: that read waits for one child while the lines of the others wait behind it",
+                r.fd
+            ),
+            "after poll() returns, read only the pipes whose revents is set (POLLIN or POLLHUP), then poll again",
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::procfs::Fd;
+    use crate::sandbox::trace::{Io, Trace, TracedProcess, UnpolledRead};
+
+    fn end(fd: i32, inode: u64, writes: bool) -> Fd {
+        Fd {
+            fd,
+            object: Object::Pipe(inode),
+            reads: !writes,
+            writes,
+        }
+    }
+
+    fn io(pid: i32, inode: u64, writes: bool, fd: i32, held: Vec<Fd>) -> Io {
+        Io {
+            pid,
+            object: Object::Pipe(inode),
+            writes,
+            fd,
+            calls: 1,
+            bytes: 10,
+            held,
+            ..Io::default()
+        }
+    }
+
+    /// 01's shape: P1 makes pipe 7 and forks P2, which writes into it; P1 reads it, holding
+    /// `parent_holds` when it starts.
+    fn raw_pipe(parent_holds: Vec<Fd>) -> Wiring {
+        let trace = Trace {
+            procs: vec![
+                TracedProcess {
+                    pid: 10,
+                    made: vec![7],
+                    ..TracedProcess::default()
+                },
+                TracedProcess {
+                    pid: 11,
+                    parent: Some(10),
+                    ..TracedProcess::default()
+                },
+            ],
+            io: vec![
+                io(11, 7, true, 4, vec![end(4, 7, true)]),
+                io(10, 7, false, 3, parent_holds),
+            ],
+            ..Trace::default()
+        };
+        Wiring::build(trace)
+    }
+
+    #[test]
+    fn a_parent_reading_with_its_write_end_open_is_named_with_the_descriptor() {
+        let w = raw_pipe(vec![end(3, 7, false), end(4, 7, true)]);
+        assert_eq!(child_writes_parent_reads(&w, &[]), Ok(()));
+        let miss = reader_closed_write_end(&w, &[]).unwrap_err();
+        assert_eq!(
+            miss.problem,
+            "P1 (the program) still held the write end of pipe A, fd 4, when it began reading pipe A"
+        );
+        assert!(reader_closed_write_end(&raw_pipe(vec![end(3, 7, false)]), &[]).is_ok());
+    }
+
+    #[test]
+    fn a_process_using_both_ends_of_a_lock_pipe_is_not_blamed() {
+        let mut w = raw_pipe(vec![end(3, 7, false), end(4, 7, true)]);
+        // P1 also writes into pipe A, as a consumer puts a lock's token back.
+        w.trace.io.push(io(10, 7, true, 4, vec![]));
+        let w = Wiring::build(w.trace);
+        assert_eq!(reader_closed_write_end(&w, &[]), Ok(()));
+    }
+
+    #[test]
+    fn a_pipe_size_printed_without_asking_the_kernel_is_caught() {
+        let mut w = raw_pipe(vec![end(3, 7, false)]);
+        let miss = resizes_pipe(&w, &[]).unwrap_err();
+        assert!(miss.problem.contains("F_SETPIPE_SZ"));
+        // A refusal (EBUSY) still counts: the program asked.
+        w.trace.pipe_resizes.push((10, -16));
+        assert_eq!(resizes_pipe(&w, &[]), Ok(()));
+    }
+
+    /// 09's shape: P1 makes pipes 7, 8 and 9, one per child, polls them all and reads them.
+    fn polled(unpolled_reads: Vec<UnpolledRead>) -> Wiring {
+        let pipes = [7, 8, 9];
+        let mut procs = vec![TracedProcess {
+            pid: 10,
+            made: pipes.to_vec(),
+            polls: 4,
+            watched: pipes.iter().map(|i| Object::Pipe(*i)).collect(),
+            unpolled_reads,
+            ..TracedProcess::default()
+        }];
+        let mut ios = Vec::new();
+        for (k, inode) in pipes.into_iter().enumerate() {
+            let pid = 11 + k as i32;
+            procs.push(TracedProcess {
+                pid,
+                parent: Some(10),
+                ..TracedProcess::default()
+            });
+            ios.push(io(pid, inode, true, 4, vec![end(4, inode, true)]));
+            ios.push(io(10, inode, false, 3 + k as i32, vec![]));
+        }
+        Wiring::build(Trace {
+            procs,
+            io: ios,
+            ..Trace::default()
+        })
+    }
+
+    #[test]
+    fn a_blocking_read_that_poll_had_not_reported_ready_is_caught() {
+        assert_eq!(children_polled(&polled(vec![]), &[]), Ok(()));
+        let blind = |nonblocking| UnpolledRead {
+            object: Object::Pipe(8),
+            fd: 4,
+            before_first_poll: false,
+            nonblocking,
+        };
+        let miss = children_polled(&polled(vec![blind(false)]), &[]).unwrap_err();
+        assert!(
+            miss.problem.starts_with(
+                "the program read pipe B (fd 4) although its last poll() (or select) had not reported it ready"
+            ),
+            "{}",
+            miss.problem
+        );
+        // A non-blocking read cannot wait: at worst it finds the pipe empty (EAGAIN).
+        assert_eq!(children_polled(&polled(vec![blind(true)]), &[]), Ok(()));
+    }
+
+    #[test]
+    fn one_process_and_no_pipe_are_told_apart() {
+        let alone = Wiring::build(Trace {
+            procs: vec![TracedProcess {
+                pid: 10,
+                ..TracedProcess::default()
+            }],
+            ..Trace::default()
+        });
+        let miss = child_writes_parent_reads(&alone, &[]).unwrap_err();
+        assert!(miss.problem.starts_with("no child process was created"));
+        let two = Wiring::build(Trace {
+            procs: vec![
+                TracedProcess {
+                    pid: 10,
+                    ..TracedProcess::default()
+                },
+                TracedProcess {
+                    pid: 11,
+                    parent: Some(10),
+                    ..TracedProcess::default()
+                },
+            ],
+            ..Trace::default()
+        });
+        let miss = child_writes_parent_reads(&two, &[]).unwrap_err();
+        assert!(miss.problem.starts_with("no pipe was created"));
+    }
+}

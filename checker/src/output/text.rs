@@ -1,0 +1,291 @@
+//! What the student reads: for each failing exercise what was expected, what happened, the
+//! likely cause and the command that reproduces it; then a summary. Colour only on a terminal
+//! and never with NO_COLOR (anstream strips the styles otherwise).
+
+use super::drawing;
+use crate::judging::explain::{expected_and_happened, likely_cause};
+use crate::judging::failure::Failure;
+use crate::judging::scorecard::Scorecard;
+use crate::judging::verdict::{CaseFailure, ExerciseResult, Verdict};
+use crate::judging::wiring::model::Wiring;
+use crate::wording::{cut, number, quote, shown};
+use crate::workbook::manifest::Exercise;
+use anstyle::{AnsiColor, Style};
+use similar::{ChangeTag, TextDiff};
+use std::path::Path;
+
+/// `writeln!` into the report being built; writing into a String cannot fail.
+macro_rules! w {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+const BOLD: Style = Style::new().bold();
+const RED: Style = AnsiColor::Red.on_default();
+const GREEN: Style = AnsiColor::Green.on_default();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const DIM: Style = Style::new().dimmed();
+/// Diff lines shown before the rest is summarised (all of them with --verbose).
+const DIFF_LINES: usize = 24;
+
+pub fn verdict_style(v: &Verdict) -> Style {
+    match v {
+        Verdict::Passed => GREEN,
+        Verdict::Failed(_) | Verdict::DoesNotCompile(_) => RED,
+        Verdict::NotStarted { .. } => YELLOW,
+    }
+}
+
+/// The block shown for one exercise as soon as it has been checked (with styles, which
+/// anstream strips where colour is off).
+pub fn exercise(
+    ex: &Exercise,
+    result: &ExerciseResult,
+    kept: &Path,
+    verbose: bool,
+    show_solution: bool,
+) -> String {
+    let mut out = String::new();
+    let style = verdict_style(&result.verdict);
+    let count = match (&result.verdict, result.cases.len()) {
+        (Verdict::DoesNotCompile(_), _) | (_, 0) => String::new(),
+        (_, n) => format!(
+            " {DIM}({} of {n} cases passed, {:.1} s){DIM:#}",
+            result.passed_count(),
+            result.elapsed.as_secs_f64()
+        ),
+    };
+    w!(
+        out,
+        "{BOLD}{}{BOLD:#} - {}: {style}{}{style:#}{count}",
+        ex.name,
+        ex.title,
+        result.verdict.word()
+    );
+    match &result.verdict {
+        Verdict::Passed => {
+            if show_solution {
+                w!(
+                    out,
+                    "  Well done. Compare with the reference solution: {}",
+                    ex.solution_path()
+                );
+            }
+        }
+        Verdict::NotStarted { location } => {
+            let at = location
+                .as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
+            w!(
+                out,
+                "  The program still stops at `todo!()`{at}. Open {} and start there:",
+                ex.exercise_path()
+            );
+            w!(
+                out,
+                "  it is run as `{}`; labs.md explains the task.",
+                ex.usage
+            );
+            if let Some(hint) = ex.hints.first() {
+                w!(out, "  {DIM}hint: {hint}{DIM:#}");
+            }
+        }
+        Verdict::DoesNotCompile(errors) => {
+            w!(
+                out,
+                "  {} does not compile. The compiler says:",
+                ex.exercise_path()
+            );
+            for line in errors.lines() {
+                w!(out, "    {line}");
+            }
+        }
+        Verdict::Failed(f) => failure(&mut out, ex, f, verbose),
+    }
+    if verbose && !matches!(result.verdict, Verdict::DoesNotCompile(_)) {
+        w!(
+            out,
+            "  {DIM}every case's command, stdout and stderr: {}{DIM:#}",
+            shown(kept)
+        );
+    }
+    w!(out);
+    out
+}
+
+fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
+    w!(out, "  case: {}", f.case.name);
+    match &f.failure {
+        Failure::Output { expected, actual } => {
+            w!(
+                out,
+                "  expected stdout {RED}-{RED:#} against yours {GREEN}+{GREEN:#}:"
+            );
+            diff(out, expected, actual, verbose);
+        }
+        other => {
+            let (expected, happened) = expected_and_happened(ex, other);
+            w!(out, "  expected: {expected}");
+            w!(out, "  happened: {happened}");
+            if let (Failure::Hang(_) | Failure::Busy(_), Some(snapshot)) = (other, &f.outcome.hang)
+            {
+                for (i, line) in snapshot
+                    .explain(&ex.name, ex.timeout_secs)
+                    .iter()
+                    .enumerate()
+                {
+                    let style = if i == 0 { BOLD } else { Style::new() };
+                    w!(out, "  {style}{line}{style:#}");
+                }
+            }
+            if let (Failure::Wiring { .. }, Some(Ok(trace))) = (other, &f.outcome.trace) {
+                w!(out, "  the X-ray saw:");
+                let wiring = Wiring::build(trace.clone());
+                for line in drawing::brief(&wiring, if verbose { 200 } else { 12 }) {
+                    w!(out, "    {DIM}{line}{DIM:#}");
+                }
+            }
+            let stdout = f.outcome.stdout_text();
+            let lines: Vec<&str> = stdout.lines().collect();
+            if matches!(other, Failure::Hang(_) | Failure::Busy(_)) && !lines.is_empty() {
+                w!(
+                    out,
+                    "  its stdout so far ({} lines) ends with:",
+                    lines.len()
+                );
+                for line in &lines[lines.len().saturating_sub(3)..] {
+                    w!(out, "    {DIM}{}{DIM:#}", cut(line));
+                }
+            }
+        }
+    }
+    if let Some(panic) = &f.panic {
+        w!(out, "  it panicked: {panic}");
+    }
+    let stderr = f.outcome.stderr_text();
+    let tail: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    if !tail.is_empty() && f.panic.is_none() {
+        let from = tail
+            .len()
+            .saturating_sub(if verbose { tail.len() } else { 4 });
+        w!(
+            out,
+            "  its stderr{}:",
+            if from > 0 { " ends with" } else { "" }
+        );
+        for line in &tail[from..] {
+            w!(out, "    {DIM}{}{DIM:#}", cut(line));
+        }
+    }
+    w!(
+        out,
+        "  {BOLD}likely cause{BOLD:#}: {}",
+        likely_cause(ex, &f.case, &f.failure)
+    );
+    w!(out, "  reproduce: {}", f.command);
+    if let Failure::Wiring { .. } = f.failure {
+        let env = f.case.env.iter().map(|(k, v)| format!("{k}={} ", quote(v)));
+        let words: Vec<String> = std::iter::once(ex.number().to_string())
+            .chain(f.case.args.iter().map(|a| quote(a)))
+            .collect();
+        w!(
+            out,
+            "  see the wiring: {}cargo lab xray {}",
+            env.collect::<String>(),
+            words.join(" ")
+        );
+    }
+    if let Some(dir) = &f.kept {
+        w!(
+            out,
+            "  {DIM}this case's command, stdout, stderr, expected-stdout and inputs: {}{DIM:#}",
+            shown(dir)
+        );
+    }
+}
+
+/// A line diff of expected against actual stdout, cut to a screenful unless verbose.
+fn diff(out: &mut String, expected: &str, actual: &str, verbose: bool) {
+    // A deadline keeps a megabyte of wrong output from stalling the report.
+    let diff = TextDiff::configure()
+        .deadline(std::time::Instant::now() + std::time::Duration::from_secs(1))
+        .diff_lines(expected, actual);
+    let mut shown = 0;
+    let mut hidden = 0;
+    for group in diff.grouped_ops(2) {
+        for op in group {
+            for change in diff.iter_changes(&op) {
+                if !verbose && shown >= DIFF_LINES {
+                    hidden += 1;
+                    continue;
+                }
+                shown += 1;
+                let text = change.value().strip_suffix('\n').unwrap_or(change.value());
+                let text = if verbose { text.to_string() } else { cut(text) };
+                match change.tag() {
+                    ChangeTag::Delete => w!(out, "    {RED}-{text}{RED:#}"),
+                    ChangeTag::Insert => w!(out, "    {GREEN}+{text}{GREEN:#}"),
+                    ChangeTag::Equal => w!(out, "    {DIM} {text}{DIM:#}"),
+                }
+            }
+        }
+    }
+    if actual.is_empty() {
+        w!(
+            out,
+            "    {DIM}(your program printed nothing on stdout){DIM:#}"
+        );
+    }
+    if hidden > 0 {
+        w!(
+            out,
+            "    {DIM}... {hidden} more diff lines (--verbose shows them all){DIM:#}"
+        );
+    }
+}
+
+/// The summary at the end: each exercise's verdict and points, the total, the seed, and
+/// whether the structural checks ran.
+pub fn summary(card: &Scorecard) -> String {
+    let mut out = String::new();
+    let width = card.rows().map(|(e, _)| e.name.len()).max().unwrap_or(0);
+    let (mut got, mut max) = (0.0, 0.0);
+    let seed = card.seed;
+    w!(out, "{BOLD}Summary{BOLD:#}");
+    for (ex, result) in card.rows() {
+        let points = result.score();
+        got += points;
+        max += ex.points as f64;
+        let style = verdict_style(&result.verdict);
+        w!(
+            out,
+            "  {:<width$}  {style}{:<16}{style:#} {:>5}/{}",
+            ex.name,
+            result.verdict.word(),
+            number(points),
+            ex.points
+        );
+    }
+    w!(
+        out,
+        "  {:<width$}  {:<16} {:>5}/{}",
+        "total",
+        "",
+        number(got),
+        number(max)
+    );
+    w!(
+        out,
+        "{DIM}random cases from seed {seed}; rerun them with --seed {seed}{DIM:#}"
+    );
+    if let Some(line) = &card.structural_skipped {
+        w!(out, "{line}");
+    }
+    out
+}

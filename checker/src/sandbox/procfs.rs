@@ -1,0 +1,212 @@
+//! The one reader of /proc (Linux): a process's stat line, command line, descriptors and what
+//! they refer to, descriptor flags, thread group, and the system call it sleeps in. Elsewhere
+//! every read fails and the answers are empty, so the callers degrade to plainer reports.
+
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+/// What a descriptor refers to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Object {
+    /// An anonymous pipe, by inode (the number in `pipe:[...]`).
+    Pipe(u64),
+    /// A named pipe (FIFO), by inode, with its path.
+    Fifo(u64, String),
+    Socket(u64),
+    Other(String),
+}
+
+impl std::fmt::Display for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Object::Pipe(i) => write!(f, "pipe:[{i}]"),
+            Object::Fifo(_, path) => write!(f, "the FIFO {path}"),
+            Object::Socket(i) => write!(f, "socket:[{i}]"),
+            Object::Other(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// One descriptor of a process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fd {
+    pub fd: i32,
+    pub object: Object,
+    pub reads: bool,
+    pub writes: bool,
+}
+
+/// The fields of /proc/PID/stat that the checker uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stat {
+    /// The command name, cut to 15 bytes by the kernel.
+    pub comm: String,
+    /// `R` running, `S` sleeping, `Z` zombie... as in /proc/PID/stat.
+    pub state: char,
+    pub ppid: i32,
+    /// The kernel's PF_* flags.
+    pub flags: u32,
+}
+
+/// include/linux/sched.h: set as soon as a process begins to exit.
+pub const PF_EXITING: u32 = 0x4;
+
+impl Stat {
+    pub fn parse(stat: &str) -> Option<Stat> {
+        // The command name is in parentheses and may itself hold spaces or parentheses.
+        let (head, tail) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1.to_string();
+        let mut fields = tail.split_whitespace();
+        let state = fields.next()?.chars().next()?;
+        let ppid = fields.next()?.parse().ok()?;
+        // After ppid: pgrp, session, tty_nr, tpgid, then the kernel's flags.
+        let flags = fields.nth(4)?.parse().ok()?;
+        Some(Stat {
+            comm,
+            state,
+            ppid,
+            flags,
+        })
+    }
+}
+
+/// Every process id /proc lists.
+pub fn pids() -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+pub fn stat(pid: i32) -> Option<Stat> {
+    Stat::parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// The arguments a process runs with; empty for a zombie or a process that is gone.
+pub fn cmdline(pid: i32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .unwrap_or_default()
+        .split(|b| *b == 0)
+        .filter(|w| !w.is_empty())
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .collect()
+}
+
+/// The thread group (process) a task belongs to.
+pub fn thread_group(tid: i32) -> Option<i32> {
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The first line of /proc/PID/syscall: the call a process sleeps in, with its arguments.
+pub fn syscall(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default()
+}
+
+/// The kernel function a sleeping process waits in.
+pub fn wchan(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default()
+}
+
+/// The open file flags of a descriptor (the `flags:` line of fdinfo, in octal).
+pub fn fd_flags(pid: i32, fd: i32) -> Option<i32> {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+    i32::from_str_radix(flags.trim(), 8).ok()
+}
+
+/// The descriptor numbers a process holds, in no particular order.
+pub fn fd_numbers(pid: i32) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// What /proc names a descriptor's target: a path, `pipe:[N]`, `socket:[N]`...
+pub fn fd_target(pid: i32, fd: i32) -> Option<String> {
+    let target = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
+    Some(target.to_string_lossy().into_owned())
+}
+
+/// The descriptors of process `pid`, in order; empty when it is gone.
+pub fn fds(pid: i32) -> Vec<Fd> {
+    let mut fds: Vec<Fd> = fd_numbers(pid)
+        .into_iter()
+        .filter_map(|fd| {
+            let target = fd_target(pid, fd)?;
+            let inode = |prefix: &str| target.strip_prefix(prefix)?.strip_suffix(']')?.parse().ok();
+            let object = match (inode("pipe:["), inode("socket:[")) {
+                (Some(i), _) => Object::Pipe(i),
+                (_, Some(i)) => Object::Socket(i),
+                _ => named_fifo(pid, fd, &target).unwrap_or(Object::Other(target)),
+            };
+            // Unreadable flags: assume both directions rather than guess one.
+            let mode = fd_flags(pid, fd).unwrap_or(libc::O_RDWR) & libc::O_ACCMODE;
+            Some(Fd {
+                fd,
+                object,
+                reads: mode != libc::O_WRONLY,
+                writes: mode != libc::O_RDONLY,
+            })
+        })
+        .collect();
+    fds.sort_by_key(|f| f.fd);
+    fds
+}
+
+/// A FIFO opened by its name: /proc shows the path, and stat through the link says FIFO.
+fn named_fifo(pid: i32, fd: i32, target: &str) -> Option<Object> {
+    let meta = std::fs::metadata(format!("/proc/{pid}/fd/{fd}")).ok()?;
+    meta.file_type()
+        .is_fifo()
+        .then(|| Object::Fifo(meta.ino(), target.to_string()))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flags_of_a_stat_line_tell_an_exiting_process() {
+        // A line as Linux writes it (a stage's comm, cut to 15 bytes, holding a space and a
+        // parenthesis), first of a live process, then with PF_EXITING among its flags.
+        let live = "4242 (04_three (x) R 4241 4241 4100 0 -1 4194304 100 0 0 0 0 0 0 0 20 0 1 0 1146137 3133440 388";
+        let stat = Stat::parse(live).expect("a stat line");
+        assert_eq!(
+            stat,
+            Stat {
+                comm: "04_three (x".into(),
+                state: 'R',
+                ppid: 4241,
+                flags: 4194304,
+            }
+        );
+        assert_eq!(stat.flags & PF_EXITING, 0);
+        let exiting = live.replace(" 4194304 ", " 4194308 ");
+        let stat = Stat::parse(&exiting).expect("a stat line");
+        assert_ne!(stat.flags & PF_EXITING, 0);
+        assert_eq!(Stat::parse("4242 (cut"), None);
+    }
+
+    #[test]
+    fn a_pipe_made_here_is_seen_with_both_ends() {
+        let (read, write) = std::io::pipe().expect("a pipe");
+        use std::os::fd::AsRawFd;
+        let me = std::process::id() as i32;
+        let fds = fds(me);
+        let end = |fd: i32| fds.iter().find(|f| f.fd == fd).cloned();
+        let (r, w) = (
+            end(read.as_raw_fd()).expect("the read end"),
+            end(write.as_raw_fd()).expect("the write end"),
+        );
+        assert!(matches!(r.object, Object::Pipe(_)) && r.object == w.object);
+        assert!(r.reads && !r.writes && w.writes && !w.reads);
+    }
+}

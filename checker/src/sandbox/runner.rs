@@ -1,0 +1,381 @@
+//! Runs one student program safely: its own process group, stdin from /dev/null, only fds 0-2,
+//! a wall timeout, an output cap, the arrival time of every stdout line, and nothing left
+//! running afterwards. assert_cmd cannot do this: its timeout kills only the direct child and
+//! its readers wait for end-of-file, which a grandchild holding stdout open never sends.
+
+use super::hang::{self, Snapshot};
+use super::interrupt::interrupted;
+use super::proctree::{self, Descendant};
+use super::trace::{Exit, Trace};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::Signal;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use std::io::Read;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Output beyond this, per stream, stops the run: a flood is a bug, and it must not fill memory.
+pub const OUTPUT_CAP: usize = 1 << 20;
+/// How long children may keep running after the main process exited before they count as
+/// left behind (a child the parent never waited for).
+const GRACE: Duration = Duration::from_millis(300);
+/// Live processes a run may have at once: the exercises need four, a fork loop needs stopping.
+pub const PROCESS_CAP: usize = 64;
+/// How often the processes of a run are counted.
+const COUNT_EVERY: Duration = Duration::from_millis(50);
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub cwd: PathBuf,
+    pub timeout: Duration,
+    /// Follow the run with the X-ray (Linux only).
+    pub trace: bool,
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum End {
+    Exited(i32),
+    Signaled(Signal),
+    TimedOut,
+    OutputLimit,
+    /// More live processes than `PROCESS_CAP`.
+    ProcessLimit,
+    Interrupted,
+}
+
+/// Everything observed about one run.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub end: End,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// When each complete stdout line arrived, counted from the start.
+    pub line_times: Vec<Duration>,
+    /// Processes still running after the main process had exited.
+    pub left_behind: Vec<Descendant>,
+    /// On a timeout: every process of the run as it was before it was killed.
+    pub hang: Option<Snapshot>,
+    pub elapsed: Duration,
+    /// The X-ray of the run, when it was traced, or why it could not be.
+    pub trace: Option<Result<Trace, String>>,
+}
+
+impl RunOutcome {
+    /// The outcome of a run that could not start, `why` standing as its stderr.
+    pub fn empty(why: String) -> RunOutcome {
+        RunOutcome {
+            end: End::Exited(-1),
+            stdout: Vec::new(),
+            stderr: why.into_bytes(),
+            line_times: Vec::new(),
+            left_behind: Vec::new(),
+            hang: None,
+            elapsed: Duration::ZERO,
+            trace: None,
+        }
+    }
+
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// Marks every descriptor above 2 close-on-exec, so the program starts with only 0, 1 and 2
+/// even when whoever started the checker leaked others (terminals and IDEs do).
+fn close_inherited_fds() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: a plain system call on integers.
+        let done = unsafe {
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            )
+        };
+        if done == 0 {
+            return Ok(());
+        }
+    }
+    for fd in 3..4096 {
+        // SAFETY: fcntl on a descriptor number; a closed one just fails with EBADF.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok(())
+}
+
+/// Starts the program and watches it until it ends, hangs, floods or is interrupted; then
+/// kills whatever is left of it.
+pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
+    let mut command = Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    for (name, _) in
+        std::env::vars_os().filter(|(k, _)| k.to_string_lossy().starts_with("PIPES_LAB_"))
+    {
+        command.env_remove(name);
+    }
+    command.envs(spec.env.iter().map(|(k, v)| (k, v)));
+    // SAFETY: close_inherited_fds only makes system calls, which is allowed between fork and exec.
+    unsafe { command.pre_exec(close_inherited_fds) };
+
+    let start = Instant::now();
+    let mut started = start_program(command, spec.trace)?;
+    let pid = started.pid;
+    let mut streams = [
+        Stream::new(started.stdout.take()),
+        Stream::new(started.stderr.take()),
+    ];
+
+    let mut line_times = Vec::new();
+    let mut end: Option<End> = None;
+    let mut exited_at: Option<Instant> = None;
+    let mut last_count = Instant::now();
+    let me = std::process::id() as i32;
+    loop {
+        if interrupted() {
+            end = Some(End::Interrupted);
+            break;
+        }
+        let open: Vec<usize> = (0..2).filter(|&i| streams[i].fd.is_some()).collect();
+        if open.is_empty() {
+            if exited_at.is_none() {
+                // Both streams closed: only the exit remains to be seen.
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        } else {
+            let mut fds: Vec<PollFd> = open
+                .iter()
+                .filter_map(|&i| streams[i].fd.as_ref())
+                .map(|fd| PollFd::new(fd.as_fd(), PollFlags::POLLIN))
+                .collect();
+            let ready = match poll(&mut fds, PollTimeout::from(10u16)) {
+                Ok(n) => n > 0,
+                Err(nix::errno::Errno::EINTR) => false,
+                Err(e) => return Err(e.into()),
+            };
+            let readable: Vec<bool> = fds
+                .iter()
+                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                .collect();
+            drop(fds);
+            if ready {
+                for (k, &i) in open.iter().enumerate() {
+                    if readable[k] {
+                        let before = streams[i].data.len();
+                        streams[i].read_some();
+                        if i == 0 {
+                            let now = start.elapsed();
+                            let new_lines = streams[0].data[before..]
+                                .iter()
+                                .filter(|b| **b == b'\n')
+                                .count();
+                            line_times.extend(std::iter::repeat_n(now, new_lines));
+                        }
+                    }
+                }
+            }
+        }
+        if streams.iter().any(|s| s.data.len() > OUTPUT_CAP) {
+            end = Some(End::OutputLimit);
+            break;
+        }
+        if last_count.elapsed() >= COUNT_EVERY {
+            last_count = Instant::now();
+            if proctree::count_live_descendants(me) > PROCESS_CAP {
+                end = Some(End::ProcessLimit);
+                break;
+            }
+        }
+        if end.is_none() {
+            end = started.ended();
+            if end.is_some() {
+                exited_at = Some(Instant::now());
+            }
+        }
+        match exited_at {
+            // Keep reading what the program's children still write, for a short while.
+            Some(t) if streams.iter().all(|s| s.fd.is_none()) || t.elapsed() > GRACE => break,
+            Some(_) => {}
+            None if start.elapsed() > spec.timeout => {
+                end = Some(End::TimedOut);
+                break;
+            }
+            None => {}
+        }
+    }
+    let elapsed = start.elapsed();
+    let end = end.unwrap_or(End::TimedOut);
+    // Before anything is killed: the state of a hang is the evidence of its cause.
+    let hang = (end == End::TimedOut).then(|| hang::snapshot(pid));
+    let left_behind = match end {
+        End::Exited(_) | End::Signaled(_) => proctree::live_descendants(me),
+        _ => Vec::new(),
+    };
+    proctree::kill_all(pid);
+    let trace = started.finish();
+    let [out, err] = streams;
+    Ok(RunOutcome {
+        end,
+        stdout: out.data,
+        stderr: err.data,
+        line_times,
+        left_behind,
+        hang,
+        elapsed,
+        trace,
+    })
+}
+
+/// A started program: its streams, and who learns how it ended (waitpid, or the tracer).
+struct Started {
+    pid: i32,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+    #[cfg(target_os = "linux")]
+    traced: Option<super::tracer::TracedRun>,
+}
+
+impl Started {
+    /// How the program ended, if it has.
+    fn ended(&self) -> Option<End> {
+        #[cfg(target_os = "linux")]
+        if let Some(traced) = &self.traced {
+            match traced.ended.try_recv() {
+                Ok(Exit::Code(code)) => return Some(End::Exited(code)),
+                Ok(Exit::Signal(sig)) => return Some(End::Signaled(sig)),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+                // The tracer is gone without a word: reap the program here instead.
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {}
+            }
+        }
+        match waitpid(Pid::from_raw(self.pid), Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, code)) => Some(End::Exited(code)),
+            Ok(WaitStatus::Signaled(_, sig, _)) => Some(End::Signaled(sig)),
+            _ => None,
+        }
+    }
+
+    /// The X-ray, once every process of the run is gone.
+    fn finish(self) -> Option<Result<Trace, String>> {
+        #[cfg(target_os = "linux")]
+        if let Some(traced) = self.traced {
+            return Some(traced.finish());
+        }
+        None
+    }
+}
+
+fn start_program(mut command: Command, trace: bool) -> std::io::Result<Started> {
+    #[cfg(target_os = "linux")]
+    if trace {
+        let mut traced = super::tracer::spawn(command)?;
+        return Ok(Started {
+            pid: traced.pid,
+            stdout: traced.stdout.take(),
+            stderr: traced.stderr.take(),
+            traced: Some(traced),
+        });
+    }
+    let _ = trace;
+    let mut child = command.spawn()?;
+    // The child is reaped with waitpid, not through `child`, which is only dropped.
+    Ok(Started {
+        pid: child.id() as i32,
+        stdout: child.stdout.take().map(OwnedFd::from),
+        stderr: child.stderr.take().map(OwnedFd::from),
+        #[cfg(target_os = "linux")]
+        traced: None,
+    })
+}
+
+/// One output stream of the program, read without blocking.
+struct Stream {
+    fd: Option<OwnedFd>,
+    data: Vec<u8>,
+}
+
+impl Stream {
+    fn new(fd: Option<OwnedFd>) -> Stream {
+        if let Some(fd) = &fd {
+            use nix::fcntl::{FcntlArg, OFlag, fcntl};
+            let _ = fcntl(fd, FcntlArg::F_SETFL(OFlag::O_NONBLOCK));
+        }
+        Stream {
+            fd,
+            data: Vec::new(),
+        }
+    }
+
+    /// Reads what is there; closes the stream at end-of-file, and on an error that is not
+    /// "nothing yet" (a descriptor that fails once fails again, and would be polled until the
+    /// timeout).
+    fn read_some(&mut self) {
+        let Some(fd) = self.fd.take() else { return };
+        let mut file = std::fs::File::from(fd);
+        let mut buf = [0u8; 65536];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    self.data.extend_from_slice(&buf[..n]);
+                    if self.data.len() > OUTPUT_CAP {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => return,
+            }
+        }
+        self.fd = Some(file.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_that_fails_is_closed_not_polled_again() {
+        // Reading a directory fails with EISDIR, every time.
+        let dir = std::fs::File::open(std::env::temp_dir()).expect("open a directory");
+        let mut stream = Stream::new(Some(OwnedFd::from(dir)));
+        stream.read_some();
+        assert!(
+            stream.fd.is_none(),
+            "the failing descriptor is still polled"
+        );
+    }
+
+    #[test]
+    fn a_stream_with_nothing_yet_stays_open_and_keeps_what_came() {
+        let (read, mut write) = std::io::pipe().expect("a pipe");
+        let mut stream = Stream::new(Some(OwnedFd::from(read)));
+        stream.read_some();
+        assert!(stream.fd.is_some(), "an empty pipe is not the end");
+        std::io::Write::write_all(&mut write, b"line\n").expect("write");
+        drop(write);
+        stream.read_some();
+        assert_eq!(stream.data, b"line\n");
+        assert!(stream.fd.is_none(), "end-of-file closes the stream");
+    }
+}

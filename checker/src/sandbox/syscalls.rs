@@ -1,0 +1,256 @@
+//! The system calls the checker knows, in one table by `libc::SYS_*` number: what each does
+//! for the hang doctor (a process blocked in it waits for a pipe, a child or a timer) and
+//! whether the X-ray stops at it. Registers need no per-architecture code: the X-ray asks the
+//! kernel for a stopped call's number, arguments and result (PTRACE_GET_SYSCALL_INFO).
+
+/// What a call does, as far as the hang doctor and the X-ray care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Reads from the descriptor in argument `fd`; `size` is the argument that holds how much,
+    /// when one does (a read of nothing reads nothing).
+    Read {
+        fd: usize,
+        size: Option<usize>,
+    },
+    /// Writes into the descriptor in argument `fd`.
+    Write {
+        fd: usize,
+    },
+    /// wait4(pid, ...).
+    Wait4,
+    /// waitid(idtype, id, ...).
+    Waitid,
+    /// poll, ppoll, select, pselect6, epoll_wait, epoll_pwait(2): where the watched
+    /// descriptors are.
+    Poll(Watched),
+    /// epoll_ctl: argument 1 is the operation, argument 2 the descriptor.
+    EpollCtl,
+    /// pipe, pipe2: the new descriptors go into the array of argument 0.
+    Pipe,
+    /// socketpair: the new descriptors go into the array of argument 3.
+    SocketPair,
+    /// dup, dup2, dup3: the result is the new descriptor.
+    Dup,
+    /// fcntl: argument 1 is the command (F_DUPFD, F_SETPIPE_SZ...).
+    Fcntl,
+    /// close, close_range.
+    Close,
+    /// open, openat: how a FIFO is opened by its name.
+    Open,
+    Sleep,
+    Futex,
+    /// restart_syscall: a call resumed after a stop, which one not said.
+    Restart,
+}
+
+/// Where a waiting call keeps the descriptors it watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched {
+    /// An array of `struct pollfd` at argument 0, its length in argument 1.
+    PollFds,
+    /// The number of descriptors in argument 0, the read set (`fd_set`) at argument 1.
+    ReadSet,
+    /// An epoll instance: the descriptors were given to epoll_ctl.
+    Epoll,
+}
+
+/// One known call: its number, its role, and whether the X-ray stops at it.
+struct Known {
+    nr: libc::c_long,
+    role: Role,
+    traced: bool,
+}
+
+#[cfg(target_os = "linux")]
+const fn call(nr: libc::c_long, role: Role, traced: bool) -> Known {
+    Known { nr, role, traced }
+}
+
+/// Calls every Linux architecture has.
+#[cfg(target_os = "linux")]
+const CALLS: &[Known] = {
+    use Role::*;
+    use Watched::*;
+    const IN: Role = Read {
+        fd: 0,
+        size: Some(2),
+    };
+    const OUT: Role = Write { fd: 0 };
+    &[
+        call(libc::SYS_read, IN, true),
+        call(libc::SYS_readv, IN, true),
+        call(libc::SYS_recvfrom, IN, true),
+        call(libc::SYS_recvmsg, Read { fd: 0, size: None }, true),
+        call(libc::SYS_pread64, IN, false),
+        call(libc::SYS_write, OUT, true),
+        call(libc::SYS_writev, OUT, true),
+        call(libc::SYS_sendto, OUT, true),
+        call(libc::SYS_sendmsg, OUT, true),
+        call(libc::SYS_pwrite64, OUT, false),
+        call(libc::SYS_sendfile, OUT, false),
+        // splice and copy_file_range(in, off, out, ...) write into argument 2.
+        call(libc::SYS_splice, Write { fd: 2 }, false),
+        call(libc::SYS_copy_file_range, Write { fd: 2 }, false),
+        call(libc::SYS_openat, Open, true),
+        call(libc::SYS_close, Close, true),
+        call(libc::SYS_close_range, Close, true),
+        call(libc::SYS_ppoll, Poll(PollFds), true),
+        call(libc::SYS_pselect6, Poll(ReadSet), true),
+        call(libc::SYS_epoll_pwait, Poll(Epoll), true),
+        call(libc::SYS_epoll_pwait2, Poll(Epoll), true),
+        call(libc::SYS_epoll_ctl, EpollCtl, true),
+        call(libc::SYS_pipe2, Pipe, true),
+        call(libc::SYS_dup, Dup, true),
+        call(libc::SYS_dup3, Dup, true),
+        call(libc::SYS_socketpair, SocketPair, true),
+        call(libc::SYS_wait4, Wait4, true),
+        call(libc::SYS_waitid, Waitid, true),
+        call(libc::SYS_fcntl, Fcntl, true),
+        call(libc::SYS_nanosleep, Sleep, false),
+        call(libc::SYS_clock_nanosleep, Sleep, false),
+        call(libc::SYS_futex, Futex, false),
+        call(libc::SYS_restart_syscall, Restart, false),
+    ]
+};
+
+/// The older calls that x86_64 keeps beside their newer forms.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+const OLDER_CALLS: &[Known] = {
+    use Role::*;
+    use Watched::*;
+    &[
+        call(libc::SYS_open, Open, true),
+        call(libc::SYS_poll, Poll(PollFds), true),
+        call(libc::SYS_select, Poll(ReadSet), true),
+        call(libc::SYS_epoll_wait, Poll(Epoll), true),
+        call(libc::SYS_pipe, Pipe, true),
+        call(libc::SYS_dup2, Dup, true),
+        call(libc::SYS_pause, Sleep, false),
+    ]
+};
+#[cfg(all(target_os = "linux", not(target_arch = "x86_64")))]
+const OLDER_CALLS: &[Known] = &[];
+#[cfg(not(target_os = "linux"))]
+const CALLS: &[Known] = &[];
+#[cfg(not(target_os = "linux"))]
+const OLDER_CALLS: &[Known] = &[];
+
+fn known() -> impl Iterator<Item = &'static Known> {
+    CALLS.iter().chain(OLDER_CALLS)
+}
+
+/// What call number `nr` does, if the checker knows it.
+pub fn role(nr: u64) -> Option<Role> {
+    known().find(|k| k.nr as u64 == nr).map(|k| k.role)
+}
+
+/// What the X-ray makes of call number `nr`, if it stops at it.
+pub fn traced(nr: u64) -> Option<Role> {
+    known()
+        .find(|k| k.traced && k.nr as u64 == nr)
+        .map(|k| k.role)
+}
+
+/// Every call number the X-ray stops at (its seccomp filter lets the others through).
+pub fn traced_numbers() -> impl Iterator<Item = u64> {
+    known().filter(|k| k.traced).map(|k| k.nr as u64)
+}
+
+/// The audit architecture the kernel reports for this architecture's system calls (what a
+/// seccomp filter checks before it trusts a call number).
+#[cfg(target_arch = "x86_64")]
+pub const AUDIT_ARCH: u32 = 0xC000_003E;
+#[cfg(target_arch = "aarch64")]
+pub const AUDIT_ARCH: u32 = 0xC000_00B7;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub const AUDIT_ARCH: u32 = 0;
+
+/// What a blocked system call is waiting for, with the descriptor or pid it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    Read(i32),
+    Write(i32),
+    /// wait4/waitid: the pid waited for, or -1 for any child.
+    Wait(i32),
+    Poll,
+    Sleep,
+    Futex,
+    Other(u64),
+}
+
+/// Decodes the first line of /proc/PID/syscall: the number, then the arguments in hex.
+pub fn decode(line: &str) -> Option<Call> {
+    let mut words = line.split_whitespace();
+    let nr: u64 = words.next()?.parse().ok()?;
+    let args: Vec<u64> = words
+        .take(6)
+        .filter_map(|w| u64::from_str_radix(w.trim_start_matches("0x"), 16).ok())
+        .collect();
+    let arg = |i: usize| args.get(i).copied().unwrap_or(0) as i64 as i32;
+    Some(match role(nr) {
+        // A call resumed after a stop (a traced process stops for every signal): which one
+        // is not said here, so the kernel function it sleeps in (wchan) has to tell.
+        Some(Role::Restart) => return None,
+        Some(Role::Read { fd, .. }) => Call::Read(arg(fd)),
+        Some(Role::Write { fd }) => Call::Write(arg(fd)),
+        Some(Role::Wait4) => Call::Wait(arg(0)),
+        // waitid(idtype, id, ...): idtype 1 is P_PID.
+        Some(Role::Waitid) if arg(0) == 1 => Call::Wait(arg(1)),
+        Some(Role::Waitid) => Call::Wait(-1),
+        Some(Role::Poll(_)) => Call::Poll,
+        Some(Role::Sleep) => Call::Sleep,
+        Some(Role::Futex) => Call::Futex,
+        _ => Call::Other(nr),
+    })
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_call_number_is_known_once() {
+        let mut numbers: Vec<libc::c_long> = known().map(|k| k.nr).collect();
+        let all = numbers.len();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), all, "a call number is listed twice");
+    }
+
+    #[test]
+    fn a_poll_the_x_ray_follows_is_a_poll_for_the_hang_doctor() {
+        let nr = libc::SYS_epoll_pwait2;
+        assert_eq!(traced(nr as u64), Some(Role::Poll(Watched::Epoll)));
+        assert_eq!(
+            decode(&format!("{nr} 0x3 0x0 0x0 0x0 0x0 0x0 0x1 0x2")),
+            Some(Call::Poll)
+        );
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn decodes_reads_writes_and_waits() {
+        assert_eq!(
+            decode("0 0x3 0x7ffd 0x2000 0x0 0x0 0x0 0x7ffd 0x7f01"),
+            Some(Call::Read(3))
+        );
+        assert_eq!(
+            decode("1 0x4 0x7ffd 0x10 0x0 0x0 0x0 0x7ffd 0x7f01"),
+            Some(Call::Write(4))
+        );
+        assert_eq!(
+            decode("61 0x1234 0x0 0x0 0x0 0x0 0x0 0x1 0x2"),
+            Some(Call::Wait(0x1234))
+        );
+        assert_eq!(
+            decode("61 0xffffffffffffffff 0x0 0x0 0x0 0x0 0x0 0x1 0x2"),
+            Some(Call::Wait(-1))
+        );
+        assert_eq!(
+            decode("230 0x0 0x0 0x7ffd 0x7ffd 0x0 0x0 0x1 0x2"),
+            Some(Call::Sleep)
+        );
+        assert_eq!(decode("running"), None);
+        assert_eq!(decode("219 0x0 0x0 0x0 0x0 0x0 0x0 0x1 0x2"), None);
+    }
+}

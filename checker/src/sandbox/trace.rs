@@ -1,0 +1,115 @@
+//! What the tracer recorded about one run: the raw facts the wiring model is built from.
+
+use super::procfs::{Fd, Object};
+use nix::sys::signal::Signal;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// Every process of the run, in the order they were created (threads are not processes).
+    pub procs: Vec<TracedProcess>,
+    /// One entry per process, object and direction: how that process used that end.
+    pub io: Vec<Io>,
+    /// The two sockets of each socketpair, by inode.
+    pub socket_pairs: Vec<(u64, u64)>,
+    /// F_SETPIPE_SZ calls: by which process, and their result (a negative errno on refusal).
+    pub pipe_resizes: Vec<(i32, i64)>,
+    /// The checker's own stdout and stderr pipes, as the program started with them.
+    pub output: Vec<Object>,
+    /// Whether only the wiring calls stopped the program (a seccomp filter).
+    pub filtered: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TracedProcess {
+    pub pid: i32,
+    /// The process that created it; none for the program itself.
+    pub parent: Option<i32>,
+    /// The programs it exec'd, in order (the checker's own start of the program counts).
+    pub execs: Vec<Exec>,
+    /// The inodes of the pipes it created.
+    pub made: Vec<u64>,
+    /// The descriptors it was created with (a copy of its parent's at the fork).
+    pub inherited: Vec<Fd>,
+    /// The descriptors it got from pipe, socketpair, open and dup.
+    pub gained: Vec<Fd>,
+    /// The descriptors it closed, or that dup2 replaced.
+    pub closed: Vec<Fd>,
+    /// What it still held when it exited (closed by the exit, not by the program).
+    pub held_at_exit: Vec<Fd>,
+    pub waits: u32,
+    /// The pipes and sockets it asked poll (or select, or epoll) to watch.
+    pub watched: Vec<Object>,
+    /// The children its waits returned, by pid.
+    pub waited_for: Vec<i32>,
+    /// Descriptors it marked close-on-exec with fcntl(F_SETFD).
+    pub cloexec: Vec<i32>,
+    pub polls: u32,
+    /// Reads of a pipe or socket that no poll of this process had reported ready: one per end,
+    /// before its first poll and after one.
+    pub unpolled_reads: Vec<UnpolledRead>,
+    pub exit: Option<Exit>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnpolledRead {
+    pub object: Object,
+    /// The descriptor of the first such read.
+    pub fd: i32,
+    /// The process had not polled yet (otherwise its last poll left this end out).
+    pub before_first_poll: bool,
+    /// The descriptor was non-blocking, so the read could not wait.
+    pub nonblocking: bool,
+}
+
+impl TracedProcess {
+    /// The program it runs now: the name of its last exec (argv[0] without its directory).
+    pub fn program(&self) -> Option<&str> {
+        let argv0 = self.execs.last()?.argv.first()?;
+        Some(argv0.rsplit('/').next().unwrap_or(argv0))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Exec {
+    pub argv: Vec<String>,
+    /// The descriptors it started the program with.
+    pub fds: Vec<Fd>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Exit {
+    Code(i32),
+    Signal(Signal),
+}
+
+/// How one process used one end of a pipe, FIFO or socket.
+#[derive(Debug, Clone)]
+pub struct Io {
+    pub pid: i32,
+    pub object: Object,
+    pub writes: bool,
+    /// The descriptor of its first use.
+    pub fd: i32,
+    pub calls: u64,
+    pub bytes: u64,
+    /// Failed calls by errno name (EPIPE, EAGAIN...).
+    pub errors: BTreeMap<String, u64>,
+    /// Every descriptor it held at its first use.
+    pub held: Vec<Fd>,
+}
+
+impl Default for Io {
+    fn default() -> Io {
+        Io {
+            pid: 0,
+            object: Object::Other(String::new()),
+            writes: false,
+            fd: -1,
+            calls: 0,
+            bytes: 0,
+            errors: BTreeMap::new(),
+            held: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,586 @@
+//! Following a traced run stop by stop: forks, execs and exits, and at each traced call what it
+//! did to the wiring (the descriptor tables are read again from /proc after a change).
+
+use super::Mode;
+use super::memory::{poll_fds, read_fd_pair, read_set};
+use crate::sandbox::procfs::{self, Fd, Object};
+use crate::sandbox::syscalls::{self, Role, Watched};
+use crate::sandbox::trace::{Exec, Exit, Io, Trace, TracedProcess, UnpolledRead};
+use nix::errno::Errno;
+use nix::sys::ptrace::{self, Event, Options};
+use nix::sys::signal::Signal;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc::Sender;
+
+/// A call stopped at its entry, kept until its exit says how it went.
+struct Pending {
+    call: Role,
+    args: [u64; 6],
+    /// The descriptor's object, for reads and writes.
+    object: Option<Object>,
+}
+
+struct Tracer {
+    root: i32,
+    mode: Mode,
+    started: bool,
+    ended: Sender<Exit>,
+    root_ended: bool,
+    /// Thread id to process id (thread group).
+    group: HashMap<i32, i32>,
+    /// Each process's descriptors, as /proc showed them after its last change.
+    tables: HashMap<i32, Vec<Fd>>,
+    pending: HashMap<i32, Pending>,
+    /// Tasks whose first stop came before their parent's fork event: held until it comes.
+    early: HashSet<i32>,
+    /// Tasks announced by a fork event whose first stop is still to come.
+    fresh: HashSet<i32>,
+    live: HashSet<i32>,
+    trace: Trace,
+    /// (process, object, writes) to its entry in `trace.io`.
+    io_index: HashMap<(i32, Object, bool), usize>,
+    /// Why the trace cannot be trusted, when it cannot.
+    unusable: Option<String>,
+    /// Per process that polled: what its last poll (or select) reported ready; `None` after an
+    /// epoll_wait, whose answer names tokens rather than descriptors.
+    ready: HashMap<i32, Option<Vec<Object>>>,
+}
+
+/// Descriptor changes kept per process.
+const HISTORY: usize = 4096;
+
+const OPTIONS: Options = Options::PTRACE_O_TRACESYSGOOD
+    .union(Options::PTRACE_O_TRACEFORK)
+    .union(Options::PTRACE_O_TRACEVFORK)
+    .union(Options::PTRACE_O_TRACECLONE)
+    .union(Options::PTRACE_O_TRACEEXEC)
+    .union(Options::PTRACE_O_TRACESECCOMP)
+    .union(Options::PTRACE_O_EXITKILL);
+
+pub fn follow(root: i32, mode: Mode, ended: Sender<Exit>) -> Result<Trace, String> {
+    let mut t = Tracer {
+        root,
+        mode,
+        started: false,
+        ended,
+        root_ended: false,
+        group: HashMap::from([(root, root)]),
+        tables: HashMap::new(),
+        pending: HashMap::new(),
+        early: HashSet::new(),
+        fresh: HashSet::new(),
+        live: HashSet::from([root]),
+        trace: Trace {
+            filtered: mode == Mode::Filtered,
+            ..Trace::default()
+        },
+        io_index: HashMap::new(),
+        unusable: None,
+        ready: HashMap::new(),
+    };
+    loop {
+        let status = match waitpid(None, Some(WaitPidFlag::__WALL)) {
+            Ok(s) => s,
+            Err(Errno::EINTR) => continue,
+            Err(_) => break,
+        };
+        match status {
+            WaitStatus::Stopped(pid, sig) => t.on_signal(pid.as_raw(), sig),
+            WaitStatus::PtraceEvent(pid, _, event) => t.on_event(pid.as_raw(), event),
+            WaitStatus::PtraceSyscall(pid) => t.on_syscall(pid.as_raw()),
+            WaitStatus::Exited(pid, code) => t.on_exit(pid.as_raw(), Exit::Code(code)),
+            WaitStatus::Signaled(pid, sig, _) => t.on_exit(pid.as_raw(), Exit::Signal(sig)),
+            _ => {}
+        }
+        if t.root_ended && t.live.is_empty() {
+            break;
+        }
+    }
+    if !t.root_ended {
+        // Reaped by someone else (the run's clean-up): the run was stopped.
+        let _ = t.ended.send(Exit::Signal(Signal::SIGKILL));
+    }
+    match t.unusable {
+        Some(why) => Err(why),
+        None => Ok(t.trace),
+    }
+}
+
+impl Tracer {
+    fn resume(&self, pid: i32, sig: Option<Signal>) {
+        let pid = Pid::from_raw(pid);
+        let _ = match self.mode {
+            Mode::Filtered => ptrace::cont(pid, sig),
+            Mode::EveryCall => ptrace::syscall(pid, sig),
+        };
+    }
+
+    /// The stopped call's number, arguments or result. A kernel without
+    /// PTRACE_GET_SYSCALL_INFO (before Linux 5.3) makes the whole trace unusable.
+    fn syscall_info(&mut self, pid: i32) -> Option<libc::ptrace_syscall_info> {
+        match ptrace::syscall_info(Pid::from_raw(pid)) {
+            Ok(info) => Some(info),
+            Err(Errno::ESRCH) => None,
+            Err(e) => {
+                self.unusable.get_or_insert_with(|| {
+                    format!("the kernel does not describe stopped system calls (PTRACE_GET_SYSCALL_INFO: {e}); Linux 5.3 or later is needed")
+                });
+                None
+            }
+        }
+    }
+
+    fn process(&self, tid: i32) -> i32 {
+        self.group.get(&tid).copied().unwrap_or(tid)
+    }
+
+    fn on_signal(&mut self, pid: i32, sig: Signal) {
+        if pid == self.root && !self.started {
+            // The stop after the exec that PTRACE_TRACEME asked for.
+            self.started = true;
+            let _ = ptrace::setoptions(Pid::from_raw(pid), OPTIONS);
+            self.trace.procs.push(TracedProcess {
+                pid,
+                ..TracedProcess::default()
+            });
+            self.record_exec(pid);
+            self.trace.output = self
+                .tables
+                .get(&pid)
+                .into_iter()
+                .flatten()
+                .filter(|f| f.fd == 1 || f.fd == 2)
+                .map(|f| f.object.clone())
+                .collect();
+            self.resume(pid, None);
+            return;
+        }
+        if sig == Signal::SIGSTOP {
+            if self.fresh.remove(&pid) {
+                self.resume(pid, None);
+                return;
+            }
+            if !self.group.contains_key(&pid) {
+                // Its parent's fork event is still to come: hold it until then.
+                self.early.insert(pid);
+                self.live.insert(pid);
+                return;
+            }
+        }
+        // A group stop (SIGSTOP and friends) has no siginfo: let it go on. Any other signal
+        // is delivered as it would have been without the tracer.
+        let group_stop = matches!(
+            sig,
+            Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU
+        ) && ptrace::getsiginfo(Pid::from_raw(pid)) == Err(Errno::EINVAL);
+        self.resume(pid, if group_stop { None } else { Some(sig) });
+    }
+
+    fn on_event(&mut self, pid: i32, event: i32) {
+        let forked = [Event::PTRACE_EVENT_FORK, Event::PTRACE_EVENT_VFORK]
+            .iter()
+            .any(|e| *e as i32 == event);
+        if forked || event == Event::PTRACE_EVENT_CLONE as i32 {
+            if let Ok(new) = ptrace::getevent(Pid::from_raw(pid)) {
+                self.spawned(pid, new as i32, !forked);
+            }
+        } else if event == Event::PTRACE_EVENT_EXEC as i32 {
+            // A thread that execs takes over the process's id; its old id is gone.
+            if let Ok(former) = ptrace::getevent(Pid::from_raw(pid)) {
+                self.live.remove(&(former as i32));
+                self.group.remove(&(former as i32));
+            }
+            self.live.insert(pid);
+            self.group.insert(pid, pid);
+            self.record_exec(pid);
+        } else if event == Event::PTRACE_EVENT_SECCOMP as i32
+            && let Some(info) = self.syscall_info(pid)
+        {
+            // SAFETY: the kernel filled the seccomp member for a seccomp stop.
+            let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
+            if self.on_entry(pid, nr, args) {
+                // Stop again when the call returns: its result is wanted.
+                let _ = ptrace::syscall(Pid::from_raw(pid), None);
+                return;
+            }
+        }
+        self.resume(pid, None);
+    }
+
+    fn spawned(&mut self, parent: i32, new: i32, clone: bool) {
+        let process = self.process(parent);
+        let thread = clone && procfs::thread_group(new).is_some_and(|g| g != new);
+        self.live.insert(new);
+        if thread {
+            self.group.insert(new, process);
+        } else {
+            self.group.insert(new, new);
+            // fork copies the descriptor table as it is at this moment.
+            let table = self.tables.get(&process).cloned().unwrap_or_default();
+            self.tables.insert(new, table.clone());
+            self.trace.procs.push(TracedProcess {
+                pid: new,
+                parent: Some(process),
+                inherited: table,
+                ..TracedProcess::default()
+            });
+        }
+        if self.early.remove(&new) {
+            self.resume(new, None);
+        } else {
+            self.fresh.insert(new);
+        }
+    }
+
+    fn on_syscall(&mut self, pid: i32) {
+        let Some(info) = self.syscall_info(pid) else {
+            self.resume(pid, None);
+            return;
+        };
+        match info.op {
+            libc::PTRACE_SYSCALL_INFO_ENTRY => {
+                // SAFETY: the kernel filled the entry member for an entry stop.
+                let (nr, args) = unsafe { (info.u.entry.nr, info.u.entry.args) };
+                self.on_entry(pid, nr, args);
+            }
+            libc::PTRACE_SYSCALL_INFO_EXIT => {
+                // SAFETY: the kernel filled the exit member for an exit stop.
+                let (value, failed) = unsafe { (info.u.exit.sval, info.u.exit.is_error != 0) };
+                if let Some(entry) = self.pending.remove(&pid) {
+                    self.on_return(pid, entry, value, failed);
+                }
+                if self.mode == Mode::Filtered {
+                    let _ = ptrace::cont(Pid::from_raw(pid), None);
+                    return;
+                }
+            }
+            _ => {}
+        }
+        self.resume(pid, None);
+    }
+
+    /// A traced call begins; returns whether its result is needed.
+    fn on_entry(&mut self, tid: i32, nr: u64, args: [u64; 6]) -> bool {
+        let Some(call) = syscalls::traced(nr) else {
+            return false;
+        };
+        let process = self.process(tid);
+        let mut entry = Pending {
+            call,
+            args,
+            object: None,
+        };
+        let wanted = match call {
+            Role::Poll(watched) => {
+                // Rust's runtime polls fds 0-2 once before main: only a poll by a process
+                // that holds a pipe or socket of its own counts.
+                let own = self.tables.get(&process).is_some_and(|t| {
+                    t.iter().any(|f| {
+                        !matches!(f.object, Object::Other(_))
+                            && !self.trace.output.contains(&f.object)
+                    })
+                });
+                let fds = match watched {
+                    Watched::PollFds => poll_fds(tid, args[0], args[1])
+                        .into_iter()
+                        .map(|(fd, _)| fd)
+                        .collect(),
+                    Watched::ReadSet => read_set(tid, args[0], args[1]),
+                    Watched::Epoll => Vec::new(),
+                };
+                self.watch(process, &fds);
+                if let Some(p) = self.proc_mut(process).filter(|_| own) {
+                    p.polls += 1;
+                }
+                if own && watched == Watched::Epoll {
+                    self.ready.insert(process, None);
+                }
+                // Its answer is wanted: which descriptors it reported ready.
+                own && watched != Watched::Epoll
+            }
+            Role::EpollCtl => {
+                if args[1] as i32 == libc::EPOLL_CTL_ADD {
+                    self.watch(process, &[args[2] as i32]);
+                }
+                false
+            }
+            Role::Read { size, .. } if size.is_some_and(|i| args[i] == 0) => false,
+            Role::Read { .. } | Role::Write { .. } => {
+                let fd = args[0] as i32;
+                let writes = matches!(call, Role::Write { .. });
+                let object = self
+                    .tables
+                    .get(&process)
+                    .and_then(|t| t.iter().find(|f| f.fd == fd))
+                    .map(|f| f.object.clone())
+                    .filter(|o| !matches!(o, Object::Other(_)));
+                let Some(object) = object else {
+                    return false;
+                };
+                if !writes {
+                    self.note_unpolled_read(process, tid, fd, &object);
+                }
+                // Once a process has read bytes from an end, its further reads are only
+                // counted as they begin; so are writes to the checker's own stdout and stderr.
+                // Other calls wait for their result: the bytes that went through, EPIPE, EAGAIN.
+                let key = (process, object.clone(), writes);
+                let got_bytes = !writes
+                    && self
+                        .io_index
+                        .get(&key)
+                        .is_some_and(|i| self.trace.io[*i].bytes > 0);
+                if got_bytes || self.trace.output.contains(&object) {
+                    self.record_io(process, object, writes, fd, 0, false);
+                    return false;
+                }
+                entry.object = Some(object);
+                true
+            }
+            // Only the commands that make a descriptor or resize a pipe.
+            Role::Fcntl => matches!(
+                args[1] as i32,
+                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETPIPE_SZ | libc::F_SETFD
+            ),
+            _ => true,
+        };
+        if wanted {
+            self.pending.insert(tid, entry);
+        }
+        wanted
+    }
+
+    /// A traced call returned `value` (a negative errno when `failed`).
+    fn on_return(&mut self, tid: i32, entry: Pending, value: i64, failed: bool) {
+        let process = self.process(tid);
+        match entry.call {
+            Role::Read { .. } | Role::Write { .. } => {
+                let Some(object) = entry.object else { return };
+                self.record_io(
+                    process,
+                    object,
+                    matches!(entry.call, Role::Write { .. }),
+                    entry.args[0] as i32,
+                    value,
+                    failed,
+                );
+            }
+            Role::Wait4 | Role::Waitid => {
+                if let Some(p) = self.proc_mut(process) {
+                    p.waits += 1;
+                    if !failed && value > 0 {
+                        p.waited_for.push(value as i32);
+                    }
+                }
+            }
+            Role::Fcntl if entry.args[1] as i32 == libc::F_SETPIPE_SZ => {
+                self.trace.pipe_resizes.push((process, value));
+            }
+            Role::Fcntl if entry.args[1] as i32 == libc::F_SETFD => {
+                let flag = entry.args[2] as i32 & libc::FD_CLOEXEC != 0;
+                if let Some(p) = self.proc_mut(process).filter(|_| !failed && flag) {
+                    p.cloexec.push(entry.args[0] as i32);
+                }
+            }
+            Role::SocketPair => {
+                self.refresh_diff(process, tid, false);
+                let fds = if failed {
+                    None
+                } else {
+                    read_fd_pair(tid, entry.args[3])
+                };
+                let inode = |fd: i32| {
+                    self.tables
+                        .get(&process)?
+                        .iter()
+                        .find_map(|f| match f.object {
+                            Object::Socket(i) if f.fd == fd => Some(i),
+                            _ => None,
+                        })
+                };
+                if let Some((a, b)) = fds.and_then(|(a, b)| Some((inode(a)?, inode(b)?))) {
+                    self.trace.socket_pairs.push((a, b));
+                }
+            }
+            Role::Pipe => self.refresh_diff(process, tid, !failed),
+            Role::Dup | Role::Fcntl | Role::Close | Role::Open => {
+                self.refresh_diff(process, tid, false)
+            }
+            Role::Poll(watched) if !failed => {
+                let fds = match watched {
+                    Watched::PollFds => poll_fds(tid, entry.args[0], entry.args[1])
+                        .into_iter()
+                        .filter(|(_, revents)| *revents != 0)
+                        .map(|(fd, _)| fd)
+                        .collect(),
+                    // select rewrites the set in place: what is left is ready.
+                    Watched::ReadSet => read_set(tid, entry.args[0], entry.args[1]),
+                    Watched::Epoll => return,
+                };
+                let ready = self.objects(process, &fds);
+                self.ready.insert(process, Some(ready));
+            }
+            // Interrupted (a child's SIGCHLD, say): the kernel may finish the call through
+            // restart_syscall, whose answer is not seen; until the next poll, any read goes.
+            Role::Poll(_) => {
+                self.ready.insert(process, None);
+            }
+            // Never stopped at, or nothing to learn from the result.
+            Role::EpollCtl | Role::Sleep | Role::Futex | Role::Restart => {}
+        }
+    }
+
+    /// Notes a read of `object` that no poll of this process had reported ready: the first one
+    /// per end, before the first poll and after one, and whether its descriptor was
+    /// non-blocking (such a read cannot wait).
+    fn note_unpolled_read(&mut self, process: i32, tid: i32, fd: i32, object: &Object) {
+        let before_first_poll = match self.ready.get(&process) {
+            None => true,
+            Some(None) => return,
+            Some(Some(ready)) if ready.contains(object) => return,
+            Some(Some(_)) => false,
+        };
+        let Some(p) = self.proc_mut(process) else {
+            return;
+        };
+        let known = p
+            .unpolled_reads
+            .iter()
+            .any(|r| r.object == *object && r.before_first_poll == before_first_poll);
+        if !known {
+            p.unpolled_reads.push(UnpolledRead {
+                object: object.clone(),
+                fd,
+                before_first_poll,
+                nonblocking: procfs::fd_flags(tid, fd).is_some_and(|f| f & libc::O_NONBLOCK != 0),
+            });
+        }
+    }
+
+    /// The pipes and sockets behind `fds` in the process's table.
+    fn objects(&self, process: i32, fds: &[i32]) -> Vec<Object> {
+        self.tables
+            .get(&process)
+            .into_iter()
+            .flatten()
+            .filter(|f| fds.contains(&f.fd) && !matches!(f.object, Object::Other(_)))
+            .map(|f| f.object.clone())
+            .collect()
+    }
+
+    /// Notes the pipes and sockets behind `fds` as watched by a poll (or select, or epoll).
+    fn watch(&mut self, process: i32, fds: &[i32]) {
+        let objects = self.objects(process, fds);
+        if let Some(p) = self.proc_mut(process) {
+            for o in objects {
+                if !p.watched.contains(&o) {
+                    p.watched.push(o);
+                }
+            }
+        }
+    }
+
+    fn record_io(
+        &mut self,
+        process: i32,
+        object: Object,
+        writes: bool,
+        fd: i32,
+        value: i64,
+        failed: bool,
+    ) {
+        let key = (process, object.clone(), writes);
+        let index = match self.io_index.get(&key) {
+            Some(i) => *i,
+            None => {
+                // What the process held when it first used this end: a reader that still holds
+                // a write end of its own pipe never sees end-of-file.
+                let held = self.tables.get(&process).cloned().unwrap_or_default();
+                self.trace.io.push(Io {
+                    pid: process,
+                    object,
+                    writes,
+                    fd,
+                    held,
+                    ..Io::default()
+                });
+                self.io_index.insert(key, self.trace.io.len() - 1);
+                self.trace.io.len() - 1
+            }
+        };
+        let io = &mut self.trace.io[index];
+        io.calls += 1;
+        if failed {
+            let name = format!("{:?}", Errno::from_raw((-value) as i32));
+            *io.errors.entry(name).or_default() += 1;
+        } else {
+            io.bytes += value.max(0) as u64;
+        }
+    }
+
+    /// Reads the process's descriptors again after a call changed them, and notes what it
+    /// gained and lost (and, after pipe(), the pipes it made).
+    fn refresh_diff(&mut self, process: i32, tid: i32, made_pipe: bool) {
+        let before = self.tables.get(&process).cloned().unwrap_or_default();
+        let after = procfs::fds(tid);
+        self.tables.insert(process, after.clone());
+        // A bound on one process's history: a loop of pipe() and close() must not fill the
+        // checker's memory before the timeout stops it.
+        let Some(p) = self
+            .proc_mut(process)
+            .filter(|p| p.closed.len() + p.gained.len() < HISTORY)
+        else {
+            return;
+        };
+        for gone in before.iter().filter(|f| !after.contains(f)) {
+            p.closed.push(gone.clone());
+        }
+        for new in after.iter().filter(|f| !before.contains(f)) {
+            p.gained.push(new.clone());
+            if let Object::Pipe(i) = new.object
+                && made_pipe
+                && !p.made.contains(&i)
+            {
+                p.made.push(i);
+            }
+        }
+    }
+
+    fn record_exec(&mut self, pid: i32) {
+        let argv = procfs::cmdline(pid);
+        let fds = procfs::fds(pid);
+        self.tables.insert(pid, fds.clone());
+        if let Some(p) = self.proc_mut(pid) {
+            p.execs.push(Exec { argv, fds });
+        }
+    }
+
+    fn on_exit(&mut self, tid: i32, how: Exit) {
+        self.live.remove(&tid);
+        self.pending.remove(&tid);
+        self.early.remove(&tid);
+        self.fresh.remove(&tid);
+        let process = self.process(tid);
+        self.group.remove(&tid);
+        if process != tid {
+            return;
+        }
+        if let Some(table) = self.tables.remove(&tid)
+            && let Some(p) = self.proc_mut(tid)
+        {
+            p.held_at_exit = table;
+        }
+        if tid == self.root && !self.root_ended {
+            self.root_ended = true;
+            let _ = self.ended.send(how);
+        }
+        if let Some(p) = self.proc_mut(tid) {
+            p.exit = Some(how);
+        }
+    }
+
+    fn proc_mut(&mut self, pid: i32) -> Option<&mut TracedProcess> {
+        self.trace.procs.iter_mut().rev().find(|p| p.pid == pid)
+    }
+}

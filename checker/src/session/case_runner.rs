@@ -1,0 +1,216 @@
+//! Checking one exercise: run each case, judge what happened, keep the evidence of a failure.
+
+use crate::judging::cases::{Case, Kind};
+use crate::judging::explain::{likely_cause, one_line};
+use crate::judging::failure::Failure;
+use crate::judging::judge::{fifos_in, judge, panic_message};
+use crate::judging::reproduce::reproduce;
+use crate::judging::verdict::{CaseFailure, CaseStatus, ExerciseResult, Verdict, outcomes_unrun};
+use crate::judging::wiring;
+use crate::sandbox::runner::{self, RunOutcome, RunSpec};
+use crate::sandbox::spy;
+use crate::workbook::manifest::Exercise;
+use std::path::{Path, PathBuf};
+
+/// Runs the cases of one exercise and judges each run.
+pub struct CaseRunner<'a> {
+    pub exercise: &'a Exercise,
+    pub program: &'a Path,
+    /// The checker's directory under the target directory.
+    pub work: &'a Path,
+    /// Where each case's files are kept for the student.
+    pub kept: &'a Path,
+    /// Runs per case; a case passes only when every run passes (races show up this way).
+    pub repeat: u32,
+    /// The cargo command that runs the program by hand, before its arguments.
+    pub rerun: &'a str,
+    /// Follow each run with the X-ray and judge its wiring.
+    pub trace: bool,
+    /// Why runs could not be traced, once one was refused: the structural checks are skipped.
+    pub refused: Option<String>,
+}
+
+impl CaseRunner<'_> {
+    /// Runs every case in order; stops early when the stub is untouched, when a case hangs
+    /// (the rest would most likely hang too, each costing a full timeout), or on Ctrl-C.
+    pub fn check(&mut self, cases: Vec<Case>) -> ExerciseResult {
+        let started = std::time::Instant::now();
+        let mut outcomes = outcomes_unrun(self.exercise, &cases);
+        let _ = std::fs::remove_dir_all(self.kept);
+        let mut first: Option<CaseFailure> = None;
+        for (i, case) in cases.into_iter().enumerate() {
+            let case_started = std::time::Instant::now();
+            let (failure, outcome) = self.run_case(&case);
+            let (kept, command) = self.keep(i, &case, &outcome);
+            let slot = &mut outcomes[i];
+            slot.elapsed = case_started.elapsed();
+            let Some(failure) = failure else {
+                slot.status = CaseStatus::Passed;
+                slot.points = slot.max_points;
+                continue;
+            };
+            slot.status = CaseStatus::Failed;
+            slot.happened = Some(one_line(self.exercise, &failure));
+            slot.likely_cause = Some(likely_cause(self.exercise, &case, &failure));
+            let panic = panic_message(&outcome.stderr_text());
+            if i == 0 && matches!(failure, Failure::NotStarted) {
+                return ExerciseResult {
+                    verdict: Verdict::NotStarted { location: panic },
+                    cases: outcomes,
+                    elapsed: started.elapsed(),
+                };
+            }
+            let stop = matches!(
+                failure,
+                Failure::Hang(_) | Failure::Busy(_) | Failure::Interrupted
+            );
+            if first.is_none() {
+                first = Some(CaseFailure {
+                    case,
+                    failure,
+                    outcome,
+                    kept,
+                    command,
+                    panic,
+                });
+            }
+            if stop {
+                break;
+            }
+        }
+        let verdict = match first {
+            None => Verdict::Passed,
+            Some(f) => Verdict::Failed(Box::new(f)),
+        };
+        ExerciseResult {
+            verdict,
+            cases: outcomes,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// Runs a case `repeat` times, stopping at the first failing run.
+    fn run_case(&mut self, case: &Case) -> (Option<Failure>, RunOutcome) {
+        let mut last = None;
+        for _ in 0..self.repeat.max(1) {
+            let (failure, outcome) = match self.run_judged(case) {
+                Ok(result) => result,
+                Err(e) => {
+                    let failure = Failure::Output {
+                        expected: case.stdout.text().to_string(),
+                        actual: format!("(the checker could not run it: {e})"),
+                    };
+                    (Some(failure), RunOutcome::empty(e))
+                }
+            };
+            if failure.is_some() {
+                return (failure, outcome);
+            }
+            last = Some(outcome);
+        }
+        (
+            None,
+            last.unwrap_or_else(|| RunOutcome::empty(String::new())),
+        )
+    }
+
+    fn run_judged(&mut self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
+        let first = self.run_once(case)?;
+        // Only lateness can come from a busy machine (earliness cannot): judge a timed case
+        // again when it failed in any other way than a line arriving too soon.
+        // A hang is not judged again: it would cost a second timeout.
+        let definitive = matches!(
+            first.0,
+            Some(
+                Failure::Timing { early: true, .. }
+                    | Failure::Wiring { .. }
+                    | Failure::Hang(_)
+                    | Failure::Busy(_)
+                    | Failure::Interrupted
+            )
+        );
+        if case.is_timed() && first.0.is_some() && !definitive {
+            return self.run_once(case);
+        }
+        Ok(first)
+    }
+
+    fn run_once(&mut self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
+        let tmp = self.work.join("tmp");
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{}.", self.exercise.name))
+            .tempdir_in(&tmp)
+            .map_err(|e| format!("cannot create a working directory: {e}"))?;
+        let cwd = dir.path().join("run");
+        std::fs::create_dir(&cwd).map_err(|e| format!("cannot create {}: {e}", cwd.display()))?;
+        for (name, bytes) in &case.files {
+            std::fs::write(cwd.join(name), bytes)
+                .map_err(|e| format!("cannot write {name}: {e}"))?;
+        }
+        let mut env = case.env.clone();
+        let log = dir.path().join("spy.log");
+        if case.stages.is_some() {
+            env.extend(
+                spy::prepare(&dir.path().join("spies"), &log)
+                    .map_err(|e| format!("cannot set up the stage spies: {e}"))?,
+            );
+        }
+        let spec = RunSpec {
+            program: self.program.to_path_buf(),
+            args: case.args.clone(),
+            env,
+            cwd,
+            timeout: self.exercise.timeout(),
+            trace: self.trace,
+        };
+        let outcome = runner::run(&spec)
+            .map_err(|e| format!("cannot start {}: {e}", self.program.display()))?;
+        let records = spy::read_log(&log);
+        let fifos = fifos_in(&spec.cwd);
+        let wiring = self.wiring(case, &outcome);
+        let failure = judge(case, &outcome, &records, &fifos, wiring.as_ref());
+        Ok((failure, outcome))
+    }
+
+    /// The structural checks on a traced run (not on usage errors, which build nothing).
+    fn wiring(&mut self, case: &Case, outcome: &RunOutcome) -> Option<Failure> {
+        if case.kind == Kind::Usage {
+            return None;
+        }
+        match outcome.trace.as_ref()? {
+            Ok(trace) => wiring::check(trace, &self.exercise.wiring.checks, &case.args),
+            Err(why) => {
+                self.refused.get_or_insert_with(|| why.clone());
+                None
+            }
+        }
+    }
+
+    /// Keeps a run's inputs, outputs and command in `last-run/<exercise>/<NN>-<kind>/`, where
+    /// a student can open them; returns the folder and the command.
+    fn keep(&self, index: usize, case: &Case, outcome: &RunOutcome) -> (Option<PathBuf>, String) {
+        let dir = self
+            .kept
+            .join(format!("{:02}-{}", index + 1, case.kind.name()));
+        let command = reproduce(case, Some(&dir), self.rerun);
+        let written = (|| -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            for (name, bytes) in &case.files {
+                std::fs::write(dir.join(name), bytes)?;
+            }
+            std::fs::write(dir.join("stdout"), &outcome.stdout)?;
+            std::fs::write(dir.join("stderr"), &outcome.stderr)?;
+            std::fs::write(dir.join("expected-stdout"), case.stdout.text())?;
+            let args: Vec<u8> = case
+                .args
+                .iter()
+                .flat_map(|a| a.bytes().chain([0]))
+                .collect();
+            std::fs::write(dir.join("args"), args)?;
+            std::fs::write(dir.join("command"), format!("{command}\n"))
+        })();
+        (written.ok().map(|_| dir), command)
+    }
+}

@@ -1,0 +1,146 @@
+//! One check: build the selected exercises, make their cases, run them (`case_runner`) and
+//! gather the verdicts in a scorecard, whatever the output format.
+
+mod case_runner;
+
+use crate::judging::cases::{self, Case, Kind};
+use crate::judging::scorecard::Scorecard;
+use crate::judging::verdict::{ExerciseResult, Verdict};
+use crate::sandbox::interrupt::interrupted;
+use crate::workbook::build::{Built, Source};
+use crate::workbook::manifest::Exercise;
+use crate::workbook::progress::{ExerciseFiles, Progress};
+use crate::workbook::{Workbook, stable_hash};
+use case_runner::CaseRunner;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::time::Instant;
+
+/// The environment switch that turns the X-ray off (`PIPES_LAB_XRAY=off`).
+pub const XRAY_SWITCH: &str = "PIPES_LAB_XRAY";
+
+pub struct Options {
+    pub selected: Vec<String>,
+    pub source: Source,
+    pub seed: u64,
+    pub repeat: u32,
+}
+
+/// Runs the check; `checked` receives each exercise's result as soon as it is ready.
+pub fn run<'w>(
+    wb: &'w Workbook,
+    options: Options,
+    mut checked: impl FnMut(&Exercise, &ExerciseResult),
+) -> Result<Scorecard<'w>, String> {
+    let started = Instant::now();
+    wb.require(&options.source)?;
+    let exercises = wb.select(&options.selected)?;
+    let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
+    anstream::eprintln!("building {} ...", names.join(", "));
+    let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    let built = wb.build(&options.source, &exercises, color)?;
+
+    let work = wb.work_dir();
+    let trace = xray_wanted();
+    let mut refused: Option<String> = None;
+    let mut results = Vec::new();
+    for (ex, built) in exercises.iter().copied().zip(&built) {
+        if interrupted() {
+            break;
+        }
+        let cases = exercise_cases(wb, ex, options.seed)?;
+        let result = match built {
+            Built::Failed(errors) => {
+                ExerciseResult::unrun(Verdict::DoesNotCompile(errors.clone()), ex, &cases)
+            }
+            Built::Program(program) => {
+                let kept = wb.kept_dir(ex);
+                let rerun = wb.rerun_prefix(&options.source, ex);
+                let mut runner = CaseRunner {
+                    exercise: ex,
+                    program,
+                    work: &work,
+                    kept: &kept,
+                    repeat: options.repeat,
+                    rerun: &rerun,
+                    trace,
+                    refused: None,
+                };
+                let result = runner.check(cases);
+                refused = refused.or(runner.refused);
+                result
+            }
+        };
+        checked(ex, &result);
+        results.push(result);
+    }
+    wb.forget_programs();
+    Ok(Scorecard {
+        seed: options.seed,
+        source: options.source,
+        exercises,
+        results,
+        elapsed: started.elapsed(),
+        interrupted: interrupted(),
+        structural_skipped: skipped_line(trace, refused.as_deref()),
+    })
+}
+
+/// Keeps each checked exercise's verdict in the progress file (never the solutions').
+pub fn record(card: &Scorecard, files: &ExerciseFiles) -> Result<(), String> {
+    if matches!(card.source, Source::Solutions) {
+        return Ok(());
+    }
+    let mut progress = Progress::load(files);
+    for (ex, result) in card.rows() {
+        progress.record(&ex.name, result.verdict.word(), &files.file(&ex.name));
+    }
+    progress.save()
+}
+
+/// Whether runs are traced: on Linux, unless switched off.
+fn xray_wanted() -> bool {
+    cfg!(target_os = "linux") && std::env::var(XRAY_SWITCH).map_or(true, |v| v != "off")
+}
+
+/// The one line a report prints when the structural checks were skipped: `refused` is why
+/// a run could not be traced, when one could not.
+fn skipped_line(wanted: bool, refused: Option<&str>) -> Option<String> {
+    let why = if !cfg!(target_os = "linux") {
+        "the X-ray needs Linux".to_string()
+    } else if !wanted {
+        format!("the X-ray is switched off ({XRAY_SWITCH}=off)")
+    } else {
+        format!("runs cannot be traced here: {}", refused?)
+    };
+    Some(format!(
+        "structural checks skipped: {why}; every other check ran as usual"
+    ))
+}
+
+/// The cases of an exercise: its transcript's commands, with their files, then the random
+/// ones drawn from the seed.
+fn exercise_cases(wb: &Workbook, ex: &Exercise, seed: u64) -> Result<Vec<Case>, String> {
+    let transcript = wb.transcript(ex)?;
+    let mut rng = StdRng::seed_from_u64(seed ^ name_hash(&ex.name));
+    let mut cases = cases::cases(ex, &transcript, &mut rng);
+    let files = wb.transcript_files(ex);
+    for case in cases.iter_mut().filter(|c| c.kind == Kind::Transcript) {
+        case.files = files.clone();
+    }
+    Ok(cases)
+}
+
+/// A seed from the clock, so that every run (and every student) gets other random cases.
+pub fn fresh_seed() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (now.as_nanos() as u64 ^ std::process::id() as u64) % 1_000_000_000
+}
+
+/// Each exercise draws from its own stream, so checking one exercise alone with a seed gives
+/// the same cases as checking all of them with it.
+pub fn name_hash(name: &str) -> u64 {
+    stable_hash(name.as_bytes())
+}

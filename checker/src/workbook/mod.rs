@@ -1,0 +1,210 @@
+//! The workbook's own data: where it is, its manifest of exercises, its transcripts, how its
+//! programs are built, and the student's progress. `Workbook` is the one value that carries
+//! them through a command: found once (one `cargo metadata`), its manifest parsed once.
+
+pub mod build;
+pub mod manifest;
+pub mod progress;
+pub mod transcript;
+
+use build::Source;
+use manifest::Exercise;
+use progress::ExerciseFiles;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use transcript::Transcript;
+
+/// Said when a command needs the reference solutions in the student handout.
+pub const NO_SOLUTIONS: &str =
+    "the reference solutions are not part of this copy of the workbook (it is the student handout)";
+
+/// The workbook this checker belongs to, where cargo puts what it builds, and its exercises.
+pub struct Workbook {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+    cargo: PathBuf,
+    /// Every exercise of the manifest, in order.
+    pub exercises: Vec<Exercise>,
+}
+
+impl Workbook {
+    /// The checker's own workbook, with the target directory as cargo reports it (so
+    /// `CARGO_TARGET_DIR` and `.cargo/config.toml` are honoured).
+    pub fn locate() -> Result<Workbook, String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .ok_or("the checker is not inside a workbook")?
+            .to_path_buf();
+        let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
+        let output = Command::new(&cargo)
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--offline",
+                "--manifest-path",
+            ])
+            .arg(root.join("Cargo.toml"))
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                format!(
+                    "cannot run cargo ({}): {e}; is the Rust toolchain installed?",
+                    cargo.display()
+                )
+            })?;
+        if !output.status.success() {
+            return Err(format!(
+                "`cargo metadata` failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))?;
+        let target_dir = metadata["target_directory"]
+            .as_str()
+            .ok_or("`cargo metadata` did not report a target directory")?
+            .into();
+        Ok(Workbook {
+            root,
+            target_dir,
+            cargo,
+            exercises: manifest::exercises(),
+        })
+    }
+
+    /// Picks exercises by number (`1`, `01`) or name (`raw_pipe`, `01_raw_pipe`); none means all.
+    pub fn select(&self, wanted: &[String]) -> Result<Vec<&Exercise>, String> {
+        manifest::select(&self.exercises, wanted)
+    }
+
+    /// One exercise, by number or name.
+    pub fn exercise(&self, wanted: &str) -> Result<&Exercise, String> {
+        let picked = self.select(&[wanted.to_string()])?;
+        picked
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("no exercise called `{wanted}`"))
+    }
+
+    /// Whether this copy holds the reference solutions (the student handout does not).
+    pub fn has_solutions(&self) -> bool {
+        self.root.join("solutions/Cargo.toml").is_file()
+    }
+
+    /// An error for the student handout when `source` is the solutions.
+    pub fn require(&self, source: &Source) -> Result<(), String> {
+        if matches!(source, Source::Solutions) && !self.has_solutions() {
+            return Err(NO_SOLUTIONS.into());
+        }
+        Ok(())
+    }
+
+    /// The checker's own files under the target directory.
+    pub fn work_dir(&self) -> PathBuf {
+        self.target_dir.join("pipes-lab")
+    }
+
+    /// Where a check keeps each case's files for an exercise, for the student to open.
+    pub fn kept_dir(&self, exercise: &Exercise) -> PathBuf {
+        self.work_dir().join("last-run").join(&exercise.name)
+    }
+
+    /// The original stub of an exercise, which `reset` puts back.
+    pub fn stub(&self, exercise: &Exercise) -> PathBuf {
+        self.root
+            .join("checker/stubs")
+            .join(format!("{}.rs", exercise.name))
+    }
+
+    pub fn transcript_path(&self, exercise: &Exercise) -> PathBuf {
+        self.root
+            .join("checker/transcripts")
+            .join(format!("{}.txt", exercise.name))
+    }
+
+    /// The stored transcript of an exercise; an exercise without one has no transcript cases.
+    pub fn transcript(&self, exercise: &Exercise) -> Result<Transcript, String> {
+        let path = self.transcript_path(exercise);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Transcript::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Transcript {
+                header: String::new(),
+                cases: Vec::new(),
+            }),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    /// The files a transcript's commands use: `checker/transcripts/<exercise>/`, copied into the
+    /// working directory of each of its runs.
+    pub fn transcript_files(&self, exercise: &Exercise) -> Vec<(String, Vec<u8>)> {
+        let dir = self.root.join("checker/transcripts").join(&exercise.name);
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<(String, Vec<u8>)> = entries
+            .filter_map(|e| {
+                let e = e.ok()?;
+                Some((
+                    e.file_name().to_str()?.to_string(),
+                    std::fs::read(e.path()).ok()?,
+                ))
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Where a source's exercise files are, and where their progress is kept: the student's at
+    /// the workbook's root, another copy's under the target directory (the checker writes
+    /// nothing into an exercises folder but what `reset` restores).
+    pub fn exercise_files(&self, source: &Source) -> ExerciseFiles {
+        match source {
+            Source::Copy(dir) => {
+                let id = stable_hash(
+                    dir.canonicalize()
+                        .unwrap_or_else(|_| dir.clone())
+                        .to_string_lossy()
+                        .as_bytes(),
+                );
+                ExerciseFiles {
+                    dir: dir.clone(),
+                    progress: self
+                        .work_dir()
+                        .join("progress")
+                        .join(format!("{id:016x}.json")),
+                }
+            }
+            _ => ExerciseFiles {
+                dir: self.root.join("exercises"),
+                progress: self.root.join(progress::FILE_NAME),
+            },
+        }
+    }
+}
+
+/// FNV-1a: a hash that stays the same from run to run and machine to machine (seeds per
+/// exercise, fingerprints of files, ids of folders).
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
+/// reader never sees half a file.
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
