@@ -325,7 +325,7 @@ const FORGED: &str = r#"REPORT"#;
 "##;
 
 #[test]
-fn a_report_from_a_checker_that_did_not_finish_never_becomes_a_grade() {
+fn a_program_that_forges_its_report_and_kills_its_checker_earns_nothing() {
     let class = tempfile::tempdir().expect("temporary directory");
     for (name, forge) in [("alice", false), ("mallory", true)] {
         let bin = class.path().join(name).join("exercises/src/bin");
@@ -344,13 +344,9 @@ fn a_report_from_a_checker_that_did_not_finish_never_becomes_a_grade() {
         .arg(&out)
         .arg(class.path().join("alice"))
         .arg(class.path().join("mallory"))
-        .assert()
-        .code(1)
-        .stderr(contains("could not be checked to the end"))
-        .get_output()
-        .stdout
-        .clone();
-    let said = String::from_utf8_lossy(&graded);
+        .output()
+        .expect("run grade");
+    let said = String::from_utf8_lossy(&graded.stdout);
     let csv = std::fs::read_to_string(out.join("gradebook.csv")).expect("a gradebook");
     let max: u32 = exercise_points().iter().sum();
     let zeros = vec!["0"; exercise_names().len()].join(",");
@@ -359,21 +355,19 @@ fn a_report_from_a_checker_that_did_not_finish_never_becomes_a_grade() {
             csv.lines().any(|l| l == format!("{name},{zeros},0,{max}")),
             "{name} must score 0:\n{csv}"
         );
+        let report = std::fs::read_to_string(out.join(format!("{name}.json"))).unwrap_or_default();
         assert!(
-            said.lines()
-                .any(|l| l.starts_with(name) && l.contains("did not finish (killed by SIGKILL)")),
-            "{said}"
+            !report.contains("stale") && !report.contains("forged"),
+            "{name}'s report is not the checker's: {report}"
         );
     }
-    assert!(
-        !std::fs::read_to_string(out.join("alice.json")).is_ok_and(|t| t.contains("stale")),
-        "the stale report is still there"
-    );
-    let forged = std::fs::read_to_string(out.join("mallory.json")).unwrap_or_default();
-    assert!(
-        forged.contains("forged"),
-        "the forged report was written in this run, and still not trusted: {forged}"
-    );
+    // Behind the sandbox the checker cannot be signalled, so it finishes; without it, it is
+    // killed, and grade says so and exits 1.
+    match graded.status.code() {
+        Some(0) => assert!(!said.contains("did not finish"), "{said}"),
+        Some(1) => assert!(said.contains("did not finish (killed by SIGKILL)"), "{said}"),
+        other => panic!("grade ended with {other:?}: {said}"),
+    }
 }
 
 #[test]

@@ -37,6 +37,48 @@ pub struct CheckArgs {
     /// Run each case N times; it passes only if every run passes.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(super::REPEATS))]
     repeat: u32,
+    /// Refuse to run student code where the sandbox lacks any protection (see README, The
+    /// sandbox).
+    #[arg(long)]
+    require_sandbox: bool,
+    /// Write the JSON formats to this inherited descriptor (how `grade` receives a report).
+    #[arg(long, value_name = "FD", hide = true, conflicts_with = "output")]
+    report_fd: Option<i32>,
+}
+
+/// Where the machine-readable format goes.
+enum Sink {
+    Stdout,
+    File(PathBuf),
+    /// A descriptor this process inherited, kept from everything it starts.
+    Descriptor(std::fs::File),
+}
+
+impl Sink {
+    fn of(args: &CheckArgs) -> Result<Sink, String> {
+        if let Some(fd) = args.report_fd {
+            // SAFETY: fcntl on a number only looks the descriptor up.
+            if fd < 3 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
+                return Err(format!("--report-fd {fd} is not an open descriptor above 2"));
+            }
+            // SAFETY: the descriptor is open, and this process owns it from here on.
+            let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+            return Ok(Sink::Descriptor(file));
+        }
+        Ok(args.output.clone().map_or(Sink::Stdout, Sink::File))
+    }
+
+    fn write(&self, json: &str) -> Result<(), String> {
+        match self {
+            Sink::File(path) => write_atomic(path, json),
+            Sink::Descriptor(file) => std::io::Write::write_all(&mut &*file, json.as_bytes())
+                .map_err(|e| format!("cannot send the report: {e}")),
+            Sink::Stdout => {
+                say!("{json}");
+                Ok(())
+            }
+        }
+    }
 }
 
 pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
@@ -46,17 +88,10 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         (None, true) => Source::Solutions,
         (None, false) => Source::Exercises,
     };
+    let sink = Sink::of(args)?;
     // The text report goes to stdout unless stdout carries the JSON.
-    let show_text = args.format == Format::Text || args.output.is_some();
-    let emit = |json: String| -> Result<(), String> {
-        match &args.output {
-            Some(path) => write_atomic(path, &json),
-            None => {
-                say!("{json}");
-                Ok(())
-            }
-        }
-    };
+    let show_text = args.format == Format::Text || !matches!(sink, Sink::Stdout);
+    let emit = |json: String| sink.write(&json);
     // Whatever stops the check, a machine-readable format still gets a grade of zero.
     let failed = |message: String, max_score: f64| -> Result<ExitCode, String> {
         if args.format != Format::Text {
@@ -82,6 +117,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         source: source.clone(),
         seed,
         repeat: args.repeat,
+        require_sandbox: args.require_sandbox,
     };
     // The solution is named once the student's own program passes, never before.
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();

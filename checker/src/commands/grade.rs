@@ -37,6 +37,9 @@ pub struct GradeArgs {
     /// Submissions checked at once.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
     jobs: u32,
+    /// Refuse to grade where the sandbox lacks any protection (see README, The sandbox).
+    #[arg(long)]
+    require_sandbox: bool,
 }
 
 /// One row of the gradebook.
@@ -134,7 +137,10 @@ pub fn grade(wb: &Workbook, args: &GradeArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Checks one submission in a child checker and reads back its JSON report.
+/// Checks one submission in a child checker. The report comes back over a pipe only this
+/// process holds (the child's descriptor 3, which no program of the run inherits), and
+/// becomes a grade only if the child ended normally; NAME.txt and NAME.json are written once
+/// the child, and so every process of its runs, is gone.
 fn grade_one(
     me: &Path,
     dir: &Path,
@@ -149,35 +155,73 @@ fn grade_one(
         reason,
         checked: false,
     };
+    let (json_path, text_path) = (
+        args.out.join(format!("{name}.json")),
+        args.out.join(format!("{name}.txt")),
+    );
+    // Reports from an earlier grading must never stand for this one.
+    for old in [&json_path, &text_path] {
+        match std::fs::remove_file(old) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return zero(format!("cannot remove its old report: {e}"));
+            }
+            _ => {}
+        }
+    }
     // Usually the copy's exercises/ folder; a submission of just that folder works too.
     let folder = if dir.join("exercises").is_dir() {
         dir.join("exercises")
     } else {
         dir.to_path_buf()
     };
-    let json_path = args.out.join(format!("{name}.json"));
-    // A report from an earlier grading must never stand for this one.
-    match std::fs::remove_file(&json_path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return zero(format!("cannot remove its old report: {e}"));
-        }
-        _ => {}
-    }
-    let text = match std::fs::File::create(args.out.join(format!("{name}.txt"))) {
-        Ok(f) => f,
-        Err(e) => return zero(format!("cannot write its report: {e}")),
+    let checked = match check_in_child(me, &folder, seed, args) {
+        Ok(checked) => checked,
+        Err(e) => return zero(format!("cannot start the checker: {e}")),
     };
-    let errors = text
-        .try_clone()
-        .map(Stdio::from)
-        .unwrap_or_else(|_| Stdio::null());
+    let mut text = checked.text;
+    if let Some(line) = verdict_line(&checked.status) {
+        text.extend_from_slice(line.as_bytes());
+    }
+    if let Err(e) = std::fs::write(&text_path, &text) {
+        return zero(format!("cannot write its report: {e}"));
+    }
+    let report: Option<Report> = serde_json::from_slice(&checked.report).ok();
+    if let Some(report) = &report
+        && let Ok(json) = serde_json::to_string_pretty(report)
+        && let Err(e) = write_atomic(&json_path, &(json + "\n"))
+    {
+        return zero(e);
+    }
+    let mut row = accept(&checked.status, report.as_ref(), exercises);
+    row.name = name.to_string();
+    row
+}
+
+/// What a child checker left: how it ended, its text report (stdout and stderr), and the
+/// JSON report it sent.
+struct Checked {
+    status: std::process::ExitStatus,
+    text: Vec<u8>,
+    report: Vec<u8>,
+}
+
+fn check_in_child(
+    me: &Path,
+    folder: &Path,
+    seed: u64,
+    args: &GradeArgs,
+) -> std::io::Result<Checked> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let (text_rx, text_tx) = std::io::pipe()?;
+    let (report_rx, report_tx) = std::io::pipe()?;
     // `--exercises=DIR`: a folder whose name starts with `-` is still a folder.
     let mut exercises_arg = std::ffi::OsString::from("--exercises=");
-    exercises_arg.push(&folder);
-    let status = Command::new(me)
+    exercises_arg.push(folder);
+    let mut command = Command::new(me);
+    command
         .arg(exercises_arg)
-        .args(["--format", "json", "--output"])
-        .arg(&json_path)
+        .args(["--format", "json", "--report-fd", "3"])
         .args([
             "--seed",
             &seed.to_string(),
@@ -186,28 +230,63 @@ fn grade_one(
         ])
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
-        .stdout(text)
-        .stderr(errors)
-        .status();
-    let status = match status {
-        Ok(status) => status,
-        Err(e) => return zero(format!("cannot start the checker: {e}")),
+        .stdout(text_tx.try_clone()?)
+        .stderr(text_tx);
+    if args.require_sandbox {
+        command.arg("--require-sandbox");
+    }
+    let fd = report_tx.as_raw_fd();
+    // SAFETY: dup2 only, between fork and exec; the pipe's own descriptor is close-on-exec.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::dup2(fd, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
     };
-    let report: Option<Report> = std::fs::read_to_string(&json_path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let mut child = command.spawn()?;
+    drop(command);
+    drop(report_tx);
+    let read_all = |mut from: std::io::PipeReader| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut from, &mut bytes);
+            bytes
+        })
+    };
+    let (text, report) = (read_all(text_rx), read_all(report_rx));
+    let status = child.wait()?;
+    Ok(Checked {
+        status,
+        text: text.join().unwrap_or_default(),
+        report: report.join().unwrap_or_default(),
+    })
+}
+
+/// The last line of NAME.txt when the child did not end on its own.
+fn verdict_line(status: &std::process::ExitStatus) -> Option<String> {
+    (!matches!(status.code(), Some(0..=2)))
+        .then(|| format!("\ngrade: the check did not finish ({})\n", ended(status)))
+}
+
+/// The row a child's report earns: its scores only when the child ended normally (0: every
+/// exercise passed, 1: one did not); the reason otherwise.
+fn accept(status: &std::process::ExitStatus, report: Option<&Report>, exercises: &[Exercise]) -> Row {
+    let zero = |reason: String| Row {
+        name: String::new(),
+        scores: vec![0.0; exercises.len()],
+        reason,
+        checked: false,
+    };
     match (status.code(), report) {
         // The check could not run (exit status 2); its report says why.
-        (
-            Some(0..=2),
-            Some(Report {
-                error: Some(error), ..
-            }),
-        ) => zero(error),
-        // 0: every exercise passed; 1: one did not. Only then are the scores the checker's.
-        (Some(0 | 1), Some(report)) => score(name, exercises, &report),
+        (Some(0..=2), Some(Report {
+            error: Some(error), ..
+        })) => zero(error.clone()),
+        (Some(0 | 1), Some(report)) => score(exercises, report),
         (Some(0..=2), _) => zero("the check ended without a readable report".into()),
-        _ => zero(format!("the check did not finish ({})", ended(&status))),
+        _ => zero(format!("the check did not finish ({})", ended(status))),
     }
 }
 
@@ -225,7 +304,7 @@ fn ended(status: &std::process::ExitStatus) -> String {
 }
 
 /// A submission's row from its report: each exercise's score, and why points were lost.
-fn score(name: &str, exercises: &[Exercise], report: &Report) -> Row {
+fn score(exercises: &[Exercise], report: &Report) -> Row {
     let mut lost = Vec::new();
     let scores = exercises
         .iter()
@@ -248,7 +327,7 @@ fn score(name: &str, exercises: &[Exercise], report: &Report) -> Row {
         })
         .collect();
     Row {
-        name: name.to_string(),
+        name: String::new(),
         scores,
         reason: if lost.is_empty() {
             "all passed".into()
@@ -343,6 +422,54 @@ impl Ticker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::json::{ExerciseReport, ReportSource, SCHEMA_VERSION};
+    use std::os::unix::process::ExitStatusExt;
+
+    fn report(score: f64, error: Option<&str>) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            seed: 1,
+            source: ReportSource::Exercises,
+            score,
+            max_score: 185.0,
+            elapsed_secs: 1.0,
+            error: error.map(String::from),
+            structural_checks_skipped: None,
+            sandbox_missing: Vec::new(),
+            exercises: vec![ExerciseReport {
+                name: "01_raw_pipe".into(),
+                title: String::new(),
+                verdict: "passed".into(),
+                score,
+                max_score: 20,
+                elapsed_secs: 1.0,
+                compiler_errors: None,
+                report: String::new(),
+                cases: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_report_counts_only_from_a_checker_that_ended_normally() {
+        let exercises = crate::workbook::manifest::exercises();
+        let exited = |code: i32| std::process::ExitStatus::from_raw(code << 8);
+        let killed = std::process::ExitStatus::from_raw(libc::SIGKILL);
+        let forged = report(20.0, None);
+        let row = accept(&exited(1), Some(&forged), &exercises);
+        assert_eq!((row.scores[0], row.checked), (20.0, true));
+        let row = accept(&killed, Some(&forged), &exercises);
+        assert_eq!((row.scores[0], row.checked), (0.0, false));
+        assert_eq!(row.reason, "the check did not finish (killed by SIGKILL)");
+        let row = accept(&exited(101), Some(&forged), &exercises);
+        assert_eq!(row.reason, "the check did not finish (exit status 101)");
+        let row = accept(&exited(2), Some(&report(0.0, Some("cannot run cargo"))), &exercises);
+        assert_eq!(row.reason, "cannot run cargo");
+        let row = accept(&exited(0), None, &exercises);
+        assert_eq!(row.reason, "the check ended without a readable report");
+        assert!(verdict_line(&killed).is_some_and(|l| l.contains("killed by SIGKILL")));
+        assert_eq!(verdict_line(&exited(1)), None);
+    }
 
     #[test]
     fn gradebook_has_a_column_per_exercise_and_quotes_odd_names() {

@@ -30,6 +30,7 @@ pub fn list_text(wb: &Workbook, source: Source) -> Result<String, String> {
             source,
             seed: session::fresh_seed(),
             repeat: 1,
+            require_sandbox: false,
         };
         let checked = session::run(wb, options, |_, _| {})?;
         session::record(&checked, &files)?;

@@ -132,6 +132,7 @@ fn check(
         source: source.clone(),
         seed: session::fresh_seed(),
         repeat: 1,
+        require_sandbox: false,
     };
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
     let mut report = String::new();

@@ -5,8 +5,9 @@ use crate::judging::cases::{self, Kind};
 use crate::judging::judge::panic_message;
 use crate::judging::wiring::model::Wiring;
 use crate::output::drawing;
+use crate::sandbox::jail::Walls;
 use crate::sandbox::runner::{self, End, RunSpec};
-use crate::session::XRAY_SWITCH;
+use crate::session::{self, XRAY_SWITCH};
 use crate::workbook::Workbook;
 use crate::workbook::build::{Built, Source};
 use std::process::ExitCode;
@@ -67,6 +68,12 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         std::fs::write(dir.path().join(&name), bytes)
             .map_err(|e| format!("cannot write {name}: {e}"))?;
     }
+    let jail = session::jail(wb, std::slice::from_ref(&program))?;
+    let walls = Walls {
+        writable: vec![dir.path().into()],
+        executable: vec![program.clone()],
+        ..Walls::default()
+    };
     let spec = RunSpec {
         program,
         args: args.clone(),
@@ -74,6 +81,8 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         cwd: dir.path().into(),
         timeout: exercise.timeout(),
         trace: true,
+        jail: Some((jail, walls)),
+        path_first: None,
     };
     let outcome = runner::run(&spec).map_err(|e| format!("cannot start the program: {e}"))?;
     wb.forget_programs();

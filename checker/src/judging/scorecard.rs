@@ -16,6 +16,8 @@ pub struct Scorecard<'w> {
     pub interrupted: bool,
     /// The line that says why the structural checks were skipped, when they were.
     pub structural_skipped: Option<String>,
+    /// The protections of the sandbox this machine did not give the runs.
+    pub sandbox_missing: Vec<String>,
 }
 
 impl Scorecard<'_> {

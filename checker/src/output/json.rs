@@ -24,6 +24,9 @@ pub struct Report {
     pub error: Option<String>,
     /// null when every run was traced and judged on its wiring too; else why not.
     pub structural_checks_skipped: Option<String>,
+    /// The protections of the sandbox this machine did not give the runs (empty: all).
+    #[serde(default)]
+    pub sandbox_missing: Vec<String>,
     pub exercises: Vec<ExerciseReport>,
 }
 
@@ -122,6 +125,7 @@ pub fn report(card: &Scorecard, texts: &[String]) -> Report {
         elapsed_secs: card.elapsed.as_secs_f64(),
         error: None,
         structural_checks_skipped: card.structural_skipped.clone(),
+        sandbox_missing: card.sandbox_missing.clone(),
         exercises,
     }
 }
@@ -137,6 +141,7 @@ pub fn failed_run(message: &str, seed: u64, source: &Source, max_score: f64) -> 
         elapsed_secs: 0.0,
         error: Some(message.into()),
         structural_checks_skipped: None,
+        sandbox_missing: Vec::new(),
         exercises: Vec::new(),
     }
 }

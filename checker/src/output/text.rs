@@ -287,5 +287,12 @@ pub fn summary(card: &Scorecard) -> String {
     if let Some(line) = &card.structural_skipped {
         w!(out, "{line}");
     }
+    if !card.sandbox_missing.is_empty() {
+        w!(
+            out,
+            "sandbox without: {} (README: The sandbox)",
+            card.sandbox_missing.join(", ")
+        );
+    }
     out
 }

@@ -16,6 +16,8 @@ pub enum Doing {
     Running,
     /// A zombie: it has exited, and its parent has not collected its status yet.
     Exited,
+    /// Its first thread left with the raw `exit` call while other threads of it still run.
+    LeaderGone,
     Unknown(String),
 }
 
@@ -45,7 +47,9 @@ pub fn snapshot(main: i32) -> Snapshot {
             pid: p.pid,
             ppid: p.ppid,
             name: program_name(&p.command),
-            doing: if p.state == 'Z' {
+            doing: if p.zombie_leader {
+                Doing::LeaderGone
+            } else if p.state == 'Z' {
                 Doing::Exited
             } else {
                 doing(p.pid, p.state)
@@ -224,6 +228,9 @@ impl Snapshot {
                 )),
                 Doing::Exited => lines.push(format!(
                     "  {who} has exited; its parent has not waited for it yet"
+                )),
+                Doing::LeaderGone => lines.push(format!(
+                    "  {who} ended its first thread with the raw exit call, but its other threads still run"
                 )),
                 Doing::Unknown(w) if w.is_empty() || w == "0" => {
                     lines.push(format!("  {who} is sleeping"))
@@ -414,6 +421,7 @@ impl Snapshot {
                 Doing::Blocked(call) => short(call),
                 Doing::Running => "running".into(),
                 Doing::Unknown(_) | Doing::Exited => "sleeping".into(),
+                Doing::LeaderGone => "still running in other threads".into(),
             };
             lines.push(format!(
                 "  {who} is blocked waiting for its child pid {} {}, which is {doing}",

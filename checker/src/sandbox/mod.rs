@@ -2,10 +2,12 @@
 //! `runner` starts it (own process group, only fds 0-2, limits) and watches it end; `proctree`
 //! finds and kills what it leaves; `procfs` is the one reader of /proc; `hang` explains a run
 //! that timed out; `tracer` follows every process with ptrace and records `trace`; `syscalls`
-//! names the calls both know; `spy` stands in for `cat`, `grep` and `wc`.
+//! names the calls both know; `spy` stands in for `cat`, `grep` and `wc`; `jail` walls a run
+//! in (files, network, signals, user, limits).
 
 pub mod hang;
 pub mod interrupt;
+pub mod jail;
 pub mod procfs;
 pub mod proctree;
 pub mod runner;

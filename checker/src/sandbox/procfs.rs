@@ -92,6 +92,21 @@ pub fn cmdline(pid: i32) -> Vec<String> {
         .collect()
 }
 
+/// How many threads of a process have not exited: a "zombie leader" (its first thread gone
+/// with the raw `exit` call) still runs while any other thread does.
+pub fn live_threads(pid: i32) -> usize {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|tid| {
+            let text = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
+            Stat::parse(&text)
+        })
+        .filter(|s| !matches!(s.state, 'Z' | 'X'))
+        .count()
+}
+
 /// The thread group (process) a task belongs to.
 pub fn thread_group(tid: i32) -> Option<i32> {
     std::fs::read_to_string(format!("/proc/{tid}/status"))
@@ -193,6 +208,12 @@ mod tests {
         let stat = Stat::parse(&exiting).expect("a stat line");
         assert_ne!(stat.flags & PF_EXITING, 0);
         assert_eq!(Stat::parse("4242 (cut"), None);
+    }
+
+    #[test]
+    fn this_process_has_live_threads() {
+        assert!(live_threads(std::process::id() as i32) >= 1);
+        assert_eq!(live_threads(-1), 0);
     }
 
     #[test]

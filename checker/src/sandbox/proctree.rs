@@ -16,7 +16,17 @@ pub struct Descendant {
     pub state: char,
     /// Already in its exit (PF_EXITING): its descriptors may be closed, but it is not a zombie yet.
     pub exiting: bool,
+    /// A zombie whose other threads still run (its first thread left with the raw `exit`
+    /// call): alive, whatever its state says.
+    pub zombie_leader: bool,
     pub command: String,
+}
+
+impl Descendant {
+    /// Still running: not a zombie and not on its way out, or a zombie leader.
+    pub fn is_live(&self) -> bool {
+        (!matches!(self.state, 'Z' | 'X') && !self.exiting) || self.zombie_leader
+    }
 }
 
 /// Makes this process the reaper of its orphaned descendants, so none escapes to init.
@@ -62,6 +72,7 @@ pub fn descendants(root: i32) -> Vec<Descendant> {
                 ppid: stat.ppid,
                 state: stat.state,
                 exiting: stat.flags & PF_EXITING != 0,
+                zombie_leader: stat.state == 'Z' && procfs::live_threads(*pid) > 0,
                 command: if argv.is_empty() {
                     stat.comm.clone()
                 } else {
@@ -72,37 +83,36 @@ pub fn descendants(root: i32) -> Vec<Descendant> {
         .collect()
 }
 
-/// How many descendants of `root` are alive (a zombie's children count only through the
-/// checker, which inherits them); reads less of /proc than `descendants`.
+/// How many descendants of `root` are alive, zombie leaders included; reads less of /proc
+/// than `descendants`.
 pub fn count_live_descendants(root: i32) -> usize {
-    let live: Vec<(i32, Stat)> = every_stat()
+    let all = every_stat();
+    below(root, &all)
         .into_iter()
-        .filter(|(_, s)| s.state != 'Z')
-        .collect();
-    below(root, &live).len()
+        .filter(|(pid, s)| s.state != 'Z' || procfs::live_threads(*pid) > 0)
+        .count()
 }
 
 /// The descendants that are still alive: not zombies, and not already on their way out (a
 /// process that has begun to exit closes its descriptors before it becomes a zombie, so the
-/// program may see end-of-file and finish first).
+/// program may see end-of-file and finish first); zombie leaders count as alive.
 pub fn live_descendants(root: i32) -> Vec<Descendant> {
     descendants(root)
         .into_iter()
-        .filter(|p| !matches!(p.state, 'Z' | 'X') && !p.exiting)
+        .filter(Descendant::is_live)
         .collect()
 }
 
 /// Kills the run's process group and every descendant of this process, then reaps them all.
-/// Loops because a process may fork while it is being killed.
+/// Loops because a process may fork while it is being killed. Zombies are signalled too: a
+/// zombie leader dies with its live threads.
 pub fn kill_all(group: i32) {
     let me = std::process::id() as i32;
     let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
     for _ in 0..500 {
         let left = descendants(me);
         for p in &left {
-            if p.state != 'Z' {
-                let _ = kill(Pid::from_raw(p.pid), Signal::SIGKILL);
-            }
+            let _ = kill(Pid::from_raw(p.pid), Signal::SIGKILL);
         }
         reap();
         if left.is_empty() || descendants(me).is_empty() {

@@ -5,6 +5,7 @@
 
 use super::hang::{self, Snapshot};
 use super::interrupt::interrupted;
+use super::jail::{Jail, Walls};
 use super::proctree::{self, Descendant};
 use super::trace::{Exit, Trace};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -16,6 +17,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Output beyond this, per stream, stops the run: a flood is a bug, and it must not fill memory.
@@ -25,6 +27,8 @@ pub const OUTPUT_CAP: usize = 1 << 20;
 const GRACE: Duration = Duration::from_millis(300);
 /// Live processes a run may have at once: the exercises need four, a fork loop needs stopping.
 pub const PROCESS_CAP: usize = 64;
+/// Live tasks, threads included, a traced run may have at once.
+const TASK_CAP: usize = 4 * PROCESS_CAP;
 /// How often the processes of a run are counted.
 const COUNT_EVERY: Duration = Duration::from_millis(50);
 
@@ -33,12 +37,22 @@ const COUNT_EVERY: Duration = Duration::from_millis(50);
 pub struct RunSpec {
     pub program: PathBuf,
     pub args: Vec<String>,
+    /// Added to the program's environment, which is otherwise only PATH, the locale, and HOME
+    /// and TMPDIR set to its working directory.
     pub env: Vec<(String, String)>,
     pub cwd: PathBuf,
     pub timeout: Duration,
     /// Follow the run with the X-ray (Linux only).
     pub trace: bool,
+    /// Run behind the sandbox's wall, with what the run may touch; none for trusted programs
+    /// (the reference solutions when transcripts are blessed).
+    pub jail: Option<(Arc<Jail>, Walls)>,
+    /// A folder to put first on the program's PATH (the stage spies).
+    pub path_first: Option<PathBuf>,
 }
+
+/// The variables a program keeps from the checker's environment.
+const KEPT_VARIABLES: [&str; 3] = ["LANG", "LC_ALL", "LC_CTYPE"];
 
 /// How the run ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,14 +142,30 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    for (name, _) in
-        std::env::vars_os().filter(|(k, _)| k.to_string_lossy().starts_with("PIPES_LAB_"))
-    {
-        command.env_remove(name);
+    // A clean environment: nothing of the checker's (CARGO_*, the workbook's variables) but
+    // what a program needs.
+    command.env_clear();
+    let path = match &spec.jail {
+        Some((jail, _)) => jail.path(),
+        None => std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect(),
+    };
+    if let Ok(path) = std::env::join_paths(spec.path_first.iter().cloned().chain(path)) {
+        command.env("PATH", path);
     }
+    for name in KEPT_VARIABLES {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    command.env("HOME", &spec.cwd).env("TMPDIR", &spec.cwd);
     command.envs(spec.env.iter().map(|(k, v)| (k, v)));
     // SAFETY: close_inherited_fds only makes system calls, which is allowed between fork and exec.
     unsafe { command.pre_exec(close_inherited_fds) };
+    // After the descriptors, before the tracer's own set-up (which must come last).
+    let confined = match &spec.jail {
+        Some((jail, walls)) => Some(jail.confine(&mut command, walls, spec.timeout.as_secs() + 2)?),
+        None => None,
+    };
 
     let start = Instant::now();
     let mut started = start_program(command, spec.trace)?;
@@ -198,6 +228,11 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
             end = Some(End::OutputLimit);
             break;
         }
+        // Traced, every fork is counted before the new process runs; untraced, every 50 ms.
+        if started.over_limit() {
+            end = Some(End::ProcessLimit);
+            break;
+        }
         if last_count.elapsed() >= COUNT_EVERY {
             last_count = Instant::now();
             if proctree::count_live_descendants(me) > PROCESS_CAP {
@@ -231,7 +266,11 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         _ => Vec::new(),
     };
     proctree::kill_all(pid);
+    if let Some(confined) = &confined {
+        confined.kill_all();
+    }
     let trace = started.finish();
+    drop(confined);
     let [out, err] = streams;
     Ok(RunOutcome {
         end,
@@ -274,6 +313,15 @@ impl Started {
         }
     }
 
+    /// The tracer stopped the run for forking past the limits.
+    fn over_limit(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if let Some(traced) = &self.traced {
+            return traced.over_limit();
+        }
+        false
+    }
+
     /// The X-ray, once every process of the run is gone.
     fn finish(self) -> Option<Result<Trace, String>> {
         #[cfg(target_os = "linux")]
@@ -287,7 +335,11 @@ impl Started {
 fn start_program(mut command: Command, trace: bool) -> std::io::Result<Started> {
     #[cfg(target_os = "linux")]
     if trace {
-        let mut traced = super::tracer::spawn(command)?;
+        let limits = super::tracer::Limits {
+            processes: PROCESS_CAP,
+            tasks: TASK_CAP,
+        };
+        let mut traced = super::tracer::spawn(command, limits)?;
         return Ok(Started {
             pid: traced.pid,
             stdout: traced.stdout.take(),

@@ -61,19 +61,17 @@ pub struct StageRecord {
     pub extra: Vec<(i32, Endpoint)>,
 }
 
-/// Sets up the spy directory for one run: the environment to add, PATH first.
+/// Sets up the spy directory `dir` for one run, which goes first on the run's PATH: returns
+/// the environment to add. The log is made empty now: a run behind the sandbox may write
+/// into it, not make it.
 pub fn prepare(dir: &Path, log: &Path) -> std::io::Result<Vec<(String, String)>> {
     let me = std::env::current_exe()?;
     std::fs::create_dir_all(dir)?;
     for stage in STAGES {
         std::os::unix::fs::symlink(&me, dir.join(stage))?;
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs = vec![dir.to_path_buf()];
-    dirs.extend(std::env::split_paths(&path));
-    let joined = std::env::join_paths(dirs).map_err(std::io::Error::other)?;
+    std::fs::File::create(log)?;
     Ok(vec![
-        ("PATH".into(), joined.to_string_lossy().into_owned()),
         (LOG_VAR.into(), log.to_string_lossy().into_owned()),
         (DIR_VAR.into(), dir.to_string_lossy().into_owned()),
     ])

@@ -16,6 +16,12 @@ pub enum Role {
     Write {
         fd: usize,
     },
+    /// Moves bytes from the descriptor in argument `from` to the one in argument `to`
+    /// (splice, tee, sendfile, copy_file_range), never through the program's memory.
+    Move {
+        from: usize,
+        to: usize,
+    },
     /// wait4(pid, ...).
     Wait4,
     /// waitid(idtype, id, ...).
@@ -76,22 +82,33 @@ const CALLS: &[Known] = {
         size: Some(2),
     };
     const OUT: Role = Write { fd: 0 };
+    // Every call that moves data or opens a file is traced: none of them can hide a pipe's
+    // use from the X-ray.
     &[
         call(libc::SYS_read, IN, true),
         call(libc::SYS_readv, IN, true),
         call(libc::SYS_recvfrom, IN, true),
         call(libc::SYS_recvmsg, Read { fd: 0, size: None }, true),
-        call(libc::SYS_pread64, IN, false),
+        call(libc::SYS_recvmmsg, Read { fd: 0, size: None }, true),
+        call(libc::SYS_pread64, IN, true),
+        call(libc::SYS_preadv, IN, true),
+        call(libc::SYS_preadv2, IN, true),
         call(libc::SYS_write, OUT, true),
         call(libc::SYS_writev, OUT, true),
         call(libc::SYS_sendto, OUT, true),
         call(libc::SYS_sendmsg, OUT, true),
-        call(libc::SYS_pwrite64, OUT, false),
-        call(libc::SYS_sendfile, OUT, false),
-        // splice and copy_file_range(in, off, out, ...) write into argument 2.
-        call(libc::SYS_splice, Write { fd: 2 }, false),
-        call(libc::SYS_copy_file_range, Write { fd: 2 }, false),
+        call(libc::SYS_sendmmsg, OUT, true),
+        call(libc::SYS_pwrite64, OUT, true),
+        call(libc::SYS_pwritev, OUT, true),
+        call(libc::SYS_pwritev2, OUT, true),
+        call(libc::SYS_vmsplice, OUT, true),
+        // sendfile(out, in, ...); splice and copy_file_range(in, off, out, ...); tee(in, out, ...).
+        call(libc::SYS_sendfile, Move { from: 1, to: 0 }, true),
+        call(libc::SYS_splice, Move { from: 0, to: 2 }, true),
+        call(libc::SYS_copy_file_range, Move { from: 0, to: 2 }, true),
+        call(libc::SYS_tee, Move { from: 0, to: 1 }, true),
         call(libc::SYS_openat, Open, true),
+        call(libc::SYS_openat2, Open, true),
         call(libc::SYS_close, Close, true),
         call(libc::SYS_close_range, Close, true),
         call(libc::SYS_ppoll, Poll(PollFds), true),
@@ -120,6 +137,7 @@ const OLDER_CALLS: &[Known] = {
     use Watched::*;
     &[
         call(libc::SYS_open, Open, true),
+        call(libc::SYS_creat, Open, true),
         call(libc::SYS_poll, Poll(PollFds), true),
         call(libc::SYS_select, Poll(ReadSet), true),
         call(libc::SYS_epoll_wait, Poll(Epoll), true),
@@ -193,6 +211,8 @@ pub fn decode(line: &str) -> Option<Call> {
         Some(Role::Restart) => return None,
         Some(Role::Read { fd, .. }) => Call::Read(arg(fd)),
         Some(Role::Write { fd }) => Call::Write(arg(fd)),
+        // Blocked on either side; the side written into is the likelier wait (a full pipe).
+        Some(Role::Move { to, .. }) => Call::Write(arg(to)),
         Some(Role::Wait4) => Call::Wait(arg(0)),
         // waitid(idtype, id, ...): idtype 1 is P_PID.
         Some(Role::Waitid) if arg(0) == 1 => Call::Wait(arg(1)),

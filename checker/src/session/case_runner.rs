@@ -7,10 +7,12 @@ use crate::judging::judge::{fifos_in, judge, panic_message};
 use crate::judging::reproduce::reproduce;
 use crate::judging::verdict::{CaseFailure, CaseStatus, ExerciseResult, Verdict, outcomes_unrun};
 use crate::judging::wiring;
+use crate::sandbox::jail::{Jail, Walls};
 use crate::sandbox::runner::{self, RunOutcome, RunSpec};
 use crate::sandbox::spy;
 use crate::workbook::manifest::Exercise;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Runs the cases of one exercise and judges each run.
 pub struct CaseRunner<'a> {
@@ -26,6 +28,8 @@ pub struct CaseRunner<'a> {
     pub rerun: &'a str,
     /// Follow each run with the X-ray and judge its wiring.
     pub trace: bool,
+    /// The wall every run is put behind.
+    pub jail: &'a Arc<Jail>,
     /// Why runs could not be traced, once one was refused: the structural checks are skipped.
     pub refused: Option<String>,
 }
@@ -150,12 +154,25 @@ impl CaseRunner<'_> {
                 .map_err(|e| format!("cannot write {name}: {e}"))?;
         }
         let mut env = case.env.clone();
+        let mut walls = Walls {
+            writable: vec![cwd.clone()],
+            executable: vec![self.program.to_path_buf()],
+            ..Walls::default()
+        };
         let log = dir.path().join("spy.log");
+        let spies = dir.path().join("spies");
+        let mut path_first = None;
         if case.stages.is_some() {
+            let checker = std::env::current_exe()
+                .map_err(|e| format!("cannot find the checker itself: {e}"))?;
             env.extend(
-                spy::prepare(&dir.path().join("spies"), &log)
+                spy::prepare(&spies, &log)
                     .map_err(|e| format!("cannot set up the stage spies: {e}"))?,
             );
+            walls.appendable.push(log.clone());
+            walls.readable.push(spies.clone());
+            walls.executable.push(checker);
+            path_first = Some(spies);
         }
         let spec = RunSpec {
             program: self.program.to_path_buf(),
@@ -164,6 +181,8 @@ impl CaseRunner<'_> {
             cwd,
             timeout: self.exercise.timeout(),
             trace: self.trace,
+            jail: Some((self.jail.clone(), walls)),
+            path_first,
         };
         let outcome = runner::run(&spec)
             .map_err(|e| format!("cannot start {}: {e}", self.program.display()))?;

@@ -7,6 +7,7 @@ use crate::judging::cases::{self, Case, Kind};
 use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::{ExerciseResult, Verdict};
 use crate::sandbox::interrupt::interrupted;
+use crate::sandbox::jail::Jail;
 use crate::workbook::build::{Built, Source};
 use crate::workbook::manifest::Exercise;
 use crate::workbook::progress::{ExerciseFiles, Progress};
@@ -14,6 +15,8 @@ use crate::workbook::{Workbook, stable_hash};
 use case_runner::CaseRunner;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The environment switch that turns the X-ray off (`PIPES_LAB_XRAY=off`).
@@ -24,6 +27,8 @@ pub struct Options {
     pub source: Source,
     pub seed: u64,
     pub repeat: u32,
+    /// Refuse to run anything where the sandbox lacks a protection.
+    pub require_sandbox: bool,
 }
 
 /// Runs the check; `checked` receives each exercise's result as soon as it is ready.
@@ -41,6 +46,20 @@ pub fn run<'w>(
     let built = wb.build(&options.source, &exercises, color)?;
 
     let work = wb.work_dir();
+    let programs: Vec<PathBuf> = built
+        .iter()
+        .filter_map(|b| match b {
+            Built::Program(p) => Some(p.clone()),
+            Built::Failed(_) => None,
+        })
+        .collect();
+    let jail = jail(wb, &programs)?;
+    if options.require_sandbox && !jail.missing().is_empty() {
+        return Err(format!(
+            "the full sandbox is required (--require-sandbox), but this machine lacks: {}",
+            jail.missing().join(", ")
+        ));
+    }
     let trace = xray_wanted();
     let mut refused: Option<String> = None;
     let mut results = Vec::new();
@@ -64,6 +83,7 @@ pub fn run<'w>(
                     repeat: options.repeat,
                     rerun: &rerun,
                     trace,
+                    jail: &jail,
                     refused: None,
                 };
                 let result = runner.check(cases);
@@ -83,7 +103,24 @@ pub fn run<'w>(
         elapsed: started.elapsed(),
         interrupted: interrupted(),
         structural_skipped: skipped_line(trace, refused.as_deref()),
+        sandbox_missing: jail.missing().to_vec(),
     })
+}
+
+/// The sandbox for the runs of `programs` (built by this workbook), as this machine allows
+/// it: the programs, the run folders and the checker itself (the stage spies) must be
+/// reachable by its unprivileged user; the workbook, the target directory and the home
+/// folder stay off the runs' PATH.
+pub fn jail(wb: &Workbook, programs: &[PathBuf]) -> Result<Arc<Jail>, String> {
+    let runs = wb.work_dir().join("tmp");
+    std::fs::create_dir_all(&runs)
+        .map_err(|e| format!("cannot create {}: {e}", runs.display()))?;
+    let mut reach = programs.to_vec();
+    reach.push(runs);
+    reach.extend(std::env::current_exe().ok());
+    let mut hidden = vec![wb.root.clone(), wb.target_dir.clone()];
+    hidden.extend(std::env::var_os("HOME").map(PathBuf::from));
+    Ok(Arc::new(Jail::probe(&reach, hidden)))
 }
 
 /// Keeps each checked exercise's verdict in the progress file (never the solutions').

@@ -1,8 +1,8 @@
 //! Following a traced run stop by stop: forks, execs and exits, and at each traced call what it
 //! did to the wiring (the descriptor tables are read again from /proc after a change).
 
-use super::Mode;
 use super::memory::{poll_fds, read_fd_pair, read_set};
+use super::{Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
 use crate::sandbox::syscalls::{self, Role, Watched};
 use crate::sandbox::trace::{Exec, Exit, Io, Trace, TracedProcess, UnpolledRead};
@@ -12,19 +12,25 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 /// A call stopped at its entry, kept until its exit says how it went.
 struct Pending {
     call: Role,
     args: [u64; 6],
-    /// The descriptor's object, for reads and writes.
+    /// The descriptor's object, for reads and writes (for a move, the end written into).
     object: Option<Object>,
+    /// For a move (splice, sendfile...), the end read from.
+    source: Option<Object>,
 }
 
-struct Tracer {
+struct Tracer<'a> {
     root: i32,
     mode: Mode,
+    limits: Limits,
+    /// Set once the run forked past its limits and was killed.
+    over_limit: &'a AtomicBool,
     started: bool,
     ended: Sender<Exit>,
     root_ended: bool,
@@ -59,10 +65,18 @@ const OPTIONS: Options = Options::PTRACE_O_TRACESYSGOOD
     .union(Options::PTRACE_O_TRACESECCOMP)
     .union(Options::PTRACE_O_EXITKILL);
 
-pub fn follow(root: i32, mode: Mode, ended: Sender<Exit>) -> Result<Trace, String> {
+pub fn follow(
+    root: i32,
+    mode: Mode,
+    ended: Sender<Exit>,
+    limits: Limits,
+    over_limit: &AtomicBool,
+) -> Result<Trace, String> {
     let mut t = Tracer {
         root,
         mode,
+        limits,
+        over_limit,
         started: false,
         ended,
         root_ended: false,
@@ -108,7 +122,7 @@ pub fn follow(root: i32, mode: Mode, ended: Sender<Exit>) -> Result<Trace, Strin
     }
 }
 
-impl Tracer {
+impl Tracer<'_> {
     fn resume(&self, pid: i32, sig: Option<Signal>) {
         let pid = Pid::from_raw(pid);
         let _ = match self.mode {
@@ -232,6 +246,22 @@ impl Tracer {
         } else {
             self.fresh.insert(new);
         }
+        let processes = self
+            .live
+            .iter()
+            .filter(|t| self.group.get(t) == Some(t))
+            .count();
+        if processes > self.limits.processes || self.live.len() > self.limits.tasks {
+            self.over_limit.store(true, Ordering::SeqCst);
+            self.kill_everything();
+        }
+    }
+
+    /// SIGKILL to every task of the run the tracer knows, which is every task of the run.
+    fn kill_everything(&self) {
+        for task in &self.live {
+            let _ = nix::sys::signal::kill(Pid::from_raw(*task), Signal::SIGKILL);
+        }
     }
 
     fn on_syscall(&mut self, pid: i32) {
@@ -263,6 +293,12 @@ impl Tracer {
 
     /// A traced call begins; returns whether its result is needed.
     fn on_entry(&mut self, tid: i32, nr: u64, args: [u64; 6]) -> bool {
+        if self.mode == Mode::EveryCall && escapes_tracing(tid, nr, &args) {
+            // Without the filter to refuse it, a task the tracer could not follow is stopped
+            // before it exists, with the whole run.
+            self.kill_everything();
+            return false;
+        }
         let Some(call) = syscalls::traced(nr) else {
             return false;
         };
@@ -271,6 +307,7 @@ impl Tracer {
             call,
             args,
             object: None,
+            source: None,
         };
         let wanted = match call {
             Role::Poll(watched) => {
@@ -307,16 +344,22 @@ impl Tracer {
                 false
             }
             Role::Read { size, .. } if size.is_some_and(|i| args[i] == 0) => false,
-            Role::Read { .. } | Role::Write { .. } => {
-                let fd = args[0] as i32;
+            Role::Move { from, to } => {
+                let (source, object) = (
+                    self.end_of(process, args[from] as i32),
+                    self.end_of(process, args[to] as i32),
+                );
+                if let Some(source) = &source {
+                    self.note_unpolled_read(process, tid, args[from] as i32, source);
+                }
+                let wanted = source.is_some() || object.is_some();
+                (entry.source, entry.object) = (source, object);
+                wanted
+            }
+            Role::Read { fd, .. } | Role::Write { fd } => {
+                let fd = args[fd] as i32;
                 let writes = matches!(call, Role::Write { .. });
-                let object = self
-                    .tables
-                    .get(&process)
-                    .and_then(|t| t.iter().find(|f| f.fd == fd))
-                    .map(|f| f.object.clone())
-                    .filter(|o| !matches!(o, Object::Other(_)));
-                let Some(object) = object else {
+                let Some(object) = self.end_of(process, fd) else {
                     return false;
                 };
                 if !writes {
@@ -351,20 +394,40 @@ impl Tracer {
         wanted
     }
 
+    /// The pipe, FIFO or socket behind a descriptor of a process, if it is one.
+    fn end_of(&self, process: i32, fd: i32) -> Option<Object> {
+        self.tables
+            .get(&process)?
+            .iter()
+            .find(|f| f.fd == fd)
+            .map(|f| f.object.clone())
+            .filter(|o| !matches!(o, Object::Other(_)))
+    }
+
     /// A traced call returned `value` (a negative errno when `failed`).
     fn on_return(&mut self, tid: i32, entry: Pending, value: i64, failed: bool) {
         let process = self.process(tid);
         match entry.call {
-            Role::Read { .. } | Role::Write { .. } => {
+            Role::Read { fd, .. } | Role::Write { fd } => {
                 let Some(object) = entry.object else { return };
                 self.record_io(
                     process,
                     object,
                     matches!(entry.call, Role::Write { .. }),
-                    entry.args[0] as i32,
+                    entry.args[fd] as i32,
                     value,
                     failed,
                 );
+            }
+            Role::Move { from, to } => {
+                if let Some(source) = entry.source {
+                    let fd = entry.args[from] as i32;
+                    self.record_io(process, source, false, fd, value, failed);
+                }
+                if let Some(object) = entry.object {
+                    let fd = entry.args[to] as i32;
+                    self.record_io(process, object, true, fd, value, failed);
+                }
             }
             Role::Wait4 | Role::Waitid => {
                 if let Some(p) = self.proc_mut(process) {

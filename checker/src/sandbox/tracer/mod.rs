@@ -22,8 +22,22 @@ use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::thread::JoinHandle;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::Duration;
+
+/// How long the tracer may take to see the last process of a run go once the run is over;
+/// past it, the trace is given up rather than the check held.
+const FINISH_DEADLINE: Duration = Duration::from_secs(3);
+
+/// How many processes, and tasks (threads included), a traced run may have at once: the
+/// tracer sees every fork before the new process runs, and stops the run at the one too many.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub processes: usize,
+    pub tasks: usize,
+}
 
 /// A traced program that is running: its output streams and how to learn that it ended.
 pub struct TracedRun {
@@ -32,15 +46,26 @@ pub struct TracedRun {
     pub stderr: Option<OwnedFd>,
     /// Receives how the program itself ended (the tracer reaps it, so nobody else may).
     pub ended: Receiver<Exit>,
-    tracer: JoinHandle<Result<Trace, String>>,
+    over_limit: Arc<AtomicBool>,
+    done: Receiver<Result<Trace, String>>,
 }
 
 impl TracedRun {
-    /// Waits for the tracer, once every process of the run is gone.
+    /// The run forked past its limits; the tracer has killed every process of it.
+    pub fn over_limit(&self) -> bool {
+        self.over_limit.load(Ordering::SeqCst)
+    }
+
+    /// The trace, once every process of the run is gone (or the deadline has passed).
     pub fn finish(self) -> Result<Trace, String> {
-        self.tracer
-            .join()
-            .unwrap_or_else(|_| Err("the tracer stopped unexpectedly".into()))
+        match self.done.recv_timeout(FINISH_DEADLINE) {
+            Ok(trace) => trace,
+            Err(RecvTimeoutError::Timeout) => Err(format!(
+                "the tracer did not see every process of the run end within {} s",
+                FINISH_DEADLINE.as_secs()
+            )),
+            Err(RecvTimeoutError::Disconnected) => Err("the tracer stopped unexpectedly".into()),
+        }
     }
 }
 
@@ -54,12 +79,13 @@ enum Mode {
 
 /// Starts `command` under ptrace. The process that forks is the one ptrace lets trace, so a
 /// dedicated thread spawns it and then follows it until every process of the run is gone.
-pub fn spawn(mut command: Command) -> std::io::Result<TracedRun> {
+pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun> {
     let (started_tx, started_rx) = channel();
     let (ended_tx, ended) = channel();
-    let tracer = std::thread::Builder::new()
-        .name("x-ray".into())
-        .spawn(move || {
+    let (done_tx, done) = channel();
+    let over_limit = Arc::new(AtomicBool::new(false));
+    let over = over_limit.clone();
+    let follow = move || -> Result<Trace, String> {
             // Built before the fork: the child may not allocate.
             let filter = seccomp_filter();
             let (mut status_rx, status_tx) = match std::io::pipe() {
@@ -89,17 +115,23 @@ pub fn spawn(mut command: Command) -> std::io::Result<TracedRun> {
             );
             let _ = started_tx.send(Ok((pid, streams)));
             drop(child);
-            match status.as_slice() {
-                b"T" => follow::follow(pid, Mode::Filtered, ended_tx),
-                b"TF" => follow::follow(pid, Mode::EveryCall, ended_tx),
+            let mode = match status.as_slice() {
+                b"T" => Mode::Filtered,
+                b"TF" => Mode::EveryCall,
                 _ => {
                     let errno = status
                         .get(1)
                         .map_or(Errno::UnknownErrno, |e| Errno::from_raw(i32::from(*e)));
                     wait_untraced(pid, &ended_tx);
-                    Err(format!("ptrace is not permitted here ({errno})"))
+                    return Err(format!("ptrace is not permitted here ({errno})"));
                 }
-            }
+            };
+            follow::follow(pid, mode, ended_tx, limits, &over)
+    };
+    std::thread::Builder::new()
+        .name("x-ray".into())
+        .spawn(move || {
+            let _ = done_tx.send(follow());
         })?;
     let (pid, (stdout, stderr)) = started_rx
         .recv()
@@ -109,8 +141,24 @@ pub fn spawn(mut command: Command) -> std::io::Result<TracedRun> {
         stdout,
         stderr,
         ended,
-        tracer,
+        over_limit,
+        done,
     })
+}
+
+/// Whether a call would start a task the tracer cannot follow: clone with CLONE_UNTRACED, or
+/// clone3 asking for it (its flags are the first word of the structure it points to). The
+/// filter refuses both; this is for the runs where every call stops instead.
+fn escapes_tracing(tid: i32, nr: u64, args: &[u64; 6]) -> bool {
+    let untraced = libc::CLONE_UNTRACED as u64;
+    if nr == libc::SYS_clone as u64 {
+        args[0] & untraced != 0
+    } else if nr == libc::SYS_clone3 as u64 {
+        ptrace::read(Pid::from_raw(tid), args[0] as ptrace::AddressType)
+            .map_or(true, |flags| flags as u64 & untraced != 0)
+    } else {
+        false
+    }
 }
 
 /// In the child, between fork and exec: ask to be traced, then install the filter. Reports
@@ -147,35 +195,91 @@ fn become_tracee(filter: &[libc::sock_filter], status_fd: i32) -> std::io::Resul
     Ok(())
 }
 
-/// A classic BPF program: for the calls `syscalls` marks as traced, stop for the tracer; let
-/// everything else through untouched.
+/// Where a filter instruction jumps or what it returns.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    Next,
+    List,
+    Allow,
+    Trace,
+    /// Fails the call with EPERM: a clone that asks not to be traced.
+    Refuse,
+    /// Fails the call with ENOSYS: clone3, whose flags a filter cannot read, so that the C
+    /// library falls back to clone.
+    NoSuchCall,
+}
+
+/// A classic BPF program: for the calls `syscalls` marks as traced, stop for the tracer;
+/// refuse the ways out of tracing (clone with CLONE_UNTRACED, clone3); let everything else
+/// through untouched.
 fn seccomp_filter() -> Vec<libc::sock_filter> {
-    let stmt = |code: u32, k: u32| libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
+    use Target::*;
+    // seccomp_data: nr at offset 0, arch at 4, then the arguments, 8 bytes each from 16 (the
+    // low half first on the little-endian machines the X-ray runs on).
+    const NR: u32 = 0;
+    const ARCH: u32 = 4;
+    const ARG0: u32 = 16;
+    enum Op {
+        Load(u32),
+        JumpIfEqual(u32, Target, Target),
+        JumpIfAnyBit(u32, Target, Target),
+        Return(u32),
+    }
+    let mut ops = vec![
+        Op::Load(ARCH),
+        Op::JumpIfEqual(syscalls::AUDIT_ARCH, Next, Allow),
+        Op::Load(NR),
+    ];
+    ops.extend([
+        Op::JumpIfEqual(libc::SYS_clone3 as u32, NoSuchCall, Next),
+        Op::JumpIfEqual(libc::SYS_clone as u32, Next, List),
+        Op::Load(ARG0),
+        Op::JumpIfAnyBit(libc::CLONE_UNTRACED as u32, Refuse, Allow),
+    ]);
+    let list = ops.len();
+    ops.extend(syscalls::traced_numbers().map(|nr| Op::JumpIfEqual(nr as u32, Trace, Next)));
+    let ends = [
+        (Allow, libc::SECCOMP_RET_ALLOW),
+        (Trace, libc::SECCOMP_RET_TRACE),
+        (Refuse, libc::SECCOMP_RET_ERRNO | libc::EPERM as u32),
+        (NoSuchCall, libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32),
+    ];
+    let first_end = ops.len();
+    ops.extend(ends.iter().map(|(_, ret)| Op::Return(*ret)));
+    let at = |target: Target, here: usize| -> u8 {
+        let to = match target {
+            Next => here + 1,
+            List => list,
+            end => first_end + ends.iter().position(|(t, _)| *t == end).unwrap_or(0),
+        };
+        // Every jump goes forward by less than 256: the program is about fifty instructions.
+        (to - here - 1) as u8
     };
-    let jeq = |k: u32, jt: u8, jf: u8| libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+    let filter = |code: u32, jt: u8, jf: u8, k: u32| libc::sock_filter {
+        code: code as u16,
         jt,
         jf,
         k,
     };
-    let numbers: Vec<u64> = syscalls::traced_numbers().collect();
-    let n = numbers.len();
-    // seccomp_data: nr at offset 0, arch at offset 4.
-    let mut filter = vec![
-        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 4),
-        jeq(syscalls::AUDIT_ARCH, 0, (n + 1) as u8),
-        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0),
-    ];
-    for (i, nr) in numbers.iter().enumerate() {
-        filter.push(jeq(*nr as u32, (n - i) as u8, 0));
-    }
-    filter.push(stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW));
-    filter.push(stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_TRACE));
-    filter
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| match *op {
+            Op::Load(offset) => filter(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, offset),
+            Op::JumpIfEqual(k, yes, no) => filter(
+                libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
+                at(yes, i),
+                at(no, i),
+                k,
+            ),
+            Op::JumpIfAnyBit(k, yes, no) => filter(
+                libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K,
+                at(yes, i),
+                at(no, i),
+                k,
+            ),
+            Op::Return(value) => filter(libc::BPF_RET | libc::BPF_K, 0, 0, value),
+        })
+        .collect()
 }
 
 /// Without ptrace, still reap the program so that the run loop learns how it ended.

@@ -1,0 +1,294 @@
+//! The wall around student code, put up in the child between fork and exec so that everything
+//! the program starts inherits it (`setup`): resource limits, a cgroup per run (`cgroup`), a
+//! network namespace of its own, an unprivileged user when the checker is root, and Landlock's
+//! rules on files, TCP and signals (`rules`). `Jail::probe` finds once what this machine
+//! allows; what it does not is named, in one line, in every report.
+
+#[cfg(target_os = "linux")]
+mod cgroup;
+#[cfg(target_os = "linux")]
+mod rules;
+#[cfg(target_os = "linux")]
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The user and group a root checker runs student code as (nobody, nogroup).
+#[cfg(target_os = "linux")]
+const NOBODY: (u32, u32) = (65534, 65534);
+
+/// What one run may touch besides the system's folders.
+#[derive(Debug, Clone, Default)]
+pub struct Walls {
+    /// Folders it may read and change (its run folder).
+    pub writable: Vec<PathBuf>,
+    /// Files it may read and write but not replace (a spy's log).
+    pub appendable: Vec<PathBuf>,
+    /// Folders it may read.
+    pub readable: Vec<PathBuf>,
+    /// Programs it may run besides the system's (its own binary).
+    pub executable: Vec<PathBuf>,
+}
+
+/// What the machine lets the checker put around a run, found once by `probe`.
+#[derive(Debug)]
+pub struct Jail {
+    /// A network namespace per run (root: directly; otherwise inside a user namespace).
+    netns: bool,
+    /// The user and group runs become: only when the checker is root.
+    drop_to: Option<(u32, u32)>,
+    /// Landlock's ABI, when its rules can be enforced (0: not at all).
+    landlock: i32,
+    #[cfg(target_os = "linux")]
+    cgroups: Option<cgroup::Controllers>,
+    /// Folders no run may find on its PATH (the workbook, the target directory, the
+    /// checker's home).
+    hidden: Vec<PathBuf>,
+    /// The protections this machine does not give, in a few words each.
+    missing: Vec<String>,
+}
+
+/// What of a run's jail lives in the checker: the run's cgroups, which kill what is left in
+/// them, and go, when dropped.
+#[derive(Debug)]
+pub struct Confined {
+    #[cfg(target_os = "linux")]
+    cgroup: Option<cgroup::RunCgroup>,
+}
+
+impl Confined {
+    /// Kills every process in the run's cgroups: a process cannot leave them.
+    pub fn kill_all(&self) {
+        #[cfg(target_os = "linux")]
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.kill_all();
+        }
+    }
+}
+
+impl Jail {
+    /// The protections this machine does not give.
+    pub fn missing(&self) -> &[String] {
+        &self.missing
+    }
+
+    /// The PATH a run gets: the checker's, without folders it must not see or reach.
+    pub fn path(&self) -> Vec<PathBuf> {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs: Vec<PathBuf> = std::env::split_paths(&path)
+            .filter(|d| d.is_absolute() && d.is_dir())
+            .filter(|d| !self.hidden.iter().any(|h| d.starts_with(h)))
+            .collect();
+        if dirs.is_empty() {
+            dirs = vec!["/usr/bin".into(), "/bin".into()];
+        }
+        dirs
+    }
+
+    /// Folders worth hiding: not the root folder, nor one that holds the system's.
+    fn hideable(hidden: Vec<PathBuf>) -> Vec<PathBuf> {
+        hidden
+            .into_iter()
+            .filter(|h| h.is_absolute() && !Path::new("/usr").starts_with(h))
+            .collect()
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl Jail {
+    pub fn probe(_reach: &[PathBuf], hidden: Vec<PathBuf>) -> Jail {
+        Jail {
+            netns: false,
+            drop_to: None,
+            landlock: 0,
+            hidden: Jail::hideable(hidden),
+            missing: vec!["the sandbox (it needs Linux)".into()],
+        }
+    }
+
+    pub fn confine(&self, _: &mut Command, _: &Walls, _: u64) -> std::io::Result<Confined> {
+        let _ = (self.netns, self.drop_to, self.landlock);
+        Ok(Confined {})
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Jail {
+    /// Tries every protection once, in a throwaway child running `true`, to learn what this
+    /// machine allows. `reach` are the paths a run's program must get to as the unprivileged
+    /// user (its binary's folder, the run folders), `hidden` those it must not find on PATH.
+    pub fn probe(reach: &[PathBuf], hidden: Vec<PathBuf>) -> Jail {
+        use setup::Step;
+        // SAFETY: geteuid cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        let mut jail = Jail {
+            netns: true,
+            drop_to: root.then_some(NOBODY),
+            landlock: rules::abi(),
+            cgroups: if root {
+                cgroup::Controllers::find()
+            } else {
+                None
+            },
+            hidden: Jail::hideable(hidden),
+            missing: Vec::new(),
+        };
+        let walls = Walls {
+            readable: reach.to_vec(),
+            ..Walls::default()
+        };
+        let worked = jail.try_out(&walls, reach);
+        let ok = |step: Step| worked.contains(&step);
+        jail.netns = ok(Step::Network);
+        if !ok(Step::Rules) {
+            jail.landlock = 0;
+        }
+        if !ok(Step::Cgroup) {
+            jail.cgroups = None;
+        }
+        let mut missing = Vec::new();
+        if root && !(ok(Step::User) && ok(Step::Reach)) {
+            jail.drop_to = None;
+            missing.push(if ok(Step::User) {
+                "an unprivileged user (the programs are not reachable by nobody)"
+            } else {
+                "an unprivileged user"
+            });
+        }
+        if !jail.netns {
+            missing.push("a network namespace");
+        }
+        match jail.landlock {
+            0 => missing.push("Landlock (files, TCP and signals are not confined)"),
+            1..=3 => missing.push("Landlock's TCP rules (Linux 6.7)"),
+            _ => {}
+        }
+        if (1..6).contains(&jail.landlock) {
+            missing.push("Landlock's signal scoping (Linux 6.12)");
+        }
+        let (tasks, memory) = jail.cgroups.as_ref().map_or((false, false), |c| c.has());
+        if !tasks {
+            missing.push("a pids cgroup");
+        }
+        if !memory {
+            missing.push("a memory cgroup");
+        }
+        jail.missing = missing.into_iter().map(String::from).collect();
+        jail
+    }
+
+    /// Puts the wall around one run of `command`: the run's cgroup is made and its folders
+    /// handed to the unprivileged user now; the rest happens in the child. `cpu_secs` caps
+    /// each process's CPU time.
+    pub fn confine(
+        &self,
+        command: &mut Command,
+        walls: &Walls,
+        cpu_secs: u64,
+    ) -> std::io::Result<Confined> {
+        if let Some((uid, gid)) = self.drop_to {
+            for path in walls.writable.iter().chain(&walls.appendable) {
+                hand_over(path, uid, gid)?;
+            }
+        }
+        let cgroup = match &self.cgroups {
+            Some(c) => Some(c.make(self.caps())?),
+            None => None,
+        };
+        setup::Setup {
+            cpu_secs,
+            cgroup: cgroup.as_ref().map(cgroup::RunCgroup::join_files).unwrap_or_default(),
+            netns: self.netns,
+            maps: setup::Setup::maps(),
+            drop_to: self.drop_to,
+            reach: Vec::new(),
+            rules: self.rules(walls)?,
+            report: None,
+        }
+        .install(command);
+        Ok(Confined { cgroup })
+    }
+
+    fn caps(&self) -> cgroup::Caps {
+        cgroup::Caps {
+            tasks: 4 * super::runner::PROCESS_CAP,
+            memory: setup::MEMORY,
+        }
+    }
+
+    fn rules(&self, walls: &Walls) -> std::io::Result<Option<landlock::RulesetCreated>> {
+        if self.landlock == 0 {
+            return Ok(None);
+        }
+        rules::ruleset(walls, &self.path())
+            .map(Some)
+            .map_err(|e| std::io::Error::other(format!("cannot make the Landlock rules: {e}")))
+    }
+
+    /// Runs `true` behind every protection, each step reporting whether it worked; returns
+    /// the steps that did (the rules only if `true` could still run behind them).
+    fn try_out(&self, walls: &Walls, reach: &[PathBuf]) -> Vec<setup::Step> {
+        use std::os::unix::ffi::OsStrExt;
+        let Some(program) = ["/usr/bin/true", "/bin/true"]
+            .iter()
+            .map(Path::new)
+            .find(|p| p.exists())
+        else {
+            return Vec::new();
+        };
+        let Ok((mut said, report)) = std::io::pipe() else {
+            return Vec::new();
+        };
+        let cgroup = self.cgroups.as_ref().and_then(|c| c.make(self.caps()).ok());
+        let mut command = Command::new(program);
+        command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        setup::Setup {
+            cpu_secs: 5,
+            cgroup: cgroup.as_ref().map(cgroup::RunCgroup::join_files).unwrap_or_default(),
+            netns: true,
+            maps: setup::Setup::maps(),
+            drop_to: self.drop_to,
+            reach: reach
+                .iter()
+                .filter_map(|p| std::ffi::CString::new(p.as_os_str().as_bytes()).ok())
+                .collect(),
+            rules: self.rules(walls).ok().flatten(),
+            report: Some(std::os::fd::AsRawFd::as_raw_fd(&report)),
+        }
+        .install(&mut command);
+        let ran = command.status().is_ok_and(|s| s.success());
+        drop(command);
+        drop(report);
+        let mut letters = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut said, &mut letters);
+        drop(cgroup);
+        setup::Step::ALL
+            .into_iter()
+            .filter(|s| letters.contains(&s.letter()) && (ran || *s != setup::Step::Rules))
+            .collect()
+    }
+}
+
+/// Gives a run's folder (or file) to the unprivileged user, and lets it through its parent.
+#[cfg(target_os = "linux")]
+fn hand_over(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(parent) = path.parent() {
+        let mode = std::fs::metadata(parent)?.permissions().mode();
+        std::fs::set_permissions(parent, std::fs::Permissions::from_mode(mode | 0o111))?;
+    }
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        std::os::unix::fs::lchown(&p, Some(uid), Some(gid))?;
+        if p.is_dir() && !p.is_symlink() {
+            for entry in std::fs::read_dir(&p)? {
+                stack.push(entry?.path());
+            }
+        }
+    }
+    Ok(())
+}

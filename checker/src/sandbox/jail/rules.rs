@@ -1,0 +1,67 @@
+//! Landlock's rules for one run: what the program may read, run and write, no TCP, no signals
+//! or ptrace beyond its own processes, no abstract socket outside them.
+
+use landlock::{
+    ABI, Access, AccessFs, AccessNet, BitFlags, RulesetAttr, RulesetCreated, RulesetCreatedAttr,
+    RulesetError, Scope, path_beneath_rules,
+};
+use super::Walls;
+use std::path::{Path, PathBuf};
+
+/// The newest Landlock ABI whose rights the checker asks for; older kernels grant what they
+/// know (best effort), and the report says what that leaves out.
+const TARGET: ABI = ABI::V6;
+
+/// Folders of the system a program may read and run programs from.
+pub const SYSTEM: [&str; 9] = [
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/nix",
+];
+/// Folders a program may read, but run nothing from.
+const READ_ONLY: [&str; 2] = ["/etc", "/proc"];
+
+/// The Landlock ABI of this kernel: 0 when Landlock is not there or not enabled.
+pub fn abi() -> i32 {
+    const LANDLOCK_CREATE_RULESET_VERSION: u32 = 1;
+    // SAFETY: the documented way to ask for the ABI version: no ruleset, size 0.
+    let version = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    version.max(0) as i32
+}
+
+/// The ruleset of one run, made before the fork; the child restricts itself with it.
+pub fn ruleset(walls: &Walls, path_dirs: &[PathBuf]) -> Result<RulesetCreated, RulesetError> {
+    let all = AccessFs::from_all(TARGET);
+    let read = AccessFs::from_read(TARGET);
+    let read_only = read & !BitFlags::from(AccessFs::Execute);
+    let change = all & !BitFlags::from(AccessFs::Execute);
+    let file = AccessFs::ReadFile | AccessFs::WriteFile;
+    let run = AccessFs::ReadFile | AccessFs::Execute;
+    let exists = |p: &&Path| p.exists();
+    let system = SYSTEM
+        .iter()
+        .map(Path::new)
+        .chain(path_dirs.iter().map(PathBuf::as_path))
+        .filter(exists);
+    landlock::Ruleset::default()
+        .handle_access(all)?
+        .handle_access(AccessNet::from_all(TARGET))?
+        .scope(Scope::from_all(TARGET))?
+        .create()?
+        .add_rules(path_beneath_rules(system, read))?
+        .add_rules(path_beneath_rules(
+            READ_ONLY.iter().map(Path::new).filter(exists),
+            read_only,
+        ))?
+        // /dev/null and friends: read and write, make nothing.
+        .add_rules(path_beneath_rules(["/dev"], read_only | AccessFs::WriteFile))?
+        .add_rules(path_beneath_rules(&walls.readable, read_only))?
+        .add_rules(path_beneath_rules(&walls.writable, change))?
+        .add_rules(path_beneath_rules(&walls.appendable, file))?
+        .add_rules(path_beneath_rules(&walls.executable, run))
+}

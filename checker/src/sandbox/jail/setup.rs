@@ -1,0 +1,163 @@
+//! The child's side of the jail: the steps it takes between fork and exec, on memory made
+//! before the fork (it may not allocate). In the probe each step reports whether it worked and
+//! the next one still runs; in a run the first failure fails the start.
+
+use std::ffi::{CStr, CString};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+/// Memory a run may use: per process (RLIMIT_DATA), and for the whole run where a memory
+/// cgroup is available.
+pub const MEMORY: u64 = 1 << 30;
+/// The largest file a run may write (RLIMIT_FSIZE).
+const FILE_SIZE: u64 = 64 << 20;
+
+/// One step of the set-up, in the order the child takes them.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Step {
+    Limits,
+    Cgroup,
+    Network,
+    User,
+    Reach,
+    Rules,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [
+        Step::Limits,
+        Step::Cgroup,
+        Step::Network,
+        Step::User,
+        Step::Reach,
+        Step::Rules,
+    ];
+
+    /// The byte the probe's child writes when this step worked.
+    pub fn letter(self) -> u8 {
+        b'a' + self as u8
+    }
+}
+
+/// Everything the child needs, made before the fork.
+pub struct Setup {
+    pub cpu_secs: u64,
+    /// The `cgroup.procs` files of the run's cgroups.
+    pub cgroup: Vec<CString>,
+    pub netns: bool,
+    /// `uid uid 1` and `gid gid 1`: a user namespace that maps this user to itself (when the
+    /// checker is not root, a network namespace needs one).
+    pub maps: (CString, CString),
+    /// The user and group to become: when the checker is root.
+    pub drop_to: Option<(u32, u32)>,
+    /// Paths the unprivileged user must reach (the probe only).
+    pub reach: Vec<CString>,
+    pub rules: Option<landlock::RulesetCreated>,
+    /// The probe's pipe, which each step that worked writes its letter into.
+    pub report: Option<i32>,
+}
+
+impl Setup {
+    /// The maps of this user onto itself.
+    pub fn maps() -> (CString, CString) {
+        // SAFETY: geteuid and getegid cannot fail.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        let map = |id: u32| CString::new(format!("{id} {id} 1")).unwrap_or_default();
+        (map(uid), map(gid))
+    }
+
+    /// Has the child take the steps, after the pre-exec hooks already on `command`.
+    pub fn install(mut self, command: &mut Command) {
+        // SAFETY: only system calls on memory made before the fork (the Landlock crate's
+        // restrict_self makes two system calls).
+        unsafe { command.pre_exec(move || self.apply()) };
+    }
+
+    fn apply(&mut self) -> std::io::Result<()> {
+        self.step(Step::Limits, limits(self.cpu_secs))?;
+        if !self.cgroup.is_empty() {
+            let joined = self.cgroup.iter().all(|f| write_file(f, b"0"));
+            self.step(Step::Cgroup, joined)?;
+        }
+        if self.netns {
+            let made = if self.drop_to.is_some() {
+                // Root makes the namespace itself, before it becomes another user.
+                unshare(libc::CLONE_NEWNET)
+            } else {
+                unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET)
+                    && write_file(c"/proc/self/setgroups", b"deny")
+                    && write_file(c"/proc/self/uid_map", self.maps.0.as_bytes())
+                    && write_file(c"/proc/self/gid_map", self.maps.1.as_bytes())
+            };
+            self.step(Step::Network, made)?;
+        }
+        if let Some((uid, gid)) = self.drop_to {
+            // SAFETY: plain system calls; no supplementary group is kept.
+            let became = unsafe {
+                libc::setgroups(0, std::ptr::null()) == 0
+                    && libc::setresgid(gid, gid, gid) == 0
+                    && libc::setresuid(uid, uid, uid) == 0
+            };
+            self.step(Step::User, became)?;
+            let reached = self.reach.iter().all(|p| {
+                // SAFETY: access(2) on a NUL-terminated path.
+                unsafe { libc::access(p.as_ptr(), libc::X_OK) == 0 }
+            });
+            self.step(Step::Reach, reached)?;
+        }
+        if let Some(rules) = self.rules.take() {
+            let enforced = rules.restrict_self().is_ok();
+            self.step(Step::Rules, enforced)?;
+        }
+        Ok(())
+    }
+
+    fn step(&self, step: Step, worked: bool) -> std::io::Result<()> {
+        match self.report {
+            Some(fd) => {
+                if worked {
+                    let letter = [step.letter()];
+                    // SAFETY: a write of a local buffer to the probe's pipe.
+                    unsafe { libc::write(fd, letter.as_ptr().cast(), 1) };
+                }
+                Ok(())
+            }
+            None if worked => Ok(()),
+            None => Err(std::io::Error::other("the sandbox could not be set up")),
+        }
+    }
+}
+
+fn limits(cpu_secs: u64) -> bool {
+    let set = |resource, value: u64| {
+        let limit = libc::rlimit {
+            rlim_cur: value,
+            rlim_max: value,
+        };
+        // SAFETY: setrlimit on a local struct.
+        unsafe { libc::setrlimit(resource, &limit) == 0 }
+    };
+    set(libc::RLIMIT_DATA, MEMORY)
+        & set(libc::RLIMIT_FSIZE, FILE_SIZE)
+        & set(libc::RLIMIT_CORE, 0)
+        & set(libc::RLIMIT_CPU, cpu_secs)
+}
+
+fn unshare(flags: libc::c_int) -> bool {
+    // SAFETY: unshare(2) with namespace flags.
+    unsafe { libc::unshare(flags) == 0 }
+}
+
+/// Writes `bytes` into an existing file with one write.
+fn write_file(path: &CStr, bytes: &[u8]) -> bool {
+    // SAFETY: open, write and close on a NUL-terminated path and a local buffer.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return false;
+        }
+        let written = libc::write(fd, bytes.as_ptr().cast(), bytes.len());
+        libc::close(fd);
+        written == bytes.len() as isize
+    }
+}
