@@ -52,7 +52,13 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     };
     anstream::eprintln!("building {} ...", exercise.name);
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let built = wb.build(&request.source, &[exercise], color)?;
+    let jail = session::jail(wb)?;
+    let built = wb.build(
+        &request.source,
+        &[exercise],
+        color,
+        &session::confine_build(&jail),
+    )?;
     let program = match built.into_iter().next() {
         Some(Built::Program(p)) => p,
         Some(Built::Failed(errors)) => {
@@ -68,7 +74,6 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         std::fs::write(dir.path().join(&name), bytes)
             .map_err(|e| format!("cannot write {name}: {e}"))?;
     }
-    let jail = session::jail(wb, std::slice::from_ref(&program))?;
     let walls = Walls {
         writable: vec![dir.path().into()],
         executable: vec![program.clone()],

@@ -8,7 +8,7 @@ use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::{ExerciseResult, Verdict};
 use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Jail;
-use crate::workbook::build::{Built, Source};
+use crate::workbook::build::{BuildWalls, Built, Source};
 use crate::workbook::manifest::Exercise;
 use crate::workbook::progress::{ExerciseFiles, Progress};
 use crate::workbook::{Workbook, stable_hash};
@@ -16,6 +16,7 @@ use case_runner::CaseRunner;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -42,24 +43,17 @@ pub fn run<'w>(
     let exercises = wb.select(&options.selected)?;
     let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
     anstream::eprintln!("building {} ...", names.join(", "));
-    let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let built = wb.build(&options.source, &exercises, color)?;
-
-    let work = wb.work_dir();
-    let programs: Vec<PathBuf> = built
-        .iter()
-        .filter_map(|b| match b {
-            Built::Program(p) => Some(p.clone()),
-            Built::Failed(_) => None,
-        })
-        .collect();
-    let jail = jail(wb, &programs)?;
+    let jail = jail(wb)?;
     if options.require_sandbox && !jail.missing().is_empty() {
         return Err(format!(
             "the full sandbox is required (--require-sandbox), but this machine lacks: {}",
             jail.missing().join(", ")
         ));
     }
+    let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    let built = wb.build(&options.source, &exercises, color, &confine_build(&jail))?;
+
+    let work = wb.work_dir();
     let trace = xray_wanted();
     let mut refused: Option<String> = None;
     let mut results = Vec::new();
@@ -107,20 +101,26 @@ pub fn run<'w>(
     })
 }
 
-/// The sandbox for the runs of `programs` (built by this workbook), as this machine allows
-/// it: the programs, the run folders and the checker itself (the stage spies) must be
+/// The sandbox for the builds and runs of this workbook's programs, as this machine allows it:
+/// the programs' folder, the run folders and the checker itself (the stage spies) must be
 /// reachable by its unprivileged user; the workbook, the target directory and the home
 /// folder stay off the runs' PATH.
-pub fn jail(wb: &Workbook, programs: &[PathBuf]) -> Result<Arc<Jail>, String> {
-    let runs = wb.work_dir().join("tmp");
-    std::fs::create_dir_all(&runs)
-        .map_err(|e| format!("cannot create {}: {e}", runs.display()))?;
-    let mut reach = programs.to_vec();
-    reach.push(runs);
+pub fn jail(wb: &Workbook) -> Result<Arc<Jail>, String> {
+    let (programs, runs) = (wb.program_dir(), wb.work_dir().join("tmp"));
+    for dir in [&programs, &runs] {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut reach = vec![programs, runs];
     reach.extend(std::env::current_exe().ok());
     let mut hidden = vec![wb.root.clone(), wb.target_dir.clone()];
     hidden.extend(std::env::var_os("HOME").map(PathBuf::from));
     Ok(Arc::new(Jail::probe(&reach, hidden)))
+}
+
+/// The wall around builds of untrusted code, as `Workbook::build` takes it.
+pub fn confine_build(jail: &Jail) -> impl Fn(&mut Command, &BuildWalls) -> std::io::Result<()> {
+    |command, walls| jail.confine_build(command, &walls.readable, &walls.writable)
 }
 
 /// Keeps each checked exercise's verdict in the progress file (never the solutions').

@@ -23,6 +23,27 @@ pub enum Source {
     Solutions,
 }
 
+/// What a build of untrusted code (another copy's exercises) may touch: folders to read (and
+/// run programs from: the toolchain) and folders to write (its target directory).
+#[derive(Debug, Clone, Default)]
+pub struct BuildWalls {
+    pub readable: Vec<PathBuf>,
+    pub writable: Vec<PathBuf>,
+}
+
+/// Puts a build of untrusted code behind a wall (the sandbox's), before cargo starts.
+pub type Confine<'a> = &'a dyn Fn(&mut Command, &BuildWalls) -> std::io::Result<()>;
+
+/// How one source is built: the manifest and package, where cargo puts it, the exercises
+/// whose file is missing, and the wall around the build when the code is untrusted.
+struct Plan {
+    manifest: PathBuf,
+    package: &'static str,
+    target_dir: PathBuf,
+    missing: Vec<String>,
+    walls: Option<BuildWalls>,
+}
+
 /// The result of building one exercise.
 pub enum Built {
     Program(PathBuf),
@@ -33,10 +54,11 @@ pub enum Built {
 impl Workbook {
     /// Removes the private copies of the programs this process built.
     pub fn forget_programs(&self) {
-        let _ = std::fs::remove_dir_all(self.private_bin_dir());
+        let _ = std::fs::remove_dir_all(self.program_dir());
     }
 
-    fn private_bin_dir(&self) -> PathBuf {
+    /// Where this process links the programs it built, for its runs.
+    pub fn program_dir(&self) -> PathBuf {
         self.work_dir()
             .join("bin")
             .join(std::process::id().to_string())
@@ -46,11 +68,15 @@ impl Workbook {
     /// fails, one per exercise so that one broken file does not hide the others. Each program
     /// is then linked under a private name, so a concurrent build of another copy cannot swap
     /// it while it runs.
+    ///
+    /// Another copy's code is untrusted: it is built into a target directory of its own (one
+    /// that holds no reference solution), behind `confine`.
     pub fn build(
         &self,
         source: &Source,
         exercises: &[&Exercise],
         color: bool,
+        confine: Confine,
     ) -> Result<Vec<Built>, String> {
         let work = self.work_dir();
         std::fs::create_dir_all(&work)
@@ -60,7 +86,8 @@ impl Workbook {
         let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
             .map_err(|(_, e)| format!("cannot lock the build: {e}"))?;
 
-        let (manifest, package, missing) = self.prepare(source, exercises)?;
+        let plan = self.plan(source, exercises)?;
+        let cargo_build = |bins: &[String]| self.cargo_build(&plan, bins, color, confine);
         let bin = |e: &Exercise| match source {
             Source::Solutions => e.solution_bin(),
             _ => e.name.clone(),
@@ -68,37 +95,27 @@ impl Workbook {
         let present: Vec<&Exercise> = exercises
             .iter()
             .copied()
-            .filter(|e| !missing.contains(&e.name))
+            .filter(|e| !plan.missing.contains(&e.name))
             .collect();
         let all_ok = !present.is_empty()
-            && self
-                .cargo_build(
-                    &manifest,
-                    package,
-                    &present.iter().map(|e| bin(e)).collect::<Vec<_>>(),
-                    color,
-                )?
-                .is_none();
+            && cargo_build(&present.iter().map(|e| bin(e)).collect::<Vec<_>>())?.is_none();
 
-        let private = self.private_bin_dir();
+        let private = self.program_dir();
         let _ = std::fs::remove_dir_all(&private);
         std::fs::create_dir_all(&private)
             .map_err(|e| format!("cannot create {}: {e}", private.display()))?;
         let mut results = Vec::new();
         for e in exercises {
-            if missing.contains(&e.name) {
+            if plan.missing.contains(&e.name) {
                 results.push(Built::Failed(format!("{} {MISSING}", e.exercise_path())));
                 continue;
             }
             let name = bin(e);
-            if !all_ok
-                && let Some(errors) =
-                    self.cargo_build(&manifest, package, std::slice::from_ref(&name), color)?
-            {
+            if !all_ok && let Some(errors) = cargo_build(std::slice::from_ref(&name))? {
                 results.push(Built::Failed(errors));
                 continue;
             }
-            let built = self.target_dir.join("debug").join(&name);
+            let built = plan.target_dir.join("debug").join(&name);
             let mine = private.join(&name);
             std::fs::hard_link(&built, &mine)
                 .or_else(|_| std::fs::copy(&built, &mine).map(drop))
@@ -108,16 +125,17 @@ impl Workbook {
         Ok(results)
     }
 
-    /// The Cargo.toml and package to build, and the exercises whose file is missing.
-    fn prepare(
-        &self,
-        source: &Source,
-        exercises: &[&Exercise],
-    ) -> Result<(PathBuf, &'static str, Vec<String>), String> {
-        let root_manifest = self.root.join("Cargo.toml");
+    fn plan(&self, source: &Source, exercises: &[&Exercise]) -> Result<Plan, String> {
+        let own = |package| Plan {
+            manifest: self.root.join("Cargo.toml"),
+            package,
+            target_dir: self.target_dir.clone(),
+            missing: Vec::new(),
+            walls: None,
+        };
         match source {
-            Source::Exercises => Ok((root_manifest, "exercises", Vec::new())),
-            Source::Solutions => Ok((root_manifest, "solutions", Vec::new())),
+            Source::Exercises => Ok(own("exercises")),
+            Source::Solutions => Ok(own("solutions")),
             Source::Copy(dir) => {
                 let stage = self.stage_copy(dir, exercises)?;
                 let missing = exercises
@@ -125,9 +143,38 @@ impl Workbook {
                     .filter(|e| !dir.join("src/bin").join(format!("{}.rs", e.name)).is_file())
                     .map(|e| e.name.clone())
                     .collect();
-                Ok((stage.join("Cargo.toml"), COPY_PACKAGE, missing))
+                let target_dir = self.work_dir().join("copies");
+                std::fs::create_dir_all(&target_dir)
+                    .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
+                let walls = self.build_walls(&stage, &target_dir);
+                Ok(Plan {
+                    manifest: stage.join("Cargo.toml"),
+                    package: COPY_PACKAGE,
+                    target_dir,
+                    missing,
+                    walls: Some(walls),
+                })
             }
         }
+    }
+
+    /// What the build of a copy needs: the workbook's cargo settings and the toolchain to
+    /// read; the staged copy (cargo rewrites its lock file), its own target directory, and
+    /// cargo's home (its locks and caches) to write. Not the workbook, nor the solutions.
+    fn build_walls(&self, stage: &Path, target_dir: &Path) -> BuildWalls {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let from_env = |var: &str, default: &str| {
+            std::env::var_os(var)
+                .map(PathBuf::from)
+                .or_else(|| home.as_ref().map(|h| h.join(default)))
+        };
+        let cargo_home = from_env("CARGO_HOME", ".cargo");
+        let mut readable = vec![self.root.join(".cargo")];
+        readable.extend(from_env("RUSTUP_HOME", ".rustup"));
+        readable.extend(self.cargo.parent().map(Path::to_path_buf));
+        let mut writable = vec![stage.to_path_buf(), target_dir.to_path_buf()];
+        writable.extend(cargo_home);
+        BuildWalls { readable, writable }
     }
 
     /// A one-package workspace under the target directory holding this workbook's manifests and
@@ -178,25 +225,35 @@ impl Workbook {
     /// Runs `cargo build` for some binaries; `Some(messages)` when it fails.
     fn cargo_build(
         &self,
-        manifest: &Path,
-        package: &str,
+        plan: &Plan,
         bins: &[String],
         color: bool,
+        confine: Confine,
     ) -> Result<Option<String>, String> {
         let mut command = Command::new(&self.cargo);
         command
             .args(["build", "--quiet", "--manifest-path"])
-            .arg(manifest)
+            .arg(&plan.manifest)
             .args([
                 "--package",
-                package,
+                plan.package,
                 "--color",
                 if color { "always" } else { "never" },
             ])
-            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .env("CARGO_TARGET_DIR", &plan.target_dir)
             .stdin(Stdio::null());
         for bin in bins {
             command.args(["--bin", bin]);
+        }
+        if let Some(walls) = &plan.walls {
+            // Cargo looks for settings from its working folder up: from the staged copy, it
+            // finds the workbook's, and none of the copy's.
+            if let Some(stage) = plan.manifest.parent() {
+                command.current_dir(stage);
+            }
+            command.env("TMPDIR", &plan.target_dir);
+            confine(&mut command, walls)
+                .map_err(|e| format!("cannot put the build behind the sandbox: {e}"))?;
         }
         let output = command
             .output()

@@ -97,6 +97,10 @@ impl Jail {
 
 #[cfg(not(target_os = "linux"))]
 impl Jail {
+    pub fn confine_build(&self, _: &mut Command, _: &[PathBuf], _: &[PathBuf]) -> std::io::Result<()> {
+        Ok(())
+    }
+
     pub fn probe(_reach: &[PathBuf], hidden: Vec<PathBuf>) -> Jail {
         Jail {
             netns: false,
@@ -197,7 +201,7 @@ impl Jail {
             None => None,
         };
         setup::Setup {
-            cpu_secs,
+            cpu_secs: Some(cpu_secs),
             cgroup: cgroup.as_ref().map(cgroup::RunCgroup::join_files).unwrap_or_default(),
             netns: self.netns,
             maps: setup::Setup::maps(),
@@ -208,6 +212,35 @@ impl Jail {
         }
         .install(command);
         Ok(Confined { cgroup })
+    }
+
+    /// Puts a build of untrusted code behind Landlock's rules: it reads the system's folders
+    /// and `readable` (running programs from them: the toolchain), and writes `writable` (its
+    /// target directory). The rest of the jail is for runs.
+    pub fn confine_build(
+        &self,
+        command: &mut Command,
+        readable: &[PathBuf],
+        writable: &[PathBuf],
+    ) -> std::io::Result<()> {
+        if self.landlock == 0 {
+            return Ok(());
+        }
+        let rules = rules::build_ruleset(readable, writable).map_err(|e| {
+            std::io::Error::other(format!("cannot make the Landlock rules of the build: {e}"))
+        })?;
+        setup::Setup {
+            cpu_secs: None,
+            cgroup: Vec::new(),
+            netns: false,
+            maps: setup::Setup::maps(),
+            drop_to: None,
+            reach: Vec::new(),
+            rules: Some(rules),
+            report: None,
+        }
+        .install(command);
+        Ok(())
     }
 
     fn caps(&self) -> cgroup::Caps {
@@ -247,7 +280,7 @@ impl Jail {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         setup::Setup {
-            cpu_secs: 5,
+            cpu_secs: Some(5),
             cgroup: cgroup.as_ref().map(cgroup::RunCgroup::join_files).unwrap_or_default(),
             netns: true,
             maps: setup::Setup::maps(),

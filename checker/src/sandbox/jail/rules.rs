@@ -65,3 +65,31 @@ pub fn ruleset(walls: &Walls, path_dirs: &[PathBuf]) -> Result<RulesetCreated, R
         .add_rules(path_beneath_rules(&walls.appendable, file))?
         .add_rules(path_beneath_rules(&walls.executable, run))
 }
+
+/// The ruleset of a build of untrusted code: the system's folders and `readable` to read and
+/// run programs from, `writable` to change (and run its build scripts from).
+pub fn build_ruleset(
+    readable: &[PathBuf],
+    writable: &[PathBuf],
+) -> Result<RulesetCreated, RulesetError> {
+    let all = AccessFs::from_all(TARGET);
+    let read = AccessFs::from_read(TARGET);
+    let read_only = read & !BitFlags::from(AccessFs::Execute);
+    let exists = |p: &&Path| p.exists();
+    landlock::Ruleset::default()
+        .handle_access(all)?
+        .handle_access(AccessNet::from_all(TARGET))?
+        .scope(Scope::from_all(TARGET))?
+        .create()?
+        .add_rules(path_beneath_rules(
+            SYSTEM.iter().map(Path::new).filter(exists),
+            read,
+        ))?
+        .add_rules(path_beneath_rules(
+            READ_ONLY.iter().map(Path::new).filter(exists),
+            read_only,
+        ))?
+        .add_rules(path_beneath_rules(["/dev"], read_only | AccessFs::WriteFile))?
+        .add_rules(path_beneath_rules(readable, read))?
+        .add_rules(path_beneath_rules(writable, all))
+}

@@ -41,7 +41,8 @@ impl Step {
 
 /// Everything the child needs, made before the fork.
 pub struct Setup {
-    pub cpu_secs: u64,
+    /// The CPU seconds of each process; none for a build (only the rules apply).
+    pub cpu_secs: Option<u64>,
     /// The `cgroup.procs` files of the run's cgroups.
     pub cgroup: Vec<CString>,
     pub netns: bool,
@@ -74,7 +75,9 @@ impl Setup {
     }
 
     fn apply(&mut self) -> std::io::Result<()> {
-        self.step(Step::Limits, limits(self.cpu_secs))?;
+        if let Some(cpu_secs) = self.cpu_secs {
+            self.step(Step::Limits, limits(cpu_secs))?;
+        }
         if !self.cgroup.is_empty() {
             let joined = self.cgroup.iter().all(|f| write_file(f, b"0"));
             self.step(Step::Cgroup, joined)?;
