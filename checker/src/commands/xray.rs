@@ -7,7 +7,7 @@ use crate::judging::wiring::model::Wiring;
 use crate::output::drawing;
 use crate::sandbox::jail::Walls;
 use crate::sandbox::runner::{self, End, RunSpec};
-use crate::session::{self, XRAY_SWITCH};
+use crate::session::{self, SANDBOX_SWITCH, XRAY_SWITCH};
 use crate::workbook::Workbook;
 use crate::workbook::build::{Built, Source};
 use std::process::ExitCode;
@@ -40,7 +40,8 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     // The workbook's own variables given to xray (PIPES_LAB_TIME_SCALE=1 cargo lab xray 3)
     // reach the program, over the transcript's; a check passes none of its own.
     for (name, value) in
-        std::env::vars().filter(|(k, _)| k.starts_with("PIPES_LAB_") && k != XRAY_SWITCH)
+        std::env::vars()
+            .filter(|(k, _)| k.starts_with("PIPES_LAB_") && k != XRAY_SWITCH && k != SANDBOX_SWITCH)
     {
         env.retain(|(k, _)| *k != name);
         env.push((name, value));
@@ -118,6 +119,8 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
             exercise.timeout_secs
         ),
         End::OutputLimit => "stopped: it printed more than 1 MiB".into(),
+        End::DiskLimit => "stopped: it wrote too much into its folder".into(),
+        End::MemoryLimit => "stopped: it used all the memory a run may".into(),
         End::ProcessLimit => "stopped: it started too many processes".into(),
         End::Interrupted => "interrupted".into(),
     };

@@ -3,7 +3,8 @@
 
 use super::cases::{Case, behaviour};
 use super::failure::Failure;
-use crate::sandbox::runner::{OUTPUT_CAP, PROCESS_CAP};
+use crate::sandbox::jail::RUN_MEMORY;
+use crate::sandbox::runner::{DISK_CAP, OUTPUT_CAP, PROCESS_CAP};
 use crate::wording::cut;
 use crate::workbook::manifest::Exercise;
 
@@ -32,6 +33,14 @@ pub fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, Strin
                 "it was still running after {:.1} s, so it hangs; the checker stopped every process it had started",
                 after.as_secs_f64()
             ),
+        ),
+        Failure::MemoryLimit => (
+            format!("at most {} GiB of memory for the whole run", RUN_MEMORY >> 30),
+            "memory limit: its processes used all of it; the checker stopped them".into(),
+        ),
+        Failure::DiskLimit => (
+            format!("at most {} MiB of files in its working folder", DISK_CAP >> 20),
+            "disk limit: it wrote more (or more than ten thousand files) into its folder; the checker stopped it".into(),
         ),
         Failure::OutputLimit => (
             "a few lines of output".into(),
@@ -121,6 +130,8 @@ fn general_cause(failure: &Failure) -> String {
         Failure::NotStarted => "the program still reaches `todo!()`: replace it with your code".into(),
         Failure::Hang(_) => "a process is blocked: a reader whose pipe still has a write end open somewhere never sees end-of-file, and a writer blocks on a full pipe nobody reads. Check that every process closes the pipe ends it does not use, and that nobody waits before reading".into(),
         Failure::Busy(_) => "a process never stops running: it is not blocked on a pipe or a child, so look for a loop that never ends (one that ignores read() returning 0 counts too)".into(),
+        Failure::MemoryLimit => "the program keeps memory without end: none of the exercises needs more than a few megabytes, so look for data that grows in a loop (or a child that copies its parent's)".into(),
+        Failure::DiskLimit => "the program writes files without end: none of the exercises needs more than a few small files, so look for a write loop that never stops".into(),
         Failure::OutputLimit => "the program prints without end: look for a loop that never stops, for example a read loop that does not stop at end-of-file (read returning 0)".into(),
         Failure::Interrupted => "the check was interrupted".into(),
         Failure::ProcessLimit => "the program starts processes without end: look for a fork() inside a loop, or a child that goes on running the parent's code because it does not exit".into(),

@@ -12,6 +12,10 @@ pub enum Failure {
     /// Timed out with every process on the CPU and none blocked: a loop without end.
     Busy(Duration),
     OutputLimit,
+    /// It filled its working folder past the limit.
+    DiskLimit,
+    /// The run used all the memory it may.
+    MemoryLimit,
     ProcessLimit,
     Interrupted,
     /// Killed by a signal, by name.

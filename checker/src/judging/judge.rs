@@ -38,6 +38,8 @@ pub fn judge(
         }
         End::TimedOut => return Some(Failure::Hang(outcome.elapsed)),
         End::OutputLimit => return Some(Failure::OutputLimit),
+        End::DiskLimit => return Some(Failure::DiskLimit),
+        End::MemoryLimit => return Some(Failure::MemoryLimit),
         End::ProcessLimit => return Some(Failure::ProcessLimit),
         _ if stdout.is_empty() && stderr.contains("not yet implemented") => {
             return Some(Failure::NotStarted);

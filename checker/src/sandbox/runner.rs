@@ -28,9 +28,14 @@ const GRACE: Duration = Duration::from_millis(300);
 /// Live processes a run may have at once: the exercises need four, a fork loop needs stopping.
 pub const PROCESS_CAP: usize = 64;
 /// Live tasks, threads included, a traced run may have at once.
-const TASK_CAP: usize = 4 * PROCESS_CAP;
+pub const TASK_CAP: usize = 4 * PROCESS_CAP;
 /// How often the processes of a run are counted.
 const COUNT_EVERY: Duration = Duration::from_millis(50);
+/// What a run may leave in its working folder: bytes, and files and folders.
+pub const DISK_CAP: u64 = 256 << 20;
+const ENTRIES_CAP: usize = 10_000;
+/// How often the working folder is measured.
+const MEASURE_EVERY: Duration = Duration::from_millis(250);
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -61,6 +66,10 @@ pub enum End {
     Signaled(Signal),
     TimedOut,
     OutputLimit,
+    /// More than `DISK_CAP` bytes, or too many files, in its working folder.
+    DiskLimit,
+    /// The run's memory cgroup was full when it was stopped or killed.
+    MemoryLimit,
     /// More live processes than `PROCESS_CAP`.
     ProcessLimit,
     Interrupted,
@@ -179,6 +188,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     let mut end: Option<End> = None;
     let mut exited_at: Option<Instant> = None;
     let mut last_count = Instant::now();
+    let mut last_measure = Instant::now();
     let me = std::process::id() as i32;
     loop {
         if interrupted() {
@@ -233,6 +243,13 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
             end = Some(End::ProcessLimit);
             break;
         }
+        if last_measure.elapsed() >= MEASURE_EVERY {
+            last_measure = Instant::now();
+            if over_disk_cap(&spec.cwd) {
+                end = Some(End::DiskLimit);
+                break;
+            }
+        }
         if last_count.elapsed() >= COUNT_EVERY {
             last_count = Instant::now();
             if proctree::count_live_descendants(me) > PROCESS_CAP {
@@ -269,6 +286,12 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     if let Some(confined) = &confined {
         confined.kill_all();
     }
+    // A run stuck at its memory cap looks hung, or is killed by the kernel: say which it was.
+    let memory_full = confined.as_ref().is_some_and(|c| c.memory_full());
+    let end = match end {
+        End::TimedOut | End::Signaled(Signal::SIGKILL) if memory_full => End::MemoryLimit,
+        end => end,
+    };
     let trace = started.finish();
     drop(confined);
     let [out, err] = streams;
@@ -282,6 +305,30 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         elapsed,
         trace,
     })
+}
+
+/// Whether a folder holds more than `DISK_CAP` bytes or `ENTRIES_CAP` entries; the walk stops
+/// as soon as it knows, and never follows a link.
+fn over_disk_cap(dir: &std::path::Path) -> bool {
+    let (mut bytes, mut entries) = (0u64, 0usize);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(list) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in list.flatten() {
+            entries += 1;
+            let Ok(meta) = entry.metadata() else { continue };
+            bytes += meta.len();
+            if meta.is_dir() {
+                stack.push(entry.path());
+            }
+            if bytes > DISK_CAP || entries > ENTRIES_CAP {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// A started program: its streams, and who learns how it ended (waitpid, or the tracer).

@@ -64,9 +64,10 @@ impl CaseRunner<'_> {
                     elapsed: started.elapsed(),
                 };
             }
+            // A hang would cost each later case a full timeout; a filled folder, its disk.
             let stop = matches!(
                 failure,
-                Failure::Hang(_) | Failure::Busy(_) | Failure::Interrupted
+                Failure::Hang(_) | Failure::Busy(_) | Failure::Interrupted | Failure::DiskLimit | Failure::MemoryLimit
             );
             if first.is_none() {
                 first = Some(CaseFailure {

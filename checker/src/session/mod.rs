@@ -22,6 +22,9 @@ use std::time::Instant;
 
 /// The environment switch that turns the X-ray off (`PIPES_LAB_XRAY=off`).
 pub const XRAY_SWITCH: &str = "PIPES_LAB_XRAY";
+/// The environment switch that turns the sandbox off (`PIPES_LAB_SANDBOX=off`): for measuring
+/// what it costs, never for grading.
+pub const SANDBOX_SWITCH: &str = "PIPES_LAB_SANDBOX";
 
 pub struct Options {
     pub selected: Vec<String>,
@@ -115,6 +118,10 @@ pub fn jail(wb: &Workbook) -> Result<Arc<Jail>, String> {
     reach.extend(std::env::current_exe().ok());
     let mut hidden = vec![wb.root.clone(), wb.target_dir.clone()];
     hidden.extend(std::env::var_os("HOME").map(PathBuf::from));
+    if std::env::var(SANDBOX_SWITCH).is_ok_and(|v| v == "off") {
+        let why = format!("switched off by {SANDBOX_SWITCH}=off");
+        return Ok(Arc::new(Jail::off(hidden, &why)));
+    }
     Ok(Arc::new(Jail::probe(&reach, hidden)))
 }
 

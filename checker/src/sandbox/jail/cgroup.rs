@@ -128,6 +128,23 @@ impl RunCgroup {
             .collect()
     }
 
+    /// Whether the run reached its memory cap (v1 counts the failed charges; v2 the times it
+    /// hit `memory.max`).
+    pub fn memory_full(&self) -> bool {
+        self.dirs.iter().any(|dir| {
+            let count = |file: &str, key: Option<&str>| {
+                let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+                text.lines()
+                    .filter_map(|l| match key {
+                        Some(k) => l.strip_prefix(k)?.trim().parse::<u64>().ok(),
+                        None => l.trim().parse().ok(),
+                    })
+                    .sum::<u64>()
+            };
+            count("memory.failcnt", None) > 0 || count("memory.events", Some("max ")) > 0
+        })
+    }
+
     /// Kills every process in the run's cgroups until none is left; a process cannot leave
     /// them, so none escapes.
     pub fn kill_all(&self) {

@@ -17,6 +17,9 @@ use std::process::Command;
 /// The user and group a root checker runs student code as (nobody, nogroup).
 #[cfg(target_os = "linux")]
 const NOBODY: (u32, u32) = (65534, 65534);
+/// Memory a whole run may use, where a memory cgroup is available: twice what one process
+/// may, so that a single process meets its own limit (an allocation that fails) first.
+pub const RUN_MEMORY: u64 = 2 << 30;
 
 /// What one run may touch besides the system's folders.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +48,8 @@ pub struct Jail {
     /// Folders no run may find on its PATH (the workbook, the target directory, the
     /// checker's home).
     hidden: Vec<PathBuf>,
+    /// No wall at all, not even the limits.
+    off: bool,
     /// The protections this machine does not give, in a few words each.
     missing: Vec<String>,
 }
@@ -65,9 +70,32 @@ impl Confined {
             cgroup.kill_all();
         }
     }
+
+    /// Whether the run used all the memory its cgroup allows.
+    pub fn memory_full(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if let Some(cgroup) = &self.cgroup {
+            return cgroup.memory_full();
+        }
+        false
+    }
 }
 
 impl Jail {
+    /// No wall at all (an instructor's `PIPES_LAB_SANDBOX=off`, to measure what it costs).
+    pub fn off(hidden: Vec<PathBuf>, why: &str) -> Jail {
+        Jail {
+            netns: false,
+            drop_to: None,
+            landlock: 0,
+            #[cfg(target_os = "linux")]
+            cgroups: None,
+            hidden: Jail::hideable(hidden),
+            off: true,
+            missing: vec![format!("every protection ({why})")],
+        }
+    }
+
     /// The protections this machine does not give.
     pub fn missing(&self) -> &[String] {
         &self.missing
@@ -107,12 +135,13 @@ impl Jail {
             drop_to: None,
             landlock: 0,
             hidden: Jail::hideable(hidden),
+            off: true,
             missing: vec!["the sandbox (it needs Linux)".into()],
         }
     }
 
     pub fn confine(&self, _: &mut Command, _: &Walls, _: u64) -> std::io::Result<Confined> {
-        let _ = (self.netns, self.drop_to, self.landlock);
+        let _ = (self.netns, self.drop_to, self.landlock, self.off);
         Ok(Confined {})
     }
 }
@@ -136,6 +165,7 @@ impl Jail {
                 None
             },
             hidden: Jail::hideable(hidden),
+            off: false,
             missing: Vec::new(),
         };
         let walls = Walls {
@@ -191,6 +221,9 @@ impl Jail {
         walls: &Walls,
         cpu_secs: u64,
     ) -> std::io::Result<Confined> {
+        if self.off {
+            return Ok(Confined { cgroup: None });
+        }
         if let Some((uid, gid)) = self.drop_to {
             for path in walls.writable.iter().chain(&walls.appendable) {
                 hand_over(path, uid, gid)?;
@@ -245,8 +278,9 @@ impl Jail {
 
     fn caps(&self) -> cgroup::Caps {
         cgroup::Caps {
-            tasks: 4 * super::runner::PROCESS_CAP,
-            memory: setup::MEMORY,
+            // Above the tracer's cap, which stops a traced run first and says why.
+            tasks: 2 * super::runner::TASK_CAP,
+            memory: RUN_MEMORY,
         }
     }
 

@@ -17,7 +17,9 @@ pub const SYSTEM: [&str; 9] = [
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/nix",
 ];
 /// Folders a program may read, but run nothing from.
-const READ_ONLY: [&str; 2] = ["/etc", "/proc"];
+const READ_ONLY: [&str; 3] = ["/etc", "/proc", "/dev"];
+/// Devices a program may write into: none that another process reads.
+const DEVICES: [&str; 4] = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"];
 
 /// The Landlock ABI of this kernel: 0 when Landlock is not there or not enabled.
 pub fn abi() -> i32 {
@@ -58,8 +60,10 @@ pub fn ruleset(walls: &Walls, path_dirs: &[PathBuf]) -> Result<RulesetCreated, R
             READ_ONLY.iter().map(Path::new).filter(exists),
             read_only,
         ))?
-        // /dev/null and friends: read and write, make nothing.
-        .add_rules(path_beneath_rules(["/dev"], read_only | AccessFs::WriteFile))?
+        .add_rules(path_beneath_rules(
+            DEVICES.iter().map(Path::new).filter(exists),
+            file,
+        ))?
         .add_rules(path_beneath_rules(&walls.readable, read_only))?
         .add_rules(path_beneath_rules(&walls.writable, change))?
         .add_rules(path_beneath_rules(&walls.appendable, file))?
@@ -89,7 +93,10 @@ pub fn build_ruleset(
             READ_ONLY.iter().map(Path::new).filter(exists),
             read_only,
         ))?
-        .add_rules(path_beneath_rules(["/dev"], read_only | AccessFs::WriteFile))?
+        .add_rules(path_beneath_rules(
+            DEVICES.iter().map(Path::new).filter(exists),
+            AccessFs::ReadFile | AccessFs::WriteFile,
+        ))?
         .add_rules(path_beneath_rules(readable, read))?
         .add_rules(path_beneath_rules(writable, all))
 }

@@ -1,0 +1,299 @@
+//! The sandbox against student code with bad intent: every program of `corpus/attacks/` is
+//! graded in one class with an honest submission, then checked the way Gradescope checks a
+//! submission. Each attack must earn nothing, change nothing outside its run folder, reach
+//! nothing on the network and leave nothing running; the honest submission keeps its marks.
+
+mod common;
+
+use common::{checker, root};
+use std::collections::BTreeMap;
+use std::os::linux::net::SocketAddrExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The marker every attack writes into what it forges or leaves behind.
+const MARK: &str = "pipes-lab-attack";
+
+fn exercise_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("checker/stubs"))
+        .expect("the stubs")
+        .filter_map(|e| Some(e.ok()?.path().file_stem()?.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The attacks, those that last until their time limit first: the copies give them the
+/// exercises whose limit is shortest.
+fn attacks() -> Vec<PathBuf> {
+    let dir = root().join("checker/tests/corpus/attacks");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the attacks")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    let lasts = |p: &PathBuf| {
+        std::fs::read_to_string(p).is_ok_and(|t| t.contains("\n//! ends: only when the time limit"))
+    };
+    files.sort_by_key(|p| (!lasts(p), p.clone()));
+    files
+}
+
+/// Every file below `paths`, with a hash of its bytes.
+fn snapshot(paths: &[PathBuf]) -> BTreeMap<PathBuf, u64> {
+    let mut files = BTreeMap::new();
+    let mut stack = paths.to_vec();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            for entry in std::fs::read_dir(&p).expect("read a folder") {
+                stack.push(entry.expect("an entry").path());
+            }
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            let hash = bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+                (h ^ *b as u64).wrapping_mul(0x100000001b3)
+            });
+            files.insert(p, hash);
+        }
+    }
+    files
+}
+
+/// Where an attack tries to leave a file.
+fn canaries() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = ["/tmp", "/var/tmp", "/dev/shm", "/root"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    dirs.push(root());
+    dirs.extend(std::env::var_os("HOME").map(PathBuf::from));
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    dirs.extend(passwd.lines().filter_map(|l| l.split(':').nth(5)).map(PathBuf::from));
+    dirs.into_iter().map(|d| d.join(MARK)).collect()
+}
+
+/// Live processes started from a program the checker built for a run.
+fn programs_left() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let argv0 = String::from_utf8_lossy(cmdline.split(|b| *b == 0).next()?).into_owned();
+            argv0
+                .contains("/pipes-lab/bin/")
+                .then(|| format!("pid {pid} {argv0}"))
+        })
+        .collect()
+}
+
+/// Lines of the reference solutions long enough to be theirs alone.
+fn solution_lines() -> Vec<String> {
+    let dir = root().join("solutions/src/bin");
+    std::fs::read_dir(&dir)
+        .expect("the solutions")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .flat_map(|text| {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| l.len() > 50)
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
+    for canary in canaries() {
+        let _ = std::fs::remove_file(canary);
+    }
+    let class = tempfile::tempdir().expect("temporary directory");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a TCP listener");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let port = listener.local_addr().expect("its address").port().to_string();
+    let name = format!("{MARK}-{}", std::process::id());
+    let address = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+        .expect("an abstract name");
+    let unix = std::os::unix::net::UnixListener::bind_addr(&address).expect("a Unix listener");
+    unix.set_nonblocking(true).expect("non-blocking");
+
+    // The attacks, nine to a copy (one per exercise), and an honest copy of the solutions.
+    let names = exercise_names();
+    let all = attacks();
+    let count = all.len().div_ceil(names.len());
+    let mut copies = Vec::new();
+    for i in 0..count {
+        let bin = class.path().join(format!("attacker{i}/exercises/src/bin"));
+        std::fs::create_dir_all(&bin).expect("create a copy");
+        let chunk = all.iter().skip(i).step_by(count);
+        for (program, exercise) in chunk.zip(&names) {
+            let text = std::fs::read_to_string(program).expect("an attack");
+            let text = text.replace("PORT", &port).replace("NAME", &name);
+            std::fs::write(bin.join(format!("{exercise}.rs")), text).expect("write");
+        }
+        copies.push(class.path().join(format!("attacker{i}")));
+    }
+    let honest = class.path().join("honest/exercises/src/bin");
+    std::fs::create_dir_all(&honest).expect("create the honest copy");
+    for exercise in &names {
+        let solution = root().join(format!("solutions/src/bin/{exercise}.rs"));
+        std::fs::copy(solution, honest.join(format!("{exercise}.rs"))).expect("copy");
+    }
+    let checker_binary = PathBuf::from(assert_cmd::cargo::cargo_bin!("checker"));
+    let mut guarded: Vec<PathBuf> = [
+        "checker/transcripts",
+        "checker/stubs",
+        "checker/exercises.toml",
+        "solutions",
+        "exercises",
+        ".cargo",
+        "Cargo.toml",
+        "Cargo.lock",
+    ]
+    .iter()
+    .map(|p| root().join(p))
+    .collect();
+    guarded.push(checker_binary);
+    guarded.push(class.path().to_path_buf());
+    let before = snapshot(&guarded);
+
+    // Only behind the whole wall (cgroups aside): where part of it is missing, the attacks
+    // would do real harm to this machine.
+    let probe = checker()
+        .arg("--exercises")
+        .arg(class.path().join("honest/exercises"))
+        .arg("1")
+        .output()
+        .expect("run the check");
+    let summary = String::from_utf8_lossy(&probe.stdout).into_owned();
+    let lacking = summary
+        .lines()
+        .find_map(|l| l.strip_prefix("sandbox without: "))
+        .map(|l| l.replace("a pids cgroup", "").replace("a memory cgroup", ""))
+        .filter(|l| l.chars().any(char::is_alphabetic));
+    if let Some(lacking) = lacking {
+        eprintln!("this machine lacks part of the sandbox ({lacking}); the attacks are not run");
+        return;
+    }
+
+    // Graded as a class...
+    let out = tempfile::tempdir().expect("an output folder");
+    let mut grade = checker();
+    grade.args(["grade", "--seed", "5", "--out"]).arg(out.path());
+    grade.arg(class.path().join("honest")).args(&copies);
+    let graded = grade.output().expect("run grade");
+    let said = String::from_utf8_lossy(&graded.stdout).into_owned();
+    // ...and one submission at a time, the way Gradescope checks one.
+    // (The copies at once: they take turns to build, then run side by side.)
+    let results: Vec<(PathBuf, std::process::Output)> = std::thread::scope(|scope| {
+        let checks: Vec<_> = copies
+            .iter()
+            .enumerate()
+            .map(|(i, copy)| {
+                let file = out.path().join(format!("results{i}.json"));
+                scope.spawn(move || {
+                    let checked = checker()
+                        .arg("--exercises")
+                        .arg(copy.join("exercises"))
+                        .args(["--format", "gradescope", "--seed", "5", "--output"])
+                        .arg(&file)
+                        .output()
+                        .expect("run the check");
+                    (file, checked)
+                })
+            })
+            .collect();
+        checks
+            .into_iter()
+            .map(|c| c.join().expect("a check"))
+            .collect()
+    });
+    // A process that outlived its run would make itself known by now.
+    std::thread::sleep(Duration::from_millis(1500));
+
+    let csv = std::fs::read_to_string(out.path().join("gradebook.csv")).expect("a gradebook");
+    let max: u32 = csv
+        .lines()
+        .nth(1)
+        .and_then(|l| l.rsplit(',').next())
+        .and_then(|m| m.parse().ok())
+        .expect("a max column");
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let total = cells[cells.len() - 2];
+        if line.starts_with("honest,") {
+            assert_eq!(total, max.to_string(), "the honest submission lost points:\n{said}");
+        } else {
+            assert_eq!(total, "0", "an attack earned points: {line}\n{said}");
+        }
+    }
+    assert!(
+        graded.status.code() == Some(0),
+        "grade: {:?}\n{said}\n{}",
+        graded.status,
+        String::from_utf8_lossy(&graded.stderr)
+    );
+    for (file, checked) in &results {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let results: serde_json::Value = serde_json::from_str(&text).expect("results.json");
+        assert_eq!(
+            results["score"].as_f64(),
+            Some(0.0),
+            "an attack earned points on its own: {}",
+            String::from_utf8_lossy(&checked.stdout)
+        );
+    }
+
+    let solutions = solution_lines();
+    let mut reports: Vec<PathBuf> = std::fs::read_dir(out.path())
+        .expect("the reports")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    reports.sort();
+    for report in &reports {
+        let text = std::fs::read_to_string(report).unwrap_or_default();
+        assert!(!text.contains("forged"), "{} holds a forged report", report.display());
+        if let Some(line) = solutions.iter().find(|l| text.contains(l.as_str())) {
+            panic!("{} quotes a reference solution: {line}", report.display());
+        }
+        assert!(
+            !text.contains("rewrites the output blocks from the reference solution"),
+            "{} quotes a stored transcript",
+            report.display()
+        );
+    }
+
+    let after = snapshot(&guarded);
+    let changed: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|p| before.get(*p) != after.get(*p))
+        .collect();
+    assert!(changed.is_empty(), "changed by an attack: {changed:?}");
+    let left: Vec<PathBuf> = canaries().into_iter().filter(|c| c.exists()).collect();
+    assert!(left.is_empty(), "files made outside a run folder: {left:?}");
+    assert!(
+        listener.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+        "an attack connected over TCP"
+    );
+    assert!(
+        unix.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+        "an attack connected to an abstract socket"
+    );
+    let running = programs_left();
+    assert!(running.is_empty(), "still running after grading: {running:?}");
+}
+
+#[test]
+fn the_attacks_are_real_programs_for_real_exercises() {
+    let names = exercise_names();
+    assert!(attacks().len() <= 2 * names.len(), "the test spreads them over two copies");
+    for attack in attacks() {
+        let text = std::fs::read_to_string(&attack).expect("an attack");
+        assert!(
+            text.starts_with("//! attack: "),
+            "{} says what it attempts in its first line",
+            attack.display()
+        );
+        assert!(Path::new(&attack).extension().is_some_and(|x| x == "rs"));
+    }
+}
