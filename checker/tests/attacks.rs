@@ -66,7 +66,12 @@ fn canaries() -> Vec<PathBuf> {
     dirs.push(root());
     dirs.extend(std::env::var_os("HOME").map(PathBuf::from));
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    dirs.extend(passwd.lines().filter_map(|l| l.split(':').nth(5)).map(PathBuf::from));
+    dirs.extend(
+        passwd
+            .lines()
+            .filter_map(|l| l.split(':').nth(5))
+            .map(PathBuf::from),
+    );
     dirs.into_iter().map(|d| d.join(MARK)).collect()
 }
 
@@ -109,7 +114,11 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     let class = tempfile::tempdir().expect("temporary directory");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a TCP listener");
     listener.set_nonblocking(true).expect("non-blocking");
-    let port = listener.local_addr().expect("its address").port().to_string();
+    let port = listener
+        .local_addr()
+        .expect("its address")
+        .port()
+        .to_string();
     let name = format!("{MARK}-{}", std::process::id());
     let address = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
         .expect("an abstract name");
@@ -168,7 +177,10 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     let lacking = summary
         .lines()
         .find_map(|l| l.strip_prefix("sandbox without: "))
-        .map(|l| l.replace("a pids cgroup", "").replace("a memory cgroup", ""))
+        .map(|l| {
+            l.replace("a pids cgroup", "")
+                .replace("a memory cgroup", "")
+        })
         .filter(|l| l.chars().any(char::is_alphabetic));
     if let Some(lacking) = lacking {
         eprintln!("this machine lacks part of the sandbox ({lacking}); the attacks are not run");
@@ -178,7 +190,9 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     // Graded as a class...
     let out = tempfile::tempdir().expect("an output folder");
     let mut grade = checker();
-    grade.args(["grade", "--seed", "5", "--out"]).arg(out.path());
+    grade
+        .args(["grade", "--seed", "5", "--out"])
+        .arg(out.path());
     grade.arg(class.path().join("honest")).args(&copies);
     let graded = grade.output().expect("run grade");
     let said = String::from_utf8_lossy(&graded.stdout).into_owned();
@@ -221,7 +235,11 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         let cells: Vec<&str> = line.split(',').collect();
         let total = cells[cells.len() - 2];
         if line.starts_with("honest,") {
-            assert_eq!(total, max.to_string(), "the honest submission lost points:\n{said}");
+            assert_eq!(
+                total,
+                max.to_string(),
+                "the honest submission lost points:\n{said}"
+            );
         } else {
             assert_eq!(total, "0", "an attack earned points: {line}\n{said}");
         }
@@ -251,7 +269,11 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     reports.sort();
     for report in &reports {
         let text = std::fs::read_to_string(report).unwrap_or_default();
-        assert!(!text.contains("forged"), "{} holds a forged report", report.display());
+        assert!(
+            !text.contains("forged"),
+            "{} holds a forged report",
+            report.display()
+        );
         if let Some(line) = solutions.iter().find(|l| text.contains(l.as_str())) {
             panic!("{} quotes a reference solution: {line}", report.display());
         }
@@ -272,21 +294,30 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     let left: Vec<PathBuf> = canaries().into_iter().filter(|c| c.exists()).collect();
     assert!(left.is_empty(), "files made outside a run folder: {left:?}");
     assert!(
-        listener.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+        listener
+            .accept()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
         "an attack connected over TCP"
     );
     assert!(
-        unix.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+        unix.accept()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
         "an attack connected to an abstract socket"
     );
     let running = programs_left();
-    assert!(running.is_empty(), "still running after grading: {running:?}");
+    assert!(
+        running.is_empty(),
+        "still running after grading: {running:?}"
+    );
 }
 
 #[test]
 fn the_attacks_are_real_programs_for_real_exercises() {
     let names = exercise_names();
-    assert!(attacks().len() <= 2 * names.len(), "the test spreads them over two copies");
+    assert!(
+        attacks().len() <= 2 * names.len(),
+        "the test spreads them over two copies"
+    );
     for attack in attacks() {
         let text = std::fs::read_to_string(&attack).expect("an attack");
         assert!(

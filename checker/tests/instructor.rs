@@ -365,7 +365,10 @@ fn a_program_that_forges_its_report_and_kills_its_checker_earns_nothing() {
     // killed, and grade says so and exits 1.
     match graded.status.code() {
         Some(0) => assert!(!said.contains("did not finish"), "{said}"),
-        Some(1) => assert!(said.contains("did not finish (killed by SIGKILL)"), "{said}"),
+        Some(1) => assert!(
+            said.contains("did not finish (killed by SIGKILL)"),
+            "{said}"
+        ),
         other => panic!("grade ended with {other:?}: {said}"),
     }
 }

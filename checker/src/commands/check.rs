@@ -59,7 +59,9 @@ impl Sink {
         if let Some(fd) = args.report_fd {
             // SAFETY: fcntl on a number only looks the descriptor up.
             if fd < 3 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
-                return Err(format!("--report-fd {fd} is not an open descriptor above 2"));
+                return Err(format!(
+                    "--report-fd {fd} is not an open descriptor above 2"
+                ));
             }
             // SAFETY: the descriptor is open, and this process owns it from here on.
             let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };

@@ -272,7 +272,11 @@ fn verdict_line(status: &std::process::ExitStatus) -> Option<String> {
 
 /// The row a child's report earns: its scores only when the child ended normally (0: every
 /// exercise passed, 1: one did not); the reason otherwise.
-fn accept(status: &std::process::ExitStatus, report: Option<&Report>, exercises: &[Exercise]) -> Row {
+fn accept(
+    status: &std::process::ExitStatus,
+    report: Option<&Report>,
+    exercises: &[Exercise],
+) -> Row {
     let zero = |reason: String| Row {
         name: String::new(),
         scores: vec![0.0; exercises.len()],
@@ -281,9 +285,12 @@ fn accept(status: &std::process::ExitStatus, report: Option<&Report>, exercises:
     };
     match (status.code(), report) {
         // The check could not run (exit status 2); its report says why.
-        (Some(0..=2), Some(Report {
-            error: Some(error), ..
-        })) => zero(error.clone()),
+        (
+            Some(0..=2),
+            Some(Report {
+                error: Some(error), ..
+            }),
+        ) => zero(error.clone()),
         (Some(0 | 1), Some(report)) => score(exercises, report),
         (Some(0..=2), _) => zero("the check ended without a readable report".into()),
         _ => zero(format!("the check did not finish ({})", ended(status))),
@@ -463,7 +470,11 @@ mod tests {
         assert_eq!(row.reason, "the check did not finish (killed by SIGKILL)");
         let row = accept(&exited(101), Some(&forged), &exercises);
         assert_eq!(row.reason, "the check did not finish (exit status 101)");
-        let row = accept(&exited(2), Some(&report(0.0, Some("cannot run cargo"))), &exercises);
+        let row = accept(
+            &exited(2),
+            Some(&report(0.0, Some("cannot run cargo"))),
+            &exercises,
+        );
         assert_eq!(row.reason, "cannot run cargo");
         let row = accept(&exited(0), None, &exercises);
         assert_eq!(row.reason, "the check ended without a readable report");

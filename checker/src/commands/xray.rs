@@ -39,9 +39,8 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     let (default_args, mut env) = first.map(|c| (c.args, c.env)).unwrap_or_default();
     // The workbook's own variables given to xray (PIPES_LAB_TIME_SCALE=1 cargo lab xray 3)
     // reach the program, over the transcript's; a check passes none of its own.
-    for (name, value) in
-        std::env::vars()
-            .filter(|(k, _)| k.starts_with("PIPES_LAB_") && k != XRAY_SWITCH && k != SANDBOX_SWITCH)
+    for (name, value) in std::env::vars()
+        .filter(|(k, _)| k.starts_with("PIPES_LAB_") && k != XRAY_SWITCH && k != SANDBOX_SWITCH)
     {
         env.retain(|(k, _)| *k != name);
         env.push((name, value));

@@ -172,7 +172,9 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     unsafe { command.pre_exec(close_inherited_fds) };
     // After the descriptors, before the tracer's own set-up (which must come last).
     let confined = match &spec.jail {
-        Some((jail, walls)) => Some(jail.confine(&mut command, walls, spec.timeout.as_secs() + 2)?),
+        Some((jail, walls)) => {
+            Some(jail.confine(&mut command, walls, spec.timeout.as_secs() + 2)?)
+        }
         None => None,
     };
 

@@ -67,7 +67,11 @@ impl CaseRunner<'_> {
             // A hang would cost each later case a full timeout; a filled folder, its disk.
             let stop = matches!(
                 failure,
-                Failure::Hang(_) | Failure::Busy(_) | Failure::Interrupted | Failure::DiskLimit | Failure::MemoryLimit
+                Failure::Hang(_)
+                    | Failure::Busy(_)
+                    | Failure::Interrupted
+                    | Failure::DiskLimit
+                    | Failure::MemoryLimit
             );
             if first.is_none() {
                 first = Some(CaseFailure {

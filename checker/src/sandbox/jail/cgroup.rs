@@ -69,8 +69,8 @@ impl Controllers {
         match self {
             Controllers::V1 { pids, memory } => (pids.is_some(), memory.is_some()),
             Controllers::V2(dir) => {
-                let delegated = std::fs::read_to_string(dir.join("cgroup.subtree_control"))
-                    .unwrap_or_default();
+                let delegated =
+                    std::fs::read_to_string(dir.join("cgroup.subtree_control")).unwrap_or_default();
                 let has = |c: &str| delegated.split_whitespace().any(|d| d == c);
                 (has("pids"), has("memory"))
             }

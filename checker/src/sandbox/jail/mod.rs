@@ -17,9 +17,8 @@ use std::process::Command;
 /// The user and group a root checker runs student code as (nobody, nogroup).
 #[cfg(target_os = "linux")]
 const NOBODY: (u32, u32) = (65534, 65534);
-/// Memory a whole run may use, where a memory cgroup is available: twice what one process
-/// may, so that a single process meets its own limit (an allocation that fails) first.
-pub const RUN_MEMORY: u64 = 2 << 30;
+/// Memory a whole run may really use (pages touched), where a memory cgroup is available.
+pub const RUN_MEMORY: u64 = 1 << 30;
 
 /// What one run may touch besides the system's folders.
 #[derive(Debug, Clone, Default)]
@@ -125,7 +124,12 @@ impl Jail {
 
 #[cfg(not(target_os = "linux"))]
 impl Jail {
-    pub fn confine_build(&self, _: &mut Command, _: &[PathBuf], _: &[PathBuf]) -> std::io::Result<()> {
+    pub fn confine_build(
+        &self,
+        _: &mut Command,
+        _: &[PathBuf],
+        _: &[PathBuf],
+    ) -> std::io::Result<()> {
         Ok(())
     }
 
@@ -235,7 +239,10 @@ impl Jail {
         };
         setup::Setup {
             cpu_secs: Some(cpu_secs),
-            cgroup: cgroup.as_ref().map(cgroup::RunCgroup::join_files).unwrap_or_default(),
+            cgroup: cgroup
+                .as_ref()
+                .map(cgroup::RunCgroup::join_files)
+                .unwrap_or_default(),
             netns: self.netns,
             maps: setup::Setup::maps(),
             drop_to: self.drop_to,
@@ -315,7 +322,10 @@ impl Jail {
             .stderr(std::process::Stdio::null());
         setup::Setup {
             cpu_secs: Some(5),
-            cgroup: cgroup.as_ref().map(cgroup::RunCgroup::join_files).unwrap_or_default(),
+            cgroup: cgroup
+                .as_ref()
+                .map(cgroup::RunCgroup::join_files)
+                .unwrap_or_default(),
             netns: true,
             maps: setup::Setup::maps(),
             drop_to: self.drop_to,

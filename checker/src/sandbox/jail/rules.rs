@@ -1,11 +1,11 @@
 //! Landlock's rules for one run: what the program may read, run and write, no TCP, no signals
 //! or ptrace beyond its own processes, no abstract socket outside them.
 
+use super::Walls;
 use landlock::{
     ABI, Access, AccessFs, AccessNet, BitFlags, RulesetAttr, RulesetCreated, RulesetCreatedAttr,
     RulesetError, Scope, path_beneath_rules,
 };
-use super::Walls;
 use std::path::{Path, PathBuf};
 
 /// The newest Landlock ABI whose rights the checker asks for; older kernels grant what they

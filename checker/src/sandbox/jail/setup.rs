@@ -6,9 +6,11 @@ use std::ffi::{CStr, CString};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-/// Memory a run may use: per process (RLIMIT_DATA), and for the whole run where a memory
-/// cgroup is available.
-pub const MEMORY: u64 = 1 << 30;
+/// The data one process may map (RLIMIT_DATA): a backstop against runaway allocation only. A
+/// garbage length read from a broken stream is allocated, untouched, well above 1 GiB, and
+/// that program deserves the diagnosis of its broken stream, not of an allocation that
+/// failed; the memory a run really uses is capped by its cgroup.
+const DATA: u64 = 8 << 30;
 /// The largest file a run may write (RLIMIT_FSIZE).
 const FILE_SIZE: u64 = 64 << 20;
 
@@ -140,7 +142,7 @@ fn limits(cpu_secs: u64) -> bool {
         // SAFETY: setrlimit on a local struct.
         unsafe { libc::setrlimit(resource, &limit) == 0 }
     };
-    set(libc::RLIMIT_DATA, MEMORY)
+    set(libc::RLIMIT_DATA, DATA)
         & set(libc::RLIMIT_FSIZE, FILE_SIZE)
         & set(libc::RLIMIT_CORE, 0)
         & set(libc::RLIMIT_CPU, cpu_secs)

@@ -86,47 +86,47 @@ pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun>
     let over_limit = Arc::new(AtomicBool::new(false));
     let over = over_limit.clone();
     let follow = move || -> Result<Trace, String> {
-            // Built before the fork: the child may not allocate.
-            let filter = seccomp_filter();
-            let (mut status_rx, status_tx) = match std::io::pipe() {
-                Ok(p) => p,
-                Err(e) => {
-                    let _ = started_tx.send(Err(e));
-                    return Err("no pipe for the tracer".into());
-                }
-            };
-            let status_fd = status_tx.as_raw_fd();
-            // SAFETY: only system calls on memory prepared before the fork.
-            unsafe { command.pre_exec(move || become_tracee(&filter, status_fd)) };
-            let mut child = match command.spawn() {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = started_tx.send(Err(e));
-                    return Err("the program did not start".into());
-                }
-            };
-            drop(status_tx);
-            let mut status = Vec::new();
-            let _ = status_rx.read_to_end(&mut status);
-            let pid = child.id() as i32;
-            let streams = (
-                child.stdout.take().map(OwnedFd::from),
-                child.stderr.take().map(OwnedFd::from),
-            );
-            let _ = started_tx.send(Ok((pid, streams)));
-            drop(child);
-            let mode = match status.as_slice() {
-                b"T" => Mode::Filtered,
-                b"TF" => Mode::EveryCall,
-                _ => {
-                    let errno = status
-                        .get(1)
-                        .map_or(Errno::UnknownErrno, |e| Errno::from_raw(i32::from(*e)));
-                    wait_untraced(pid, &ended_tx);
-                    return Err(format!("ptrace is not permitted here ({errno})"));
-                }
-            };
-            follow::follow(pid, mode, ended_tx, limits, &over)
+        // Built before the fork: the child may not allocate.
+        let filter = seccomp_filter();
+        let (mut status_rx, status_tx) = match std::io::pipe() {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = started_tx.send(Err(e));
+                return Err("no pipe for the tracer".into());
+            }
+        };
+        let status_fd = status_tx.as_raw_fd();
+        // SAFETY: only system calls on memory prepared before the fork.
+        unsafe { command.pre_exec(move || become_tracee(&filter, status_fd)) };
+        let mut child = match command.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = started_tx.send(Err(e));
+                return Err("the program did not start".into());
+            }
+        };
+        drop(status_tx);
+        let mut status = Vec::new();
+        let _ = status_rx.read_to_end(&mut status);
+        let pid = child.id() as i32;
+        let streams = (
+            child.stdout.take().map(OwnedFd::from),
+            child.stderr.take().map(OwnedFd::from),
+        );
+        let _ = started_tx.send(Ok((pid, streams)));
+        drop(child);
+        let mode = match status.as_slice() {
+            b"T" => Mode::Filtered,
+            b"TF" => Mode::EveryCall,
+            _ => {
+                let errno = status
+                    .get(1)
+                    .map_or(Errno::UnknownErrno, |e| Errno::from_raw(i32::from(*e)));
+                wait_untraced(pid, &ended_tx);
+                return Err(format!("ptrace is not permitted here ({errno})"));
+            }
+        };
+        follow::follow(pid, mode, ended_tx, limits, &over)
     };
     std::thread::Builder::new()
         .name("x-ray".into())
