@@ -400,3 +400,31 @@ fn grade_refuses_a_repeat_of_zero_before_running_anything() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_missing_sandbox_is_said_and_refused_on_request() {
+    let out = tempfile::tempdir().expect("temporary directory");
+    let file = out.path().join("report.json");
+    checker()
+        .env("PIPES_LAB_SANDBOX", "off")
+        .args(["--solutions", "1", "--format", "json", "--output"])
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(contains("sandbox without: every protection"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("written")).expect("JSON");
+    assert!(
+        report["sandbox_missing"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("PIPES_LAB_SANDBOX=off")),
+        "{report}"
+    );
+    checker()
+        .env("PIPES_LAB_SANDBOX", "off")
+        .args(["--solutions", "1", "--require-sandbox"])
+        .assert()
+        .code(2)
+        .stdout(contains("passed").not())
+        .stderr(contains("the full sandbox is required"));
+}
