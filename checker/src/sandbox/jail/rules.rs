@@ -36,38 +36,59 @@ pub fn abi() -> i32 {
     version.max(0) as i32
 }
 
-/// The ruleset of one run, made before the fork; the child restricts itself with it.
-pub fn ruleset(walls: &Walls, path_dirs: &[PathBuf]) -> Result<RulesetCreated, RulesetError> {
-    let all = AccessFs::from_all(TARGET);
-    let read = AccessFs::from_read(TARGET);
-    let read_only = read & !BitFlags::from(AccessFs::Execute);
-    let change = all & !BitFlags::from(AccessFs::Execute);
-    let file = AccessFs::ReadFile | AccessFs::WriteFile;
-    let run = AccessFs::ReadFile | AccessFs::Execute;
-    let exists = |p: &&Path| p.exists();
+/// The rights the rules grant.
+fn all() -> BitFlags<AccessFs> {
+    AccessFs::from_all(TARGET)
+}
+fn read() -> BitFlags<AccessFs> {
+    AccessFs::from_read(TARGET)
+}
+fn read_only() -> BitFlags<AccessFs> {
+    read() & !BitFlags::from(AccessFs::Execute)
+}
+fn file() -> BitFlags<AccessFs> {
+    AccessFs::ReadFile | AccessFs::WriteFile
+}
+
+fn existing<'a>(paths: impl IntoIterator<Item = &'a Path>) -> impl Iterator<Item = &'a Path> {
+    paths.into_iter().filter(|p| p.exists())
+}
+
+/// Every file, TCP and scope right handled (so refused unless a rule grants it), and the
+/// system's part: its folders read and run from (with `path_dirs`), /etc and /proc read, the
+/// harmless devices written.
+fn system(path_dirs: &[PathBuf]) -> Result<RulesetCreated, RulesetError> {
     let system = SYSTEM
         .iter()
         .map(Path::new)
-        .chain(path_dirs.iter().map(PathBuf::as_path))
-        .filter(exists);
+        .chain(path_dirs.iter().map(PathBuf::as_path));
     landlock::Ruleset::default()
-        .handle_access(all)?
+        .handle_access(all())?
         .handle_access(AccessNet::from_all(TARGET))?
         .scope(Scope::from_all(TARGET))?
         .create()?
-        .add_rules(path_beneath_rules(system, read))?
+        .add_rules(path_beneath_rules(existing(system), read()))?
         .add_rules(path_beneath_rules(
-            READ_ONLY.iter().map(Path::new).filter(exists),
-            read_only,
+            existing(READ_ONLY.iter().map(Path::new)),
+            read_only(),
         ))?
         .add_rules(path_beneath_rules(
-            DEVICES.iter().map(Path::new).filter(exists),
-            file,
-        ))?
-        .add_rules(path_beneath_rules(&walls.readable, read_only))?
+            existing(DEVICES.iter().map(Path::new)),
+            file(),
+        ))
+}
+
+/// The ruleset of one run, made before the fork; the child restricts itself with it.
+pub fn ruleset(walls: &Walls, path_dirs: &[PathBuf]) -> Result<RulesetCreated, RulesetError> {
+    let change = all() & !BitFlags::from(AccessFs::Execute);
+    system(path_dirs)?
+        .add_rules(path_beneath_rules(&walls.readable, read_only()))?
         .add_rules(path_beneath_rules(&walls.writable, change))?
-        .add_rules(path_beneath_rules(&walls.appendable, file))?
-        .add_rules(path_beneath_rules(&walls.executable, run))
+        .add_rules(path_beneath_rules(&walls.appendable, file()))?
+        .add_rules(path_beneath_rules(
+            &walls.executable,
+            AccessFs::ReadFile | AccessFs::Execute,
+        ))
 }
 
 /// The ruleset of a build of untrusted code: the system's folders and `readable` to read and
@@ -76,27 +97,7 @@ pub fn build_ruleset(
     readable: &[PathBuf],
     writable: &[PathBuf],
 ) -> Result<RulesetCreated, RulesetError> {
-    let all = AccessFs::from_all(TARGET);
-    let read = AccessFs::from_read(TARGET);
-    let read_only = read & !BitFlags::from(AccessFs::Execute);
-    let exists = |p: &&Path| p.exists();
-    landlock::Ruleset::default()
-        .handle_access(all)?
-        .handle_access(AccessNet::from_all(TARGET))?
-        .scope(Scope::from_all(TARGET))?
-        .create()?
-        .add_rules(path_beneath_rules(
-            SYSTEM.iter().map(Path::new).filter(exists),
-            read,
-        ))?
-        .add_rules(path_beneath_rules(
-            READ_ONLY.iter().map(Path::new).filter(exists),
-            read_only,
-        ))?
-        .add_rules(path_beneath_rules(
-            DEVICES.iter().map(Path::new).filter(exists),
-            AccessFs::ReadFile | AccessFs::WriteFile,
-        ))?
-        .add_rules(path_beneath_rules(readable, read))?
-        .add_rules(path_beneath_rules(writable, all))
+    system(&[])?
+        .add_rules(path_beneath_rules(readable, read()))?
+        .add_rules(path_beneath_rules(writable, all()))
 }
