@@ -290,7 +290,7 @@ fn main() {
         .assert()
         .code(1)
         // The output is what fails: the wiring is right, so the X-ray has nothing to say.
-        .stdout(contains("EOF after").and(contains("X-ray").not()));
+        .stdout(contains("EOF after").and(contains("seen by the X-ray").not()));
     checker()
         .args(["--solutions", "1", "--repeat", "3"])
         .assert()

@@ -50,6 +50,7 @@ pub fn bless(wb: &Workbook, selected: &[String]) -> Result<ExitCode, String> {
                 cwd: dir.path().into(),
                 timeout: ex.timeout(),
                 trace: false,
+                faults: None,
                 // The reference solutions are the workbook's own: trusted, run as they are.
                 jail: None,
                 path_first: None,

@@ -81,6 +81,10 @@ enum Command {
         /// Print mermaid flowcharts in markdown, to paste into notes.
         #[arg(long)]
         mermaid: bool,
+        /// Draw the short reads and writes the X-ray injects from this seed (a failed check
+        /// says which one it used).
+        #[arg(long)]
+        seed: Option<u64>,
         /// X-ray the reference solution instead (instructors).
         #[arg(long, conflicts_with = "dir")]
         solutions: bool,
@@ -137,6 +141,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             exercise,
             args,
             mermaid,
+            seed,
             solutions,
             copy,
         } => xray::xray(
@@ -150,6 +155,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                     copy.source()
                 },
                 mermaid,
+                seed,
             },
         ),
     }

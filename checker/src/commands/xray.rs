@@ -19,6 +19,8 @@ pub struct Request {
     pub args: Vec<String>,
     pub source: Source,
     pub mermaid: bool,
+    /// The seed of the injected short reads and writes; a fresh one when none is given.
+    pub seed: Option<u64>,
 }
 
 /// Runs the exercise once under the X-ray and draws what it built next to what it should.
@@ -86,6 +88,7 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         cwd: dir.path().into(),
         timeout: exercise.timeout(),
         trace: true,
+        faults: Some(request.seed.unwrap_or_else(session::fresh_seed)),
         jail: Some((jail, walls)),
         path_first: None,
     };

@@ -1,9 +1,11 @@
 //! Failures in words: what was expected and what happened, in one line for the grades, and the
 //! likely cause, in the exercise's terms where it knows one.
 
-use super::cases::{Case, behaviour};
+use super::cases::{BAD_INPUT_TIME, Case, behaviour};
+use super::diagnosis;
 use super::failure::Failure;
 use crate::sandbox::jail::RUN_MEMORY;
+use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::runner::{DISK_CAP, OUTPUT_CAP, PROCESS_CAP};
 use crate::wording::cut;
 use crate::workbook::manifest::Exercise;
@@ -21,6 +23,10 @@ pub fn one_line(ex: &Exercise, failure: &Failure) -> String {
         Failure::Busy(after) => {
             format!("it loops: still running after {:.1} s", after.as_secs_f64())
         }
+        Failure::Usage { .. } => format!(
+            "bad input: {}; expected status 2 and the usage on stderr",
+            expected_and_happened(ex, failure).1
+        ),
         other => expected_and_happened(ex, other).1,
     }
 }
@@ -67,6 +73,30 @@ pub fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, Strin
             format!("it was killed by the signal {sig}"),
         ),
         Failure::Output { .. } => unreachable!("shown as a diff"),
+        Failure::Usage {
+            status,
+            stdout,
+            stderr_empty,
+        } => {
+            let mut happened = vec![match status {
+                None => format!(
+                    "it was still running after {} s, as if the input were fine",
+                    BAD_INPUT_TIME.as_secs()
+                ),
+                Some(101) => "exit status 101: it panicked".to_string(),
+                Some(s) => format!("exit status {s}"),
+            }];
+            if let Some(first) = stdout.lines().next() {
+                happened.push(format!("it printed `{}` on stdout", cut(first)));
+            }
+            if *stderr_empty {
+                happened.push("nothing on stderr".into());
+            }
+            (
+                "exit status 2, nothing on stdout and the usage on stderr: the contract's answer to bad input".into(),
+                happened.join("; "),
+            )
+        }
         Failure::MissingFinalNewline => (
             "every line to end with a newline".into(),
             "the last line has none".into(),
@@ -118,11 +148,33 @@ pub fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, Strin
     }
 }
 
-/// The likely cause of a failure, in the exercise's terms where a rule knows it.
-pub fn likely_cause(exercise: &Exercise, case: &Case, failure: &Failure) -> String {
+/// The likely cause of a failure: the precise fault the hang doctor found when it found one,
+/// else the exercise's words for what the failure and the run's trace show, else a general
+/// rule.
+pub fn likely_cause(
+    exercise: &Exercise,
+    case: &Case,
+    failure: &Failure,
+    run: &RunOutcome,
+) -> String {
+    let trace = run.trace.as_ref().and_then(|t| t.as_ref().ok());
+    if let (Failure::Hang(_), Some(snapshot)) = (failure, &run.hang)
+        && let Some(cause) = diagnosis::hang_cause(snapshot, trace, parent_reads(exercise))
+    {
+        return cause;
+    }
     behaviour(exercise)
-        .and_then(|b| (b.cause)(case, failure))
+        .and_then(|b| (b.cause)(case, failure, run))
         .unwrap_or_else(|| general_cause(failure))
+}
+
+/// Whether the exercise's expected wiring has the program itself (P1) read a link.
+fn parent_reads(exercise: &Exercise) -> bool {
+    exercise.wiring.links.iter().any(|l| {
+        l.split(':')
+            .next()
+            .is_some_and(|arrow| arrow.trim_end().ends_with("-> P1"))
+    })
 }
 
 fn general_cause(failure: &Failure) -> String {
@@ -138,6 +190,11 @@ fn general_cause(failure: &Failure) -> String {
         Failure::Signal(sig) if sig == "SIGPIPE" => "a process wrote into a pipe whose read ends were all closed (broken pipe)".into(),
         Failure::Signal(sig) => format!("the program was killed by {sig}"),
         Failure::Output { .. } => "compare the lines above with the contract in labs.md: the checker compares stdout exactly; debugging output belongs on stderr (eprintln!)".into(),
+        Failure::Usage { status: None, .. } => "the program went on with bad input (a fallback to a default, say): check every argument and variable before doing anything, and on a value that does not parse print the usage on stderr (eprintln!) and return ExitCode::from(2)".into(),
+        Failure::Usage { status: Some(101), .. } => "a panic is not an answer to bad input: parse each argument and variable with match (or let-else) instead of unwrap() or expect(), and on a word, a negative number, NaN, an empty string or a wrong number of arguments print the usage on stderr (eprintln!) and return ExitCode::from(2)".into(),
+        Failure::Usage { status: Some(s), .. } if *s != 2 => "bad input must end the program with exit status 2 before it does anything: check every argument and variable first, print the usage on stderr (eprintln!) and return ExitCode::from(2)".into(),
+        Failure::Usage { stderr_empty: true, .. } => "print the usage line on stderr (eprintln!) before exiting with status 2".into(),
+        Failure::Usage { .. } => "on bad input print nothing on stdout: the usage line goes to stderr (eprintln!)".into(),
         Failure::MissingFinalNewline => "the last line has no newline: use println!, not print!".into(),
         Failure::Status { .. } => "check the exit status your program returns: 0 on success (a panic exits with 101)".into(),
         Failure::LeftBehind(_) => "the program exited while its children still ran: wait for every child (waitpid) before the parent exits".into(),

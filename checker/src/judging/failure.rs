@@ -25,6 +25,14 @@ pub enum Failure {
         actual: String,
     },
     MissingFinalNewline,
+    /// Bad input (a usage case) answered otherwise than with status 2, an empty stdout and the
+    /// usage on stderr.
+    Usage {
+        /// None: still running when its (short) time was up.
+        status: Option<i32>,
+        stdout: String,
+        stderr_empty: bool,
+    },
     Status {
         expected: i32,
         actual: i32,

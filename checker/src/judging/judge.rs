@@ -31,6 +31,14 @@ pub fn judge(
 ) -> Option<Failure> {
     let stdout = outcome.stdout_text();
     let stderr = outcome.stderr_text();
+    // Bad input must be refused at once: a program still running went on as if it were fine.
+    if case.kind == Kind::Usage && outcome.end == End::TimedOut {
+        return Some(Failure::Usage {
+            status: None,
+            stdout,
+            stderr_empty: stderr.trim().is_empty(),
+        });
+    }
     match &outcome.end {
         End::Interrupted => return Some(Failure::Interrupted),
         End::TimedOut if outcome.hang.as_ref().is_some_and(|s| s.is_busy()) => {
@@ -46,6 +54,16 @@ pub fn judge(
         }
         End::Signaled(sig) => return Some(Failure::Signal(sig.as_str().to_string())),
         End::Exited(_) => {}
+    }
+    if case.kind == Kind::Usage
+        && let End::Exited(status) = outcome.end
+        && (status != case.status || !stdout.is_empty() || stderr.trim().is_empty())
+    {
+        return Some(Failure::Usage {
+            status: Some(status),
+            stdout,
+            stderr_empty: stderr.trim().is_empty(),
+        });
     }
     // Before the output: a parent that never waited usually also printed too little, and
     // the processes it left are the better clue.

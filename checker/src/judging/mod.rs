@@ -5,6 +5,7 @@
 //! failure in words; `verdict` and `scorecard` hold the points.
 
 pub mod cases;
+pub mod diagnosis;
 pub mod explain;
 pub mod failure;
 pub mod judge;

@@ -20,9 +20,13 @@ pub fn verdicts(
         .iter()
         .filter_map(|name| rules::find(name))
         .map(|(_, asks, rule)| {
+            let context = rules::Context {
+                args,
+                printed_by_readers: &exercise.wiring.printed_by_readers,
+            };
             (
                 asks.to_string(),
-                rule(wiring, args).err().map(|m| m.problem),
+                rule(wiring, &context).err().map(|m| m.problem),
             )
         })
         .collect()

@@ -186,9 +186,12 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
     w!(
         out,
         "  {BOLD}likely cause{BOLD:#}: {}",
-        likely_cause(ex, &f.case, &f.failure)
+        likely_cause(ex, &f.case, &f.failure, &f.outcome)
     );
     w!(out, "  reproduce: {}", f.command);
+    if let Some(line) = injected(f) {
+        w!(out, "  {DIM}{line}{DIM:#}");
+    }
     if let Failure::Wiring { .. } = f.failure {
         let env = f.case.env.iter().map(|(k, v)| format!("{k}={} ", quote(v)));
         let words: Vec<String> = std::iter::once(ex.number().to_string())
@@ -208,6 +211,31 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
             shown(dir)
         );
     }
+}
+
+/// What the X-ray injected into the failed run, and how to get the same again.
+fn injected(f: &CaseFailure) -> Option<String> {
+    let Some(Ok(trace)) = &f.outcome.trace else {
+        return None;
+    };
+    let i = trace.injected;
+    if i.reads_cut + i.writes_cut == 0 {
+        return None;
+    }
+    Some(format!(
+        "the X-ray cut {} short, as the kernel may at any time (a read may return fewer bytes than asked, a write of over 4096 bytes may write fewer); by hand they are rarely short, so the command above may pass: `{}` replays the same cuts",
+        [(i.reads_cut, "read"), (i.writes_cut, "write")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!(
+                "{} {what}{}",
+                number(*n as f64),
+                if *n == 1 { "" } else { "s" }
+            ))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        f.replay
+    ))
 }
 
 /// A line diff of expected against actual stdout, cut to a screenful unless verbose.

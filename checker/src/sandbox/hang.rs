@@ -88,6 +88,9 @@ fn doing(pid: i32, state: char) -> Doing {
         w if w.contains("wait") && !w.contains("futex") => Doing::Blocked(Call::Wait(-1)),
         w if w.contains("poll") || w.contains("select") => Doing::Blocked(Call::Poll),
         w if w.contains("nanosleep") => Doing::Blocked(Call::Sleep),
+        w if w.contains("wait_for_partner") || w.contains("fifo_open") => {
+            Doing::Blocked(Call::Open)
+        }
         w => Doing::Unknown(w.to_string()),
     }
 }
@@ -100,12 +103,12 @@ struct Edge {
 }
 
 impl Snapshot {
-    fn get(&self, pid: i32) -> Option<&ProcessAtHang> {
+    pub fn get(&self, pid: i32) -> Option<&ProcessAtHang> {
         self.procs.iter().find(|p| p.pid == pid)
     }
 
     /// `pid 4311 01_raw_pipe (parent)`.
-    fn who(&self, pid: i32) -> String {
+    pub fn who(&self, pid: i32) -> String {
         let Some(p) = self.get(pid) else {
             return format!("pid {pid}");
         };
@@ -122,7 +125,7 @@ impl Snapshot {
     }
 
     /// Every (pid, fd) holding `object` with the given direction.
-    fn holders(&self, object: &Object, writes: bool) -> Vec<(i32, i32)> {
+    pub fn holders(&self, object: &Object, writes: bool) -> Vec<(i32, i32)> {
         let mut found = Vec::new();
         for p in &self.procs {
             for f in p
@@ -138,7 +141,7 @@ impl Snapshot {
 
     /// The object a blocked read or write is on; when the descriptor is not known, the only
     /// pipe end of that direction the process holds.
-    fn object_of(&self, p: &ProcessAtHang, fd: i32, writes: bool) -> Option<Fd> {
+    pub fn object_of(&self, p: &ProcessAtHang, fd: i32, writes: bool) -> Option<Fd> {
         if fd >= 0 {
             return p.fds.iter().find(|f| f.fd == fd).cloned();
         }
@@ -154,7 +157,7 @@ impl Snapshot {
     }
 
     /// The other socket of a socketpair, when the run holds exactly one pair.
-    fn peer(&self, inode: u64) -> Option<Object> {
+    pub fn peer(&self, inode: u64) -> Option<Object> {
         let sockets: BTreeSet<u64> = self
             .procs
             .iter()
@@ -243,9 +246,13 @@ impl Snapshot {
                 Doing::Blocked(Call::Futex) => {
                     lines.push(format!("  {who} is blocked on a lock (futex)"))
                 }
-                Doing::Blocked(Call::Other(nr)) => {
-                    lines.push(format!("  {who} is blocked in system call {nr}"))
-                }
+                Doing::Blocked(Call::Other(nr)) => lines.push(format!(
+                    "  {who} is blocked in the system call {}",
+                    syscalls::name(*nr)
+                )),
+                Doing::Blocked(Call::Open) => lines.push(format!(
+                    "  {who} is blocked opening a file: opening a FIFO waits until another process opens its other end"
+                )),
                 Doing::Blocked(Call::Read(fd)) => self.explain_read(p, *fd, &mut lines, &mut edges),
                 Doing::Blocked(Call::Write(fd)) => {
                     self.explain_write(p, *fd, &mut lines, &mut edges)
@@ -312,11 +319,15 @@ impl Snapshot {
             .unwrap_or_default();
         let idle: Vec<String> = writers
             .iter()
+            // A holder that is writing, running, or itself waiting to read (it may write once
+            // its own input comes) is not the one to blame; the reader's own copy always is.
             .filter(|(pid, _)| {
-                !matches!(
-                    self.get(*pid).map(|q| &q.doing),
-                    Some(Doing::Blocked(Call::Write(_))) | Some(Doing::Running)
-                )
+                *pid == p.pid
+                    || !matches!(
+                        self.get(*pid).map(|q| &q.doing),
+                        Some(Doing::Blocked(Call::Write(_) | Call::Read(_) | Call::Poll))
+                            | Some(Doing::Running)
+                    )
             })
             .map(|(pid, fd)| {
                 let q = self.get(*pid);
@@ -444,7 +455,8 @@ fn short(call: &Call) -> String {
         Call::Poll => "blocked in poll".into(),
         Call::Sleep => "sleeping".into(),
         Call::Futex => "blocked on a lock".into(),
-        Call::Other(nr) => format!("blocked in system call {nr}"),
+        Call::Open => "blocked opening a file".into(),
+        Call::Other(nr) => format!("blocked in the system call {}", syscalls::name(*nr)),
     }
 }
 

@@ -49,6 +49,8 @@ pub struct RunSpec {
     pub timeout: Duration,
     /// Follow the run with the X-ray (Linux only).
     pub trace: bool,
+    /// With the X-ray: the seed of the short reads and writes it injects; none for none.
+    pub faults: Option<u64>,
     /// Run behind the sandbox's wall, with what the run may touch; none for trusted programs
     /// (the reference solutions when transcripts are blessed).
     pub jail: Option<(Arc<Jail>, Walls)>,
@@ -179,7 +181,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     };
 
     let start = Instant::now();
-    let mut started = start_program(command, spec.trace)?;
+    let mut started = start_program(command, spec.trace, spec.faults)?;
     let pid = started.pid;
     let mut streams = [
         Stream::new(started.stdout.take()),
@@ -381,12 +383,17 @@ impl Started {
     }
 }
 
-fn start_program(mut command: Command, trace: bool) -> std::io::Result<Started> {
+fn start_program(
+    mut command: Command,
+    trace: bool,
+    faults: Option<u64>,
+) -> std::io::Result<Started> {
     #[cfg(target_os = "linux")]
     if trace {
         let limits = super::tracer::Limits {
             processes: PROCESS_CAP,
             tasks: TASK_CAP,
+            faults,
         };
         let mut traced = super::tracer::spawn(command, limits)?;
         return Ok(Started {
@@ -396,7 +403,7 @@ fn start_program(mut command: Command, trace: bool) -> std::io::Result<Started> 
             traced: Some(traced),
         });
     }
-    let _ = trace;
+    let _ = (trace, faults);
     let mut child = command.spawn()?;
     // The child is reaped with waitpid, not through `child`, which is only dropped.
     Ok(Started {

@@ -169,6 +169,21 @@ pub fn traced(nr: u64) -> Option<Role> {
         .map(|k| k.role)
 }
 
+/// Whether argument 2 of call `nr` is a plain byte count (read, write, recvfrom, sendto,
+/// pread64, pwrite64): the calls whose count the X-ray may cut short.
+pub fn counts_bytes(nr: u64) -> bool {
+    [
+        libc::SYS_read,
+        libc::SYS_write,
+        libc::SYS_recvfrom,
+        libc::SYS_sendto,
+        libc::SYS_pread64,
+        libc::SYS_pwrite64,
+    ]
+    .iter()
+    .any(|n| *n as u64 == nr)
+}
+
 /// Every call number the X-ray stops at (its seccomp filter lets the others through).
 pub fn traced_numbers() -> impl Iterator<Item = u64> {
     known().filter(|k| k.traced).map(|k| k.nr as u64)
@@ -193,7 +208,54 @@ pub enum Call {
     Poll,
     Sleep,
     Futex,
+    /// open, openat: a FIFO's open waits until its other end is opened too.
+    Open,
     Other(u64),
+}
+
+/// The name of a system call, for the student's eyes (never a bare number where the name is
+/// known).
+pub fn name(nr: u64) -> String {
+    const NAMES: &[(libc::c_long, &str)] = &[
+        (libc::SYS_read, "read"),
+        (libc::SYS_write, "write"),
+        (libc::SYS_openat, "openat"),
+        (libc::SYS_close, "close"),
+        (libc::SYS_ppoll, "ppoll"),
+        (libc::SYS_pselect6, "pselect6"),
+        (libc::SYS_epoll_pwait, "epoll_pwait"),
+        (libc::SYS_wait4, "wait4"),
+        (libc::SYS_waitid, "waitid"),
+        (libc::SYS_flock, "flock"),
+        (libc::SYS_fcntl, "fcntl"),
+        (libc::SYS_accept4, "accept4"),
+        (libc::SYS_connect, "connect"),
+        (libc::SYS_recvfrom, "recvfrom"),
+        (libc::SYS_sendto, "sendto"),
+        (libc::SYS_recvmsg, "recvmsg"),
+        (libc::SYS_sendmsg, "sendmsg"),
+        (libc::SYS_nanosleep, "nanosleep"),
+        (libc::SYS_clock_nanosleep, "clock_nanosleep"),
+        (libc::SYS_futex, "futex"),
+        (libc::SYS_rt_sigsuspend, "rt_sigsuspend"),
+        (libc::SYS_rt_sigtimedwait, "rt_sigtimedwait"),
+        (libc::SYS_splice, "splice"),
+        (libc::SYS_sendfile, "sendfile"),
+        #[cfg(target_arch = "x86_64")]
+        (libc::SYS_open, "open"),
+        #[cfg(target_arch = "x86_64")]
+        (libc::SYS_pause, "pause"),
+        #[cfg(target_arch = "x86_64")]
+        (libc::SYS_poll, "poll"),
+        #[cfg(target_arch = "x86_64")]
+        (libc::SYS_select, "select"),
+        #[cfg(target_arch = "x86_64")]
+        (libc::SYS_accept, "accept"),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| *n as u64 == nr)
+        .map_or_else(|| format!("number {nr}"), |(_, name)| (*name).to_string())
 }
 
 /// Decodes the first line of /proc/PID/syscall: the number, then the arguments in hex.
@@ -220,6 +282,7 @@ pub fn decode(line: &str) -> Option<Call> {
         Some(Role::Poll(_)) => Call::Poll,
         Some(Role::Sleep) => Call::Sleep,
         Some(Role::Futex) => Call::Futex,
+        Some(Role::Open) => Call::Open,
         _ => Call::Other(nr),
     })
 }

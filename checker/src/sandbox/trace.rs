@@ -12,12 +12,51 @@ pub struct Trace {
     pub io: Vec<Io>,
     /// The two sockets of each socketpair, by inode.
     pub socket_pairs: Vec<(u64, u64)>,
-    /// F_SETPIPE_SZ calls: by which process, and their result (a negative errno on refusal).
-    pub pipe_resizes: Vec<(i32, i64)>,
+    /// F_SETPIPE_SZ calls, in order.
+    pub pipe_resizes: Vec<Resize>,
     /// The checker's own stdout and stderr pipes, as the program started with them.
     pub output: Vec<Object>,
     /// Whether only the wiring calls stopped the program (a seccomp filter).
     pub filtered: bool,
+    /// The short reads and writes the X-ray injected.
+    pub injected: Injected,
+}
+
+/// The faults the X-ray injected into one run (see tracer/faults.rs).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Injected {
+    /// The seed the cuts were drawn from; none when nothing was injected.
+    pub seed: Option<u64>,
+    pub reads_cut: u64,
+    pub writes_cut: u64,
+}
+
+/// One F_SETPIPE_SZ call, with how full the pipe was around it (the kernel's count, taken
+/// while the program was stopped; none where it could not be asked).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resize {
+    pub pid: i32,
+    pub object: Option<Object>,
+    /// The size the kernel chose, or a negative errno on refusal.
+    pub result: i64,
+    /// How much the pipe held and how many bytes were in it when the resize was asked for.
+    pub before: Option<(u64, u64)>,
+    /// The most bytes seen in it at the process's later stops, and its size then.
+    pub after: Option<(u64, u64)>,
+    /// A write end of the pipe that the process held was non-blocking (O_NONBLOCK) then.
+    pub nonblocking: bool,
+}
+
+impl Resize {
+    /// The pipe was full when it was resized.
+    pub fn full_before(&self) -> Option<bool> {
+        self.before.map(|(size, bytes)| bytes >= size)
+    }
+
+    /// The pipe was full again, at its new size, at a later stop.
+    pub fn full_after(&self) -> Option<bool> {
+        self.after.map(|(size, bytes)| bytes >= size)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -48,7 +87,21 @@ pub struct TracedProcess {
     /// Reads of a pipe or socket that no poll of this process had reported ready: one per end,
     /// before its first poll and after one.
     pub unpolled_reads: Vec<UnpolledRead>,
+    /// Polls (or selects) that returned with nothing ready: a timeout, or a zero timeout.
+    pub empty_polls: u32,
+    /// Per end, how many polls reported it hung up with nothing left to read.
+    pub hangups: Vec<(Object, u32)>,
+    /// The lines it began on the checker's stdout (at most a thousand, 80 characters each).
+    pub printed: Vec<Printed>,
     pub exit: Option<Exit>,
+}
+
+/// A line a process printed on stdout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Printed {
+    pub line: String,
+    /// The process had read bytes from a pipe, FIFO or socket before it printed the line.
+    pub had_read: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

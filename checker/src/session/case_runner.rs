@@ -26,12 +26,17 @@ pub struct CaseRunner<'a> {
     pub repeat: u32,
     /// The cargo command that runs the program by hand, before its arguments.
     pub rerun: &'a str,
+    /// The check that replays this exercise's cases with the same seed.
+    pub replay: &'a str,
     /// Follow each run with the X-ray and judge its wiring.
     pub trace: bool,
     /// The wall every run is put behind.
     pub jail: &'a Arc<Jail>,
     /// Why runs could not be traced, once one was refused: the structural checks are skipped.
     pub refused: Option<String>,
+    /// The exercise's seed: each case's short reads and writes are drawn from it and the
+    /// case's place, so that `--seed` replays them.
+    pub seed: u64,
 }
 
 impl CaseRunner<'_> {
@@ -44,7 +49,7 @@ impl CaseRunner<'_> {
         let mut first: Option<CaseFailure> = None;
         for (i, case) in cases.into_iter().enumerate() {
             let case_started = std::time::Instant::now();
-            let (failure, outcome) = self.run_case(&case);
+            let (failure, outcome) = self.run_case(&case, self.seed.wrapping_add(i as u64));
             let (kept, command) = self.keep(i, &case, &outcome);
             let slot = &mut outcomes[i];
             slot.elapsed = case_started.elapsed();
@@ -55,7 +60,7 @@ impl CaseRunner<'_> {
             };
             slot.status = CaseStatus::Failed;
             slot.happened = Some(one_line(self.exercise, &failure));
-            slot.likely_cause = Some(likely_cause(self.exercise, &case, &failure));
+            slot.likely_cause = Some(likely_cause(self.exercise, &case, &failure, &outcome));
             let panic = panic_message(&outcome.stderr_text());
             if i == 0 && matches!(failure, Failure::NotStarted) {
                 return ExerciseResult {
@@ -80,6 +85,7 @@ impl CaseRunner<'_> {
                     outcome,
                     kept,
                     command,
+                    replay: self.replay.to_string(),
                     panic,
                 });
             }
@@ -99,10 +105,10 @@ impl CaseRunner<'_> {
     }
 
     /// Runs a case `repeat` times, stopping at the first failing run.
-    fn run_case(&mut self, case: &Case) -> (Option<Failure>, RunOutcome) {
+    fn run_case(&mut self, case: &Case, faults: u64) -> (Option<Failure>, RunOutcome) {
         let mut last = None;
         for _ in 0..self.repeat.max(1) {
-            let (failure, outcome) = match self.run_judged(case) {
+            let (failure, outcome) = match self.run_judged(case, faults) {
                 Ok(result) => result,
                 Err(e) => {
                     let failure = Failure::Output {
@@ -123,8 +129,12 @@ impl CaseRunner<'_> {
         )
     }
 
-    fn run_judged(&mut self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
-        let first = self.run_once(case)?;
+    fn run_judged(
+        &mut self,
+        case: &Case,
+        faults: u64,
+    ) -> Result<(Option<Failure>, RunOutcome), String> {
+        let first = self.run_once(case, faults)?;
         // Only lateness can come from a busy machine (earliness cannot): judge a timed case
         // again when it failed in any other way than a line arriving too soon.
         // A hang is not judged again: it would cost a second timeout.
@@ -139,12 +149,16 @@ impl CaseRunner<'_> {
             )
         );
         if case.is_timed() && first.0.is_some() && !definitive {
-            return self.run_once(case);
+            return self.run_once(case, faults);
         }
         Ok(first)
     }
 
-    fn run_once(&mut self, case: &Case) -> Result<(Option<Failure>, RunOutcome), String> {
+    fn run_once(
+        &mut self,
+        case: &Case,
+        faults: u64,
+    ) -> Result<(Option<Failure>, RunOutcome), String> {
         let tmp = self.work.join("tmp");
         std::fs::create_dir_all(&tmp)
             .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
@@ -184,8 +198,11 @@ impl CaseRunner<'_> {
             args: case.args.clone(),
             env,
             cwd,
-            timeout: self.exercise.timeout(),
+            timeout: case
+                .timeout
+                .map_or(self.exercise.timeout(), |t| t.min(self.exercise.timeout())),
             trace: self.trace,
+            faults: self.trace.then_some(faults),
             jail: Some((self.jail.clone(), walls)),
             path_first,
         };
@@ -204,7 +221,7 @@ impl CaseRunner<'_> {
             return None;
         }
         match outcome.trace.as_ref()? {
-            Ok(trace) => wiring::check(trace, &self.exercise.wiring.checks, &case.args),
+            Ok(trace) => wiring::check(trace, &self.exercise.wiring, &case.args),
             Err(why) => {
                 self.refused.get_or_insert_with(|| why.clone());
                 None

@@ -8,6 +8,7 @@ use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::{ExerciseResult, Verdict};
 use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Jail;
+use crate::wording::{quote, shown};
 use crate::workbook::build::{BuildWalls, Built, Source};
 use crate::workbook::manifest::Exercise;
 use crate::workbook::progress::{ExerciseFiles, Progress};
@@ -72,6 +73,7 @@ pub fn run<'w>(
             Built::Program(program) => {
                 let kept = wb.kept_dir(ex);
                 let rerun = wb.rerun_prefix(&options.source, ex);
+                let replay = replay_command(&options.source, ex, options.seed);
                 let mut runner = CaseRunner {
                     exercise: ex,
                     program,
@@ -79,9 +81,11 @@ pub fn run<'w>(
                     kept: &kept,
                     repeat: options.repeat,
                     rerun: &rerun,
+                    replay: &replay,
                     trace,
                     jail: &jail,
                     refused: None,
+                    seed: options.seed ^ name_hash(&ex.name),
                 };
                 let result = runner.check(cases);
                 refused = refused.or(runner.refused);
@@ -185,6 +189,16 @@ pub fn fresh_seed() -> u64 {
 
 /// Each exercise draws from its own stream, so checking one exercise alone with a seed gives
 /// the same cases as checking all of them with it.
+/// The check that replays an exercise's cases, and the X-ray's cuts, from `seed`.
+fn replay_command(source: &Source, exercise: &Exercise, seed: u64) -> String {
+    let from = match source {
+        Source::Exercises => String::new(),
+        Source::Solutions => " --solutions".into(),
+        Source::Copy(dir) => format!(" --exercises {}", quote(&shown(dir))),
+    };
+    format!("cargo lab {} --seed {seed}{from}", exercise.number())
+}
+
 pub fn name_hash(name: &str) -> u64 {
     stable_hash(name.as_bytes())
 }

@@ -33,6 +33,10 @@ pub struct WiringSpec {
     pub links: Vec<String>,
     /// Rule names of `judging::wiring::rules::RULES`, checked in order.
     pub checks: Vec<String>,
+    /// How the lines that report data received begin: each must be printed by a process that
+    /// read from a pipe, FIFO or socket (rule `readers_print`).
+    #[serde(default)]
+    pub printed_by_readers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

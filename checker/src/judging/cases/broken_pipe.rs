@@ -1,6 +1,7 @@
 //! 07_broken_pipe: a writer whose reader goes away, first with SIGPIPE ignored, then default.
 
 use super::{AtLeast, Case, Expected, Failure, Kind};
+use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -21,12 +22,14 @@ pub fn oracle(lines: u64) -> String {
 
 pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let lines: u64 = rng.random_range(1..=200);
-    vec![Case::new(
+    let mut cases = vec![Case::new(
         &format!("{lines} lines"),
         Kind::Random,
         vec![lines.to_string()],
         Expected::Pattern(oracle(lines)),
-    )]
+    )];
+    cases.extend(super::bad_single_argument(rng, "LINES"));
+    cases
 }
 
 /// The writer wrote at least the lines the reader read.
@@ -39,7 +42,7 @@ pub fn require(case: &mut Case) {
     });
 }
 
-pub fn cause(_case: &Case, failure: &Failure) -> Option<String> {
+pub fn cause(_case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
         Failure::Signal(sig) if sig == "SIGPIPE" => "the program itself was killed by SIGPIPE: in round 1 the writer (the parent) must keep Rust's setting (SIGPIPE ignored), so that the write returns EPIPE; restore the default only in round 2's writer child".into(),
         Failure::Status { actual: 101, .. } => "the writer panicked when the write failed: match the error (std::io::ErrorKind::BrokenPipe, or Errno::EPIPE), report it and stop writing".into(),

@@ -1,6 +1,7 @@
 //! 02_duplex_pipe: a two-way channel with length-framed messages.
 
 use super::{Case, Failure, Kind, random_message};
+use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -76,16 +77,91 @@ fn case(name: &str, kind: Kind, messages: Vec<String>) -> Case {
     Case::with_messages(name, kind, messages, expected)
 }
 
-pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+/// How the first wrong message came out.
+#[derive(Clone, Copy, PartialEq)]
+enum Came {
+    /// Its text up to its first newline, as if newlines framed the messages.
+    SplitAtNewline,
+    /// The start of it, cut short.
+    Cut,
+    Otherwise,
+}
+
+/// The first message whose lines came out wrong, by the lines of `actual` against the oracle,
+/// and how its wrong line came out.
+fn first_wrong_message(case: &Case, actual: &str) -> Option<(String, Came)> {
+    // The transcript's command gives no messages: the lecture's are sent.
+    let messages: Vec<String> = if case.args.is_empty() {
+        super::raw_pipe::DEFAULTS.map(String::from).to_vec()
+    } else {
+        case.args.clone()
+    };
+    let expected = oracle(&messages);
+    let (line, (e, a)) = expected
+        .lines()
+        .zip(actual.lines().chain(std::iter::repeat("")))
+        .enumerate()
+        .find(|(_, (e, a))| e != a)?;
+    let open = |l: &str| l.trim_end_matches('"').to_string();
+    let message = messages.get(line / 2)?;
+    let first_line = message.split('\n').next().unwrap_or("");
+    let came = if message.contains('\n') && a == format!("child got: {first_line:?}") {
+        Came::SplitAtNewline
+    } else if !a.is_empty() && e.starts_with(&open(a)) && a.len() < e.len() {
+        Came::Cut
+    } else {
+        Came::Otherwise
+    };
+    Some((message.clone(), came))
+}
+
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
     let framing = "a socket or pipe carries a stream of bytes, not messages: frame each one with its length (4 bytes, then the bytes), and read exactly that many (read_exact), however many read() calls it takes";
+    let found = first_wrong_message(case, &run.stdout_text());
+    let wrong = found.as_ref().map(|(m, _)| m.as_str());
+    let cut_reads = run
+        .trace
+        .as_ref()
+        .and_then(|t| t.as_ref().ok())
+        .map_or(0, |t| t.injected.reads_cut);
+    // The evidence first: the first message that went wrong is the first with non-ASCII text
+    // (the ASCII ones before it were right), or reads were cut short and a message came out cut.
+    let came = found.as_ref().map_or(Came::Otherwise, |(_, c)| *c);
+    if came == Came::SplitAtNewline && matches!(failure, Failure::Output { .. }) {
+        return Some(format!(
+            "the first message that went wrong came out cut at its first newline, so the messages are framed by newlines: {framing}"
+        ));
+    }
+    if let Some(m) = wrong.filter(|m| !m.is_ascii())
+        && !matches!(failure, Failure::Hang(_))
+        && case
+            .args
+            .iter()
+            .take_while(|a| a.as_str() != m)
+            .all(|a| a.is_ascii())
+    {
+        return Some(format!(
+            "the first message that went wrong, {m:?}, is the first with non-ASCII characters: it has {} bytes but {} characters. A frame's length counts bytes (message.len(), the length of as_bytes()), not characters (chars().count()); the other side reads exactly that many bytes",
+            m.len(),
+            m.chars().count()
+        ));
+    }
+    if cut_reads > 0 && came == Came::Cut {
+        return Some(format!(
+            "a message came out cut short: the X-ray made some reads return fewer bytes than asked, as the kernel may at any time, and one read() was taken for a whole message: {framing}"
+        ));
+    }
     Some(match (case.kind, failure) {
-        (Kind::Newlines, Failure::Output { .. }) => format!("a message with a newline came apart, so the messages are framed by newlines. {framing}"),
+        (Kind::Newlines, Failure::Output { .. }) => format!("a message with a newline came apart, so the messages are framed by newlines: {framing}"),
         (Kind::Big, Failure::Output { .. } | Failure::Hang(_) | Failure::Signal(_) | Failure::Status { .. }) => {
-            format!("a long message did not arrive whole: one read() returns at most what is buffered at that moment. {framing}")
+            format!("a long message did not arrive whole: one read() returns at most what is buffered at that moment: {framing}")
         }
         (Kind::NonAscii, Failure::Output { .. }) => "non-ASCII text came out different: send the message's bytes (`as_bytes()`), frame by byte length (not by chars), and upper-case with `to_uppercase()` (ß becomes SS)".into(),
         (_, Failure::Hang(_)) => "one side waits for something that never comes: the child learns that the parent is done only when the parent closes (drops) its end, and then its next read of a length sees end-of-file. Check that the parent closes its end after the last reply, and that each side reads exactly as many bytes as the other wrote".into(),
-        (_, Failure::Output { actual, .. }) if !actual.contains("child: parent hung up") => "the child must notice end-of-file at a frame boundary (read_exact of the length fails with UnexpectedEof) and print `child: parent hung up` before it exits".into(),
+        (_, Failure::Output { actual, .. }) if !actual.contains("child: parent hung up") && wrong.is_none() => "the child must notice end-of-file at a frame boundary (read_exact of the length fails with UnexpectedEof) and print `child: parent hung up` before it exits".into(),
+        (_, Failure::Output { .. } | Failure::Signal(_) | Failure::Status { .. }) if cut_reads > 0 => format!(
+            "the messages fell out of step after some reads returned fewer bytes than asked (the X-ray cut {cut_reads}, as the kernel may): {framing}"
+        ),
         _ => return None,
     })
 }

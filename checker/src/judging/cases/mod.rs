@@ -12,6 +12,7 @@ mod raw_pipe;
 mod three_stage_chain;
 
 use super::failure::Failure;
+use crate::sandbox::runner::RunOutcome;
 use crate::workbook::manifest::Exercise;
 use crate::workbook::transcript::{Transcript, TranscriptCase};
 use rand::RngExt;
@@ -46,7 +47,12 @@ pub struct Case {
     pub no_fifo_left: bool,
     /// 09: when each stdout line is due, counted from the start.
     pub schedule: Option<Schedule>,
+    /// A time limit shorter than the exercise's (bad input must be refused at once).
+    pub timeout: Option<Duration>,
 }
+
+/// How long a program may take to refuse bad input.
+pub const BAD_INPUT_TIME: Duration = Duration::from_secs(3);
 
 /// A number following `prefix` in a line of the output, with its smallest correct value.
 #[derive(Debug, Clone)]
@@ -81,6 +87,7 @@ impl Case {
             at_least: None,
             no_fifo_left: false,
             schedule: None,
+            timeout: None,
         }
     }
 
@@ -170,7 +177,8 @@ pub struct Behaviour {
     pub random_cases: fn(&mut StdRng) -> Vec<Case>,
     /// Applied to every case of the exercise but usage errors.
     pub require: fn(&mut Case),
-    pub cause: fn(&Case, &Failure) -> Option<String>,
+    /// The likely cause of a failure, from the failure and the run's evidence (its trace).
+    pub cause: fn(&Case, &Failure, &RunOutcome) -> Option<String>,
 }
 
 /// Every exercise's behaviour, in the manifest's order (a test checks that the two agree).
@@ -264,6 +272,69 @@ pub fn random_message(rng: &mut StdRng) -> String {
         .map(|_| WORDS[rng.random_range(0..WORDS.len())])
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A case of bad input: the contract's answer is exit status 2, nothing on stdout and the
+/// usage on stderr.
+pub fn bad_input(what: &str, args: Vec<String>, env: Vec<(String, String)>) -> Case {
+    let mut case = Case::new(
+        &format!("bad input: {what}"),
+        Kind::Usage,
+        args,
+        Expected::Exact(String::new()),
+    );
+    case.env = env;
+    case.status = 2;
+    case.timeout = Some(BAD_INPUT_TIME);
+    case
+}
+
+/// Malformed values for a number, drawn afresh each time: a word, a negative number, NaN and
+/// an empty string, each with how it is shown in a case's name.
+pub fn malformed_numbers(rng: &mut StdRng) -> Vec<String> {
+    let word_len = rng.random_range(1..=6);
+    vec![
+        random_word(rng, word_len),
+        format!("-{}", rng.random_range(1..=1000)),
+        "NaN".into(),
+        String::new(),
+    ]
+}
+
+/// Cases that give each malformed number as the one argument a program takes, and two
+/// arguments where it takes at most one.
+pub fn bad_single_argument(rng: &mut StdRng, name: &str) -> Vec<Case> {
+    let mut cases: Vec<Case> = malformed_numbers(rng)
+        .into_iter()
+        .map(|v| {
+            bad_input(
+                &format!("{name} {}", crate::wording::quote(&v)),
+                vec![v],
+                Vec::new(),
+            )
+        })
+        .collect();
+    let extra = random_word(rng, 3);
+    cases.push(bad_input(
+        &format!("two arguments (`3 {extra}`)"),
+        vec!["3".into(), extra],
+        Vec::new(),
+    ));
+    cases
+}
+
+/// Cases that set a time-scale variable to each malformed number (besides `args`).
+pub fn bad_time_scale(rng: &mut StdRng, args: Vec<String>) -> Vec<Case> {
+    malformed_numbers(rng)
+        .into_iter()
+        .map(|v| {
+            bad_input(
+                &format!("PIPES_LAB_TIME_SCALE={}", crate::wording::quote(&v)),
+                args.clone(),
+                vec![("PIPES_LAB_TIME_SCALE".into(), v)],
+            )
+        })
+        .collect()
 }
 
 /// A lowercase word of `len` letters.

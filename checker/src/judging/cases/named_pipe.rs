@@ -1,6 +1,7 @@
 //! 08_named_pipe: a FIFO between two instances of the program.
 
 use super::{Case, Failure, Kind, random_message};
+use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -52,7 +53,7 @@ fn require(case: &mut Case) {
     case.no_fifo_left = true;
 }
 
-pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
         Failure::Contract { .. } => "the FIFO is a file: remove it (std::fs::remove_file) on every way out of the writer, the error paths included".into(),
         Failure::Hang(_) => "one side waits for the other forever: opening a FIFO blocks until the other side opens it too, so the writer must start the reader before it opens the FIFO, and close its end after the last message so the reader sees end-of-file".into(),

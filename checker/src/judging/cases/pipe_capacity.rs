@@ -2,6 +2,7 @@
 //! checker repeats the program's steps on a pipe of its own.
 
 use super::{Case, Expected, Failure, Kind};
+use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -60,6 +61,7 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
             ));
         }
     }
+    cases.extend(super::bad_single_argument(rng, "SIZE"));
     cases
 }
 
@@ -84,7 +86,7 @@ pub fn cases(_rng: &mut StdRng) -> Vec<Case> {
     Vec::new()
 }
 
-pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
         Failure::Hang(_) => "a write into a full pipe blocks forever: set O_NONBLOCK on the write end (fcntl F_SETFL) so that it fails with EAGAIN instead, and stop there".into(),
         Failure::Output { actual, .. } if case.kind == Kind::Error && !actual.contains("refused") => "the kernel refuses some sizes (here: smaller than what the full pipe holds, EBUSY): print `refused (ERRNO)` and go on".into(),

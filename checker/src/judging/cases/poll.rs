@@ -1,6 +1,7 @@
 //! 09_poll: one parent reading three children's pipes at once.
 
 use super::{Case, Expected, Failure, Kind, Schedule};
+use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use std::time::Duration;
@@ -58,7 +59,10 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         Expected::Exact(oracle(lines)),
     );
     case.env = vec![("PIPES_LAB_TIME_SCALE".into(), SCALE.to_string())];
-    vec![case]
+    let mut cases = vec![case];
+    cases.extend(super::bad_single_argument(rng, "LINES"));
+    cases.extend(super::bad_time_scale(rng, Vec::new()));
+    cases
 }
 
 /// Every case, the transcript's included, is timed.
@@ -73,7 +77,32 @@ pub fn require(case: &mut Case) {
     case.schedule = Some(schedule(lines, scale));
 }
 
-pub fn cause(_case: &Case, failure: &Failure) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+    // What the X-ray saw decides between the usual suspects: no poll at all, children that
+    // hold each other's pipes (the hang-ups come late), reads that split lines.
+    let trace = run.trace.as_ref().and_then(|t| t.as_ref().ok());
+    if let (Failure::Output { actual, .. } | Failure::Timing { text: actual, .. }, Some(trace)) =
+        (failure, trace)
+    {
+        let checks = ["children_polled", "own_pipe_only", "poll_blocks"];
+        if let Some((problem, cause)) = super::super::wiring::first_miss(trace, &checks, &case.args)
+        {
+            return Some(format!("the X-ray saw that {problem}: {cause}"));
+        }
+        let whole = |l: &str| {
+            l.ends_with("hang-up") || l == "done" || l.contains(" line ") && l.starts_with('[')
+        };
+        let polled = trace.procs.first().is_some_and(|p| p.polls > 0);
+        if trace.injected.reads_cut > 0 && actual.lines().any(|l| !whole(l)) {
+            return Some(format!(
+                "a line came out in pieces: the X-ray made {} reads return fewer bytes than asked, as the kernel may at any time, and one read() was taken for one line. Keep a buffer per pipe, append what each read returns, and print only the complete lines in it",
+                trace.injected.reads_cut
+            ));
+        }
+        if polled && matches!(failure, Failure::Output { .. }) {
+            return Some("the program polls, but the lines came in another order than the children wrote them: after each poll() print at once a line from every pipe it reported readable (POLLIN), print `[k] hang-up` when a read returns 0, and poll again; never wait for one pipe while another has a line".into());
+        }
+    }
     Some(match failure {
         Failure::Output { .. } => "the lines came in another order than they were written: wait on all three pipes at once with poll, and print a line as soon as its pipe is readable, instead of reading one pipe after another".into(),
         Failure::Timing { early: true, .. } => "a line came before its child could have written it: each child sleeps until its next deadline (j*(2k+3)/10 s times PIPES_LAB_TIME_SCALE) before writing".into(),

@@ -1,6 +1,7 @@
 //! 03_producer_consumer: a producer and a consumer, with random delays, until END.
 
 use super::{Case, Failure, Kind, Timing, random_message};
+use crate::sandbox::runner::RunOutcome;
 use rand::rngs::StdRng;
 use std::time::Duration;
 
@@ -41,10 +42,12 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let mut case = Case::with_messages(&name, Kind::Timed, messages, expected);
     case.timing = Some(timing);
     case.env = vec![("PIPES_LAB_TIME_SCALE".into(), SCALE.to_string())];
-    vec![case]
+    let mut cases = vec![case];
+    cases.extend(super::bad_time_scale(rng, Vec::new()));
+    cases
 }
 
-pub fn cause(_case: &Case, failure: &Failure) -> Option<String> {
+pub fn cause(_case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
         Failure::Timing { early: true, .. } => "a line arrived sooner than the producer's delays allow: the producer must sleep a random 1-2 s (times PIPES_LAB_TIME_SCALE) before every send, END included".into(),
         Failure::Timing { early: false, line, .. } if *line == 1 => "the first message arrived much later than its delay: the consumer seems to collect the messages and print them at the end. Print each one as soon as it is received".into(),

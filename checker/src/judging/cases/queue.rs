@@ -1,6 +1,8 @@
 //! 05_queue: producers and consumers sharing one pipe, with a lock around each read.
 
 use super::{Case, Expected, Failure, Kind};
+use crate::sandbox::procfs::Object;
+use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
@@ -49,14 +51,29 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         consumers: 4,
         records: 300,
     };
-    vec![
+    let mut cases = vec![
         case("random producers and consumers", Kind::Random, random),
         case(
             "12 producers, 4 consumers, 300 records each",
             Kind::Many,
             many,
         ),
-    ]
+    ];
+    // Each malformed number, and a zero, in one of the three places; then a fourth argument.
+    let mut bad = super::malformed_numbers(rng);
+    bad.push("0".into());
+    for value in bad {
+        let mut args = vec!["2".to_string(), "2".into(), "5".into()];
+        args[rng.random_range(0..3)] = value;
+        let shown: Vec<String> = args.iter().map(|a| crate::wording::quote(a)).collect();
+        cases.push(super::bad_input(&shown.join(" "), args, Vec::new()));
+    }
+    cases.push(super::bad_input(
+        "four arguments",
+        vec!["2".into(), "2".into(), "5".into(), "5".into()],
+        Vec::new(),
+    ));
+    cases
 }
 
 fn case(name: &str, kind: Kind, q: Queue) -> Case {
@@ -156,7 +173,40 @@ pub fn check(q: &Queue, stdout: &str) -> Result<(), (String, String)> {
     Ok(())
 }
 
-pub fn cause(_case: &Case, failure: &Failure) -> Option<String> {
+/// What the X-ray saw of the producers' writes that breaks records, whatever the symptom was
+/// this time: a record over PIPE_BUF in one write (the X-ray cut it), or a record in several.
+fn producer_writes(case: &Case, run: &RunOutcome) -> Option<String> {
+    let trace = run.trace.as_ref()?.as_ref().ok()?;
+    if trace.injected.writes_cut > 0 {
+        return Some(format!(
+            "a write of more than 4096 bytes (PIPE_BUF) went into the queue, and the kernel may write such a write only in part (the X-ray cut {}, as it may) or mix it with another producer's: keep each record, header and body together, at most 4096 bytes, and send it with ONE write",
+            trace.injected.writes_cut
+        ));
+    }
+    let records = case.queue.as_ref()?.records as u64;
+    let children: Vec<i32> = trace
+        .procs
+        .iter()
+        .filter(|p| p.parent.is_some())
+        .map(|p| p.pid)
+        .collect();
+    let split = trace.io.iter().any(|io| {
+        io.writes
+            && children.contains(&io.pid)
+            && matches!(io.object, Object::Pipe(_))
+            && !trace.output.contains(&io.object)
+            && io.bytes > records
+            && io.calls > records
+    });
+    split.then(|| "a producer sent its records in more writes than records (a header and a body apart, say): only ONE write of at most 4096 bytes is atomic, so another producer's bytes can land between the two. Build the whole frame in one buffer and write it with one call".into())
+}
+
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+    if !matches!(failure, Failure::Hang(_) | Failure::Usage { .. })
+        && let Some(cause) = producer_writes(case, run)
+    {
+        return Some(cause);
+    }
     let Failure::Contract { happened, .. } = failure else {
         return match failure {
             Failure::Hang(_) => Some("a consumer waits for end-of-file that never comes: every write end of the queue must be closed once the producers are done, the parent's and the consumers' own copies included; or the lock token was never given back".into()),

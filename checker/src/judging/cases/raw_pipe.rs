@@ -1,6 +1,7 @@
 //! 01_raw_pipe: one pipe, one fork; the parent reads until end-of-file.
 
 use super::{Case, Failure, Kind, random_message, random_word};
+use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -12,7 +13,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
 };
 
 /// The lecture's messages, used when none are given.
-const DEFAULTS: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
+pub const DEFAULTS: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
 
 /// What a correct program prints for these messages.
 pub fn oracle(messages: &[String]) -> String {
@@ -44,7 +45,7 @@ fn case(name: &str, kind: Kind, messages: Vec<String>) -> Case {
     Case::with_messages(name, kind, messages, expected)
 }
 
-pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
         Failure::Hang(_) if case.kind == Kind::Big => "with more than 64 KiB to send, the child blocks on the full pipe until someone reads. If the parent calls waitpid before it reads, each waits for the other forever: read until end-of-file first, then wait. (If the small cases hang too, a write end is still open: see the hint for end-of-file.)".into(),
         Failure::Hang(_) => "the parent never sees end-of-file: read() returns 0 only when every write end of the pipe is closed, and a copy of the write end is still open (most often the parent's own: drop or close it right after fork, before the read loop)".into(),

@@ -1,6 +1,7 @@
 //! 04_three_stage_chain: `cat FILE | grep PATTERN | wc -l`, wired the way a shell does it.
 
 use super::{Case, Failure, Kind, Stages, random_word};
+use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::spy::{Endpoint, StageRecord};
 use rand::RngExt;
 use rand::rngs::StdRng;
@@ -58,6 +59,12 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
             big_pattern,
         ),
         case("a file with no match", Kind::NoMatch, none, absent),
+        super::bad_input("one argument", vec![FILE.into()], Vec::new()),
+        super::bad_input(
+            "three arguments",
+            vec![FILE.into(), random_word(rng, 3), random_word(rng, 3)],
+            Vec::new(),
+        ),
     ]
 }
 
@@ -156,12 +163,10 @@ pub fn check_stages(
     Ok(())
 }
 
-pub fn cause(case: &Case, failure: &Failure) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
         Failure::Hang(_) => "a stage never sees end-of-file on its stdin because a write end of its input pipe is still open: in the parent (close all four ends before waiting) or in a child (close every pipe end after dup2, or create the pipes with O_CLOEXEC)".into(),
-        Failure::Status { expected: 2, .. } => "with the wrong number of arguments, print a usage line on stderr and exit with status 2".into(),
         Failure::Status { expected: 0, .. } if case.kind == Kind::NoMatch => "grep exits with 1 when no line matches; that is not an error. Exit 0 when wc -l succeeds".into(),
-        Failure::Output { .. } if case.kind == Kind::Usage => "with the wrong number of arguments, print nothing on stdout: the usage line goes to stderr".into(),
         _ => return None,
     })
 }

@@ -6,15 +6,34 @@ pub mod rules;
 
 use super::failure::Failure;
 use crate::sandbox::trace::Trace;
+use crate::workbook::manifest::WiringSpec;
 
-/// The first of `checks` a traced run misses, as the failure to report.
-pub fn check(trace: &Trace, checks: &[String], args: &[String]) -> Option<Failure> {
+/// The first of the manifest's checks a traced run misses, as the failure to report.
+pub fn check(trace: &Trace, spec: &WiringSpec, args: &[String]) -> Option<Failure> {
     let wiring = model::Wiring::build(trace.clone());
-    rules::check(&wiring, checks, args)
+    let context = rules::Context {
+        args,
+        printed_by_readers: &spec.printed_by_readers,
+    };
+    rules::check(&wiring, &spec.checks, &context)
         .err()
         .map(|(rule, miss)| Failure::Wiring {
             rule: rule.to_string(),
             problem: miss.problem,
             cause: miss.cause,
         })
+}
+
+/// The first of `names` a traced run misses, as (what is missing, its likely cause).
+pub fn first_miss(trace: &Trace, names: &[&str], args: &[String]) -> Option<(String, String)> {
+    let wiring = model::Wiring::build(trace.clone());
+    let context = rules::Context {
+        args,
+        printed_by_readers: &[],
+    };
+    names
+        .iter()
+        .filter_map(|n| rules::find(n))
+        .find_map(|(_, _, rule)| rule(&wiring, &context).err())
+        .map(|m| (m.problem, m.cause))
 }

@@ -73,12 +73,13 @@ pub struct Use {
     pub held: Vec<Fd>,
 }
 
-/// A process that began reading a pipe while it still held a write end of that pipe.
+/// A process that began reading a pipe while it still held a write end of that pipe, or
+/// writing into one while it held a read end.
 #[derive(Debug, Clone)]
-pub struct HeldWriteEnd {
+pub struct HeldEnd {
     pub node: usize,
     pub link: usize,
-    /// The write end's descriptor.
+    /// The descriptor of the other end.
     pub fd: i32,
 }
 
@@ -137,10 +138,17 @@ impl Wiring {
     /// Readers that still held their pipe's write end at their first read: they never see
     /// end-of-file. A process that also writes into the pipe it reads (a lock's token) needs
     /// both ends and is left out.
-    pub fn readers_holding_write_end(&self) -> Vec<HeldWriteEnd> {
+    pub fn readers_holding_write_end(&self) -> Vec<HeldEnd> {
         let mut found = Vec::new();
         for (i, l) in self.links.iter().enumerate() {
             if !matches!(l.read_end, Object::Pipe(_) | Object::Fifo(..)) {
+                continue;
+            }
+            // More bytes read than the X-ray saw written: one-byte writes (a lock's token goes
+            // back that way) are not traced, and any reader may have made them.
+            let read: u64 = l.readers.iter().map(|u| u.bytes).sum();
+            let written: u64 = l.writers.iter().map(|u| u.bytes).sum();
+            if read > written {
                 continue;
             }
             for r in &l.readers {
@@ -152,8 +160,40 @@ impl Wiring {
                     .iter()
                     .find(|f| f.object == l.write_end && f.writes && !f.reads)
                 {
-                    found.push(HeldWriteEnd {
+                    found.push(HeldEnd {
                         node: r.node,
+                        link: i,
+                        fd: f.fd,
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// Writers that still held their pipe's read end at their first write: their writes never
+    /// fail with EPIPE. A process that also reads the pipe (a lock's token) is left out.
+    pub fn writers_holding_read_end(&self) -> Vec<HeldEnd> {
+        let mut found = Vec::new();
+        for (i, l) in self.links.iter().enumerate() {
+            if !matches!(l.write_end, Object::Pipe(_) | Object::Fifo(..)) {
+                continue;
+            }
+            for u in l
+                .writers
+                .iter()
+                .filter(|u| u.bytes > 0 || !u.errors.is_empty())
+            {
+                if l.readers.iter().any(|r| r.node == u.node) {
+                    continue;
+                }
+                if let Some(f) = u
+                    .held
+                    .iter()
+                    .find(|f| f.object == l.read_end && f.reads && !f.writes)
+                {
+                    found.push(HeldEnd {
+                        node: u.node,
                         link: i,
                         fd: f.fd,
                     });

@@ -21,10 +21,18 @@ fn miss(problem: impl Into<String>, cause: impl Into<String>) -> Result<(), Miss
     })
 }
 
-type Rule = fn(&Wiring, &[String]) -> Result<(), Miss>;
+/// What a rule may need besides the wiring: the run's arguments and the manifest's words.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub args: &'a [String],
+    /// The beginnings of the lines that report data received (`wiring.printed_by_readers`).
+    pub printed_by_readers: &'a [String],
+}
+
+type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 14] = [
+pub const RULES: [(&str, &str, Rule); 19] = [
     (
         "child_process",
         "the program creates a child process",
@@ -95,6 +103,31 @@ pub const RULES: [(&str, &str, Rule); 14] = [
         "three children each write into their own pipe, which the program reads after asking poll() (or select) which is ready",
         children_polled,
     ),
+    (
+        "writer_closed_read_end",
+        "each writer has closed its copy of the read end before it writes",
+        writer_closed_read_end,
+    ),
+    (
+        "readers_print",
+        "the lines that report data received are printed by the process that read it",
+        readers_print,
+    ),
+    (
+        "refills_after_resize",
+        "after F_SETPIPE_SZ the program fills the same pipe again, to its new size",
+        refills_after_resize,
+    ),
+    (
+        "poll_blocks",
+        "poll() waits until a pipe is ready (no zero timeout in a loop) and hung-up pipes leave the poll set",
+        poll_blocks,
+    ),
+    (
+        "own_pipe_only",
+        "each child holds the write end of its own pipe and of no other child's",
+        own_pipe_only,
+    ),
 ];
 
 pub fn find(name: &str) -> Option<(&'static str, &'static str, Rule)> {
@@ -105,11 +138,11 @@ pub fn find(name: &str) -> Option<(&'static str, &'static str, Rule)> {
 pub fn check(
     wiring: &Wiring,
     names: &[String],
-    args: &[String],
+    context: &Context,
 ) -> Result<(), (&'static str, Miss)> {
     for name in names {
         if let Some((_, asks, rule)) = find(name) {
-            rule(wiring, args).map_err(|m| (asks, m))?;
+            rule(wiring, context).map_err(|m| (asks, m))?;
         }
     }
     Ok(())
@@ -150,7 +183,7 @@ fn no_pipe_at_all(w: &Wiring) -> bool {
         .any(|c| !matches!(c.kind, ChannelKind::Output(_)))
 }
 
-fn child_process(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+fn child_process(w: &Wiring, _: &Context) -> Result<(), Miss> {
     if children(w).is_empty() {
         return miss(
             "no child process was created: the program did all the work in one process",
@@ -160,7 +193,7 @@ fn child_process(w: &Wiring, _: &[String]) -> Result<(), Miss> {
     Ok(())
 }
 
-fn child_writes_parent_reads(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+fn child_writes_parent_reads(w: &Wiring, a: &Context) -> Result<(), Miss> {
     child_process(w, a)?;
     if no_pipe_at_all(w) {
         return miss(
@@ -186,7 +219,7 @@ fn child_writes_parent_reads(w: &Wiring, a: &[String]) -> Result<(), Miss> {
     )
 }
 
-fn reader_closed_write_end(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+fn reader_closed_write_end(w: &Wiring, _: &Context) -> Result<(), Miss> {
     let Some(h) = w.readers_holding_write_end().into_iter().next() else {
         return Ok(());
     };
@@ -202,7 +235,7 @@ fn reader_closed_write_end(w: &Wiring, _: &[String]) -> Result<(), Miss> {
     )
 }
 
-fn two_way_channel(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+fn two_way_channel(w: &Wiring, a: &Context) -> Result<(), Miss> {
     child_process(w, a)?;
     if no_pipe_at_all(w) {
         return miss(
@@ -228,7 +261,7 @@ fn two_way_channel(w: &Wiring, a: &[String]) -> Result<(), Miss> {
     )
 }
 
-fn producer_consumer(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+fn producer_consumer(w: &Wiring, a: &Context) -> Result<(), Miss> {
     child_process(w, a)?;
     if no_pipe_at_all(w) {
         return miss(
@@ -281,7 +314,7 @@ fn stage(w: &Wiring, name: &str) -> Option<usize> {
         .position(|n| n.execed && n.parent == Some(0) && n.program == name)
 }
 
-fn three_stages(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+fn three_stages(w: &Wiring, _: &Context) -> Result<(), Miss> {
     let missing: Vec<&str> = ["cat", "grep", "wc"]
         .into_iter()
         .filter(|s| stage(w, s).is_none())
@@ -316,7 +349,7 @@ fn three_stages(w: &Wiring, _: &[String]) -> Result<(), Miss> {
     )
 }
 
-fn stages_chained(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+fn stages_chained(w: &Wiring, a: &Context) -> Result<(), Miss> {
     three_stages(w, a)?;
     let fd_of = |node: usize, fd: i32| {
         w.trace.procs[node]
@@ -353,7 +386,7 @@ fn stages_chained(w: &Wiring, a: &[String]) -> Result<(), Miss> {
     Ok(())
 }
 
-fn no_leaked_ends(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+fn no_leaked_ends(w: &Wiring, _: &Context) -> Result<(), Miss> {
     let Some(leak) = w.leaks.first() else {
         return Ok(());
     };
@@ -373,10 +406,11 @@ fn no_leaked_ends(w: &Wiring, _: &[String]) -> Result<(), Miss> {
     )
 }
 
-fn shared_queue(w: &Wiring, args: &[String]) -> Result<(), Miss> {
+fn shared_queue(w: &Wiring, args: &Context) -> Result<(), Miss> {
     child_process(w, args)?;
     let number = |i: usize| {
-        args.get(i)
+        args.args
+            .get(i)
             .and_then(|a| a.parse::<usize>().ok())
             .unwrap_or(1)
     };
@@ -414,14 +448,21 @@ fn errors_on_writes(w: &Wiring, errno: &str) -> bool {
     data_links(w).any(|l| l.writers.iter().any(|u| u.errors.contains_key(errno)))
 }
 
-fn fills_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+fn fills_pipe(w: &Wiring, _: &Context) -> Result<(), Miss> {
     if no_pipe_at_all(w) {
         return miss(
             "no pipe was created: the sizes printed were not measured",
             "make a pipe with nix::unistd::pipe() and fill it",
         );
     }
-    if errors_on_writes(w, "EAGAIN") {
+    // A pipe filled a byte at a time shows no EAGAIN (one-byte writes go untraced), but the
+    // kernel said it was full when it was resized, with its write end non-blocking.
+    if errors_on_writes(w, "EAGAIN")
+        || w.trace
+            .pipe_resizes
+            .iter()
+            .any(|r| r.nonblocking && r.full_before() == Some(true))
+    {
         return Ok(());
     }
     miss(
@@ -430,7 +471,7 @@ fn fills_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
     )
 }
 
-fn resizes_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+fn resizes_pipe(w: &Wiring, _: &Context) -> Result<(), Miss> {
     if !w.trace.pipe_resizes.is_empty() {
         return Ok(());
     }
@@ -440,7 +481,7 @@ fn resizes_pipe(w: &Wiring, _: &[String]) -> Result<(), Miss> {
     )
 }
 
-fn broken_pipe(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+fn broken_pipe(w: &Wiring, a: &Context) -> Result<(), Miss> {
     child_process(w, a)?;
     // The write that SIGPIPE kills fails with EPIPE too: round 1's must come from a writer
     // that lived on.
@@ -456,20 +497,37 @@ fn broken_pipe(w: &Wiring, a: &[String]) -> Result<(), Miss> {
             "round 1: the writer keeps writing after the reader exits (and after the parent closed its read end) until write fails with EPIPE",
         );
     }
-    let killed = w
-        .nodes
-        .iter()
-        .any(|n| n.exit == Some(Exit::Signal(Signal::SIGPIPE)));
-    if !killed {
+    let killed: Vec<usize> = (0..w.nodes.len())
+        .filter(|n| w.nodes[*n].exit == Some(Exit::Signal(Signal::SIGPIPE)))
+        .collect();
+    if killed.is_empty() {
         return miss(
             "no process was killed by SIGPIPE",
             "round 2: the writer child restores the default SIGPIPE action before writing, so the failing write kills it",
         );
     }
+    // The kernel sends SIGPIPE at the write that finds no reader: a process that sends it to
+    // itself (kill, raise) has not met a broken pipe.
+    let by_a_write = killed.iter().any(|n| {
+        data_links(w).any(|l| {
+            l.writers
+                .iter()
+                .any(|u| u.node == *n && u.errors.contains_key("EPIPE"))
+        })
+    });
+    if !by_a_write {
+        return miss(
+            format!(
+                "{} was killed by SIGPIPE, but none of its writes had failed: the signal did not come from a broken pipe",
+                w.who(killed[0])
+            ),
+            "round 2: keep writing until a write meets the closed pipe; with SIGPIPE's default action restored, the kernel kills the writer at that write (do not send the signal yourself)",
+        );
+    }
     Ok(())
 }
 
-fn fifo_between_programs(w: &Wiring, _: &[String]) -> Result<(), Miss> {
+fn fifo_between_programs(w: &Wiring, _: &Context) -> Result<(), Miss> {
     let fifos: Vec<&Object> = w
         .channels
         .iter()
@@ -500,7 +558,23 @@ fn fifo_between_programs(w: &Wiring, _: &[String]) -> Result<(), Miss> {
         let opened_apart = ws.iter().any(|x| rs.iter().any(|y| x != y));
         let second_program = rs.iter().chain(&ws).any(|n| w.nodes[*n].execed);
         if opened_apart && second_program {
-            return Ok(());
+            // Opened is not used: the messages must go through it. A reader that failed
+            // (exit status not 0) may have read nothing, and the writer then meets EPIPE.
+            let reader_failed = rs
+                .iter()
+                .any(|n| !matches!(w.nodes[*n].exit, Some(Exit::Code(0)) | None));
+            let through = data_links(w).filter(|l| l.read_end == *object).any(|l| {
+                let written = !writers(l).is_empty();
+                (written && (!readers(l).is_empty() || reader_failed))
+                    || l.writers.iter().any(|u| u.errors.contains_key("EPIPE"))
+            });
+            if through {
+                return Ok(());
+            }
+            return miss(
+                "the FIFO was opened at both ends, but no bytes went through it: the messages took another way",
+                "the writer writes each message into the FIFO and the reader reads them from it; nothing else carries them (no arguments, no environment, no file)",
+            );
         }
         if opened_apart {
             return miss(
@@ -515,7 +589,7 @@ fn fifo_between_programs(w: &Wiring, _: &[String]) -> Result<(), Miss> {
     )
 }
 
-fn children_polled(w: &Wiring, a: &[String]) -> Result<(), Miss> {
+fn children_polled(w: &Wiring, a: &Context) -> Result<(), Miss> {
     child_process(w, a)?;
     let feeding: BTreeSet<usize> = data_links(w)
         .filter(|l| readers(l).contains(&0))
@@ -577,9 +651,145 @@ fn children_polled(w: &Wiring, a: &[String]) -> Result<(), Miss> {
     Ok(())
 }
 
+fn writer_closed_read_end(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    let Some(h) = w.writers_holding_read_end().into_iter().next() else {
+        return Ok(());
+    };
+    miss(
+        format!(
+            "{} still held {}, fd {}, when it began writing into {}",
+            w.who(h.node),
+            w.describe(&w.links[h.link].read_end, false),
+            h.fd,
+            w.channels[w.links[h.link].channel].name
+        ),
+        "a writer keeps only the write end: close (or drop) the read end it inherited before writing. While any read end is open, a write into a pipe whose reader is gone does not fail with EPIPE, and it blocks once the pipe is full",
+    )
+}
+
+fn readers_print(w: &Wiring, c: &Context) -> Result<(), Miss> {
+    for (node, p) in w.trace.procs.iter().enumerate() {
+        let stray = p.printed.iter().find(|printed| {
+            !printed.had_read
+                && c.printed_by_readers
+                    .iter()
+                    .any(|prefix| printed.line.starts_with(prefix.as_str()))
+        });
+        if let Some(printed) = stray {
+            return miss(
+                format!(
+                    "`{}` was printed by {}, which had read nothing from a pipe by then: the line did not come through a pipe",
+                    printed.line,
+                    w.who(node)
+                ),
+                "print each received line in the process that reads it from the pipe (see the contract in labs.md): the writer only sends, the reader prints what it read",
+            );
+        }
+    }
+    Ok(())
+}
+
+fn refills_after_resize(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    for r in &w.trace.pipe_resizes {
+        if r.full_after() != Some(false) {
+            continue;
+        }
+        let (size, most) = r.after.unwrap_or_default();
+        let name = r
+            .object
+            .as_ref()
+            .and_then(|o| w.channel_of(o))
+            .map_or("the pipe", |c| w.channels[c].name.as_str());
+        return miss(
+            format!(
+                "after F_SETPIPE_SZ, {name} could hold {size} bytes, but it never held more than {most}: the program did not fill it again"
+            ),
+            "after the resize, write into the same pipe again until a write fails with EAGAIN, and print the bytes of both fills: the new capacity is measured, not taken from F_SETPIPE_SZ's answer",
+        );
+    }
+    Ok(())
+}
+
+/// Polls that found nothing ready, beyond which a loop spins instead of waiting. A blocking
+/// poll (no timeout) never returns empty; a timeout of a tenth of a second, a few times.
+const EMPTY_POLLS: u32 = 50;
+/// Times one end may be reported hung up with nothing left in it before a loop that keeps it
+/// in its poll set counts as spinning on it (the first report is read as end-of-file).
+const HANGUPS: u32 = 3;
+
+fn poll_blocks(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    let p = &w.trace.procs[0];
+    if p.empty_polls > EMPTY_POLLS {
+        return miss(
+            format!(
+                "{} of the program's {} polls returned with nothing ready: it spins in a loop instead of waiting",
+                p.empty_polls, w.nodes[0].polls
+            ),
+            "let poll() wait: PollTimeout::NONE (or a timeout long enough to matter), never a zero timeout in a loop; poll returns when a pipe is ready",
+        );
+    }
+    if let Some((object, n)) = p.hangups.iter().find(|(_, n)| *n > HANGUPS) {
+        let name = w
+            .channel_of(object)
+            .map_or("a pipe", |c| w.channels[c].name.as_str());
+        return miss(
+            format!(
+                "poll() reported {name} hung up {n} times: the program kept a pipe with nothing left to read in its poll set, so each poll returned at once"
+            ),
+            "once a pipe has hung up (POLLHUP, and read returns 0), leave it out of the next poll() call; stop when no pipe is left",
+        );
+    }
+    Ok(())
+}
+
+fn own_pipe_only(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    // The pipes the program reads, each with its one writing child.
+    let fed: Vec<(usize, usize)> = data_links(w)
+        .enumerate()
+        .filter(|(_, l)| readers(l).contains(&0))
+        .filter_map(|(i, l)| {
+            let ws: Vec<usize> = writers(l).into_iter().filter(|n| *n != 0).collect();
+            (ws.len() == 1).then(|| (i, ws[0]))
+        })
+        .collect();
+    let links: Vec<&Link> = data_links(w).collect();
+    for (i, child) in &fed {
+        let Some(first) = links[*i].writers.iter().find(|u| u.node == *child) else {
+            continue;
+        };
+        for (j, other) in &fed {
+            if other == child {
+                continue;
+            }
+            if let Some(f) = first
+                .held
+                .iter()
+                .find(|f| f.object == links[*j].write_end && f.writes && !f.reads)
+            {
+                return miss(
+                    format!(
+                        "{} held {}, fd {}, the pipe of {}: that pipe cannot hang up before this child exits",
+                        w.who(*child),
+                        w.describe(&links[*j].write_end, true),
+                        f.fd,
+                        w.who(*other)
+                    ),
+                    "make each pipe just before forking its child, and close the write end in the parent right after that fork: a pipe made earlier is inherited by every later child, which holds it open",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NONE: Context = Context {
+        args: &[],
+        printed_by_readers: &[],
+    };
     use crate::sandbox::procfs::Fd;
     use crate::sandbox::trace::{Io, Trace, TracedProcess, UnpolledRead};
 
@@ -633,13 +843,13 @@ mod tests {
     #[test]
     fn a_parent_reading_with_its_write_end_open_is_named_with_the_descriptor() {
         let w = raw_pipe(vec![end(3, 7, false), end(4, 7, true)]);
-        assert_eq!(child_writes_parent_reads(&w, &[]), Ok(()));
-        let miss = reader_closed_write_end(&w, &[]).unwrap_err();
+        assert_eq!(child_writes_parent_reads(&w, &NONE), Ok(()));
+        let miss = reader_closed_write_end(&w, &NONE).unwrap_err();
         assert_eq!(
             miss.problem,
             "P1 (the program) still held the write end of pipe A, fd 4, when it began reading pipe A"
         );
-        assert!(reader_closed_write_end(&raw_pipe(vec![end(3, 7, false)]), &[]).is_ok());
+        assert!(reader_closed_write_end(&raw_pipe(vec![end(3, 7, false)]), &NONE).is_ok());
     }
 
     #[test]
@@ -648,17 +858,21 @@ mod tests {
         // P1 also writes into pipe A, as a consumer puts a lock's token back.
         w.trace.io.push(io(10, 7, true, 4, vec![]));
         let w = Wiring::build(w.trace);
-        assert_eq!(reader_closed_write_end(&w, &[]), Ok(()));
+        assert_eq!(reader_closed_write_end(&w, &NONE), Ok(()));
     }
 
     #[test]
     fn a_pipe_size_printed_without_asking_the_kernel_is_caught() {
         let mut w = raw_pipe(vec![end(3, 7, false)]);
-        let miss = resizes_pipe(&w, &[]).unwrap_err();
+        let miss = resizes_pipe(&w, &NONE).unwrap_err();
         assert!(miss.problem.contains("F_SETPIPE_SZ"));
         // A refusal (EBUSY) still counts: the program asked.
-        w.trace.pipe_resizes.push((10, -16));
-        assert_eq!(resizes_pipe(&w, &[]), Ok(()));
+        w.trace.pipe_resizes.push(crate::sandbox::trace::Resize {
+            pid: 10,
+            result: -16,
+            ..Default::default()
+        });
+        assert_eq!(resizes_pipe(&w, &NONE), Ok(()));
     }
 
     /// 09's shape: P1 makes pipes 7, 8 and 9, one per child, polls them all and reads them.
@@ -692,14 +906,14 @@ mod tests {
 
     #[test]
     fn a_blocking_read_that_poll_had_not_reported_ready_is_caught() {
-        assert_eq!(children_polled(&polled(vec![]), &[]), Ok(()));
+        assert_eq!(children_polled(&polled(vec![]), &NONE), Ok(()));
         let blind = |nonblocking| UnpolledRead {
             object: Object::Pipe(8),
             fd: 4,
             before_first_poll: false,
             nonblocking,
         };
-        let miss = children_polled(&polled(vec![blind(false)]), &[]).unwrap_err();
+        let miss = children_polled(&polled(vec![blind(false)]), &NONE).unwrap_err();
         assert!(
             miss.problem.starts_with(
                 "the program read pipe B (fd 4) although its last poll() (or select) had not reported it ready"
@@ -708,7 +922,7 @@ mod tests {
             miss.problem
         );
         // A non-blocking read cannot wait: at worst it finds the pipe empty (EAGAIN).
-        assert_eq!(children_polled(&polled(vec![blind(true)]), &[]), Ok(()));
+        assert_eq!(children_polled(&polled(vec![blind(true)]), &NONE), Ok(()));
     }
 
     #[test]
@@ -720,7 +934,7 @@ mod tests {
             }],
             ..Trace::default()
         });
-        let miss = child_writes_parent_reads(&alone, &[]).unwrap_err();
+        let miss = child_writes_parent_reads(&alone, &NONE).unwrap_err();
         assert!(miss.problem.starts_with("no child process was created"));
         let two = Wiring::build(Trace {
             procs: vec![
@@ -736,7 +950,7 @@ mod tests {
             ],
             ..Trace::default()
         });
-        let miss = child_writes_parent_reads(&two, &[]).unwrap_err();
+        let miss = child_writes_parent_reads(&two, &NONE).unwrap_err();
         assert!(miss.problem.starts_with("no pipe was created"));
     }
 }

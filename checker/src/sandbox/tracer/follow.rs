@@ -1,11 +1,13 @@
 //! Following a traced run stop by stop: forks, execs and exits, and at each traced call what it
 //! did to the wiring (the descriptor tables are read again from /proc after a change).
 
-use super::memory::{poll_fds, read_fd_pair, read_set};
+use super::faults::Faults;
+use super::memory::{poll_fds, read_bytes, read_fd_pair, read_set};
+use super::peek::Peek;
 use super::{Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
 use crate::sandbox::syscalls::{self, Role, Watched};
-use crate::sandbox::trace::{Exec, Exit, Io, Trace, TracedProcess, UnpolledRead};
+use crate::sandbox::trace::{Exec, Exit, Io, Printed, Resize, Trace, TracedProcess, UnpolledRead};
 use nix::errno::Errno;
 use nix::sys::ptrace::{self, Event, Options};
 use nix::sys::signal::Signal;
@@ -23,6 +25,8 @@ struct Pending {
     object: Option<Object>,
     /// For a move (splice, sendfile...), the end read from.
     source: Option<Object>,
+    /// For F_SETPIPE_SZ, the pipe's size and the bytes in it as the call began.
+    fill: Option<(u64, u64)>,
 }
 
 struct Tracer<'a> {
@@ -52,6 +56,11 @@ struct Tracer<'a> {
     /// Per process that polled: what its last poll (or select) reported ready; `None` after an
     /// epoll_wait, whose answer names tokens rather than descriptors.
     ready: HashMap<i32, Option<Vec<Object>>>,
+    /// The short reads and writes to inject, when asked for.
+    faults: Option<Faults>,
+    peek: Peek,
+    /// Processes whose last write to stdout did not end its line.
+    mid_line: HashSet<i32>,
 }
 
 /// Descriptor changes kept per process.
@@ -72,6 +81,7 @@ pub fn follow(
     limits: Limits,
     over_limit: &AtomicBool,
 ) -> Result<Trace, String> {
+    let faults = limits.faults.map(Faults::new);
     let mut t = Tracer {
         root,
         mode,
@@ -93,6 +103,9 @@ pub fn follow(
         io_index: HashMap::new(),
         unusable: None,
         ready: HashMap::new(),
+        faults,
+        peek: Peek::default(),
+        mid_line: HashSet::new(),
     };
     loop {
         let status = match waitpid(None, Some(WaitPidFlag::__WALL)) {
@@ -115,6 +128,9 @@ pub fn follow(
     if !t.root_ended {
         // Reaped by someone else (the run's clean-up): the run was stopped.
         let _ = t.ended.send(Exit::Signal(Signal::SIGKILL));
+    }
+    if let Some(faults) = &t.faults {
+        t.trace.injected = faults.injected;
     }
     match t.unusable {
         Some(why) => Err(why),
@@ -303,11 +319,13 @@ impl Tracer<'_> {
             return false;
         };
         let process = self.process(tid);
+        self.measure_resized(process);
         let mut entry = Pending {
             call,
             args,
             object: None,
             source: None,
+            fill: None,
         };
         let wanted = match call {
             Role::Poll(watched) => {
@@ -365,6 +383,9 @@ impl Tracer<'_> {
                 if !writes {
                     self.note_unpolled_read(process, tid, fd, &object);
                 }
+                if !self.trace.output.contains(&object) && syscalls::counts_bytes(nr) {
+                    self.inject(tid, process, fd, writes, args[2]);
+                }
                 // Once a process has read bytes from an end, its further reads are only
                 // counted as they begin; so are writes to the checker's own stdout and stderr.
                 // Other calls wait for their result: the bytes that went through, EPIPE, EAGAIN.
@@ -374,6 +395,12 @@ impl Tracer<'_> {
                         .io_index
                         .get(&key)
                         .is_some_and(|i| self.trace.io[*i].bytes > 0);
+                if writes
+                    && self.trace.output.first() == Some(&object)
+                    && syscalls::counts_bytes(nr)
+                {
+                    self.note_printed(process, tid, args[1], args[2]);
+                }
                 if got_bytes || self.trace.output.contains(&object) {
                     self.record_io(process, object, writes, fd, 0, false);
                     return false;
@@ -381,10 +408,15 @@ impl Tracer<'_> {
                 entry.object = Some(object);
                 true
             }
+            Role::Fcntl if args[1] as i32 == libc::F_SETPIPE_SZ => {
+                entry.fill = self.peek.pipe_fill(process, args[0] as i32);
+                entry.object = self.end_of(process, args[0] as i32);
+                true
+            }
             // Only the commands that make a descriptor or resize a pipe.
             Role::Fcntl => matches!(
                 args[1] as i32,
-                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETPIPE_SZ | libc::F_SETFD
+                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETFD
             ),
             _ => true,
         };
@@ -392,6 +424,46 @@ impl Tracer<'_> {
             self.pending.insert(tid, entry);
         }
         wanted
+    }
+
+    /// Cuts a read or write of a data channel short, as `faults` draws it.
+    fn inject(&mut self, tid: i32, process: i32, fd: i32, writes: bool, asked: u64) {
+        let Some(faults) = self.faults.as_mut() else {
+            return;
+        };
+        let index = self
+            .trace
+            .procs
+            .iter()
+            .rposition(|p| p.pid == process)
+            .unwrap_or(0);
+        if writes {
+            faults.write(tid, index, asked);
+        } else {
+            faults.read(&mut self.peek, (tid, process, index), fd, asked);
+        }
+    }
+
+    /// After a process resized a pipe, how full the pipe gets at each of its later stops:
+    /// filling it again after the resize is half of exercise 06.
+    fn measure_resized(&mut self, process: i32) {
+        for k in 0..self.trace.pipe_resizes.len() {
+            let r = &self.trace.pipe_resizes[k];
+            let Some(object) = r.object.clone().filter(|_| r.pid == process) else {
+                continue;
+            };
+            let fd = self
+                .tables
+                .get(&process)
+                .and_then(|t| t.iter().find(|f| f.object == object).map(|f| f.fd));
+            let Some((size, bytes)) = fd.and_then(|fd| self.peek.pipe_fill(process, fd)) else {
+                continue;
+            };
+            let r = &mut self.trace.pipe_resizes[k];
+            if r.after.is_none_or(|(_, most)| bytes >= most) {
+                r.after = Some((size, bytes));
+            }
+        }
     }
 
     /// The pipe, FIFO or socket behind a descriptor of a process, if it is one.
@@ -438,7 +510,22 @@ impl Tracer<'_> {
                 }
             }
             Role::Fcntl if entry.args[1] as i32 == libc::F_SETPIPE_SZ => {
-                self.trace.pipe_resizes.push((process, value));
+                let nonblocking = entry.object.as_ref().is_some_and(|object| {
+                    self.tables.get(&process).into_iter().flatten().any(|f| {
+                        f.object == *object
+                            && f.writes
+                            && procfs::fd_flags(tid, f.fd)
+                                .is_some_and(|flags| flags & libc::O_NONBLOCK != 0)
+                    })
+                });
+                self.trace.pipe_resizes.push(Resize {
+                    nonblocking,
+                    pid: process,
+                    object: entry.object,
+                    result: value,
+                    before: entry.fill,
+                    after: None,
+                });
             }
             Role::Fcntl if entry.args[1] as i32 == libc::F_SETFD => {
                 let flag = entry.args[2] as i32 & libc::FD_CLOEXEC != 0;
@@ -470,13 +557,24 @@ impl Tracer<'_> {
             Role::Dup | Role::Fcntl | Role::Close | Role::Open => {
                 self.refresh_diff(process, tid, false)
             }
+            Role::Poll(_) if !failed && value == 0 => {
+                // Nothing was ready: the poll timed out (a zero timeout returns at once).
+                if let Some(p) = self.proc_mut(process) {
+                    p.empty_polls += 1;
+                }
+                self.ready.insert(process, Some(Vec::new()));
+            }
             Role::Poll(watched) if !failed => {
                 let fds = match watched {
-                    Watched::PollFds => poll_fds(tid, entry.args[0], entry.args[1])
-                        .into_iter()
-                        .filter(|(_, revents)| *revents != 0)
-                        .map(|(fd, _)| fd)
-                        .collect(),
+                    Watched::PollFds => {
+                        let answer = poll_fds(tid, entry.args[0], entry.args[1]);
+                        self.note_hangups(process, &answer);
+                        answer
+                            .into_iter()
+                            .filter(|(_, revents)| *revents != 0)
+                            .map(|(fd, _)| fd)
+                            .collect()
+                    }
                     // select rewrites the set in place: what is left is ready.
                     Watched::ReadSet => read_set(tid, entry.args[0], entry.args[1]),
                     Watched::Epoll => return,
@@ -518,6 +616,58 @@ impl Tracer<'_> {
                 before_first_poll,
                 nonblocking: procfs::fd_flags(tid, fd).is_some_and(|f| f & libc::O_NONBLOCK != 0),
             });
+        }
+    }
+
+    /// Counts, per end, the polls that reported it hung up with nothing left to read
+    /// (POLLHUP without POLLIN): a loop that keeps such an end in its set spins on it.
+    fn note_hangups(&mut self, process: i32, answer: &[(i32, i16)]) {
+        let hung: Vec<i32> = answer
+            .iter()
+            .filter(|(_, r)| r & libc::POLLHUP != 0 && r & libc::POLLIN == 0)
+            .map(|(fd, _)| *fd)
+            .collect();
+        let objects = self.objects(process, &hung);
+        if let Some(p) = self.proc_mut(process) {
+            for o in objects {
+                match p.hangups.iter_mut().find(|(h, _)| *h == o) {
+                    Some((_, n)) => *n += 1,
+                    None => p.hangups.push((o, 1)),
+                }
+            }
+        }
+    }
+
+    /// Notes the lines a process begins on the checker's stdout, and whether it had read
+    /// anything from a pipe, FIFO or socket by then.
+    fn note_printed(&mut self, process: i32, tid: i32, addr: u64, count: u64) {
+        const KEPT: usize = 1000;
+        let bytes = read_bytes(tid, addr, count.min(4096) as usize);
+        let had_read = self.trace.io.iter().any(|io| {
+            io.pid == process
+                && !io.writes
+                && io.bytes > 0
+                && !self.trace.output.contains(&io.object)
+        });
+        let mid_line = self.mid_line.contains(&process);
+        let Some(p) = self.proc_mut(process) else {
+            return;
+        };
+        let mut at_start = !mid_line;
+        for piece in bytes.split_inclusive(|b| *b == b'\n') {
+            if at_start && p.printed.len() < KEPT {
+                let text = String::from_utf8_lossy(piece);
+                p.printed.push(Printed {
+                    line: text.trim_end_matches('\n').chars().take(80).collect(),
+                    had_read,
+                });
+            }
+            at_start = piece.ends_with(b"\n");
+        }
+        if at_start || bytes.is_empty() {
+            self.mid_line.remove(&process);
+        } else {
+            self.mid_line.insert(process);
         }
     }
 
@@ -629,6 +779,7 @@ impl Tracer<'_> {
         if process != tid {
             return;
         }
+        self.peek.forget(tid);
         if let Some(table) = self.tables.remove(&tid)
             && let Some(p) = self.proc_mut(tid)
         {

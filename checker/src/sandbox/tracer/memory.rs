@@ -1,4 +1,5 @@
-//! Reading the arrays a stopped call points to, a word at a time through ptrace.
+//! Reading what a stopped call points to: arrays a word at a time through ptrace, a buffer
+//! with process_vm_readv.
 
 use nix::sys::ptrace;
 use nix::unistd::Pid;
@@ -47,4 +48,23 @@ pub fn read_fd_pair(tid: i32, addr: u64) -> Option<(i32, i32)> {
     let a = i32::from_ne_bytes(bytes[0..4].try_into().ok()?);
     let b = i32::from_ne_bytes(bytes[4..8].try_into().ok()?);
     Some((a, b))
+}
+
+/// Up to `len` bytes of a buffer the stopped task `tid` passed to a call (fewer, or none, where
+/// the memory cannot be read).
+pub fn read_bytes(tid: i32, addr: u64, len: usize) -> Vec<u8> {
+    use nix::sys::uio::{RemoteIoVec, process_vm_readv};
+    let mut buf = vec![0u8; len];
+    let remote = [RemoteIoVec {
+        base: addr as usize,
+        len,
+    }];
+    let got = process_vm_readv(
+        Pid::from_raw(tid),
+        &mut [std::io::IoSliceMut::new(&mut buf)],
+        &remote,
+    )
+    .unwrap_or(0);
+    buf.truncate(got);
+    buf
 }

@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: the parent never closes its own copy of the write end, so its read loop never sees end-of-file
 //! diagnosis: so it hangs
-//! diagnosis: a copy of the write end is still open
+//! diagnosis: while it holds a write end of it itself
 //! diagnosis: (parent) is blocked reading pipe:[
 //! diagnosis: write ends of pipe:[
 //! diagnosis: (the reader itself)

@@ -1,7 +1,6 @@
 //! exercise: 01_raw_pipe
 //! expect: fail
 //! mistake: the parent calls read() once with a 4096-byte buffer instead of looping until read() returns 0, so it misses everything after the first chunk
-//! diagnosis: case: over 64 KiB of messages
 //! diagnosis: messages arrived
 //! diagnosis: until read returns 0
 

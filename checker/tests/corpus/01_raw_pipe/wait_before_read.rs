@@ -3,7 +3,7 @@
 //! mistake: the parent waits for the child before reading, so a child with more than 64 KiB to send blocks on the full pipe and both wait forever
 //! diagnosis: case: over 64 KiB of messages
 //! diagnosis: so it hangs
-//! diagnosis: calls waitpid before it reads
+//! diagnosis: read everything first, then wait
 //! diagnosis: (parent) is blocked waiting for its child
 //! diagnosis: (child) is blocked writing into pipe:[
 //! diagnosis: it is full

@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: the parent keeps its end of the socket open while it waits for the child, so the child never sees end-of-file and both wait forever
 //! diagnosis: so it hangs
-//! diagnosis: closes (drops) its end
+//! diagnosis: close (drop) that end as soon as the last message is sent
 //! diagnosis: (child) is blocked reading socket:[
 //! diagnosis: the other end (socket:[
 //! diagnosis: deadlock

@@ -1,8 +1,7 @@
 //! exercise: 02_duplex_pipe
 //! expect: fail
 //! mistake: after the 4-byte length, the body is taken from ONE read() call as if read() always filled the buffer; it returns fewer bytes for a long message, which is cut short, and the stream falls out of step
-//! diagnosis: case: messages of 8 KiB and 120 KiB
-//! diagnosis: did not arrive whole
+//! diagnosis: came out cut short
 //! diagnosis: read_exact
 
 use std::io::{BufReader, Read, Write};

@@ -48,10 +48,13 @@ fn finish(result: io::Result<()>) -> ! {
 
 fn main() {
     let scale = match std::env::var("PIPES_LAB_TIME_SCALE") {
-        Ok(text) => text
-            .trim()
-            .parse::<f64>()
-            .expect("PIPES_LAB_TIME_SCALE is a number"),
+        Ok(text) => match text.trim().parse::<f64>() {
+            Ok(scale) if scale.is_finite() && scale >= 0.0 => scale,
+            _ => {
+                eprintln!("PIPES_LAB_TIME_SCALE must be a number of at least 0, not {text:?}");
+                std::process::exit(2);
+            }
+        },
         Err(_) => 1.0,
     };
     let mut messages: Vec<String> = std::env::args().skip(1).collect();

@@ -16,11 +16,16 @@ use rand::RngExt;
 
 const DEFAULT_MESSAGES: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
 
-fn time_scale() -> f64 {
-    std::env::var("PIPES_LAB_TIME_SCALE")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(1.0)
+/// PIPES_LAB_TIME_SCALE, a number of at least 0 (1 when unset); None when it is anything else.
+fn time_scale() -> Option<f64> {
+    match std::env::var("PIPES_LAB_TIME_SCALE") {
+        Err(_) => Some(1.0),
+        Ok(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0),
+    }
 }
 
 fn main() -> ExitCode {
@@ -29,7 +34,10 @@ fn main() -> ExitCode {
         messages = DEFAULT_MESSAGES.map(String::from).to_vec();
     }
     messages.push("END".to_string());
-    let scale = time_scale();
+    let Some(scale) = time_scale() else {
+        eprintln!("usage: 03_producer_consumer [MESSAGE]... (PIPES_LAB_TIME_SCALE: a number)");
+        return ExitCode::from(2);
+    };
 
     let (read_end, write_end) = pipe().expect("pipe");
 

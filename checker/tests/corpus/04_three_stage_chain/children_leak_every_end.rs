@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: each child dup2()s its ends onto stdin/stdout but closes no pipe descriptor, so grep and wc still hold write ends of the pipes they read and never see end-of-file
 //! diagnosis: so it hangs
-//! diagnosis: close every pipe end after dup2
+//! diagnosis: close every pipe descriptor after dup2, before exec
 //! diagnosis: grep (child) is blocked reading pipe:[
 //! diagnosis: write ends of pipe:[
 //! diagnosis: (the reader itself)

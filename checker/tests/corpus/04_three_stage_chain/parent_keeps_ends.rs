@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: the parent does not close its four pipe ends before waiting, so grep (and then wc) never sees end-of-file and the parent waits forever
 //! diagnosis: so it hangs
-//! diagnosis: close all four ends before waiting
+//! diagnosis: before the parent reads or waits
 //! diagnosis: grep (child) is blocked reading pipe:[
 //! diagnosis: write ends of pipe:[
 //! diagnosis: close fd 4 in the parent (pid

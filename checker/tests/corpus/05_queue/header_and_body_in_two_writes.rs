@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: each producer writes the 4-byte header and the body with two separate write() calls, so another producer's frame can land between them and consumers see corrupt records
 //! diagnosis: a record that was not whole
-//! diagnosis: header and body together
+//! diagnosis: Build the whole frame in one buffer
 
 use std::fs::File;
 use std::io::{self, Read, Write};

@@ -1,8 +1,8 @@
 //! exercise: 05_queue
 //! expect: fail
 //! mistake: records of up to 12000 bytes are written with one write() each, but only writes of at most PIPE_BUF (4096) bytes are atomic, so once the pipe is full the producers' bytes interleave and consumers see corrupt records
-//! diagnosis: a record that was not whole
-//! diagnosis: ONE write of at most 4096 bytes (PIPE_BUF)
+//! diagnosis: a write of more than 4096 bytes (PIPE_BUF) went into the queue
+//! diagnosis: send it with ONE write
 
 use std::fs::File;
 use std::io::{self, Read, Write};

@@ -1,8 +1,8 @@
 //! exercise: 06_pipe_capacity
 //! expect: fail
 //! mistake: the program asks F_GETPIPE_SZ for the capacity and writes exactly that many bytes with blocking writes, so the "capacity by writing" is never measured: no write ever meets a full pipe (the numbers are right)
-//! diagnosis: seen by the X-ray
-//! diagnosis: no write into a pipe failed with EAGAIN
+//! diagnosis: so it hangs
+//! diagnosis: set O_NONBLOCK on the write end
 
 use std::fs::File;
 use std::io::Write;

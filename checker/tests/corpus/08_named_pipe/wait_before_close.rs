@@ -4,7 +4,7 @@
 //! diagnosis: so it hangs
 //! diagnosis: (child) is blocked reading
 //! diagnosis: deadlock: these processes wait for each other
-//! diagnosis: close its end after the last message so the reader sees end-of-file
+//! diagnosis: close (drop) that end as soon as the last message is sent
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};

@@ -1,8 +1,7 @@
 //! exercise: 09_poll
 //! expect: fail
 //! mistake: the parent takes one blocking read from each pipe in turn, so it waits on a quiet pipe while another pipe already has a line, and the lines come out in the wrong order
-//! diagnosis: the lines came in another order than they were written
-//! diagnosis: instead of reading one pipe after another
+//! diagnosis: the program never called poll() (or select)
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};

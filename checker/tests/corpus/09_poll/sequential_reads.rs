@@ -1,7 +1,7 @@
 //! exercise: 09_poll
 //! expect: fail
 //! mistake: the parent reads child 0's pipe to the end, then child 1's, then child 2's, so the lines come out grouped by child instead of in the order they were written
-//! diagnosis: the lines came in another order than they were written
+//! diagnosis: the program never called poll() (or select)
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};

@@ -5,8 +5,8 @@
 //! diagnosis: although its last poll() (or select) had not reported it ready
 
 use std::fs::File;
-use std::os::fd::AsFd;
 use std::io::{BufRead, BufReader, Write};
+use std::os::fd::AsFd;
 use std::process::{ExitCode, exit};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -15,11 +15,16 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, fork, pipe};
 
-fn time_scale() -> f64 {
-    std::env::var("PIPES_LAB_TIME_SCALE")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(1.0)
+/// PIPES_LAB_TIME_SCALE, a positive number (1 when unset); None when it is anything else.
+fn time_scale() -> Option<f64> {
+    match std::env::var("PIPES_LAB_TIME_SCALE") {
+        Err(_) => Some(1.0),
+        Ok(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x > 0.0),
+    }
 }
 
 /// Child k: line j at j * (2k + 3) tenths of a second, times `scale`.
@@ -44,7 +49,9 @@ fn main() -> ExitCode {
         },
         _ => return usage(),
     };
-    let scale = time_scale();
+    let Some(scale) = time_scale() else {
+        return usage();
+    };
 
     let mut readers = Vec::new();
     let mut children = Vec::new();

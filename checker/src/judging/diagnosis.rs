@@ -1,0 +1,291 @@
+//! The precise fault behind a hang, from the hang doctor's snapshot and the X-ray's trace: the
+//! one thing to change, said as the likely cause. Nothing here guesses: where the evidence
+//! points nowhere in particular, there is no diagnosis and the exercise's words are used.
+
+use crate::sandbox::hang::{Doing, ProcessAtHang, Snapshot};
+use crate::sandbox::procfs::Object;
+use crate::sandbox::syscalls::Call;
+use crate::sandbox::trace::Trace;
+
+/// The likely cause of a hang, when the evidence names its fault. The first fault found in
+/// this order wins, so the same program gets the same words on every run: a FIFO open that
+/// waits, a lock token nobody gives back, a process holding the other end of the pipe it
+/// waits on, a holder that never uses its end, two processes that each wait for the other.
+///
+/// `parent_reads`: the exercise's contract has the program itself read a pipe (so a parent
+/// that waits while holding a full pipe's read end should read first, not close it).
+pub fn hang_cause(s: &Snapshot, trace: Option<&Trace>, parent_reads: bool) -> Option<String> {
+    fifo_open(s)
+        .or_else(|| token_never_returned(s, trace))
+        .or_else(|| holds_its_own_other_end(s, trace))
+        .or_else(|| idle_holder(s, trace, parent_reads))
+        .or_else(|| readers_wait_for_each_other(s))
+}
+
+/// The process is blocked reading (or writing) this object, with the descriptor it uses.
+fn blocked_on(s: &Snapshot, p: &ProcessAtHang, writes: bool) -> Option<Object> {
+    let fd = match (&p.doing, writes) {
+        (Doing::Blocked(Call::Read(fd)), false) | (Doing::Blocked(Call::Write(fd)), true) => *fd,
+        _ => return None,
+    };
+    let end = s.object_of(p, fd, writes)?;
+    Some(end.object)
+}
+
+/// The other end: a pipe's is itself, a socket's its peer.
+fn other_end(s: &Snapshot, object: &Object) -> Option<Object> {
+    match object {
+        Object::Socket(i) => s.peer(*i),
+        o => Some(o.clone()),
+    }
+}
+
+/// Whether `pid` read from (or wrote into) `object` at any time, as the X-ray saw it.
+fn used(trace: Option<&Trace>, pid: i32, object: &Object, writes: bool) -> Option<bool> {
+    let trace = trace?;
+    Some(
+        trace
+            .io
+            .iter()
+            .any(|io| io.pid == pid && io.object == *object && io.writes == writes),
+    )
+}
+
+fn name(object: &Object) -> String {
+    match object {
+        Object::Fifo(_, path) => format!("the FIFO {}", path.rsplit('/').next().unwrap_or(path)),
+        Object::Socket(_) => "the socket pair".into(),
+        _ => "the pipe".into(),
+    }
+}
+
+fn fifo_open(s: &Snapshot) -> Option<String> {
+    let p = s
+        .procs
+        .iter()
+        .find(|p| p.doing == Doing::Blocked(Call::Open))?;
+    Some(format!(
+        "{} is blocked opening a file, which for a FIFO means no process has opened its other end yet: opening a FIFO waits for both sides. Start the reader (the second program) before the writer opens the FIFO, and make sure the reader opens it",
+        s.who(p.pid)
+    ))
+}
+
+/// More bytes were read from `object` than the X-ray saw written into it: one-byte writes,
+/// which go untraced, put the rest in (a lock's token goes back that way).
+fn token_pipe(trace: Option<&Trace>, object: &Object) -> bool {
+    let Some(trace) = trace else { return false };
+    let bytes = |writes: bool| -> u64 {
+        trace
+            .io
+            .iter()
+            .filter(|io| io.object == *object && io.writes == writes)
+            .map(|io| io.bytes)
+            .sum()
+    };
+    bytes(false) > bytes(true)
+}
+
+fn token_never_returned(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {
+    // Readers blocked on one pipe whose every write end is held by readers blocked on it too:
+    // whatever should come back into it (a lock's token) can only come from them.
+    for p in &s.procs {
+        let Some(object) = blocked_on(s, p, false).filter(|o| matches!(o, Object::Pipe(_))) else {
+            continue;
+        };
+        let writers = s.holders(&object, true);
+        let waiting: Vec<i32> = s
+            .procs
+            .iter()
+            .filter(|q| blocked_on(s, q, false).as_ref() == Some(&object))
+            .map(|q| q.pid)
+            .collect();
+        let all_wait = !writers.is_empty() && writers.iter().all(|(w, _)| waiting.contains(w));
+        if all_wait && (waiting.len() >= 2 || token_pipe(trace, &object)) {
+            let who = if waiting.len() == 1 {
+                format!("{} waits", s.who(waiting[0]))
+            } else {
+                format!("{} processes wait", waiting.len())
+            };
+            return Some(format!(
+                "{who} to read a pipe whose only writers are the waiting themselves, a pipe filled a byte at a time: the byte they wait for (a lock's token) was taken and never put back. Every process that takes the token must write it back, also on its way out (at end-of-file, or after an error)"
+            ));
+        }
+    }
+    None
+}
+
+fn holds_its_own_other_end(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {
+    for p in &s.procs {
+        for writes in [false, true] {
+            let Some(object) = blocked_on(s, p, writes) else {
+                continue;
+            };
+            let Some(other) = other_end(s, &object) else {
+                continue;
+            };
+            if !matches!(other, Object::Pipe(_) | Object::Fifo(..)) {
+                continue;
+            }
+            // A process that uses both ends (a lock's token) needs both.
+            if used(trace, p.pid, &other, !writes) == Some(true) || token_pipe(trace, &other) {
+                continue;
+            }
+            let own = p.fds.iter().find(|f| {
+                f.object == other
+                    && if writes {
+                        f.reads && !f.writes
+                    } else {
+                        f.writes && !f.reads
+                    }
+            });
+            let Some(own) = own else { continue };
+            // A writer's own read end matters only where another process reads (or read)
+            // the pipe; a process alone with its pipe (exercise 06) must keep it open.
+            let others_read = s
+                .holders(&other, false)
+                .iter()
+                .any(|(pid, _)| *pid != p.pid)
+                || trace.is_some_and(|t| {
+                    t.io.iter()
+                        .any(|io| io.pid != p.pid && io.object == other && !io.writes)
+                });
+            if writes && !others_read {
+                continue;
+            }
+            let who = s.who(p.pid);
+            return Some(if writes {
+                format!(
+                    "{who} is blocked writing into {thing} while it holds the read end itself (fd {fd}): with a read end open, a write never fails with EPIPE and the full pipe never empties. A writer keeps only its write end: close the read end it inherited before writing",
+                    thing = name(&object),
+                    fd = own.fd
+                )
+            } else {
+                format!(
+                    "{who} is blocked reading {thing} while it holds a write end of it itself (fd {fd}): end-of-file comes only when every write end is closed, its own included. Close (or drop) that write end before reading{exec}",
+                    thing = name(&object),
+                    fd = own.fd,
+                    exec = if s.get(s.main).is_some_and(|m| m.name != p.name) {
+                        " (in a stage that runs another program: close every pipe descriptor after dup2, before exec)"
+                    } else {
+                        ""
+                    }
+                )
+            });
+        }
+    }
+    None
+}
+
+/// A process that holds an end it never uses while it waits for something else (a child, a
+/// timer) or has nothing to do.
+fn idle(p: &ProcessAtHang) -> bool {
+    !matches!(
+        p.doing,
+        Doing::Running | Doing::Blocked(Call::Read(_) | Call::Write(_) | Call::Poll)
+    )
+}
+
+fn idle_holder(s: &Snapshot, trace: Option<&Trace>, parent_reads: bool) -> Option<String> {
+    for p in &s.procs {
+        for writes in [false, true] {
+            let Some(object) = blocked_on(s, p, writes) else {
+                continue;
+            };
+            let Some(other) = other_end(s, &object) else {
+                continue;
+            };
+            // Blocked reading: the write ends held elsewhere; blocked writing: the read ends.
+            for (pid, fd) in s.holders(&other, !writes) {
+                let Some(holder) = s.get(pid).filter(|h| h.pid != p.pid && idle(h)) else {
+                    continue;
+                };
+                let who = s.who(holder.pid);
+                let waits = matches!(holder.doing, Doing::Blocked(Call::Wait(_)));
+                if writes {
+                    // It read from this pipe before, or the contract makes it the reader: it
+                    // should read before it waits. Otherwise it should not hold it at all.
+                    let reader = used(trace, pid, &other, false) == Some(true)
+                        || (pid == s.main && parent_reads);
+                    return Some(if reader {
+                        format!(
+                            "{} is blocked writing into {}, which is full, and {who}, its reader, {} instead of reading: read everything first, then wait",
+                            s.who(p.pid),
+                            name(&object),
+                            if waits {
+                                "waits for a child"
+                            } else {
+                                "does something else"
+                            }
+                        )
+                    } else {
+                        format!(
+                            "{who} holds the read end of {} (fd {fd}) and never reads it, so the writer {} is not told the reader is gone (no EPIPE, no SIGPIPE) and blocks once the pipe is full: close that read end in {who} as soon as it has forked",
+                            name(&object),
+                            s.who(p.pid)
+                        )
+                    });
+                }
+                let thing = if matches!(other, Object::Socket(_)) {
+                    format!("its end of {}", name(&object))
+                } else {
+                    format!("a write end of {}", name(&object))
+                };
+                let reader = s.who(p.pid);
+                // It wrote before: it is done sending but never said so. It never wrote: it
+                // has no use for the end at all.
+                return Some(if used(trace, pid, &other, true) == Some(true) {
+                    format!(
+                        "{who} has sent its data but still holds {thing} (fd {fd}){}, so {reader} never sees end-of-file: close (drop) that end as soon as the last message is sent, before waiting",
+                        if waits {
+                            " while it waits for a child"
+                        } else {
+                            ""
+                        },
+                    )
+                } else {
+                    format!(
+                        "{who} holds {thing} (fd {fd}) and never writes into it{}, so {reader} never sees end-of-file: close it in {who} (right after the fork, or before exec){}",
+                        if waits {
+                            " while it waits for a child"
+                        } else {
+                            ""
+                        },
+                        if pid == s.main {
+                            ", before the parent reads or waits"
+                        } else {
+                            ""
+                        }
+                    )
+                });
+            }
+        }
+    }
+    None
+}
+
+fn readers_wait_for_each_other(s: &Snapshot) -> Option<String> {
+    let readers: Vec<(&ProcessAtHang, Object)> = s
+        .procs
+        .iter()
+        .filter_map(|p| Some((p, blocked_on(s, p, false)?)))
+        .collect();
+    for (p, object) in &readers {
+        let Some(other) = other_end(s, object) else {
+            continue;
+        };
+        let holders = s.holders(&other, true);
+        let each_other = !holders.is_empty()
+            && holders
+                .iter()
+                .all(|(pid, _)| *pid != p.pid && readers.iter().any(|(q, _)| q.pid == *pid));
+        if each_other {
+            let (pid, _) = holders[0];
+            return Some(format!(
+                "{} and {} both wait to read, each for bytes the other should send: their protocol is out of step. One side reads more than the other wrote (a length that counts characters instead of bytes, a frame read as a line, a message the other side never sends): make both sides agree byte for byte",
+                s.who(p.pid),
+                s.who(pid)
+            ));
+        }
+    }
+    None
+}

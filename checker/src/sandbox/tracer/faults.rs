@@ -1,0 +1,189 @@
+//! Faults the X-ray injects, all of them legal: a read from a pipe, FIFO or socket returns
+//! fewer bytes than it asked for and than were waiting, and a write of more than PIPE_BUF bytes
+//! is cut short. A correct program loops until it has what it needs; one that assumes a read
+//! per message, a read per line or a write per buffer fails on every run, not by luck.
+//!
+//! A stopped call's byte count is changed before the kernel runs it (at its seccomp or entry
+//! stop), so injecting costs no stop of its own.
+
+use super::peek::Peek;
+use crate::sandbox::trace::Injected;
+use std::collections::HashMap;
+
+/// Writes up to this many bytes are atomic on a pipe and are never cut (pipe(7)).
+const PIPE_BUF: u64 = 4096;
+
+/// The injector of one run: its seed and the number of draws per process.
+pub struct Faults {
+    seed: u64,
+    draws: HashMap<usize, u64>,
+    pub injected: Injected,
+}
+
+impl Faults {
+    pub fn new(seed: u64) -> Faults {
+        Faults {
+            seed,
+            draws: HashMap::new(),
+            injected: Injected {
+                seed: Some(seed),
+                ..Injected::default()
+            },
+        }
+    }
+
+    /// A read of `asked` bytes from `fd` by the stopped task `tid` of process `process`, the
+    /// `index`-th process of the run: cuts it when it can and says whether it did.
+    pub fn read(
+        &mut self,
+        peek: &mut Peek,
+        (tid, process, index): (i32, i32, usize),
+        fd: i32,
+        asked: u64,
+    ) -> bool {
+        let waiting = peek.waiting(process, fd);
+        let draw = self.draw(index);
+        match cut_read(asked, waiting, draw) {
+            Some(n) if set_count(tid, n) => {
+                self.injected.reads_cut += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A write of `asked` bytes by the stopped task `tid`: cut when it is over PIPE_BUF.
+    pub fn write(&mut self, tid: i32, index: usize, asked: u64) -> bool {
+        let draw = self.draw(index);
+        match cut_write(asked, draw) {
+            Some(n) if set_count(tid, n) => {
+                self.injected.writes_cut += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The next draw of the `index`-th process: the same seed gives each process the same
+    /// draws in the same order, whatever the other processes do meanwhile.
+    fn draw(&mut self, index: usize) -> u64 {
+        let k = self.draws.entry(index).or_default();
+        *k += 1;
+        mix(self.seed ^ mix(index as u64 + 1) ^ mix(*k).rotate_left(17))
+    }
+}
+
+/// The byte count a read of `asked` bytes is cut to, when `waiting` bytes are in the channel
+/// (none: unknown): fewer than both and at least one. An empty channel's read waits for its
+/// first byte only. None when there is nothing to cut.
+pub fn cut_read(asked: u64, waiting: Option<u64>, draw: u64) -> Option<u64> {
+    let most = match waiting {
+        Some(w) => asked.min(w),
+        None => asked,
+    };
+    if asked < 2 || (most == 1 && waiting == Some(1)) {
+        return None;
+    }
+    if most < 2 {
+        return Some(1);
+    }
+    Some(1 + draw % (most - 1))
+}
+
+/// The byte count a write of `asked` bytes is cut to: writes of at most PIPE_BUF bytes are
+/// left whole, longer ones are cut to between one byte and one short of all.
+pub fn cut_write(asked: u64, draw: u64) -> Option<u64> {
+    (asked > PIPE_BUF).then(|| 1 + draw % (asked - 1))
+}
+
+/// splitmix64's finaliser: a well-spread 64-bit hash of a counter.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Sets the third argument (the byte count of read, write, recvfrom, sendto, pread64 and
+/// pwrite64) of the call `tid` is stopped at; false where the registers cannot be changed.
+fn set_count(tid: i32, count: u64) -> bool {
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    {
+        // SAFETY: user_regs_struct is plain data; zeroed is a valid value.
+        let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
+        let regset = |op: libc::c_uint, regs: &mut libc::user_regs_struct| {
+            let mut iov = libc::iovec {
+                iov_base: (regs as *mut libc::user_regs_struct).cast(),
+                iov_len: std::mem::size_of::<libc::user_regs_struct>(),
+            };
+            let set = libc::NT_PRSTATUS as usize as *mut libc::c_void;
+            // SAFETY: the kernel reads or fills at most iov_len bytes of `regs` of a tracee
+            // stopped at a system call.
+            unsafe { libc::ptrace(op, tid, set, &mut iov) == 0 }
+        };
+        if !regset(libc::PTRACE_GETREGSET, &mut regs) {
+            return false;
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            regs.rdx = count;
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            regs.regs[2] = count;
+        }
+        regset(libc::PTRACE_SETREGSET, &mut regs)
+    }
+    #[cfg(not(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )))]
+    {
+        let _ = (tid, count);
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_is_cut_below_what_it_asks_and_what_waits() {
+        for draw in 0..200 {
+            let n = cut_read(1000, Some(30), draw).expect("a cut");
+            assert!((1..30).contains(&n), "{n}");
+            let n = cut_read(20, Some(500), draw).expect("a cut");
+            assert!((1..20).contains(&n), "{n}");
+            let n = cut_read(8192, None, draw).expect("a cut");
+            assert!((1..8192).contains(&n), "{n}");
+        }
+        // An empty channel: the read gets its first byte only.
+        assert_eq!(cut_read(8192, Some(0), 5), Some(1));
+        // Nothing shorter exists.
+        assert_eq!(cut_read(1, Some(100), 5), None);
+        assert_eq!(cut_read(100, Some(1), 5), None);
+    }
+
+    #[test]
+    fn only_writes_over_pipe_buf_are_cut() {
+        assert_eq!(cut_write(4096, 7), None);
+        for draw in 0..200 {
+            let n = cut_write(4097, draw).expect("a cut");
+            assert!((1..4097).contains(&n), "{n}");
+        }
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_cuts() {
+        let draws = |seed| {
+            let mut f = Faults::new(seed);
+            (0..5).map(|_| f.draw(1)).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(3), draws(3));
+        assert_ne!(draws(3), draws(4));
+    }
+}
