@@ -11,15 +11,25 @@ use crate::sandbox::trace::Trace;
 /// this order wins, so the same program gets the same words on every run: a FIFO open that
 /// waits, a lock token nobody gives back, a process holding the other end of the pipe it
 /// waits on, a holder that never uses its end, two processes that each wait for the other.
-///
-/// `parent_reads`: the exercise's contract has the program itself read a pipe (so a parent
-/// that waits while holding a full pipe's read end should read first, not close it).
-pub fn hang_cause(s: &Snapshot, trace: Option<&Trace>, parent_reads: bool) -> Option<String> {
+pub fn hang_cause(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Option<String> {
     fifo_open(s)
         .or_else(|| token_never_returned(s, trace))
-        .or_else(|| holds_its_own_other_end(s, trace))
-        .or_else(|| idle_holder(s, trace, parent_reads))
+        .or_else(|| holds_its_own_other_end(s, trace, contract))
+        .or_else(|| idle_holder(s, trace, contract.parent_reads))
         .or_else(|| readers_wait_for_each_other(s))
+}
+
+/// What the exercise's expected wiring says, where the evidence alone cannot tell.
+#[derive(Debug, Clone, Copy)]
+pub struct Contract {
+    /// The program itself reads a pipe: a parent that waits while holding a full pipe's read
+    /// end should read first, not close it.
+    pub parent_reads: bool,
+    /// The program fills a pipe nobody else reads (06): holding its read end is right.
+    pub pipe_of_its_own: bool,
+    /// Children pass a token through a pipe of their own (05's lock): a reader holding that
+    /// pipe's write end is right, and only the trace tells that pipe from the others.
+    pub token_pipes: bool,
 }
 
 /// The process is blocked reading (or writing) this object, with the descriptor it uses.
@@ -114,7 +124,11 @@ fn token_never_returned(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {
     None
 }
 
-fn holds_its_own_other_end(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {
+fn holds_its_own_other_end(
+    s: &Snapshot,
+    trace: Option<&Trace>,
+    contract: Contract,
+) -> Option<String> {
     for p in &s.procs {
         for writes in [false, true] {
             let Some(object) = blocked_on(s, p, writes) else {
@@ -141,18 +155,17 @@ fn holds_its_own_other_end(s: &Snapshot, trace: Option<&Trace>) -> Option<String
             let Some(own) = own else { continue };
             // A writer's own read end matters only where another process reads (or read)
             // the pipe; a process alone with its pipe (exercise 06) must keep it open.
-            let others_read = s
-                .holders(&other, false)
-                .iter()
-                .any(|(pid, _)| *pid != p.pid)
-                || trace.is_some_and(|t| {
-                    t.io.iter()
-                        .any(|io| io.pid != p.pid && io.object == other && !io.writes)
-                });
+            let others_read = !contract.pipe_of_its_own || others_read(s, trace, p, &other);
             if writes && !others_read {
                 continue;
             }
             let who = s.who(p.pid);
+            if !writes && trace.is_none() && contract.token_pipes {
+                return Some(format!(
+                    "{who} is blocked reading a pipe while it holds a write end of it itself (fd {}). If that pipe is the queue, close the write end before reading, or end-of-file never comes; if it is the lock's pipe, the token was taken and never put back: write it back after every use, also at end-of-file (with the X-ray on, the report tells which)",
+                    own.fd
+                ));
+            }
             return Some(if writes {
                 format!(
                     "{who} is blocked writing into {thing} while it holds the read end itself (fd {fd}): with a read end open, a write never fails with EPIPE and the full pipe never empties. A writer keeps only its write end: close the read end it inherited before writing",
@@ -174,6 +187,15 @@ fn holds_its_own_other_end(s: &Snapshot, trace: Option<&Trace>) -> Option<String
         }
     }
     None
+}
+
+/// Another process holds, or read through, the read end of `other`.
+fn others_read(s: &Snapshot, trace: Option<&Trace>, p: &ProcessAtHang, other: &Object) -> bool {
+    s.holders(other, false).iter().any(|(pid, _)| *pid != p.pid)
+        || trace.is_some_and(|t| {
+            t.io.iter()
+                .any(|io| io.pid != p.pid && io.object == *other && !io.writes)
+        })
 }
 
 /// A process that holds an end it never uses while it waits for something else (a child, a
@@ -288,4 +310,112 @@ fn readers_wait_for_each_other(s: &Snapshot) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::procfs::Fd;
+
+    fn end(fd: i32, inode: u64, writes: bool) -> Fd {
+        Fd {
+            fd,
+            object: Object::Pipe(inode),
+            reads: !writes,
+            writes,
+        }
+    }
+
+    fn process(pid: i32, name: &str, doing: Doing, fds: Vec<Fd>) -> ProcessAtHang {
+        ProcessAtHang {
+            pid,
+            ppid: if pid == 10 { 1 } else { 10 },
+            name: name.into(),
+            doing,
+            fds,
+        }
+    }
+
+    const ALONE: Contract = Contract {
+        parent_reads: false,
+        pipe_of_its_own: true,
+        token_pipes: false,
+    };
+    const CHAIN: Contract = Contract {
+        parent_reads: false,
+        pipe_of_its_own: false,
+        token_pipes: false,
+    };
+
+    #[test]
+    fn a_fifo_open_that_waits_is_named() {
+        let s = Snapshot {
+            main: 10,
+            procs: vec![process(
+                10,
+                "08_named_pipe",
+                Doing::Blocked(Call::Open),
+                vec![],
+            )],
+        };
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        assert!(
+            cause.contains("opening a FIFO waits for both sides"),
+            "{cause}"
+        );
+    }
+
+    #[test]
+    fn a_writer_alone_with_its_pipe_keeps_the_read_end() {
+        let s = Snapshot {
+            main: 10,
+            procs: vec![process(
+                10,
+                "06_pipe_capacity",
+                Doing::Blocked(Call::Write(4)),
+                vec![end(3, 7, false), end(4, 7, true)],
+            )],
+        };
+        assert_eq!(hang_cause(&s, None, ALONE), None);
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        assert!(
+            cause.contains("holds the read end itself (fd 3)"),
+            "{cause}"
+        );
+    }
+
+    #[test]
+    fn a_stage_waiting_for_its_own_input_is_not_blamed_for_the_next_stage() {
+        // grep waits on pipe 7 while holding its write end (fd 4); wc waits on pipe 8, whose
+        // write end is grep's stdout: grep is the fault, not `close fd 1 in grep`.
+        let s = Snapshot {
+            main: 10,
+            procs: vec![
+                process(
+                    10,
+                    "04_three_stage_chain",
+                    Doing::Blocked(Call::Wait(-1)),
+                    vec![],
+                ),
+                process(
+                    12,
+                    "wc",
+                    Doing::Blocked(Call::Read(0)),
+                    vec![end(0, 8, false)],
+                ),
+                process(
+                    11,
+                    "grep",
+                    Doing::Blocked(Call::Read(0)),
+                    vec![end(0, 7, false), end(1, 8, true), end(4, 7, true)],
+                ),
+            ],
+        };
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        assert!(cause.starts_with("pid 11 grep"), "{cause}");
+        assert!(
+            cause.contains("(fd 4)") && !cause.contains("fd 1"),
+            "{cause}"
+        );
+    }
 }

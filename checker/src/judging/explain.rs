@@ -159,7 +159,7 @@ pub fn likely_cause(
 ) -> String {
     let trace = run.trace.as_ref().and_then(|t| t.as_ref().ok());
     if let (Failure::Hang(_), Some(snapshot)) = (failure, &run.hang)
-        && let Some(cause) = diagnosis::hang_cause(snapshot, trace, parent_reads(exercise))
+        && let Some(cause) = diagnosis::hang_cause(snapshot, trace, contract(exercise))
     {
         return cause;
     }
@@ -168,13 +168,24 @@ pub fn likely_cause(
         .unwrap_or_else(|| general_cause(failure))
 }
 
-/// Whether the exercise's expected wiring has the program itself (P1) read a link.
-fn parent_reads(exercise: &Exercise) -> bool {
-    exercise.wiring.links.iter().any(|l| {
-        l.split(':')
-            .next()
-            .is_some_and(|arrow| arrow.trim_end().ends_with("-> P1"))
-    })
+/// What the exercise's expected wiring says about the program itself (P1): whether it reads a
+/// link, and whether it fills a pipe of its own (`P1 -> P1`).
+fn contract(exercise: &Exercise) -> diagnosis::Contract {
+    let arrows: Vec<&str> = exercise
+        .wiring
+        .links
+        .iter()
+        .filter_map(|l| l.split(':').next())
+        .map(str::trim)
+        .collect();
+    diagnosis::Contract {
+        parent_reads: arrows.iter().any(|a| a.ends_with("-> P1")),
+        pipe_of_its_own: arrows.contains(&"P1 -> P1"),
+        token_pipes: arrows.iter().any(|a| {
+            a.split_once("->")
+                .is_some_and(|(from, to)| from.trim() == to.trim() && from.trim() != "P1")
+        }),
+    }
 }
 
 fn general_cause(failure: &Failure) -> String {

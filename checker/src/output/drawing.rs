@@ -269,7 +269,10 @@ fn uses(uses: &[Use]) -> String {
     }
     let names: Vec<String> = uses
         .iter()
-        .map(|u| format!("P{} (fd {})", u.node + 1, u.fd))
+        .map(|u| {
+            let maybe = if u.untraced { "?" } else { "" };
+            format!("P{}{maybe} (fd {})", u.node + 1, u.fd)
+        })
         .collect();
     names.join(", ")
 }
@@ -299,6 +302,9 @@ fn link_text(w: &Wiring, l: &Link) -> Option<String> {
     );
     if bytes > 0 {
         let _ = write!(line, "   {bytes} B in {writes} write(s)");
+    }
+    if l.untraced > 0 {
+        let _ = write!(line, "   {} B in one-byte writes (not traced)", l.untraced);
     }
     if !errors.is_empty() {
         let _ = write!(line, "   failed writes: {}", errors.join(", "));

@@ -40,14 +40,20 @@ pub struct CaseRunner<'a> {
 }
 
 impl CaseRunner<'_> {
-    /// Runs every case in order; stops early when the stub is untouched, when a case hangs
-    /// (the rest would most likely hang too, each costing a full timeout), or on Ctrl-C.
+    /// Runs every case in order; stops early when the stub is untouched, and after a hang
+    /// (the rest would most likely hang too, each costing a full timeout), a full disk or
+    /// memory runs only the bad-input cases; Ctrl-C stops all.
     pub fn check(&mut self, cases: Vec<Case>) -> ExerciseResult {
         let started = std::time::Instant::now();
         let mut outcomes = outcomes_unrun(self.exercise, &cases);
         let _ = std::fs::remove_dir_all(self.kept);
         let mut first: Option<CaseFailure> = None;
+        // After a hang, only the bad-input cases still run: they end within seconds.
+        let mut stopped = false;
         for (i, case) in cases.into_iter().enumerate() {
+            if stopped && case.kind != Kind::Usage {
+                continue;
+            }
             let case_started = std::time::Instant::now();
             let (failure, outcome) = self.run_case(&case, self.seed.wrapping_add(i as u64));
             let (kept, command) = self.keep(i, &case, &outcome);
@@ -72,12 +78,12 @@ impl CaseRunner<'_> {
             // A hang would cost each later case a full timeout; a filled folder, its disk.
             let stop = matches!(
                 failure,
-                Failure::Hang(_)
-                    | Failure::Busy(_)
-                    | Failure::Interrupted
-                    | Failure::DiskLimit
-                    | Failure::MemoryLimit
+                Failure::Hang(_) | Failure::Busy(_) | Failure::DiskLimit | Failure::MemoryLimit
             );
+            // One bad-input case that ran out of time after a hang is enough: the others
+            // would each take their seconds too.
+            let give_up = matches!(failure, Failure::Interrupted)
+                || (stopped && matches!(failure, Failure::Usage { status: None, .. }));
             if first.is_none() {
                 first = Some(CaseFailure {
                     case,
@@ -89,9 +95,10 @@ impl CaseRunner<'_> {
                     panic,
                 });
             }
-            if stop {
+            if give_up {
                 break;
             }
+            stopped |= stop;
         }
         let verdict = match first {
             None => Verdict::Passed,

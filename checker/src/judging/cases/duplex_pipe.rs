@@ -151,6 +151,21 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
             "a message came out cut short: the X-ray made some reads return fewer bytes than asked, as the kernel may at any time, and one read() was taken for a whole message: {framing}"
         ));
     }
+    // A garbage length (the rest of a body read as a header) sends the stream into printing
+    // or allocating without end.
+    if cut_reads > 0
+        && matches!(
+            failure,
+            Failure::OutputLimit
+                | Failure::MemoryLimit
+                | Failure::Signal(_)
+                | Failure::Status { .. }
+        )
+    {
+        return Some(format!(
+            "the messages fell out of step after some reads returned fewer bytes than asked (the X-ray cut {cut_reads}, as the kernel may): the rest of a message was then taken for the next length; {framing}"
+        ));
+    }
     Some(match (case.kind, failure) {
         (Kind::Newlines, Failure::Output { .. }) => format!("a message with a newline came apart, so the messages are framed by newlines: {framing}"),
         (Kind::Big, Failure::Output { .. } | Failure::Hang(_) | Failure::Signal(_) | Failure::Status { .. }) => {
@@ -159,7 +174,7 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         (Kind::NonAscii, Failure::Output { .. }) => "non-ASCII text came out different: send the message's bytes (`as_bytes()`), frame by byte length (not by chars), and upper-case with `to_uppercase()` (ß becomes SS)".into(),
         (_, Failure::Hang(_)) => "one side waits for something that never comes: the child learns that the parent is done only when the parent closes (drops) its end, and then its next read of a length sees end-of-file. Check that the parent closes its end after the last reply, and that each side reads exactly as many bytes as the other wrote".into(),
         (_, Failure::Output { actual, .. }) if !actual.contains("child: parent hung up") && wrong.is_none() => "the child must notice end-of-file at a frame boundary (read_exact of the length fails with UnexpectedEof) and print `child: parent hung up` before it exits".into(),
-        (_, Failure::Output { .. } | Failure::Signal(_) | Failure::Status { .. }) if cut_reads > 0 => format!(
+        (_, Failure::Output { .. }) if cut_reads > 0 => format!(
             "the messages fell out of step after some reads returned fewer bytes than asked (the X-ray cut {cut_reads}, as the kernel may): {framing}"
         ),
         _ => return None,

@@ -104,7 +104,7 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         }
     }
     Some(match failure {
-        Failure::Output { .. } => "the lines came in another order than they were written: wait on all three pipes at once with poll, and print a line as soon as its pipe is readable, instead of reading one pipe after another".into(),
+        Failure::Output { .. } => "the lines came in another order than the children wrote them. Either the program reads one pipe after another instead of waiting on all three at once with poll, or a pipe hangs up late because another process still holds its write end; the X-ray tells which (cargo lab xray 9)".into(),
         Failure::Timing { early: true, .. } => "a line came before its child could have written it: each child sleeps until its next deadline (j*(2k+3)/10 s times PIPES_LAB_TIME_SCALE) before writing".into(),
         Failure::Timing { early: false, .. } => "a line came late: print each line the moment poll says its pipe is readable, not after the children end".into(),
         Failure::Hang(_) => "poll never reports hang-up while a write end of that pipe is still open: the parent must close all three write ends after forking, and each child its copies of the other children's ends".into(),

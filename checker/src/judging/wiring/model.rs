@@ -59,6 +59,9 @@ pub struct Link {
     pub read_end: Object,
     pub writers: Vec<Use>,
     pub readers: Vec<Use>,
+    /// Bytes read from it that no traced write put in: one-byte writes, which the X-ray does
+    /// not stop at.
+    pub untraced: u64,
 }
 
 /// How one process used one end.
@@ -71,6 +74,9 @@ pub struct Use {
     pub errors: BTreeMap<String, u64>,
     /// What it held at its first use of this end.
     pub held: Vec<Fd>,
+    /// Not seen writing: it held the write end of a link that carried bytes no traced write
+    /// put in (one-byte writes go untraced), so it may have written them.
+    pub untraced: bool,
 }
 
 /// A process that began reading a pipe while it still held a write end of that pipe, or
@@ -323,16 +329,70 @@ impl Wiring {
                         .filter_map(|io| self.use_of(io))
                         .collect()
                 };
-                links.push(Link {
+                let mut link = Link {
                     channel: c,
                     writers: uses(&write_end, true),
                     readers: uses(&read_end, false),
                     write_end,
                     read_end,
-                });
+                    untraced: 0,
+                };
+                self.add_untraced_writers(&mut link);
+                links.push(link);
             }
         }
         self.links = links;
+    }
+
+    /// Where more bytes were read than the traced writes put in, who may have written the
+    /// rest: readers that held the write end when they began reading (a lock's token goes
+    /// back that way) and processes still holding it at their exit; failing those, the
+    /// processes that closed it.
+    fn add_untraced_writers(&self, link: &mut Link) {
+        if !matches!(link.write_end, Object::Pipe(_) | Object::Fifo(..)) {
+            return;
+        }
+        let read: u64 = link.readers.iter().map(|u| u.bytes).sum();
+        let written: u64 = link.writers.iter().map(|u| u.bytes).sum();
+        if read <= written {
+            return;
+        }
+        link.untraced = read - written;
+        let held = |f: &&Fd| f.object == link.write_end && f.writes && !f.reads;
+        let candidates = |closers: bool| -> Vec<(usize, i32)> {
+            (0..self.trace.procs.len())
+                .filter(|n| !link.writers.iter().any(|u| u.node == *n))
+                .filter_map(|node| {
+                    let p = &self.trace.procs[node];
+                    let reader = link.readers.iter().find(|u| u.node == node);
+                    let kept = if closers {
+                        p.closed.iter().find(held)
+                    } else {
+                        reader
+                            .and_then(|r| r.held.iter().find(held))
+                            .or_else(|| p.held_at_exit.iter().find(held))
+                    };
+                    // A reader that let go of the write end before reading did not write.
+                    let let_go = reader.is_some_and(|r| !r.held.iter().any(|f| held(&f)));
+                    kept.filter(|_| !let_go).map(|f| (node, f.fd))
+                })
+                .collect()
+        };
+        let mut found = candidates(false);
+        if found.is_empty() {
+            found = candidates(true);
+        }
+        for (node, fd) in found {
+            link.writers.push(Use {
+                node,
+                fd,
+                calls: 0,
+                bytes: 0,
+                errors: BTreeMap::new(),
+                held: Vec::new(),
+                untraced: true,
+            });
+        }
     }
 
     fn use_of(&self, io: &Io) -> Option<Use> {
@@ -343,6 +403,7 @@ impl Wiring {
             bytes: io.bytes,
             errors: io.errors.clone(),
             held: io.held.clone(),
+            untraced: false,
         })
     }
 

@@ -159,11 +159,12 @@ fn data_links(w: &Wiring) -> impl Iterator<Item = &Link> {
         .filter(|l| !matches!(w.channels[l.channel].kind, ChannelKind::Output(_)))
 }
 
-/// The processes that put bytes into a link (a write of nothing does not count).
+/// The processes that put bytes into a link (a write of nothing does not count), or may have
+/// with one-byte writes the X-ray does not stop at.
 fn writers(l: &Link) -> BTreeSet<usize> {
     l.writers
         .iter()
-        .filter(|u| u.bytes > 0)
+        .filter(|u| u.bytes > 0 || u.untraced)
         .map(|u| u.node)
         .collect()
 }

@@ -1,103 +1,96 @@
 //! exercise: 02_duplex_pipe
 //! expect: fail
-//! mistake: the frame's length is counted in characters (chars().count()) instead of bytes: a non-ASCII message's frame is shorter than its bytes and the stream falls out of step
+//! mistake: the frame's length counts characters (`chars().count()`) instead of bytes, so for non-ASCII text the receiver reads too few bytes and takes the rest of the message for the next length: the stream is out of step.
 //! diagnosis: is the first with non-ASCII characters
 //! diagnosis: counts bytes (message.len()
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::process::{ExitCode, exit};
 
 use nix::sys::socket::{AddressFamily, SockFlag, SockType, socketpair};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, fork};
 
-const DEFAULT_MESSAGES: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
+const DEFAULTS: &[&str] = &["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
 
-fn send(conn: &mut impl Write, message: &str) -> io::Result<()> {
-    let len = u32::try_from(message.chars().count())
-        .map_err(|_| io::Error::other("message over 4 GiB"))?;
+// A frame: the length as 4 big-endian bytes, then the text.
+fn send(conn: &mut UnixStream, text: &str) -> io::Result<()> {
+    let len = text.chars().count() as u32;
     conn.write_all(&len.to_be_bytes())?;
-    conn.write_all(message.as_bytes())
+    conn.write_all(text.as_bytes())
 }
 
-fn recv(conn: &mut impl Read) -> io::Result<Option<String>> {
+// Ok(None) means the other side closed its end between two frames.
+fn recv(conn: &mut UnixStream) -> io::Result<Option<String>> {
     let mut len = [0u8; 4];
-    match conn.read_exact(&mut len[..1]) {
-        Err(err) if err.kind() == ErrorKind::UnexpectedEof => return Ok(None),
-        other => other?,
+    if let Err(e) = conn.read_exact(&mut len) {
+        return if e.kind() == ErrorKind::UnexpectedEof { Ok(None) } else { Err(e) };
     }
-    conn.read_exact(&mut len[1..])?;
-    let mut bytes = vec![0u8; u32::from_be_bytes(len) as usize];
-    conn.read_exact(&mut bytes)?;
-    String::from_utf8(bytes)
+    let mut buf = vec![0u8; u32::from_be_bytes(len) as usize];
+    conn.read_exact(&mut buf)?;
+    String::from_utf8(buf)
         .map(Some)
-        .map_err(|err| io::Error::new(ErrorKind::InvalidData, err))
+        .map_err(|e| io::Error::new(ErrorKind::InvalidData, e))
 }
 
-fn serve(mut conn: UnixStream) -> io::Result<()> {
-    while let Some(message) = recv(&mut conn)? {
-        println!("child got: {message:?}");
-        send(&mut conn, &message.to_uppercase())?;
+fn child_loop(mut conn: UnixStream) -> io::Result<()> {
+    while let Some(msg) = recv(&mut conn)? {
+        println!("child got: {msg:?}");
+        send(&mut conn, &msg.to_uppercase())?;
     }
     println!("child: parent hung up");
     Ok(())
 }
 
-fn talk(mut conn: UnixStream, messages: &[String]) -> io::Result<()> {
-    for message in messages {
-        send(&mut conn, message)?;
-        let reply = recv(&mut conn)?
-            .ok_or_else(|| io::Error::new(ErrorKind::UnexpectedEof, "child hung up early"))?;
-        println!("parent got: {reply:?}");
+fn parent_loop(mut conn: UnixStream, messages: &[String]) -> io::Result<()> {
+    for msg in messages {
+        send(&mut conn, msg)?;
+        match recv(&mut conn)? {
+            Some(reply) => println!("parent got: {reply:?}"),
+            None => return Err(io::Error::new(ErrorKind::UnexpectedEof, "child went away")),
+        }
     }
     Ok(())
 }
 
-fn main() -> ExitCode {
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let messages = if args.is_empty() {
-        DEFAULT_MESSAGES.map(String::from).to_vec()
+    let messages: Vec<String> = if args.is_empty() {
+        DEFAULTS.iter().map(|m| m.to_string()).collect()
     } else {
         args
     };
 
-    let (parent_end, child_end) = socketpair(
-        AddressFamily::Unix,
-        SockType::Stream,
-        None,
-        SockFlag::empty(),
-    )
-    .expect("socketpair");
+    let (a, b) = socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::empty())
+        .expect("socketpair");
 
+    // SAFETY: this program is single-threaded.
     match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
-            drop(parent_end);
-            let code = match serve(UnixStream::from(child_end)) {
+            drop(a);
+            let code = match child_loop(UnixStream::from(b)) {
                 Ok(()) => 0,
-                Err(err) => {
-                    eprintln!("child: {err}");
+                Err(e) => {
+                    eprintln!("child: {e}");
                     1
                 }
             };
-            exit(code);
+            std::process::exit(code);
         }
         ForkResult::Parent { child } => {
-            drop(child_end);
-            let talked = talk(UnixStream::from(parent_end), &messages);
+            drop(b);
+            // parent_loop takes the stream and drops it on return: that is the hang-up.
+            let result = parent_loop(UnixStream::from(a), &messages);
             let status = waitpid(child, None).expect("waitpid");
-            if let Err(err) = talked {
-                eprintln!("parent: {err}");
-                return ExitCode::FAILURE;
+            if let Err(e) = result {
+                eprintln!("parent: {e}");
+                std::process::exit(1);
             }
             match status {
-                WaitStatus::Exited(_, code) => {
-                    println!("child exited with status {code}");
-                    ExitCode::SUCCESS
-                }
+                WaitStatus::Exited(_, code) => println!("child exited with status {code}"),
                 other => {
-                    eprintln!("child did not exit normally: {other:?}");
-                    ExitCode::FAILURE
+                    eprintln!("child did not exit: {other:?}");
+                    std::process::exit(1);
                 }
             }
         }

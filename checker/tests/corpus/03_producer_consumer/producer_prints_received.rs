@@ -1,13 +1,12 @@
 //! exercise: 03_producer_consumer
 //! expect: fail
-//! mistake: the producer prints `Message Received: ...` itself after each send and the consumer reads but prints nothing: the output and its timing are right, but the lines never came out of the pipe
+//! mistake: the producer prints each `Message Received:` line itself right after sending it, and the consumer reads the pipe but prints nothing, so the output and its timing are right while the reader prints none of what it received.
 //! diagnosis: `Message Received: hello` was printed by P2 (child of P1)
 //! diagnosis: the writer only sends, the reader prints what it read
 
 use std::env;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::OwnedFd;
 use std::process::{ExitCode, exit};
 use std::thread::sleep;
 use std::time::Duration;
@@ -16,100 +15,67 @@ use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, fork, pipe};
 use rand::RngExt;
 
-const DEFAULT_MESSAGES: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
-
-const END: &str = "END";
-
-fn time_scale() -> Result<f64, String> {
-    let Some(text) = env::var_os("PIPES_LAB_TIME_SCALE") else {
-        return Ok(1.0);
-    };
-    match text
-        .to_str()
-        .and_then(|text| text.trim().parse::<f64>().ok())
-    {
-        Some(scale) if scale.is_finite() && scale >= 0.0 => Ok(scale),
-        _ => Err(format!(
-            "PIPES_LAB_TIME_SCALE must be a non-negative number, not {text:?}"
-        )),
-    }
-}
-
-fn produce(write_end: OwnedFd, messages: &[String], scale: f64) -> i32 {
-    let mut rng = rand::rng();
-    let mut pipe_in = File::from(write_end);
-    for message in messages.iter().map(String::as_str).chain([END]) {
-        let seconds: f64 = rng.random_range(1.0..2.0);
-        sleep(Duration::from_secs_f64(seconds * scale));
-        if let Err(err) = pipe_in.write_all(format!("{message}\n").as_bytes()) {
-            eprintln!("producer: write to pipe: {err}");
-            return 1;
-        }
-        println!("Message Received: {message}");
-    }
-    0
-}
-
-fn consume(read_end: OwnedFd) -> i32 {
-    for line in BufReader::new(File::from(read_end)).lines() {
-        let Ok(message) = line else {
-            eprintln!("consumer: cannot read from the pipe");
-            return 1;
-        };
-        if message == END {
-            return 0;
-        }
-    }
-    eprintln!("consumer: end-of-file before {END}");
-    1
-}
-
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let messages = if args.is_empty() {
-        DEFAULT_MESSAGES.map(String::from).to_vec()
-    } else {
-        args
-    };
-    let scale = match time_scale() {
-        Ok(scale) => scale,
-        Err(err) => {
-            eprintln!("03_producer_consumer: {err}");
-            return ExitCode::from(2);
-        }
+    let mut messages: Vec<String> = env::args().skip(1).collect();
+    if messages.is_empty() {
+        messages = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"]
+            .map(String::from)
+            .to_vec();
+    }
+    messages.push("END".to_string());
+
+    // The delay factor: 1 unless PIPES_LAB_TIME_SCALE says otherwise.
+    let scale = match env::var("PIPES_LAB_TIME_SCALE") {
+        Err(_) => 1.0,
+        Ok(text) => match text.trim().parse::<f64>() {
+            Ok(s) if s.is_finite() && s >= 0.0 => s,
+            _ => {
+                eprintln!("PIPES_LAB_TIME_SCALE is not a usable number: {text:?}");
+                return ExitCode::from(2);
+            }
+        },
     };
 
-    let (read_end, write_end) = pipe().expect("pipe");
+    let (rx, tx) = pipe().expect("pipe");
 
+    // SAFETY: single-threaded.
     let producer = match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
-            drop(read_end);
-            exit(produce(write_end, &messages, scale));
+            drop(rx);
+            let mut out = File::from(tx);
+            let mut rng = rand::rng();
+            for msg in &messages {
+                let pause: f64 = rng.random_range(1.0..2.0);
+                sleep(Duration::from_secs_f64(pause * scale));
+                out.write_all(format!("{msg}\n").as_bytes()).expect("write");
+                // Sent: report it at once.
+                println!("Message Received: {msg}");
+            }
+            exit(0);
         }
         ForkResult::Parent { child } => child,
     };
-    drop(write_end);
+    drop(tx); // the consumer must not inherit a write end
 
     let consumer = match unsafe { fork() }.expect("fork") {
-        ForkResult::Child => exit(consume(read_end)),
+        ForkResult::Child => {
+            for line in BufReader::new(File::from(rx)).lines() {
+                if line.expect("read") == "END" {
+                    exit(0);
+                }
+            }
+            exit(1);
+        }
         ForkResult::Parent { child } => child,
     };
-    drop(read_end);
+    drop(rx);
 
     let mut ok = true;
-    for (name, pid) in [("producer", producer), ("consumer", consumer)] {
-        match waitpid(pid, None).expect("waitpid") {
-            WaitStatus::Exited(_, 0) => {}
-            other => {
-                eprintln!("{name} failed: {other:?}");
-                ok = false;
-            }
+    for pid in [producer, consumer] {
+        if !matches!(waitpid(pid, None).expect("waitpid"), WaitStatus::Exited(_, 0)) {
+            ok = false;
         }
     }
     println!("done");
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

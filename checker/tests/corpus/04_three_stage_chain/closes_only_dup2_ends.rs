@@ -1,6 +1,6 @@
 //! exercise: 04_three_stage_chain
 //! expect: fail
-//! mistake: each child closes only the descriptors it dup2'd and keeps every other pipe end across exec (the parent closes all four): grep holds the write end of its own input and never sees end-of-file
+//! mistake: each child closes only the pipe ends it dup2'd and execs with the other pipe ends still open, so grep and wc each hold a write end of their own input pipe and never see end-of-file: the chain hangs.
 //! diagnosis: so it hangs
 //! diagnosis: grep (child) is blocked reading the pipe while it holds a write end of it itself
 //! diagnosis: close every pipe descriptor after dup2, before exec
@@ -8,68 +8,62 @@
 use std::ffi::CString;
 use std::process::{ExitCode, exit};
 
-use nix::sys::signal::{SigHandler, Signal, signal};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, dup2_stdin, dup2_stdout, execvp, fork, pipe};
 
-fn exec(argv: &[&str]) -> ! {
-    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
-    let args: Vec<CString> = argv
-        .iter()
-        .map(|arg| CString::new(*arg).expect("arguments contain no NUL byte"))
-        .collect();
-    let err = execvp(&args[0], &args).unwrap_err();
-    eprintln!("04_three_stage_chain: cannot run {}: {err}", argv[0]);
+fn run(cmd: &[&str]) -> ! {
+    let argv: Vec<CString> = cmd.iter().map(|a| CString::new(*a).unwrap()).collect();
+    let err = execvp(&argv[0], &argv).unwrap_err();
+    eprintln!("cannot exec {}: {err}", cmd[0]);
     exit(127);
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let [_, file, pattern] = args.as_slice() else {
+    if args.len() != 3 {
         eprintln!("usage: 04_three_stage_chain FILE PATTERN");
         return ExitCode::from(2);
-    };
+    }
+    let (file, pattern) = (args[1].as_str(), args[2].as_str());
 
-    let (grep_in, cat_out) = pipe().expect("pipe"); // cat -> grep
-    let (wc_in, grep_out) = pipe().expect("pipe"); // grep -> wc
+    let (r1, w1) = pipe().expect("pipe"); // cat  -> grep
+    let (r2, w2) = pipe().expect("pipe"); // grep -> wc
 
+    // SAFETY (every fork): this program has a single thread.
     let cat = match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
-            dup2_stdout(&cat_out).expect("dup2");
-            drop(cat_out);
-            let _kept = (grep_in, wc_in, grep_out);
-            exec(&["cat", file]);
+            dup2_stdout(&w1).expect("dup2");
+            drop(w1); // fd 1 is a copy of it now
+            run(&["cat", file]);
         }
         ForkResult::Parent { child } => child,
     };
     let grep = match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
-            dup2_stdin(&grep_in).expect("dup2");
-            dup2_stdout(&grep_out).expect("dup2");
-            drop((grep_in, grep_out));
-            let _kept = (cat_out, wc_in);
-            exec(&["grep", pattern]);
+            dup2_stdin(&r1).expect("dup2");
+            dup2_stdout(&w2).expect("dup2");
+            drop(r1);
+            drop(w2);
+            run(&["grep", pattern]);
         }
         ForkResult::Parent { child } => child,
     };
     let wc = match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
-            dup2_stdin(&wc_in).expect("dup2");
-            drop(wc_in);
-            let _kept = (grep_in, cat_out, grep_out);
-            exec(&["wc", "-l"]);
+            dup2_stdin(&r2).expect("dup2");
+            drop(r2);
+            run(&["wc", "-l"]); // stdout stays ours
         }
         ForkResult::Parent { child } => child,
     };
 
-    drop((grep_in, cat_out, wc_in, grep_out));
+    // The parent uses none of the four ends.
+    drop((r1, w1, r2, w2));
 
-    let [_, _, wc_status] = [cat, grep, wc].map(|pid| waitpid(pid, None).expect("waitpid"));
-    match wc_status {
+    waitpid(cat, None).expect("waitpid");
+    waitpid(grep, None).expect("waitpid");
+    match waitpid(wc, None).expect("waitpid") {
         WaitStatus::Exited(_, 0) => ExitCode::SUCCESS,
-        other => {
-            eprintln!("04_three_stage_chain: wc -l failed: {other:?}");
-            ExitCode::FAILURE
-        }
+        _ => ExitCode::FAILURE,
     }
 }

@@ -1,6 +1,6 @@
 //! exercise: 07_broken_pipe
 //! expect: fail
-//! mistake: the reader child never closes its copy of the write end (the contract says it does); it still ends, because it stops after LINES lines
+//! mistake: the reader child never closes its copy of the write end; it still ends because it stops after LINES lines, but a reader holding a write end of its own pipe could never see end-of-file.
 //! diagnosis: each reader has closed its copy of the write end before it reads
 //! diagnosis: still held the write end of pipe A
 
@@ -13,104 +13,94 @@ use nix::sys::signal::{SigHandler, Signal, signal};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid, fork, pipe};
 
-const DEFAULT_LINES: usize = 3;
-const MAX_LINES: usize = 1000;
-
-fn reader(read_end: OwnedFd, write_end: OwnedFd, lines: usize) -> ! {
-    let _write_end = write_end;
-    for line in BufReader::new(File::from(read_end)).lines().take(lines) {
-        match line {
-            Ok(line) => println!("reader: {line}"),
-            Err(err) => {
-                eprintln!("reader: read from pipe: {err}");
-                exit(1);
-            }
-        }
-    }
-    exit(0);
-}
-
-fn reap_reader(reader: Pid) {
-    match waitpid(reader, None).expect("waitpid") {
-        WaitStatus::Exited(_, code) => println!("reader exited with status {code}"),
-        other => eprintln!("reader did not exit normally: {other:?}"),
-    }
-}
-
-fn round_one(lines: usize) {
-    let (read_end, write_end) = pipe().expect("pipe");
-    let reader = match unsafe { fork() }.expect("fork") {
-        ForkResult::Child => reader(read_end, write_end, lines),
-        ForkResult::Parent { child } => child,
-    };
-    drop(read_end);
-
-    let mut pipe_in = File::from(write_end);
-    let mut written = 0;
-    loop {
-        match pipe_in.write_all(format!("line {}\n", written + 1).as_bytes()) {
-            Ok(()) => written += 1,
-            Err(err) if err.kind() == ErrorKind::BrokenPipe => break,
-            Err(err) => {
-                eprintln!("writer: write to pipe: {err}");
-                exit(1);
-            }
-        }
-    }
-    println!("writer: EPIPE after {written} lines");
-    drop(pipe_in);
-    reap_reader(reader);
-}
-
-fn round_two(lines: usize) {
-    let (read_end, write_end) = pipe().expect("pipe");
-    let reader = match unsafe { fork() }.expect("fork") {
-        ForkResult::Child => reader(read_end, write_end, lines),
-        ForkResult::Parent { child } => child,
-    };
-    let writer = match unsafe { fork() }.expect("fork") {
+// Makes a new pipe and forks its reader, the `head` of the pipeline: it prints `lines`
+// lines, then leaves without reading more. Returns the reader and the parent's two ends.
+fn spawn_reader(lines: usize) -> (Pid, OwnedFd, OwnedFd) {
+    let (rx, tx) = pipe().expect("pipe");
+    // SAFETY: single-threaded program.
+    match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
-            drop(read_end);
-            unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) }.expect("signal");
-            let mut pipe_in = File::from(write_end);
-            for n in 1u64.. {
-                if let Err(err) = pipe_in.write_all(format!("line {n}\n").as_bytes()) {
-                    eprintln!("writer: write to pipe: {err}");
-                    exit(1);
+            let mut input = BufReader::new(File::from(rx));
+            for _ in 0..lines {
+                let mut line = String::new();
+                match input.read_line(&mut line) {
+                    Ok(0) | Err(_) => exit(1),
+                    Ok(_) => println!("reader: {}", line.trim_end_matches('\n')),
                 }
             }
             exit(0);
         }
+        ForkResult::Parent { child } => (child, rx, tx),
+    }
+}
+
+fn report_reader(pid: Pid) {
+    match waitpid(pid, None).expect("waitpid") {
+        WaitStatus::Exited(_, code) => println!("reader exited with status {code}"),
+        other => eprintln!("reader: {other:?}"),
+    }
+}
+
+fn round1(lines: usize) {
+    let (reader, rx, tx) = spawn_reader(lines);
+    drop(rx);
+    let mut out = File::from(tx);
+    let mut sent = 0u64;
+    loop {
+        match out.write_all(format!("line {}\n", sent + 1).as_bytes()) {
+            Ok(()) => sent += 1,
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => break,
+            Err(e) => panic!("write: {e}"),
+        }
+    }
+    println!("writer: EPIPE after {sent} lines");
+    drop(out);
+    report_reader(reader);
+}
+
+fn round2(lines: usize) {
+    let (reader, rx, tx) = spawn_reader(lines);
+    // SAFETY: still single-threaded.
+    let writer = match unsafe { fork() }.expect("fork") {
+        ForkResult::Child => {
+            drop(rx);
+            // Like a shell does for `yes`: SIGPIPE kills us again.
+            // SAFETY: the default action runs none of our code.
+            unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) }.expect("signal");
+            let mut out = File::from(tx);
+            let mut n = 1u64;
+            loop {
+                let _ = out.write_all(format!("line {n}\n").as_bytes());
+                n += 1;
+            }
+        }
         ForkResult::Parent { child } => child,
     };
-
-    drop((read_end, write_end));
-
-    reap_reader(reader);
+    drop((rx, tx));
+    report_reader(reader);
     match waitpid(writer, None).expect("waitpid") {
         WaitStatus::Signaled(_, Signal::SIGPIPE, _) => println!("writer killed by SIGPIPE"),
         WaitStatus::Exited(_, code) => println!("writer exited with status {code}"),
-        other => eprintln!("writer ended otherwise: {other:?}"),
+        other => eprintln!("writer: {other:?}"),
     }
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let lines = match args.as_slice() {
-        [] => DEFAULT_LINES,
-        [lines] => match lines.parse() {
-            Ok(n @ 1..=MAX_LINES) => n,
+    let lines = match args.len() {
+        0 => 3,
+        1 => match args[0].parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
             _ => return usage(),
         },
         _ => return usage(),
     };
-
-    round_one(lines);
-    round_two(lines);
+    round1(lines);
+    round2(lines);
     ExitCode::SUCCESS
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: 07_broken_pipe [LINES]   (LINES: 1..={MAX_LINES}, default {DEFAULT_LINES})");
+    eprintln!("usage: 07_broken_pipe [LINES]   (LINES from 1 to 1000)");
     ExitCode::from(2)
 }

@@ -1,136 +1,98 @@
 //! exercise: 08_named_pipe
 //! expect: fail
-//! mistake: the writer opens the FIFO as the contract says but passes the messages to the reader in an environment variable and writes nothing into the FIFO; the reader prints them from the environment: the output is right
+//! mistake: the writer makes and opens the FIFO as the contract says but hands the messages to the reader in an environment variable; the reader drains the FIFO, which carries nothing, and prints the messages from its environment, so no message goes through the named pipe.
 //! diagnosis: no bytes went through it
 //! diagnosis: nothing else carries them
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, ExitCode, exit};
+use std::io::Read;
+use std::process::{Command, ExitCode};
 
-use nix::errno::Errno;
 use nix::sys::stat::Mode;
 use nix::unistd::mkfifo;
 
-const DEFAULT_MESSAGES: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
-
 const FIFO: &str = "pipes-lab.fifo";
+const DEFAULTS: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
 
-const FAIL_READER: &str = "PIPES_LAB_FAIL_READER";
-
-fn reader(path: &str) -> ExitCode {
-    let fifo = match File::open(path) {
-        Ok(fifo) => fifo,
-        Err(err) => {
-            eprintln!("reader: open {path}: {err}");
+fn run_reader(path: &str) -> ExitCode {
+    let mut fifo = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("reader: open {path}: {e}");
             return ExitCode::FAILURE;
         }
     };
-    if std::env::var_os(FAIL_READER).is_some() {
-        exit(3);
+    if std::env::var_os("PIPES_LAB_FAIL_READER").is_some() {
+        std::process::exit(3);
     }
-    let _ = std::io::Read::read_to_end(&mut &fifo, &mut Vec::new());
-    let carried = std::env::var("MESSAGES").unwrap_or_default();
-    for line in carried
-        .lines()
-        .map(|l| Ok::<String, std::io::Error>(l.to_string()))
-    {
-        match line {
-            Ok(line) => println!("reader: {line}"),
-            Err(err) => {
-                eprintln!("reader: read {path}: {err}");
-                return ExitCode::FAILURE;
-            }
-        }
+    // Wait for the writer to be done (end-of-file)...
+    let mut ignored = Vec::new();
+    let _ = fifo.read_to_end(&mut ignored);
+    // ...then print what it gave us.
+    let all = std::env::var("PIPES_LAB_MESSAGES").unwrap_or_default();
+    for m in all.split('\n') {
+        println!("reader: {m}");
     }
     println!("reader: end of file");
     ExitCode::SUCCESS
 }
 
-fn send_through_fifo(messages: &[String]) -> Result<i32, String> {
-    let exe = std::env::current_exe().map_err(|err| format!("find this program: {err}"))?;
-    let mut child = Command::new(exe)
+// Everything between mkfifo and the removal; returns the reader's exit code.
+fn talk(messages: &[String]) -> Result<i32, String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut reader = Command::new(me)
         .args(["--reader", FIFO])
-        .env("MESSAGES", messages.join("\n"))
+        .env("PIPES_LAB_MESSAGES", messages.join("\n"))
         .spawn()
-        .map_err(|err| format!("start the reader: {err}"))?;
-
+        .map_err(|e| format!("start the reader: {e}"))?;
     match OpenOptions::new().write(true).open(FIFO) {
-        Ok(mut fifo) => {
-            for message in messages.iter().take(0) {
-                if let Err(err) = fifo.write_all(format!("{message}\n").as_bytes()) {
-                    eprintln!("writer: write {FIFO}: {err}");
-                    break;
-                }
-            }
-            drop(fifo);
-        }
-        Err(err) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("open {FIFO}: {err}"));
+        Ok(fifo) => drop(fifo), // the messages are already on their way
+        Err(e) => {
+            let _ = reader.kill();
+            let _ = reader.wait();
+            return Err(format!("open {FIFO}: {e}"));
         }
     }
-
-    let status = child
-        .wait()
-        .map_err(|err| format!("wait for the reader: {err}"))?;
-    match status.code() {
-        Some(code) => {
-            println!("writer: reader exited with status {code}");
-            Ok(code)
-        }
-        None => Err(format!("the reader did not exit: {status}")),
-    }
-}
-
-fn writer(messages: &[String]) -> ExitCode {
-    match mkfifo(FIFO, Mode::S_IRUSR | Mode::S_IWUSR) {
-        Ok(()) => {}
-        Err(Errno::EEXIST) => {
-            eprintln!("writer: {FIFO} already exists; remove it first");
-            return ExitCode::FAILURE;
-        }
-        Err(err) => {
-            eprintln!("writer: mkfifo {FIFO}: {err}");
-            return ExitCode::FAILURE;
-        }
-    }
-
-    let outcome = send_through_fifo(messages);
-
-    let removed = match std::fs::remove_file(FIFO) {
-        Ok(()) => {
-            println!("writer: removed {FIFO}");
-            true
-        }
-        Err(err) => {
-            eprintln!("writer: remove {FIFO}: {err}");
-            false
-        }
-    };
-
-    match outcome {
-        Ok(0) if removed => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(err) => {
-            eprintln!("writer: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    let status = reader.wait().map_err(|e| e.to_string())?;
+    let code = status.code().ok_or("the reader was killed")?;
+    println!("writer: reader exited with status {code}");
+    Ok(code)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--reader") => match args.as_slice() {
-            [_, path] => reader(path),
+    if args.first().map(String::as_str) == Some("--reader") {
+        return match args.get(1) {
+            Some(path) if args.len() == 2 => run_reader(path),
             _ => {
-                eprintln!("usage: 08_named_pipe [MESSAGE]...   (or: 08_named_pipe --reader PATH)");
+                eprintln!("usage: 08_named_pipe --reader PATH");
                 ExitCode::from(2)
             }
-        },
-        Some(_) => writer(&args),
-        None => writer(&DEFAULT_MESSAGES.map(String::from)),
+        };
+    }
+    let messages: Vec<String> = if args.is_empty() {
+        DEFAULTS.iter().map(|s| s.to_string()).collect()
+    } else {
+        args
+    };
+
+    if let Err(e) = mkfifo(FIFO, Mode::from_bits_truncate(0o600)) {
+        eprintln!("writer: mkfifo {FIFO}: {e}");
+        return ExitCode::FAILURE;
+    }
+    let result = talk(&messages);
+    let removed = std::fs::remove_file(FIFO).is_ok();
+    if removed {
+        println!("writer: removed {FIFO}");
+    } else {
+        eprintln!("writer: could not remove {FIFO}");
+    }
+    match result {
+        Ok(0) if removed => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("writer: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! exercise: 09_poll
 //! expect: fail
-//! mistake: a pipe that hung up is reported once but stays in the poll set, so every poll returns at once until all three have hung up; the output is right
+//! mistake: a pipe that hangs up is reported once but stays in the poll set, and poll() reports POLLHUP on it again at once every time, so the parent spins on the CPU until all three have hung up; the output is right.
 //! diagnosis: hung up
 //! diagnosis: times: the program kept a pipe with nothing left to read in its poll set
 //! diagnosis: leave it out of the next poll() call
@@ -18,171 +18,112 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, fork, pipe, read};
 
-const CHILDREN: usize = 3;
-
-const USAGE: &str = "usage: 09_poll [LINES]   (LINES: 1 to 4, default 3)";
-
-fn time_scale() -> Result<f64, String> {
-    let Some(text) = env::var_os("PIPES_LAB_TIME_SCALE") else {
-        return Ok(1.0);
-    };
-    match text
-        .to_str()
-        .and_then(|text| text.trim().parse::<f64>().ok())
-    {
-        Some(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
-        _ => Err(format!(
-            "PIPES_LAB_TIME_SCALE must be a positive number, not {text:?}"
-        )),
-    }
+fn usage() -> ExitCode {
+    eprintln!("usage: 09_poll [LINES]   (1 to 4, default 3)");
+    ExitCode::from(2)
 }
 
-fn write_lines(k: usize, write_end: OwnedFd, lines: u32, scale: f64) -> i32 {
+// Child k: line j goes out j * (2k + 3) / 10 seconds (times the scale) after the start.
+fn child(k: usize, tx: OwnedFd, lines: u32, scale: f64) -> ! {
     let start = Instant::now();
-    let tenths = (2 * k + 3) as f64;
-    let mut pipe_in = File::from(write_end);
+    let mut out = File::from(tx);
     for j in 1..=lines {
-        let deadline = start + Duration::from_secs_f64(f64::from(j) * tenths / 10.0 * scale);
-        sleep(deadline.saturating_duration_since(Instant::now()));
-        if let Err(err) = pipe_in.write_all(format!("child {k} line {j}\n").as_bytes()) {
-            eprintln!("child {k}: write to pipe: {err}");
-            return 1;
+        let due = start + Duration::from_secs_f64(j as f64 * (2 * k + 3) as f64 / 10.0 * scale);
+        sleep(due.saturating_duration_since(Instant::now()));
+        if out.write_all(format!("child {k} line {j}\n").as_bytes()).is_err() {
+            exit(1);
         }
     }
-    0
+    exit(0);
 }
 
-struct Source {
-    k: usize,
-    read_end: OwnedFd,
-    pending: Vec<u8>,
-    hung: bool,
-}
-
-impl Source {
-    fn read_ready(&mut self) -> bool {
-        let mut buf = [0u8; 4096];
-        let n = loop {
-            match read(&self.read_end, &mut buf) {
-                Ok(n) => break n,
-                Err(Errno::EINTR) => continue,
-                Err(err) => panic!("read from pipe {}: {err}", self.k),
-            }
-        };
-        if n == 0 {
-            if !self.pending.is_empty() {
-                let rest = std::mem::take(&mut self.pending);
-                println!("[{}] {}", self.k, String::from_utf8_lossy(&rest));
-            }
-            return false;
-        }
-        self.pending.extend_from_slice(&buf[..n]);
-        while let Some(newline) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=newline).collect();
-            println!(
-                "[{}] {}",
-                self.k,
-                String::from_utf8_lossy(&line[..line.len() - 1])
-            );
-        }
-        true
-    }
-}
-
-fn relay(mut open: Vec<Source>) {
-    while open.iter().any(|s| !s.hung) {
-        let mut fds: Vec<PollFd> = open
-            .iter()
-            .map(|source| PollFd::new(source.read_end.as_fd(), PollFlags::POLLIN))
-            .collect();
-        match poll(&mut fds, PollTimeout::NONE) {
-            Ok(_) | Err(Errno::EINTR) => {}
-            Err(err) => panic!("poll: {err}"),
-        }
-        let ready: Vec<bool> = fds
-            .iter()
-            .map(|fd| {
-                fd.revents()
-                    .is_some_and(|events| events.intersects(PollFlags::POLLIN | PollFlags::POLLHUP))
-            })
-            .collect();
-        let mut ready = ready.into_iter();
-        open.retain_mut(|source| {
-            let is_ready = ready.next().unwrap_or(false);
-            if source.hung || !is_ready || source.read_ready() {
-                return true;
-            }
-            println!("[{}] hang-up", source.k);
-            source.hung = true;
-            return true;
-            false
-        });
+// Prints every complete line in `buf` as `[k] line`, keeping an unfinished one.
+fn print_lines(k: usize, buf: &mut Vec<u8>) {
+    while let Some(pos) = buf.iter().position(|&b| b == b'\n') {
+        let line: Vec<u8> = buf.drain(..=pos).collect();
+        println!("[{k}] {}", String::from_utf8_lossy(&line[..pos]));
     }
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
-    let lines = match args.as_slice() {
+    let lines: u32 = match args.as_slice() {
         [] => 3,
-        [text] => match text.parse::<u32>() {
-            Ok(lines @ 1..=4) => lines,
+        [n] => match n.parse() {
+            Ok(n @ 1..=4) => n,
+            _ => return usage(),
+        },
+        _ => return usage(),
+    };
+    let scale = match env::var("PIPES_LAB_TIME_SCALE") {
+        Err(_) => 1.0,
+        Ok(s) => match s.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && x > 0.0 => x,
             _ => {
-                eprintln!("{USAGE}");
+                eprintln!("09_poll: PIPES_LAB_TIME_SCALE must be a positive number");
                 return ExitCode::from(2);
             }
         },
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let scale = match time_scale() {
-        Ok(scale) => scale,
-        Err(err) => {
-            eprintln!("09_poll: {err}");
-            return ExitCode::from(2);
-        }
     };
 
-    let mut sources = Vec::with_capacity(CHILDREN);
-    let mut children = Vec::with_capacity(CHILDREN);
-    for k in 0..CHILDREN {
-        let (read_end, write_end) = pipe().expect("pipe");
+    // One pipe per child, made just before its fork.
+    let mut readers: Vec<OwnedFd> = Vec::new();
+    let mut pids = Vec::new();
+    for k in 0..3 {
+        let (rx, tx) = pipe().expect("pipe");
+        // SAFETY: this program has one thread, so the child may do anything.
         match unsafe { fork() }.expect("fork") {
             ForkResult::Child => {
-                drop(read_end);
-                drop(sources);
-                exit(write_lines(k, write_end, lines, scale));
+                drop(rx);
+                readers.clear(); // the read ends of the earlier pipes are not ours
+                child(k, tx, lines, scale);
             }
-            ForkResult::Parent { child } => {
-                drop(write_end);
-                children.push(child);
-                sources.push(Source {
-                    k,
-                    read_end,
-                    pending: Vec::new(),
-                    hung: false,
-                });
+            ForkResult::Parent { child: pid } => {
+                drop(tx); // only child k may hold this write end
+                pids.push(pid);
+                readers.push(rx);
             }
         }
     }
 
-    relay(sources);
+    // Whether each pipe has hung up, and the unfinished line of each.
+    let mut hung_up = [false; 3];
+    let mut pending: [Vec<u8>; 3] = Default::default();
+    while hung_up.contains(&false) {
+        let mut fds: Vec<PollFd> = readers
+            .iter()
+            .map(|rx| PollFd::new(rx.as_fd(), PollFlags::POLLIN))
+            .collect();
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => panic!("poll: {e}"),
+        }
+        let wake = PollFlags::POLLIN | PollFlags::POLLHUP;
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|fd| fd.revents().is_some_and(|r| r.intersects(wake)))
+            .collect();
+        for k in 0..3 {
+            // A pipe that hung up already has nothing more to say.
+            if !ready[k] || hung_up[k] {
+                continue;
+            }
+            let mut buf = [0u8; 1024];
+            let n = read(&readers[k], &mut buf).expect("read");
+            if n == 0 {
+                println!("[{k}] hang-up");
+                hung_up[k] = true;
+            } else {
+                pending[k].extend_from_slice(&buf[..n]);
+                print_lines(k, &mut pending[k]);
+            }
+        }
+    }
 
     let mut ok = true;
-    for (k, pid) in children.into_iter().enumerate() {
-        match waitpid(pid, None).expect("waitpid") {
-            WaitStatus::Exited(_, 0) => {}
-            other => {
-                eprintln!("child {k} failed: {other:?}");
-                ok = false;
-            }
-        }
+    for pid in pids {
+        ok &= matches!(waitpid(pid, None).expect("waitpid"), WaitStatus::Exited(_, 0));
     }
     println!("done");
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
