@@ -351,6 +351,7 @@ mod tests {
     fn a_fifo_open_that_waits_is_named() {
         let s = Snapshot {
             main: 10,
+            deadlock: None,
             procs: vec![process(
                 10,
                 "08_named_pipe",
@@ -369,6 +370,7 @@ mod tests {
     fn a_writer_alone_with_its_pipe_keeps_the_read_end() {
         let s = Snapshot {
             main: 10,
+            deadlock: None,
             procs: vec![process(
                 10,
                 "06_pipe_capacity",
@@ -390,6 +392,7 @@ mod tests {
         // write end is grep's stdout: grep is the fault, not `close fd 1 in grep`.
         let s = Snapshot {
             main: 10,
+            deadlock: None,
             procs: vec![
                 process(
                     10,

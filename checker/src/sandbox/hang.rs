@@ -36,6 +36,9 @@ pub struct Snapshot {
     /// The program the checker started.
     pub main: i32,
     pub procs: Vec<ProcessAtHang>,
+    /// Taken because every process had been waiting for another, with nothing moving, for
+    /// this long (a deadlock seen as it happened), not because the time limit ran out.
+    pub deadlock: Option<std::time::Duration>,
 }
 
 /// Takes the snapshot of `main` and every other descendant of this process.
@@ -57,7 +60,42 @@ pub fn snapshot(main: i32) -> Snapshot {
             fds: procfs::fds(p.pid),
         })
         .collect();
-    Snapshot { main, procs }
+    Snapshot {
+        main,
+        procs,
+        deadlock: None,
+    }
+}
+
+/// When every process of the run waits for another one of it (see
+/// `syscalls::waits_for_another`), single-threaded, none running, exiting or left to be
+/// reaped: how many bytes they have read and written so far (their rchar and wchar), so that a
+/// caller can tell a deadlock from a wait that is about to end. None otherwise.
+pub fn all_waiting() -> Option<u64> {
+    let me = std::process::id() as i32;
+    let procs = proctree::descendants(me);
+    if procs.is_empty() {
+        return None;
+    }
+    let mut moved = 0u64;
+    let in_wait = |pid: i32| matches!(syscalls::decode(&procfs::syscall(pid)), Some(Call::Wait(_)));
+    for p in &procs {
+        // A zombie is inert, unless its parent is about to collect it.
+        if p.state == 'Z' && !p.zombie_leader {
+            if in_wait(p.ppid) {
+                return None;
+            }
+            continue;
+        }
+        if !matches!(p.state, 'S' | 'D') || p.exiting || procfs::live_threads(p.pid) != 1 {
+            return None;
+        }
+        if !syscalls::waits_for_another(&procfs::syscall(p.pid)) {
+            return None;
+        }
+        moved = moved.wrapping_add(procfs::bytes_moved(p.pid)?);
+    }
+    Some(moved)
 }
 
 fn program_name(command: &str) -> String {
@@ -215,7 +253,13 @@ impl Snapshot {
 
     /// The explanation, line by line.
     pub fn explain(&self, program: &str, timeout_secs: u64) -> Vec<String> {
-        let mut lines = vec![format!("hang: {program} timed out after {timeout_secs} s")];
+        let mut lines = vec![match self.deadlock {
+            Some(settled) => format!(
+                "hang: every process of {program} was waiting for another, with nothing moving, for {:.1} s: a deadlock, caught before the {timeout_secs} s time limit",
+                settled.as_secs_f64()
+            ),
+            None => format!("hang: {program} timed out after {timeout_secs} s"),
+        }];
         if self.procs.is_empty() {
             lines.push(
                 "  no process of the run could be inspected (this needs Linux's /proc)".into(),
@@ -520,6 +564,7 @@ mod tests {
     fn a_reader_holding_its_own_write_end_is_told_to_close_it() {
         let snap = Snapshot {
             main: 10,
+            deadlock: None,
             procs: vec![proc(
                 10,
                 1,
@@ -550,6 +595,7 @@ mod tests {
     fn wait_before_read_is_a_deadlock_between_parent_and_child() {
         let snap = Snapshot {
             main: 10,
+            deadlock: None,
             procs: vec![
                 proc(
                     10,
@@ -579,6 +625,7 @@ mod tests {
     fn a_write_end_leaked_into_a_sibling_is_named() {
         let snap = Snapshot {
             main: 10,
+            deadlock: None,
             procs: vec![
                 proc(10, 1, Doing::Blocked(Call::Wait(-1)), vec![]),
                 proc(
@@ -607,6 +654,7 @@ mod tests {
     fn a_busy_loop_is_called_running() {
         let snap = Snapshot {
             main: 10,
+            deadlock: None,
             procs: vec![proc(10, 1, Doing::Running, vec![])],
         };
         assert!(

@@ -123,6 +123,20 @@ pub fn syscall(pid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default()
 }
 
+/// The bytes a process has read and written so far through any descriptor (rchar + wchar of
+/// /proc/PID/io); none where the file cannot be read.
+pub fn bytes_moved(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some(field("rchar:")?.wrapping_add(field("wchar:")?))
+}
+
 /// The kernel function a sleeping process waits in.
 pub fn wchan(pid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default()

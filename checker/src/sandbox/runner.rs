@@ -37,6 +37,13 @@ const ENTRIES_CAP: usize = 10_000;
 /// How often the working folder is measured.
 const MEASURE_EVERY: Duration = Duration::from_millis(250);
 
+/// How often the runner looks whether every process of a run waits for another.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+/// How long every process must have waited for another, with no byte moving, before the run
+/// counts as deadlocked: long enough for a wake-up already on its way (a pipe just written, a
+/// child just exited) to arrive even on a busy machine.
+const SETTLE: Duration = Duration::from_millis(500);
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
@@ -193,6 +200,11 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     let mut exited_at: Option<Instant> = None;
     let mut last_count = Instant::now();
     let mut last_measure = Instant::now();
+    let mut last_look = Instant::now();
+    // Since when every process of the run has been waiting for another, and how many bytes
+    // had moved then (theirs, and the checker's capture of stdout and stderr).
+    let mut waiting_since: Option<(Instant, u64)> = None;
+    let mut deadlock: Option<Duration> = None;
     let me = std::process::id() as i32;
     loop {
         if interrupted() {
@@ -267,6 +279,23 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
                 exited_at = Some(Instant::now());
             }
         }
+        if end.is_none() && last_look.elapsed() >= LOOK_EVERY {
+            last_look = Instant::now();
+            let captured = (streams[0].data.len() + streams[1].data.len()) as u64;
+            match hang::all_waiting().map(|moved| moved.wrapping_add(captured)) {
+                Some(moved) => match waiting_since {
+                    Some((since, before)) if before == moved => {
+                        if since.elapsed() >= SETTLE {
+                            deadlock = Some(since.elapsed());
+                            end = Some(End::TimedOut);
+                            break;
+                        }
+                    }
+                    _ => waiting_since = Some((Instant::now(), moved)),
+                },
+                None => waiting_since = None,
+            }
+        }
         match exited_at {
             // Keep reading what the program's children still write, for a short while.
             Some(t) if streams.iter().all(|s| s.fd.is_none()) || t.elapsed() > GRACE => break,
@@ -281,7 +310,10 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     let elapsed = start.elapsed();
     let end = end.unwrap_or(End::TimedOut);
     // Before anything is killed: the state of a hang is the evidence of its cause.
-    let hang = (end == End::TimedOut).then(|| hang::snapshot(pid));
+    let hang = (end == End::TimedOut).then(|| hang::Snapshot {
+        deadlock,
+        ..hang::snapshot(pid)
+    });
     let left_behind = match end {
         End::Exited(_) | End::Signaled(_) => proctree::live_descendants(me),
         _ => Vec::new(),

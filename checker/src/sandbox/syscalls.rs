@@ -258,6 +258,51 @@ pub fn name(nr: u64) -> String {
         .map_or_else(|| format!("number {nr}"), |(_, name)| (*name).to_string())
 }
 
+/// Whether the call a process sleeps in (the first line of /proc/PID/syscall) can only end
+/// when another process acts: a pipe or socket read or write, a FIFO open, a wait for a child,
+/// or a poll (select, epoll) without a timeout. Timers, locks and unknown calls can end alone.
+pub fn waits_for_another(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let Some(nr) = words.next().and_then(|w| w.parse::<u64>().ok()) else {
+        return false;
+    };
+    let args: Vec<u64> = words
+        .take(6)
+        .filter_map(|w| u64::from_str_radix(w.trim_start_matches("0x"), 16).ok())
+        .collect();
+    let arg = |i: usize| args.get(i).copied().unwrap_or(1);
+    let is = |n: libc::c_long| nr == n as u64;
+    #[cfg(target_arch = "x86_64")]
+    if is(libc::SYS_poll) {
+        return (arg(2) as i32) < 0;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if is(libc::SYS_select) || is(libc::SYS_epoll_wait) {
+        return if is(libc::SYS_select) {
+            arg(4) == 0
+        } else {
+            (arg(3) as i32) < 0
+        };
+    }
+    if is(libc::SYS_ppoll) {
+        return arg(2) == 0;
+    }
+    if is(libc::SYS_pselect6) {
+        return arg(4) == 0;
+    }
+    if is(libc::SYS_epoll_pwait) {
+        return (arg(3) as i32) < 0;
+    }
+    if is(libc::SYS_epoll_pwait2) {
+        return arg(3) == 0;
+    }
+    matches!(
+        role(nr),
+        Some(Role::Read { .. } | Role::Write { .. } | Role::Move { .. } | Role::Open)
+            | Some(Role::Wait4 | Role::Waitid)
+    )
+}
+
 /// Decodes the first line of /proc/PID/syscall: the number, then the arguments in hex.
 pub fn decode(line: &str) -> Option<Call> {
     let mut words = line.split_whitespace();
@@ -308,6 +353,37 @@ mod tests {
             decode(&format!("{nr} 0x3 0x0 0x0 0x0 0x0 0x0 0x1 0x2")),
             Some(Call::Poll)
         );
+    }
+
+    #[test]
+    fn only_calls_that_another_process_must_end_count_as_waiting_for_it() {
+        let line = |nr: libc::c_long, args: &str| format!("{nr} {args} 0x7ffd 0x7f01");
+        // ppoll(fds, 3, NULL, ...) waits for ever; with a timeout it ends by itself.
+        assert!(waits_for_another(&line(
+            libc::SYS_ppoll,
+            "0x5000 0x3 0x0 0x0 0x8 0x0"
+        )));
+        assert!(!waits_for_another(&line(
+            libc::SYS_ppoll,
+            "0x5000 0x3 0x7ff0 0x0 0x8 0x0"
+        )));
+        assert!(waits_for_another(&line(
+            libc::SYS_read,
+            "0x3 0x5000 0x2000 0x0 0x0 0x0"
+        )));
+        assert!(waits_for_another(&line(
+            libc::SYS_wait4,
+            "0x1234 0x0 0x0 0x0 0x0 0x0"
+        )));
+        assert!(!waits_for_another(&line(
+            libc::SYS_clock_nanosleep,
+            "0x1 0x0 0x7ff0 0x0 0x0 0x0"
+        )));
+        assert!(!waits_for_another(&line(
+            libc::SYS_futex,
+            "0x5000 0x80 0x2 0x0 0x0 0x0"
+        )));
+        assert!(!waits_for_another("running"));
     }
 
     #[cfg(target_arch = "x86_64")]
