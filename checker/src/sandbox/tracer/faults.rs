@@ -4,19 +4,26 @@
 //! per message, a read per line or a write per buffer fails on every run, not by luck.
 //!
 //! A stopped call's byte count is changed before the kernel runs it (at its seccomp or entry
-//! stop), so injecting costs no stop of its own.
+//! stop), so injecting costs no stop of its own. Each end of each process gets its first
+//! `CUTS` cuts and no more: a program that takes one read for one message fails at its first
+//! messages, and a long transfer (05's 14 MB) is not made ten times as many calls.
 
 use super::peek::Peek;
+use crate::sandbox::procfs::Object;
 use crate::sandbox::trace::Injected;
 use std::collections::HashMap;
 
 /// Writes up to this many bytes are atomic on a pipe and are never cut (pipe(7)).
 const PIPE_BUF: u64 = 4096;
+/// Cuts per process, end and direction.
+const CUTS: u32 = 16;
 
 /// The injector of one run: its seed and the number of draws per process.
 pub struct Faults {
     seed: u64,
     draws: HashMap<usize, u64>,
+    /// Cuts made so far per process, end and direction.
+    made: HashMap<(i32, Object, bool), u32>,
     pub injected: Injected,
 }
 
@@ -25,6 +32,7 @@ impl Faults {
         Faults {
             seed,
             draws: HashMap::new(),
+            made: HashMap::new(),
             injected: Injected {
                 seed: Some(seed),
                 ..Injected::default()
@@ -38,30 +46,57 @@ impl Faults {
         &mut self,
         peek: &mut Peek,
         (tid, process, index): (i32, i32, usize),
-        fd: i32,
+        (fd, object): (i32, &Object),
         asked: u64,
     ) -> bool {
+        if !self.may_cut(process, object, false) {
+            return false;
+        }
         let waiting = peek.waiting(process, fd);
         let draw = self.draw(index);
         match cut_read(asked, waiting, draw) {
             Some(n) if set_count(tid, n) => {
                 self.injected.reads_cut += 1;
+                self.count(process, object, false);
                 true
             }
             _ => false,
         }
     }
 
-    /// A write of `asked` bytes by the stopped task `tid`: cut when it is over PIPE_BUF.
-    pub fn write(&mut self, tid: i32, index: usize, asked: u64) -> bool {
+    /// A write of `asked` bytes into `object` by the stopped task `tid`: cut when it is over
+    /// PIPE_BUF.
+    pub fn write(
+        &mut self,
+        (tid, process, index): (i32, i32, usize),
+        object: &Object,
+        asked: u64,
+    ) -> bool {
+        if asked <= PIPE_BUF || !self.may_cut(process, object, true) {
+            return false;
+        }
         let draw = self.draw(index);
         match cut_write(asked, draw) {
             Some(n) if set_count(tid, n) => {
                 self.injected.writes_cut += 1;
+                self.count(process, object, true);
                 true
             }
             _ => false,
         }
+    }
+
+    fn may_cut(&self, process: i32, object: &Object, writes: bool) -> bool {
+        self.made
+            .get(&(process, object.clone(), writes))
+            .is_none_or(|n| *n < CUTS)
+    }
+
+    fn count(&mut self, process: i32, object: &Object, writes: bool) {
+        *self
+            .made
+            .entry((process, object.clone(), writes))
+            .or_default() += 1;
     }
 
     /// The next draw of the `index`-th process: the same seed gives each process the same
@@ -175,6 +210,18 @@ mod tests {
             let n = cut_write(4097, draw).expect("a cut");
             assert!((1..4097).contains(&n), "{n}");
         }
+    }
+
+    #[test]
+    fn each_end_gets_its_first_cuts_and_no_more() {
+        let mut f = Faults::new(1);
+        let (a, b) = (Object::Pipe(7), Object::Pipe(8));
+        for _ in 0..CUTS {
+            assert!(f.may_cut(10, &a, false));
+            f.count(10, &a, false);
+        }
+        assert!(!f.may_cut(10, &a, false));
+        assert!(f.may_cut(10, &a, true) && f.may_cut(10, &b, false) && f.may_cut(11, &a, false));
     }
 
     #[test]

@@ -384,7 +384,7 @@ impl Tracer<'_> {
                     self.note_unpolled_read(process, tid, fd, &object);
                 }
                 if !self.trace.output.contains(&object) && syscalls::counts_bytes(nr) {
-                    self.inject(tid, process, fd, writes, args[2]);
+                    self.inject(tid, process, (fd, &object), writes, args[2]);
                 }
                 // Once a process has read bytes from an end, its further reads are only
                 // counted as they begin; so are writes to the checker's own stdout and stderr.
@@ -427,7 +427,14 @@ impl Tracer<'_> {
     }
 
     /// Cuts a read or write of a data channel short, as `faults` draws it.
-    fn inject(&mut self, tid: i32, process: i32, fd: i32, writes: bool, asked: u64) {
+    fn inject(
+        &mut self,
+        tid: i32,
+        process: i32,
+        (fd, object): (i32, &Object),
+        writes: bool,
+        asked: u64,
+    ) {
         let Some(faults) = self.faults.as_mut() else {
             return;
         };
@@ -438,9 +445,9 @@ impl Tracer<'_> {
             .rposition(|p| p.pid == process)
             .unwrap_or(0);
         if writes {
-            faults.write(tid, index, asked);
+            faults.write((tid, process, index), object, asked);
         } else {
-            faults.read(&mut self.peek, (tid, process, index), fd, asked);
+            faults.read(&mut self.peek, (tid, process, index), (fd, object), asked);
         }
     }
 
