@@ -792,7 +792,7 @@ mod tests {
         printed_by_readers: &[],
     };
     use crate::sandbox::procfs::Fd;
-    use crate::sandbox::trace::{Io, Trace, TracedProcess, UnpolledRead};
+    use crate::sandbox::trace::{Io, Printed, Resize, Trace, TracedProcess, UnpolledRead};
 
     fn end(fd: i32, inode: u64, writes: bool) -> Fd {
         Fd {
@@ -953,5 +953,62 @@ mod tests {
         });
         let miss = child_writes_parent_reads(&two, &NONE).unwrap_err();
         assert!(miss.problem.starts_with("no pipe was created"));
+    }
+
+    #[test]
+    fn a_received_line_printed_by_a_process_that_read_nothing_is_caught() {
+        let mut w = raw_pipe(vec![end(3, 7, false)]);
+        let prefixes = ["received: ".to_string()];
+        let c = Context {
+            args: &[],
+            printed_by_readers: &prefixes,
+        };
+        let line = |had_read| Printed {
+            line: "received: hello".into(),
+            had_read,
+        };
+        w.trace.procs[0].printed.push(line(true));
+        assert_eq!(readers_print(&w, &c), Ok(()));
+        w.trace.procs[1].printed.push(line(false));
+        let miss = readers_print(&w, &c).unwrap_err();
+        assert!(
+            miss.problem.contains("printed by P2 (child of P1)"),
+            "{}",
+            miss.problem
+        );
+    }
+
+    #[test]
+    fn a_pipe_not_filled_again_after_its_resize_is_caught() {
+        let mut w = raw_pipe(vec![end(3, 7, false)]);
+        let resize = |after| Resize {
+            pid: 10,
+            object: Some(Object::Pipe(7)),
+            result: 1 << 20,
+            before: Some((65536, 65536)),
+            after: Some(after),
+            nonblocking: true,
+        };
+        w.trace.pipe_resizes = vec![resize((1 << 20, 1 << 20))];
+        assert_eq!(refills_after_resize(&w, &NONE), Ok(()));
+        w.trace.pipe_resizes = vec![resize((1 << 20, 65536))];
+        let miss = refills_after_resize(&w, &NONE).unwrap_err();
+        assert!(
+            miss.problem.contains("never held more than 65536"),
+            "{}",
+            miss.problem
+        );
+    }
+
+    #[test]
+    fn a_poll_loop_that_spins_is_caught() {
+        let mut w = polled(vec![]);
+        assert_eq!(poll_blocks(&w, &NONE), Ok(()));
+        w.trace.procs[0].empty_polls = EMPTY_POLLS + 1;
+        assert!(poll_blocks(&w, &NONE).is_err());
+        w.trace.procs[0].empty_polls = 0;
+        w.trace.procs[0].hangups = vec![(Object::Pipe(7), HANGUPS + 1)];
+        let miss = poll_blocks(&w, &NONE).unwrap_err();
+        assert!(miss.problem.contains("pipe A hung up"), "{}", miss.problem);
     }
 }
