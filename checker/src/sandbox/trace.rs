@@ -4,6 +4,9 @@ use super::procfs::{Fd, Object};
 use nix::sys::signal::Signal;
 use std::collections::BTreeMap;
 
+/// How many of the bytes each process writes into each channel the X-ray keeps.
+pub const SAMPLE_BYTES: usize = 64 << 10;
+
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
     /// Every process of the run, in the order they were created (threads are not processes).
@@ -20,6 +23,8 @@ pub struct Trace {
     pub filtered: bool,
     /// The short reads and writes the X-ray injected.
     pub injected: Injected,
+    /// How many times the X-ray stopped the program (each stop costs it some microseconds).
+    pub stops: u64,
 }
 
 /// The faults the X-ray injected into one run (see tracer/faults.rs).
@@ -150,6 +155,8 @@ pub struct Io {
     pub errors: BTreeMap<String, u64>,
     /// Every descriptor it held at its first use.
     pub held: Vec<Fd>,
+    /// The first bytes it wrote (at most `SAMPLE_BYTES`), when it writes.
+    pub sample: Vec<u8>,
 }
 
 impl Default for Io {
@@ -163,6 +170,7 @@ impl Default for Io {
             bytes: 0,
             errors: BTreeMap::new(),
             held: Vec::new(),
+            sample: Vec::new(),
         }
     }
 }

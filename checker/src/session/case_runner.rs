@@ -7,6 +7,7 @@ use crate::judging::judge::{fifos_in, judge, panic_message};
 use crate::judging::reproduce::reproduce;
 use crate::judging::verdict::{CaseFailure, CaseStatus, ExerciseResult, Verdict, outcomes_unrun};
 use crate::judging::wiring;
+use crate::sandbox::hang::Doing;
 use crate::sandbox::jail::{Jail, Walls};
 use crate::sandbox::runner::{self, RunOutcome, RunSpec};
 use crate::sandbox::spy;
@@ -141,7 +142,15 @@ impl CaseRunner<'_> {
         case: &Case,
         faults: u64,
     ) -> Result<(Option<Failure>, RunOutcome), String> {
-        let first = self.run_once(case, faults)?;
+        let first = self.run_once(case, faults, self.trace)?;
+        // The X-ray's stops cost time: a run that ran out of it while still working, after
+        // tens of thousands of them, is run again untraced, so that the X-ray never fails a
+        // right program for being slow under it (only its structural checks are lost).
+        if matches!(first.0, Some(Failure::Hang(_) | Failure::Busy(_)))
+            && slowed_by_the_x_ray(&first.1)
+        {
+            return self.run_once(case, faults, false);
+        }
         // Only lateness can come from a busy machine (earliness cannot): judge a timed case
         // again when it failed in any other way than a line arriving too soon.
         // A hang is not judged again: it would cost a second timeout.
@@ -156,7 +165,7 @@ impl CaseRunner<'_> {
             )
         );
         if case.is_timed() && first.0.is_some() && !definitive {
-            return self.run_once(case, faults);
+            return self.run_once(case, faults, self.trace);
         }
         Ok(first)
     }
@@ -165,6 +174,7 @@ impl CaseRunner<'_> {
         &mut self,
         case: &Case,
         faults: u64,
+        trace: bool,
     ) -> Result<(Option<Failure>, RunOutcome), String> {
         let tmp = self.work.join("tmp");
         std::fs::create_dir_all(&tmp)
@@ -208,8 +218,8 @@ impl CaseRunner<'_> {
             timeout: case
                 .timeout
                 .map_or(self.exercise.timeout(), |t| t.min(self.exercise.timeout())),
-            trace: self.trace,
-            faults: self.trace.then_some(faults),
+            trace,
+            faults: trace.then_some(faults),
             jail: Some((self.jail.clone(), walls)),
             path_first,
         };
@@ -261,4 +271,27 @@ impl CaseRunner<'_> {
         })();
         (written.ok().map(|_| dir), command)
     }
+}
+
+/// Stops beyond which the X-ray's cost (some 50 microseconds each) weighs on a time limit.
+const COSTLY_STOPS: u64 = 20_000;
+
+/// A traced run that timed out with a process still working (not blocked) after many stops
+/// that moved data: at least a byte written per stop on average. A loop of failing writes,
+/// of reads at end-of-file or of empty polls moves nothing and is judged as it is.
+fn slowed_by_the_x_ray(outcome: &RunOutcome) -> bool {
+    let Some(Ok(trace)) = &outcome.trace else {
+        return false;
+    };
+    let written: u64 = trace
+        .io
+        .iter()
+        .filter(|io| io.writes)
+        .map(|io| io.bytes)
+        .sum();
+    let working = outcome
+        .hang
+        .as_ref()
+        .is_some_and(|s| s.deadlock.is_none() && s.procs.iter().any(|p| p.doing == Doing::Running));
+    trace.stops > COSTLY_STOPS && written >= trace.stops && working
 }

@@ -89,13 +89,17 @@ enum Came {
 
 /// The first message whose lines came out wrong, by the lines of `actual` against the oracle,
 /// and how its wrong line came out.
-fn first_wrong_message(case: &Case, actual: &str) -> Option<(String, Came)> {
-    // The transcript's command gives no messages: the lecture's are sent.
-    let messages: Vec<String> = if case.args.is_empty() {
+/// The messages a case sends: its arguments, or the lecture's when it gives none.
+fn messages_of(case: &Case) -> Vec<String> {
+    if case.args.is_empty() {
         super::raw_pipe::DEFAULTS.map(String::from).to_vec()
     } else {
         case.args.clone()
-    };
+    }
+}
+
+fn first_wrong_message(case: &Case, actual: &str) -> Option<(String, Came)> {
+    let messages = messages_of(case);
     let expected = oracle(&messages);
     let (line, (e, a)) = expected
         .lines()
@@ -126,6 +130,21 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         .map_or(0, |t| t.injected.reads_cut);
     // The evidence first: the first message that went wrong is the first with non-ASCII text
     // (the ASCII ones before it were right), or reads were cut short and a message came out cut.
+    // A message that arrived whole but was printed raw, not with {:?} (its newline, tab or
+    // quote shows as itself): the framing is fine, the format is not.
+    let stdout = run.stdout_text();
+    let raw = messages_of(case).into_iter().find(|m| {
+        format!("{m:?}") != format!("\"{m}\"")
+            && (stdout.contains(&format!("got: \"{m}\""))
+                || stdout.contains(&format!("got: \"{}\"", m.to_uppercase())))
+    });
+    if let Some(m) = raw
+        && matches!(failure, Failure::Output { .. })
+    {
+        return Some(format!(
+            "the message {m:?} arrived whole but was printed as it is, not escaped: the contract prints each message with {{:?}} (Rust's Debug format, `child got: {{message:?}}`), so that a newline shows as \\n and the line stays one line"
+        ));
+    }
     let came = found.as_ref().map_or(Came::Otherwise, |(_, c)| *c);
     if came == Came::SplitAtNewline && matches!(failure, Failure::Output { .. }) {
         return Some(format!(

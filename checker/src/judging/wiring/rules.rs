@@ -3,7 +3,7 @@
 
 use super::model::{ChannelKind, Link, Wiring};
 use crate::sandbox::procfs::Object;
-use crate::sandbox::trace::Exit;
+use crate::sandbox::trace::{Exit, SAMPLE_BYTES};
 use nix::sys::signal::Signal;
 use std::collections::BTreeSet;
 
@@ -32,7 +32,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 19] = [
+pub const RULES: [(&str, &str, Rule); 20] = [
     (
         "child_process",
         "the program creates a child process",
@@ -122,6 +122,11 @@ pub const RULES: [(&str, &str, Rule); 19] = [
         "poll_blocks",
         "poll() waits until a pipe is ready (no zero timeout in a loop) and hung-up pipes leave the poll set",
         poll_blocks,
+    ),
+    (
+        "child_answers",
+        "the child sends back each message upper-cased; the program prints the answer it reads",
+        child_answers,
     ),
     (
         "own_pipe_only",
@@ -781,6 +786,51 @@ fn own_pipe_only(w: &Wiring, _: &Context) -> Result<(), Miss> {
         }
     }
     Ok(())
+}
+
+fn child_answers(w: &Wiring, c: &Context) -> Result<(), Miss> {
+    // What the children wrote into the channels the program reads, as far as the X-ray kept.
+    let sent: Vec<&Vec<u8>> = data_links(w)
+        .filter(|l| readers(l).contains(&0))
+        .flat_map(|l| {
+            w.trace.io.iter().filter(move |io| {
+                io.writes && io.object == l.write_end && w.node_of(io.pid).is_some_and(|n| n != 0)
+            })
+        })
+        .map(|io| &io.sample)
+        .collect();
+    if sent.is_empty() || sent.iter().any(|s| s.len() >= SAMPLE_BYTES) {
+        return Ok(());
+    }
+    // In order, not necessarily side by side, and most of it: one-byte writes are not traced,
+    // so a child that writes a byte at a time leaves holes in what the X-ray kept.
+    let contains = |hay: &[u8], needle: &[u8]| {
+        let mut at = 0;
+        let found = needle
+            .iter()
+            .filter(|b| match hay[at..].iter().position(|h| h == *b) {
+                Some(k) => {
+                    at += k + 1;
+                    true
+                }
+                None => false,
+            })
+            .count();
+        found * 5 >= needle.len() * 4
+    };
+    let missing =
+        c.args.iter().map(|m| m.to_uppercase()).find(|answer| {
+            !answer.is_empty() && !sent.iter().any(|s| contains(s, answer.as_bytes()))
+        });
+    match missing {
+        None => Ok(()),
+        Some(answer) => miss(
+            format!(
+                "no child sent {answer:?} back: the answers the program printed did not come from its child"
+            ),
+            "the child upper-cases each message it reads (to_uppercase) and sends that back; the parent prints the answer it reads, as it is",
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@ use super::peek::Peek;
 use super::{Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
 use crate::sandbox::syscalls::{self, Role, Watched};
-use crate::sandbox::trace::{Exec, Exit, Io, Printed, Resize, Trace, TracedProcess, UnpolledRead};
+use crate::sandbox::trace::{
+    Exec, Exit, Io, Printed, Resize, SAMPLE_BYTES, Trace, TracedProcess, UnpolledRead,
+};
 use nix::errno::Errno;
 use nix::sys::ptrace::{self, Event, Options};
 use nix::sys::signal::Signal;
@@ -27,6 +29,8 @@ struct Pending {
     source: Option<Object>,
     /// For F_SETPIPE_SZ, the pipe's size and the bytes in it as the call began.
     fill: Option<(u64, u64)>,
+    /// Argument 1 is the buffer and argument 2 its length (read, write, sendto...).
+    plain: bool,
 }
 
 struct Tracer<'a> {
@@ -309,6 +313,7 @@ impl Tracer<'_> {
 
     /// A traced call begins; returns whether its result is needed.
     fn on_entry(&mut self, tid: i32, nr: u64, args: [u64; 6]) -> bool {
+        self.trace.stops += 1;
         if self.mode == Mode::EveryCall && escapes_tracing(tid, nr, &args) {
             // Without the filter to refuse it, a task the tracer could not follow is stopped
             // before it exists, with the whole run.
@@ -326,6 +331,7 @@ impl Tracer<'_> {
             object: None,
             source: None,
             fill: None,
+            plain: syscalls::counts_bytes(nr),
         };
         let wanted = match call {
             Role::Poll(watched) => {
@@ -489,14 +495,22 @@ impl Tracer<'_> {
         match entry.call {
             Role::Read { fd, .. } | Role::Write { fd } => {
                 let Some(object) = entry.object else { return };
-                self.record_io(
+                let writes = matches!(entry.call, Role::Write { .. });
+                let index = self.record_io(
                     process,
                     object,
-                    matches!(entry.call, Role::Write { .. }),
+                    writes,
                     entry.args[fd] as i32,
                     value,
                     failed,
                 );
+                // The first bytes each process writes into a channel, as they went in.
+                let io = &mut self.trace.io[index];
+                let room = SAMPLE_BYTES.saturating_sub(io.sample.len());
+                if writes && entry.plain && !failed && value > 0 && room > 0 {
+                    let bytes = read_bytes(tid, entry.args[1], (value as usize).min(room));
+                    self.trace.io[index].sample.extend(bytes);
+                }
             }
             Role::Move { from, to } => {
                 if let Some(source) = entry.source {
@@ -649,6 +663,12 @@ impl Tracer<'_> {
     /// anything from a pipe, FIFO or socket by then.
     fn note_printed(&mut self, process: i32, tid: i32, addr: u64, count: u64) {
         const KEPT: usize = 1000;
+        if self
+            .proc_mut(process)
+            .is_none_or(|p| p.printed.len() >= KEPT)
+        {
+            return;
+        }
         let bytes = read_bytes(tid, addr, count.min(4096) as usize);
         let had_read = self.trace.io.iter().any(|io| {
             io.pid == process
@@ -709,7 +729,7 @@ impl Tracer<'_> {
         fd: i32,
         value: i64,
         failed: bool,
-    ) {
+    ) -> usize {
         let key = (process, object.clone(), writes);
         let index = match self.io_index.get(&key) {
             Some(i) => *i,
@@ -737,6 +757,7 @@ impl Tracer<'_> {
         } else {
             io.bytes += value.max(0) as u64;
         }
+        index
     }
 
     /// Reads the process's descriptors again after a call changed them, and notes what it
