@@ -80,19 +80,9 @@ fn fifo_open(s: &Snapshot) -> Option<String> {
     ))
 }
 
-/// More bytes were read from `object` than the X-ray saw written into it: one-byte writes,
-/// which go untraced, put the rest in (a lock's token goes back that way).
+/// Bytes went into `object` that no traced write put in: a token passed a byte at a time.
 fn token_pipe(trace: Option<&Trace>, object: &Object) -> bool {
-    let Some(trace) = trace else { return false };
-    let bytes = |writes: bool| -> u64 {
-        trace
-            .io
-            .iter()
-            .filter(|io| io.object == *object && io.writes == writes)
-            .map(|io| io.bytes)
-            .sum()
-    };
-    bytes(false) > bytes(true)
+    trace.is_some_and(|t| t.untraced_bytes(object) > 0)
 }
 
 fn token_never_returned(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {

@@ -27,6 +27,21 @@ pub struct Trace {
     pub stops: u64,
 }
 
+impl Trace {
+    /// Bytes read from `object` beyond what the traced writes put in: one-byte writes, which
+    /// the X-ray does not stop at (a lock's token goes back that way).
+    pub fn untraced_bytes(&self, object: &Object) -> u64 {
+        let bytes = |writes: bool| -> u64 {
+            self.io
+                .iter()
+                .filter(|io| io.object == *object && io.writes == writes)
+                .map(|io| io.bytes)
+                .sum()
+        };
+        bytes(false).saturating_sub(bytes(true))
+    }
+}
+
 /// The faults the X-ray injected into one run (see tracer/faults.rs).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Injected {

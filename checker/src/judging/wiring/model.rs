@@ -143,18 +143,12 @@ impl Wiring {
 
     /// Readers that still held their pipe's write end at their first read: they never see
     /// end-of-file. A process that also writes into the pipe it reads (a lock's token) needs
-    /// both ends and is left out.
+    /// both ends and is left out, also when it writes a byte at a time (untraced: it then
+    /// counts as a writer through `add_untraced_writers`).
     pub fn readers_holding_write_end(&self) -> Vec<HeldEnd> {
         let mut found = Vec::new();
         for (i, l) in self.links.iter().enumerate() {
             if !matches!(l.read_end, Object::Pipe(_) | Object::Fifo(..)) {
-                continue;
-            }
-            // More bytes read than the X-ray saw written: one-byte writes (a lock's token goes
-            // back that way) are not traced, and any reader may have made them.
-            let read: u64 = l.readers.iter().map(|u| u.bytes).sum();
-            let written: u64 = l.writers.iter().map(|u| u.bytes).sum();
-            if read > written {
                 continue;
             }
             for r in &l.readers {
@@ -352,12 +346,10 @@ impl Wiring {
         if !matches!(link.write_end, Object::Pipe(_) | Object::Fifo(..)) {
             return;
         }
-        let read: u64 = link.readers.iter().map(|u| u.bytes).sum();
-        let written: u64 = link.writers.iter().map(|u| u.bytes).sum();
-        if read <= written {
+        link.untraced = self.trace.untraced_bytes(&link.write_end);
+        if link.untraced == 0 {
             return;
         }
-        link.untraced = read - written;
         let held = |f: &&Fd| f.object == link.write_end && f.writes && !f.reads;
         let candidates = |closers: bool| -> Vec<(usize, i32)> {
             (0..self.trace.procs.len())
