@@ -3,7 +3,7 @@
 //! reads (`--format json|gradescope`, to stdout or `--output FILE`).
 
 use crate::output::{self, Format, text};
-use crate::session::{self, Options};
+use crate::session::{self, Lane, LaneSender, Options};
 use crate::workbook::build::Source;
 use crate::workbook::{Workbook, manifest, write_atomic};
 use clap::Args;
@@ -44,6 +44,19 @@ pub struct CheckArgs {
     /// Write the JSON formats to this inherited descriptor (how `grade` receives a report).
     #[arg(long, value_name = "FD", hide = true, conflicts_with = "output")]
     report_fd: Option<i32>,
+    /// How many exercises to check at once (default: 2 where there are two CPUs); the timed
+    /// ones always share one lane.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=8))]
+    jobs: Option<u32>,
+    /// Check as lane K of another check, which built the programs into --built and reads
+    /// the results from descriptor 3.
+    #[arg(long, value_name = "K", hide = true, requires = "built")]
+    lane: Option<usize>,
+    #[arg(long, value_name = "DIR", hide = true, requires = "lane")]
+    built: Option<PathBuf>,
+    /// The target directory, as the check that started this one found it.
+    #[arg(long, value_name = "DIR", hide = true)]
+    target_dir: Option<PathBuf>,
 }
 
 /// Where the machine-readable format goes.
@@ -84,12 +97,17 @@ impl Sink {
 }
 
 pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
+    if let (Some(number), Some(built)) = (args.lane, &args.built) {
+        return lane(
+            args,
+            Lane {
+                number,
+                built: built.clone(),
+            },
+        );
+    }
     let seed = args.seed.unwrap_or_else(session::fresh_seed);
-    let source = match (&args.copy, args.solutions) {
-        (Some(dir), _) => Source::Copy(dir.clone()),
-        (None, true) => Source::Solutions,
-        (None, false) => Source::Exercises,
-    };
+    let source = source(args);
     let sink = Sink::of(args)?;
     // The text report goes to stdout unless stdout carries the JSON.
     let show_text = args.format == Format::Text || !matches!(sink, Sink::Stdout);
@@ -107,20 +125,14 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         }
         Err(message)
     };
-    let wb = match Workbook::locate() {
+    let wb = match workbook(args) {
         Ok(wb) => wb,
         Err(message) => {
             let max = manifest::exercises().iter().map(|e| e.points as f64).sum();
             return failed(message, max);
         }
     };
-    let options = Options {
-        selected: args.selected.clone(),
-        source: source.clone(),
-        seed,
-        repeat: args.repeat,
-        require_sandbox: args.require_sandbox,
-    };
+    let options = options(args, source.clone(), seed);
     // The solution is named once the student's own program passes, never before.
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
     let mut texts = Vec::new();
@@ -158,4 +170,61 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The check's options from its arguments.
+fn options(args: &CheckArgs, source: Source, seed: u64) -> Options {
+    Options {
+        repeat: args.repeat,
+        require_sandbox: args.require_sandbox,
+        jobs: args.jobs.map_or_else(session::default_jobs, |n| n as usize),
+        report_args: if args.verbose {
+            vec!["--verbose".into()]
+        } else {
+            Vec::new()
+        },
+        ..Options::new(args.selected.clone(), source, seed)
+    }
+}
+
+/// One lane of another check: checks the exercises given, built already, and sends each
+/// result with its report to the check that started it.
+fn lane(args: &CheckArgs, lane: Lane) -> Result<ExitCode, String> {
+    let mut sender = LaneSender::open()?;
+    let source = source(args);
+    let wb = workbook(args)?;
+    let seed = args.seed.unwrap_or_else(session::fresh_seed);
+    let options = Options {
+        lane: Some(lane),
+        jobs: 1,
+        ..options(args, source.clone(), seed)
+    };
+    let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
+    let card = session::run(&wb, options, |ex, result| {
+        let report = text::exercise(ex, result, &wb.kept_dir(ex), args.verbose, show_solution);
+        sender.checked(ex, result, &report);
+    })?;
+    sender.done(card.structural_skipped.clone());
+    Ok(if card.interrupted {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What is checked: the student's exercises, another copy's, or the solutions.
+fn source(args: &CheckArgs) -> Source {
+    match (&args.copy, args.solutions) {
+        (Some(dir), _) => Source::Copy(dir.clone()),
+        (None, true) => Source::Solutions,
+        (None, false) => Source::Exercises,
+    }
+}
+
+/// The workbook, its target directory found by `cargo metadata` unless given.
+fn workbook(args: &CheckArgs) -> Result<Workbook, String> {
+    match &args.target_dir {
+        Some(dir) => Workbook::with_target_dir(dir.clone()),
+        None => Workbook::locate(),
+    }
 }

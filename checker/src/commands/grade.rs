@@ -71,7 +71,11 @@ pub fn grade(wb: &Workbook, args: &GradeArgs) -> Result<ExitCode, String> {
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let base = args.seed.unwrap_or_else(fresh_seed);
-    let me = std::env::current_exe().map_err(|e| format!("cannot find the checker itself: {e}"))?;
+    let me = Checker {
+        program: std::env::current_exe()
+            .map_err(|e| format!("cannot find the checker itself: {e}"))?,
+        target_dir: &wb.target_dir,
+    };
 
     let queue: Mutex<Vec<usize>> = Mutex::new((0..names.len()).rev().collect());
     let rows: Mutex<Vec<Option<Row>>> = Mutex::new((0..names.len()).map(|_| None).collect());
@@ -142,7 +146,7 @@ pub fn grade(wb: &Workbook, args: &GradeArgs) -> Result<ExitCode, String> {
 /// becomes a grade only if the child ended normally; NAME.txt and NAME.json are written once
 /// the child, and so every process of its runs, is gone.
 fn grade_one(
-    me: &Path,
+    me: &Checker,
     dir: &Path,
     name: &str,
     seed: u64,
@@ -205,8 +209,14 @@ struct Checked {
     report: Vec<u8>,
 }
 
+/// The checker program each submission is checked by, and the target directory it uses.
+struct Checker<'a> {
+    program: PathBuf,
+    target_dir: &'a Path,
+}
+
 fn check_in_child(
-    me: &Path,
+    me: &Checker,
     folder: &Path,
     seed: u64,
     args: &GradeArgs,
@@ -218,10 +228,15 @@ fn check_in_child(
     // `--exercises=DIR`: a folder whose name starts with `-` is still a folder.
     let mut exercises_arg = std::ffi::OsString::from("--exercises=");
     exercises_arg.push(folder);
-    let mut command = Command::new(me);
+    let mut target = std::ffi::OsString::from("--target-dir=");
+    target.push(me.target_dir);
+    let mut command = Command::new(&me.program);
     command
         .arg(exercises_arg)
         .args(["--format", "json", "--report-fd", "3"])
+        // The submissions are checked side by side already: one lane each.
+        .args(["--jobs", "1"])
+        .arg(target)
         .args([
             "--seed",
             &seed.to_string(),

@@ -25,13 +25,7 @@ pub fn list_text(wb: &Workbook, source: Source) -> Result<String, String> {
         .map(|e| e.name.clone())
         .collect();
     if !stale.is_empty() {
-        let options = Options {
-            selected: stale,
-            source,
-            seed: session::fresh_seed(),
-            repeat: 1,
-            require_sandbox: false,
-        };
+        let options = Options::new(stale, source, session::fresh_seed());
         let checked = session::run(wb, options, |_, _| {})?;
         session::record(&checked, &files)?;
     }

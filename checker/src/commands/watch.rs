@@ -127,13 +127,7 @@ fn check(
     source: &Source,
     selected: Vec<String>,
 ) -> Result<(String, Vec<(String, bool)>), String> {
-    let options = Options {
-        selected,
-        source: source.clone(),
-        seed: session::fresh_seed(),
-        repeat: 1,
-        require_sandbox: false,
-    };
+    let options = Options::new(selected, source.clone(), session::fresh_seed());
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
     let mut report = String::new();
     let checked = session::run(wb, options, |ex, result| {

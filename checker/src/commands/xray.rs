@@ -54,7 +54,7 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     };
     anstream::eprintln!("building {} ...", exercise.name);
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let jail = session::jail(wb)?;
+    let jail = session::jail(wb, &wb.program_dir())?;
     let built = wb.build(
         &request.source,
         &[exercise],

@@ -5,14 +5,19 @@ use super::cases::{Case, Kind};
 use super::failure::Failure;
 use crate::sandbox::runner::RunOutcome;
 use crate::workbook::manifest::Exercise;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// The verdict on one exercise.
 pub enum Verdict {
     Passed,
-    Failed(Box<CaseFailure>),
-    NotStarted { location: Option<String> },
+    /// The first failure; none when the exercise was checked by another process of the check,
+    /// which sent its report (`ExerciseResult::rendered`) instead.
+    Failed(Option<Box<CaseFailure>>),
+    NotStarted {
+        location: Option<String>,
+    },
     DoesNotCompile(String),
 }
 
@@ -43,7 +48,7 @@ pub struct CaseFailure {
 }
 
 /// How one case went, for the grades.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseOutcome {
     pub name: String,
     pub kind: Kind,
@@ -56,7 +61,7 @@ pub struct CaseOutcome {
     pub likely_cause: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CaseStatus {
     Passed,
     Failed,
@@ -69,6 +74,8 @@ pub struct ExerciseResult {
     pub cases: Vec<CaseOutcome>,
     /// Wall time of all its runs.
     pub elapsed: Duration,
+    /// Its report, when another process of the check ran it and wrote the report there.
+    pub rendered: Option<String>,
 }
 
 impl ExerciseResult {
@@ -79,6 +86,7 @@ impl ExerciseResult {
             verdict,
             cases,
             elapsed: Duration::ZERO,
+            rendered: None,
         }
     }
 

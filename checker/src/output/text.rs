@@ -50,6 +50,9 @@ pub fn exercise(
     verbose: bool,
     show_solution: bool,
 ) -> String {
+    if let Some(report) = &result.rendered {
+        return report.clone();
+    }
     let mut out = String::new();
     let style = verdict_style(&result.verdict);
     let count = match (&result.verdict, result.cases.len()) {
@@ -106,7 +109,8 @@ pub fn exercise(
                 w!(out, "    {line}");
             }
         }
-        Verdict::Failed(f) => failure(&mut out, ex, f, verbose),
+        Verdict::Failed(Some(f)) => failure(&mut out, ex, f, verbose),
+        Verdict::Failed(None) => {}
     }
     if verbose && !matches!(result.verdict, Verdict::DoesNotCompile(_)) {
         w!(

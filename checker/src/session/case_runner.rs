@@ -74,6 +74,7 @@ impl CaseRunner<'_> {
                     verdict: Verdict::NotStarted { location: panic },
                     cases: outcomes,
                     elapsed: started.elapsed(),
+                    rendered: None,
                 };
             }
             // A hang would cost each later case a full timeout; a filled folder, its disk.
@@ -103,12 +104,13 @@ impl CaseRunner<'_> {
         }
         let verdict = match first {
             None => Verdict::Passed,
-            Some(f) => Verdict::Failed(Box::new(f)),
+            Some(f) => Verdict::Failed(Some(Box::new(f))),
         };
         ExerciseResult {
             verdict,
             cases: outcomes,
             elapsed: started.elapsed(),
+            rendered: None,
         }
     }
 

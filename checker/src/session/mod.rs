@@ -2,10 +2,14 @@
 //! gather the verdicts in a scorecard, whatever the output format.
 
 mod case_runner;
+mod lanes;
+
+pub use lanes::{Lane, Sender as LaneSender};
 
 use crate::judging::cases::{self, Case, Kind};
 use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::{ExerciseResult, Verdict};
+use crate::sandbox;
 use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Jail;
 use crate::wording::{quote, shown};
@@ -14,6 +18,7 @@ use crate::workbook::manifest::Exercise;
 use crate::workbook::progress::{ExerciseFiles, Progress};
 use crate::workbook::{Workbook, stable_hash};
 use case_runner::CaseRunner;
+use lanes::Lanes;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::path::PathBuf;
@@ -34,9 +39,37 @@ pub struct Options {
     pub repeat: u32,
     /// Refuse to run anything where the sandbox lacks a protection.
     pub require_sandbox: bool,
+    /// How many exercises are checked at once, each lane in a checker process of its own.
+    pub jobs: usize,
+    /// Set in a process that is one lane of another check.
+    pub lane: Option<Lane>,
+    /// Arguments that only the report needs (`--verbose`), passed on to the lanes.
+    pub report_args: Vec<String>,
 }
 
-/// Runs the check; `checked` receives each exercise's result as soon as it is ready.
+impl Options {
+    /// A check of `selected` from `source`: each case once, as many lanes as CPUs allow.
+    pub fn new(selected: Vec<String>, source: Source, seed: u64) -> Options {
+        Options {
+            selected,
+            source,
+            seed,
+            repeat: 1,
+            require_sandbox: false,
+            jobs: default_jobs(),
+            lane: None,
+            report_args: Vec::new(),
+        }
+    }
+}
+
+/// Two lanes where there are two CPUs: a third would only share them.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+}
+
+/// Runs the check; `checked` receives each exercise's result as soon as it is ready, in the
+/// order of the exercises.
 pub fn run<'w>(
     wb: &'w Workbook,
     options: Options,
@@ -45,30 +78,89 @@ pub fn run<'w>(
     let started = Instant::now();
     wb.require(&options.source)?;
     let exercises = wb.select(&options.selected)?;
-    let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
-    anstream::eprintln!("building {} ...", names.join(", "));
-    let jail = jail(wb)?;
+    let programs = match &options.lane {
+        Some(lane) => lane.built.clone(),
+        None => wb.program_dir(),
+    };
+    let jail = jail(wb, &programs)?;
     if options.require_sandbox && !jail.missing().is_empty() {
         return Err(format!(
             "the full sandbox is required (--require-sandbox), but this machine lacks: {}",
             jail.missing().join(", ")
         ));
     }
-    let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let built = wb.build(&options.source, &exercises, color, &confine_build(&jail))?;
-
+    let built = match &options.lane {
+        Some(lane) => {
+            sandbox::tracer::use_cpu(lane.number);
+            exercises
+                .iter()
+                .map(|e| Built::Program(lane.built.join(wb.bin_name(&options.source, e))))
+                .collect()
+        }
+        None => {
+            let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
+            anstream::eprintln!("building {} ...", names.join(", "));
+            let color =
+                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+            wb.build(&options.source, &exercises, color, &confine_build(&jail))?
+        }
+    };
+    let cases = exercises
+        .iter()
+        .map(|e| exercise_cases(wb, e, options.seed))
+        .collect::<Result<Vec<_>, _>>()?;
+    let runnable: Vec<bool> = built
+        .iter()
+        .map(|b| matches!(b, Built::Program(_)))
+        .collect();
+    let lanes = options.jobs.min(runnable.iter().filter(|r| **r).count());
+    let here = |i: usize| !runnable[i] || lanes < 2 || options.lane.is_some();
     let work = wb.work_dir();
     let trace = xray_wanted();
     let mut refused: Option<String> = None;
+    let mut others = None;
+    if lanes >= 2 && options.lane.is_none() {
+        let timed: Vec<bool> = cases.iter().map(|c| lanes::timed(c)).collect();
+        let mut asked: Vec<Vec<&Exercise>> = vec![Vec::new(); lanes];
+        for (i, lane) in lanes::assign(&timed, lanes).into_iter().enumerate() {
+            if runnable[i] {
+                asked[lane].push(exercises[i]);
+            }
+        }
+        let request = lanes::Request {
+            source: &options.source,
+            seed: options.seed,
+            repeat: options.repeat,
+            require_sandbox: options.require_sandbox,
+            report_args: &options.report_args,
+            built: &programs,
+            target_dir: &wb.target_dir,
+        };
+        others = Some(Lanes::start(&request, &asked)?);
+    }
+    // Results wait here until every exercise before them has been passed on.
+    let mut ready: Vec<Option<ExerciseResult>> = exercises.iter().map(|_| None).collect();
     let mut results = Vec::new();
-    for (ex, built) in exercises.iter().copied().zip(&built) {
+    let mut pass_on = |ready: &mut Vec<Option<ExerciseResult>>,
+                       results: &mut Vec<ExerciseResult>| {
+        while let Some(Some(_)) = ready.get(results.len()) {
+            let i = results.len();
+            if let Some(result) = ready[i].take() {
+                checked(exercises[i], &result);
+                results.push(result);
+            }
+        }
+    };
+    for (i, (ex, built)) in exercises.iter().copied().zip(&built).enumerate() {
         if interrupted() {
             break;
         }
-        let cases = exercise_cases(wb, ex, options.seed)?;
+        if !here(i) {
+            continue;
+        }
         let result = match built {
             Built::Failed(errors) => {
-                ExerciseResult::unrun(Verdict::DoesNotCompile(errors.clone()), ex, &cases)
+                ExerciseResult::unrun(Verdict::DoesNotCompile(errors.clone()), ex, &cases[i])
             }
             Built::Program(program) => {
                 let kept = wb.kept_dir(ex);
@@ -87,15 +179,27 @@ pub fn run<'w>(
                     refused: None,
                     seed: options.seed ^ name_hash(&ex.name),
                 };
-                let result = runner.check(cases);
+                let result = runner.check(cases[i].clone());
                 refused = refused.or(runner.refused);
                 result
             }
         };
-        checked(ex, &result);
-        results.push(result);
+        ready[i] = Some(result);
+        pass_on(&mut ready, &mut results);
     }
-    wb.forget_programs();
+    let mut structural_skipped = skipped_line(trace, refused.as_deref());
+    if let Some(mut others) = others {
+        while let Some((name, result)) = others.next(interrupted)? {
+            if let Some(i) = exercises.iter().position(|e| e.name == name) {
+                ready[i] = Some(result);
+                pass_on(&mut ready, &mut results);
+            }
+        }
+        structural_skipped = structural_skipped.or(others.structural_skipped.take());
+    }
+    if options.lane.is_none() {
+        wb.forget_programs();
+    }
     Ok(Scorecard {
         seed: options.seed,
         source: options.source,
@@ -103,7 +207,7 @@ pub fn run<'w>(
         results,
         elapsed: started.elapsed(),
         interrupted: interrupted(),
-        structural_skipped: skipped_line(trace, refused.as_deref()),
+        structural_skipped,
         sandbox_missing: jail.missing().to_vec(),
     })
 }
@@ -112,8 +216,8 @@ pub fn run<'w>(
 /// the programs' folder, the run folders and the checker itself (the stage spies) must be
 /// reachable by its unprivileged user; the workbook, the target directory and the home
 /// folder stay off the runs' PATH.
-pub fn jail(wb: &Workbook) -> Result<Arc<Jail>, String> {
-    let (programs, runs) = (wb.program_dir(), wb.work_dir().join("tmp"));
+pub fn jail(wb: &Workbook, programs: &std::path::Path) -> Result<Arc<Jail>, String> {
+    let (programs, runs) = (programs.to_path_buf(), wb.work_dir().join("tmp"));
     for dir in [&programs, &runs] {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -57,6 +57,14 @@ impl Workbook {
         let _ = std::fs::remove_dir_all(self.program_dir());
     }
 
+    /// The name of an exercise's program when built from `source`.
+    pub fn bin_name(&self, source: &Source, exercise: &Exercise) -> String {
+        match source {
+            Source::Solutions => exercise.solution_bin(),
+            _ => exercise.name.clone(),
+        }
+    }
+
     /// Where this process links the programs it built, for its runs.
     pub fn program_dir(&self) -> PathBuf {
         self.work_dir()
@@ -88,10 +96,7 @@ impl Workbook {
 
         let plan = self.plan(source, exercises)?;
         let cargo_build = |bins: &[String]| self.cargo_build(&plan, bins, color, confine);
-        let bin = |e: &Exercise| match source {
-            Source::Solutions => e.solution_bin(),
-            _ => e.name.clone(),
-        };
+        let bin = |e: &Exercise| self.bin_name(source, e);
         let present: Vec<&Exercise> = exercises
             .iter()
             .copied()

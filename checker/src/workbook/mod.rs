@@ -31,11 +31,7 @@ impl Workbook {
     /// The checker's own workbook, with the target directory as cargo reports it (so
     /// `CARGO_TARGET_DIR` and `.cargo/config.toml` are honoured).
     pub fn locate() -> Result<Workbook, String> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .ok_or("the checker is not inside a workbook")?
-            .to_path_buf();
-        let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
+        let (root, cargo) = Workbook::root_and_cargo()?;
         let output = Command::new(&cargo)
             .args([
                 "metadata",
@@ -72,6 +68,27 @@ impl Workbook {
             cargo,
             exercises: manifest::exercises(),
         })
+    }
+
+    /// The checker's own workbook with a target directory already found by the check that
+    /// started this process (its lanes, `grade`'s checks): no second `cargo metadata`.
+    pub fn with_target_dir(target_dir: PathBuf) -> Result<Workbook, String> {
+        let (root, cargo) = Workbook::root_and_cargo()?;
+        Ok(Workbook {
+            root,
+            target_dir,
+            cargo,
+            exercises: manifest::exercises(),
+        })
+    }
+
+    fn root_and_cargo() -> Result<(PathBuf, PathBuf), String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .ok_or("the checker is not inside a workbook")?
+            .to_path_buf();
+        let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
+        Ok((root, cargo))
     }
 
     /// Picks exercises by number (`1`, `01`) or name (`raw_pipe`, `01_raw_pipe`); none means all.

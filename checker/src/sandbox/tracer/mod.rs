@@ -25,7 +25,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
@@ -81,6 +81,47 @@ enum Mode {
     EveryCall,
 }
 
+/// The CPU each traced run is kept on: set by `use_cpu`, else the one its tracer starts on.
+static CPU: AtomicI32 = AtomicI32::new(-1);
+
+/// Keeps this process's traced runs on the `lane`-th CPU it may use (counting round), so that
+/// two checks running side by side trace on CPUs of their own.
+pub fn use_cpu(lane: usize) {
+    // SAFETY: the set is a plain bitmask on the stack, filled by the kernel.
+    let allowed: Vec<usize> = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return;
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect()
+    };
+    if !allowed.is_empty() {
+        CPU.store(allowed[lane % allowed.len()] as i32, Ordering::SeqCst);
+    }
+}
+
+/// Keeps this thread, and the program it starts (which inherits the mask), on one CPU. Each
+/// stop hands the CPU from the program to the tracer and back: on one CPU that is a plain
+/// switch, across two it is a wake-up of the other CPU, and the X-ray of 01 and 08 took twice
+/// as long. A refusal (a restricted cpuset) only costs that time.
+fn share_one_cpu() {
+    // SAFETY: sched_getcpu reads this thread's CPU; the set is a plain bitmask on the stack.
+    unsafe {
+        let cpu = match CPU.load(Ordering::SeqCst) {
+            -1 => libc::sched_getcpu(),
+            chosen => chosen,
+        };
+        if cpu < 0 {
+            return;
+        }
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu as usize, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
 /// Starts `command` under ptrace. The process that forks is the one ptrace lets trace, so a
 /// dedicated thread spawns it and then follows it until every process of the run is gone.
 pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun> {
@@ -90,6 +131,7 @@ pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun>
     let over_limit = Arc::new(AtomicBool::new(false));
     let over = over_limit.clone();
     let follow = move || -> Result<Trace, String> {
+        share_one_cpu();
         // Built before the fork: the child may not allocate.
         let filter = seccomp_filter();
         let (mut status_rx, status_tx) = match std::io::pipe() {
@@ -102,6 +144,12 @@ pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun>
         let status_fd = status_tx.as_raw_fd();
         // SAFETY: only system calls on memory prepared before the fork.
         unsafe { command.pre_exec(move || become_tracee(&filter, status_fd)) };
+        // A failed exec reports its error with a write, which the filter would stop while
+        // this thread still waits in spawn: a program that is not there is refused first.
+        if !std::path::Path::new(command.get_program()).is_file() {
+            let _ = started_tx.send(Err(std::io::ErrorKind::NotFound.into()));
+            return Err("the program is not there".into());
+        }
         let mut child = match command.spawn() {
             Ok(c) => c,
             Err(e) => {
