@@ -37,8 +37,8 @@ pub struct CheckArgs {
     /// Run each case N times; it passes only if every run passes.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(super::REPEATS))]
     repeat: u32,
-    /// Refuse to run student code where the sandbox lacks any protection (see README, The
-    /// sandbox).
+    /// Refuse to run student code where the sandbox lacks any protection (see INSTRUCTORS.md,
+    /// The sandbox).
     #[arg(long)]
     require_sandbox: bool,
     /// Write the JSON formats to this inherited descriptor (how `grade` receives a report).

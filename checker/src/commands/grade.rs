@@ -37,7 +37,7 @@ pub struct GradeArgs {
     /// Submissions checked at once.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
     jobs: u32,
-    /// Refuse to grade where the sandbox lacks any protection (see README, The sandbox).
+    /// Refuse to grade where the sandbox lacks any protection (see INSTRUCTORS.md, The sandbox).
     #[arg(long)]
     require_sandbox: bool,
 }

@@ -39,7 +39,7 @@ pub fn hints_text(exercise: &Exercise, shown: usize) -> String {
     if shown < total {
         text.push_str("Ask again for a more specific one.\n");
     } else {
-        text.push_str("That was the last hint; the exercise's section in labs.md has more.\n");
+        text.push_str("That was the last hint. The exercise's contract in labs.md says exactly what is expected; reference.md explains the report and hangs.\n");
     }
     text
 }

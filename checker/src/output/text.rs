@@ -322,7 +322,7 @@ pub fn summary(card: &Scorecard) -> String {
     if !card.sandbox_missing.is_empty() {
         w!(
             out,
-            "sandbox without: {} (README: The sandbox)",
+            "sandbox without: {} (INSTRUCTORS.md: The sandbox)",
             card.sandbox_missing.join(", ")
         );
     }
