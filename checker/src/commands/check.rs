@@ -2,7 +2,7 @@
 //! exercise's report as soon as it is ready and the summary, and writes the grades a machine
 //! reads (`--format json|gradescope`, to stdout or `--output FILE`).
 
-use crate::output::{self, Format, text};
+use crate::output::{self, Format, Visibility, text};
 use crate::session::{self, Lane, LaneSender, Options};
 use crate::workbook::build::Source;
 use crate::workbook::{Workbook, manifest, write_atomic};
@@ -27,9 +27,13 @@ pub struct CheckArgs {
     /// Show whole diffs and stderr, not only their beginning.
     #[arg(long, short)]
     verbose: bool,
-    /// What to print: the report for people, pipes-lab's JSON, or Gradescope's results.json.
+    /// What to print: the report for people, pipes-lab's JSON, Gradescope's results.json, or
+    /// the result of a GitHub Classroom runner (base64, as its grading reporter reads it).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Who sees each test's result on Gradescope (with --format gradescope).
+    #[arg(long, value_enum, default_value = "visible")]
+    visibility: Visibility,
     /// Write the JSON formats to FILE (atomically) instead of stdout; the text report still
     /// goes to stdout.
     #[arg(long, value_name = "FILE")]
@@ -161,7 +165,12 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         say!("{}", text::summary(&card));
     }
     if args.format != Format::Text {
-        emit(output::machine(args.format, &card, &texts)?)?;
+        emit(output::machine(
+            args.format,
+            &card,
+            &texts,
+            args.visibility,
+        )?)?;
     }
     Ok(if card.interrupted {
         ExitCode::from(130)

@@ -1,16 +1,19 @@
 //! `export`: the student handout, a copy of the workbook without the reference solutions. Its
 //! checker still grades from the stored transcripts and its oracles; only `--solutions` and
-//! `bless` are gone with the solutions.
+//! `bless` are gone with the solutions. The copy carries a GitHub Classroom workflow written
+//! from the manifest, and the dev container.
 
 use crate::workbook::Workbook;
+use crate::workbook::manifest::Exercise;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// What the handout holds, relative to the workbook's root; everything else stays behind.
-const TOP_LEVEL: [&str; 10] = [
+const TOP_LEVEL: [&str; 11] = [
     "Cargo.lock",
     ".gitignore",
     ".cargo",
+    ".devcontainer",
     "README.md",
     "INSTRUCTORS.md",
     "CONTRIBUTING.md",
@@ -22,7 +25,20 @@ const TOP_LEVEL: [&str; 10] = [
 /// Inside `checker/`: its tests run the reference solutions, so they stay behind.
 const LEFT_OUT: [&str; 1] = ["checker/tests"];
 
+/// Where the copy's GitHub Classroom workflow goes.
+pub const WORKFLOW: &str = ".github/workflows/classroom.yml";
+
 pub fn export(wb: &Workbook, dir: &Path) -> Result<ExitCode, String> {
+    let files = write_copy(wb, dir)?;
+    sayln!(
+        "wrote the student handout to {} ({files} files); it holds no reference solution",
+        dir.display(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A folder that does not exist yet, or is empty, made ready to be written into.
+pub fn empty_folder(dir: &Path) -> Result<(), String> {
     if dir.exists()
         && std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
@@ -30,7 +46,12 @@ pub fn export(wb: &Workbook, dir: &Path) -> Result<ExitCode, String> {
     {
         return Err(format!("{} exists and is not empty", dir.display()));
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
+
+/// Writes the student's copy into `dir` (absent or empty); returns how many files it holds.
+pub fn write_copy(wb: &Workbook, dir: &Path) -> Result<usize, String> {
+    empty_folder(dir)?;
     let mut files = 0;
     for entry in TOP_LEVEL {
         files += copy_tree(&wb.root, Path::new(entry), dir)?;
@@ -49,12 +70,76 @@ pub fn export(wb: &Workbook, dir: &Path) -> Result<ExitCode, String> {
     }
     std::fs::write(dir.join("Cargo.toml"), root.to_string())
         .map_err(|e| format!("cannot write Cargo.toml: {e}"))?;
-    sayln!(
-        "wrote the student handout to {} ({} files); it holds no reference solution",
-        dir.display(),
-        files + 1
+    let workflow = dir.join(WORKFLOW);
+    if let Some(parent) = workflow.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(&workflow, classroom_workflow(&wb.exercises))
+        .map_err(|e| format!("cannot write {}: {e}", workflow.display()))?;
+    Ok(files + 2)
+}
+
+/// The GitHub Classroom workflow: on every push, one step per exercise checks it and hands
+/// its points, case by case, to Classroom's grading reporter.
+pub fn classroom_workflow(exercises: &[Exercise]) -> String {
+    let id = |e: &Exercise| format!("ex{:02}", e.number());
+    let mut out = String::from(
+        "# GitHub Classroom autograding for pipes-lab, written from checker/exercises.toml by
+# `cargo run -p checker -- export`. Each exercise's step checks it and passes its points, case
+# by case, to Classroom's grading reporter; the step's log holds the checker's report.
+name: Autograding
+on:
+  push:
+  workflow_dispatch:
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  autograding:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    timeout-minutes: 30
+    steps:
+      - name: Check out the submission
+        uses: actions/checkout@v4
+      - name: Build the checker
+        run: cargo build -q -p checker
+",
     );
-    Ok(ExitCode::SUCCESS)
+    for e in exercises {
+        let id = id(e);
+        out.push_str(&format!(
+            "      - name: {name} ({points} points)
+        id: {id}
+        run: |
+          cargo run -q -p checker -- {name} --format classroom --output \"$RUNNER_TEMP/{id}\" || true
+          echo \"result=$(cat \"$RUNNER_TEMP/{id}\")\" >> \"$GITHUB_OUTPUT\"
+",
+            name = e.name,
+            points = e.points,
+        ));
+    }
+    out.push_str(
+        "      - name: Report the points to GitHub Classroom
+        uses: classroom-resources/autograding-grading-reporter@v1
+        env:
+",
+    );
+    for e in exercises {
+        let id = id(e);
+        out.push_str(&format!(
+            "          {}_RESULTS: ${{{{ steps.{id}.outputs.result }}}}\n",
+            id.to_uppercase()
+        ));
+    }
+    let runners: Vec<String> = exercises.iter().map(id).collect();
+    out.push_str(&format!(
+        "        with:\n          runners: {}\n",
+        runners.join(",")
+    ));
+    out
 }
 
 /// Copies `rel` (a file or a folder) from `root` into `to`; returns the number of files.

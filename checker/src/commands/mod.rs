@@ -1,11 +1,12 @@
 //! The commands, one file each: what a person asks for on the command line. The student's:
 //! `check` (no subcommand), `watch`, `hint`, `list`, `reset`, `xray`; the instructors': `grade`,
-//! `bless`, `export`. Each finds the workbook once and passes it down.
+//! `bless`, `export`, `gradescope`. Each finds the workbook once and passes it down.
 
 mod bless;
 mod check;
 mod export;
 mod grade;
+mod gradescope;
 mod hint;
 mod list;
 mod reset;
@@ -47,6 +48,12 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Write a copy of the workbook for students, without the reference solutions (instructors).
     Export {
+        /// Where to write it; must not exist yet, or be empty.
+        dir: PathBuf,
+    },
+    /// Write a Gradescope autograder: setup.sh, run_autograder, the workbook without its
+    /// solutions, and autograder.zip holding them, to upload as it is (instructors).
+    Gradescope {
         /// Where to write it; must not exist yet, or be empty.
         dir: PathBuf,
     },
@@ -127,6 +134,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Bless { selected } => bless::bless(&wb, &selected),
         Command::Grade(args) => grade::grade(&wb, &args),
         Command::Export { dir } => export::export(&wb, &dir),
+        Command::Gradescope { dir } => gradescope::gradescope(&wb, &dir),
         Command::Watch { manual, copy } => watch::watch(&wb, copy.source(), manual),
         Command::Hint { exercise, copy } => {
             hint::hint(&wb, &wb.exercise_files(&copy.source()), exercise)

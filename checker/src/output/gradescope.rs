@@ -1,8 +1,8 @@
 //! Gradescope's `results.json`: one test per case, with the exercise's report in the output of
 //! its first failed (or not run) case.
 
-use super::plain;
 use super::text;
+use super::{Visibility, plain};
 use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::CaseStatus;
 use serde::Serialize;
@@ -14,6 +14,9 @@ pub struct Results {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_time: Option<u64>,
     pub output: String,
+    /// The default for the tests; each test also says its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
     pub tests: Vec<Test>,
 }
 
@@ -24,11 +27,11 @@ pub struct Test {
     pub max_score: f64,
     pub status: &'static str,
     pub output: String,
-    pub visibility: &'static str,
+    pub visibility: Visibility,
 }
 
 /// The results of a check, with each exercise's text report (`texts`, in the same order).
-pub fn results(card: &Scorecard, texts: &[String]) -> Results {
+pub fn results(card: &Scorecard, texts: &[String], visibility: Visibility) -> Results {
     let mut tests = Vec::new();
     for ((ex, result), text) in card.rows().zip(texts) {
         let mut explained = false;
@@ -56,7 +59,7 @@ pub fn results(card: &Scorecard, texts: &[String]) -> Results {
                     "failed"
                 },
                 output,
-                visibility: "visible",
+                visibility,
             });
         }
     }
@@ -64,6 +67,7 @@ pub fn results(card: &Scorecard, texts: &[String]) -> Results {
         score: card.score(),
         execution_time: Some(card.elapsed.as_secs_f64().ceil() as u64),
         output: format!("{}\nseed {}", plain(&text::summary(card)), card.seed),
+        visibility: Some(visibility),
         tests,
     }
 }
@@ -74,6 +78,7 @@ pub fn failed_run(message: &str) -> Results {
         score: 0.0,
         execution_time: None,
         output: format!("The check could not run: {message}"),
+        visibility: None,
         tests: Vec::new(),
     }
 }

@@ -1,7 +1,9 @@
 //! What a check looks like to its readers: `text`, the report a student reads; `json`,
-//! pipes-lab's versioned report; `gradescope`, Gradescope's results.json; `drawing`, the X-ray's
-//! pictures. Each reads judging's types and decides nothing.
+//! pipes-lab's versioned report; `gradescope`, Gradescope's results.json; `classroom`, what
+//! GitHub Classroom's grading reporter reads; `drawing`, the X-ray's pictures. Each reads
+//! judging's types and decides nothing.
 
+pub mod classroom;
 pub mod drawing;
 pub mod gradescope;
 pub mod json;
@@ -10,19 +12,39 @@ pub mod text;
 use crate::judging::scorecard::Scorecard;
 use crate::workbook::build::Source;
 
-/// What a check prints: the report for people, pipes-lab's JSON, or Gradescope's results.json.
+/// What a check prints: the report for people, pipes-lab's JSON, Gradescope's results.json,
+/// or a GitHub Classroom runner's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
     Json,
     Gradescope,
+    Classroom,
 }
 
-/// A machine-readable format of a check, as pretty JSON with a final newline; `texts` are the
-/// exercises' text reports, in order.
-pub fn machine(format: Format, card: &Scorecard, texts: &[String]) -> Result<String, String> {
+/// Who sees a Gradescope test's result, as Gradescope names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Visible,
+    Hidden,
+    #[value(name = "after_due_date")]
+    AfterDueDate,
+    #[value(name = "after_published")]
+    AfterPublished,
+}
+
+/// A machine-readable format of a check, with a final newline (pretty JSON, or one line of
+/// base64 for Classroom); `texts` are the exercises' text reports, in order.
+pub fn machine(
+    format: Format,
+    card: &Scorecard,
+    texts: &[String],
+    visibility: Visibility,
+) -> Result<String, String> {
     match format {
-        Format::Gradescope => to_json(&gradescope::results(card, texts)),
+        Format::Gradescope => to_json(&gradescope::results(card, texts, visibility)),
+        Format::Classroom => classroom::encoded(&classroom::runner(card, texts)),
         _ => to_json(&json::report(card, texts)),
     }
 }
@@ -37,6 +59,7 @@ pub fn machine_failed(
 ) -> Result<String, String> {
     match format {
         Format::Gradescope => to_json(&gradescope::failed_run(message)),
+        Format::Classroom => classroom::encoded(&classroom::failed_run(message, max_score)),
         _ => to_json(&json::failed_run(message, seed, source, max_score)),
     }
 }

@@ -175,6 +175,17 @@ impl Workbook {
         };
         let cargo_home = from_env("CARGO_HOME", ".cargo");
         let mut readable = vec![self.root.join(".cargo")];
+        // Cargo reads the settings of every folder above its working folder (the stage, under
+        // the target directory, which may lie in another project): a file it may not read
+        // fails the build.
+        for folder in stage.ancestors() {
+            for name in ["config.toml", "config"] {
+                let settings = folder.join(".cargo").join(name);
+                if settings.is_file() {
+                    readable.push(settings);
+                }
+            }
+        }
         readable.extend(from_env("RUSTUP_HOME", ".rustup"));
         readable.extend(self.cargo.parent().map(Path::to_path_buf));
         let mut writable = vec![stage.to_path_buf(), target_dir.to_path_buf()];
