@@ -142,10 +142,10 @@ fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
     assert!(tests.iter().all(|t| t["visibility"] == "visible"));
     assert!(json["output"].as_str().is_some_and(|o| o.contains("seed ")));
 
-    // Uploaded as an exercises/ folder: the untouched stubs and one solved exercise, with the
-    // results hidden from students.
+    // Uploaded as a whole copy of the workbook: the untouched stubs and one solved exercise in
+    // its exercises/ folder, with the results hidden from students.
     std::fs::remove_dir_all(&submission).expect("clear the submission");
-    let bin = submission.join("exercises/src/bin");
+    let bin = submission.join("my-pipes-lab/exercises/src/bin");
     std::fs::create_dir_all(&bin).expect("an exercises/ folder");
     for (name, _) in &all {
         let from = if name == "06_pipe_capacity" {
