@@ -6,7 +6,7 @@
 //! the reader sees end-of-file only once EVERY write end is closed, its own copy included.
 //!
 //! ```text
-//! The lecture, in Python              The same idea in Rust (crate `nix`)
+//! In Python                           The same idea in Rust (crate `nix`)
 //! r, w = os.pipe()                    let (read_end, write_end) = nix::unistd::pipe()?;
 //! pid = os.fork()                     match unsafe { nix::unistd::fork() }? {
 //! if pid == 0:   # child                  ForkResult::Child => ...
@@ -15,6 +15,9 @@
 //!     os.close(w); os.read(r, n)              drop(write_end); read from read_end
 //!     os.waitpid(pid, 0)                      nix::sys::wait::waitpid(child, None)
 //! ```
+//!
+//! (The lecture started its child with `multiprocessing.Process(target=f).start()` and waited
+//! with `join()`: underneath, that is the fork and the waitpid above.)
 //!
 //! Contract: `01_raw_pipe [MESSAGE]...`
 //! - No MESSAGE given: send the lecture's "hello", "are you there?", "hey", "LOL", "K", "THX",

@@ -6,7 +6,7 @@
 //! or two. So each message travels as a frame: its length as 4 big-endian bytes, then its bytes.
 //!
 //! ```text
-//! The lecture, in Python                  The same idea in Rust
+//! In Python                               The same idea in Rust
 //! parent_conn, child_conn = Pipe()        socketpair(AddressFamily::Unix, SockType::Stream,
 //!                                                    None, SockFlag::empty())?
 //! conn.send(msg)                          write 4 length bytes (u32::to_be_bytes), then bytes
@@ -50,6 +50,7 @@ fn main() {
     // 4. Child: loop receiving; end with `std::process::exit(0)`. Parent: send, receive,
     //    print; then drop its end and `nix::sys::wait::waitpid(child, None)`.
     // 5. println! writes each line out at its newline, so the child's lines are out before
-    //    it exits (exit() skips destructors: flush by hand anything you print! without "\n").
+    //    it exits. (exit() flushes stdout but runs no destructor: a BufWriter of your own
+    //    loses what it still holds unless you flush it.)
     todo!()
 }

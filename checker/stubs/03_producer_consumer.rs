@@ -5,7 +5,7 @@
 //! a read() on an empty pipe blocks until the producer writes something.
 //!
 //! ```text
-//! The lecture, in Python                   The same idea in Rust
+//! In Python                                The same idea in Rust
 //! r, w = Pipe(duplex=False)                let (read_end, write_end) = nix::unistd::pipe()?;
 //! Process(target=producer).start()         fork(); the child runs the producer and exits
 //! Process(target=consumer).start()         fork(); the child runs the consumer and exits

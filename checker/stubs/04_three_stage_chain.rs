@@ -10,12 +10,12 @@
 //! ```
 //!
 //! ```text
-//! The lecture, in the shell / Python        The same idea in Rust (crate `nix`)
+//! In the shell / Python                    The same idea in Rust (crate `nix`)
 //! os.pipe()                                 nix::unistd::pipe() -> (read end, write end)
 //! os.fork()                                 unsafe { nix::unistd::fork() }
 //! os.dup2(fd, 0) / os.dup2(fd, 1)           nix::unistd::dup2_stdin(&fd) / dup2_stdout(&fd)
 //! os.close(fd)                              drop(fd)
-//! os.execvp("grep", ["grep", "Yost"])       nix::unistd::execvp(&prog, &[prog, arg]) (CString)
+//! os.execvp("grep", ["grep", "Yost"])       nix::unistd::execvp(&prog, &[&prog, &arg]) (CStrings)
 //! ```
 //!
 //! Contract: `04_three_stage_chain FILE PATTERN`

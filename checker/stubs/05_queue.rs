@@ -12,7 +12,7 @@
 //!   (a read on the empty pipe waits until the holder gives it back), write it back to release.
 //!
 //! ```text
-//! The lecture, in Python                 The same idea in Rust (crate `nix`)
+//! In Python                              The same idea in Rust (crate `nix`)
 //! q = multiprocessing.Queue()            let (queue_read, queue_write) = pipe()?;
 //!                                        let (lock_read, lock_write) = pipe()?; + 1 token byte
 //! q.put(record)                          nix::unistd::write(&queue_write, &frame)  (ONE call)

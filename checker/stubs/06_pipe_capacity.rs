@@ -8,7 +8,7 @@
 //! again. One process is enough: nobody ever reads this pipe.
 //!
 //! ```text
-//! The lecture, in Python                     The same idea in Rust (crate `nix`)
+//! In Python                                  The same idea in Rust (crate `nix`)
 //! r, w = os.pipe()                           let (read_end, write_end) = pipe()?;
 //! os.set_blocking(w, False)                  fcntl(&write_end, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
 //! os.write(w, b"x" * 4096)                   nix::unistd::write(&write_end, &[b'x'; 4096])

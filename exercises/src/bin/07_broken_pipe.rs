@@ -7,7 +7,7 @@
 //! so for them the write just returns the error EPIPE, and the program decides what to do.
 //!
 //! ```text
-//! The lecture, in the shell / Python      The same idea in Rust (crates std and `nix`)
+//! In the shell / Python                  The same idea in Rust (crates std and `nix`)
 //! yes | head -n 3                         a writer, and a reader that stops after 3 lines
 //! except BrokenPipeError:                 Err(err) if err.kind() == ErrorKind::BrokenPipe
 //!                                         (with nix::unistd::write: Err(Errno::EPIPE))

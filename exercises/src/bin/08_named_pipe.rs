@@ -7,7 +7,7 @@
 //! name stays in the directory until someone removes it, even after both sides are gone.
 //!
 //! ```text
-//! The lecture, in Python               The same idea in Rust (crates std and `nix`)
+//! In Python                            The same idea in Rust (crates std and `nix`)
 //! os.mkfifo(path, 0o600)               nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
 //! subprocess.Popen([sys.argv[0], ..])  Command::new(std::env::current_exe()?).args(..).spawn()
 //! open(path, "w")                      std::fs::OpenOptions::new().write(true).open(path)

@@ -8,7 +8,7 @@
 //! a hang-up (POLLHUP); once it is empty, read() returns 0.
 //!
 //! ```text
-//! The lecture, in Python                   The same idea in Rust
+//! In Python                                The same idea in Rust
 //! ready, _, _ = select.select(             let mut fds = [
 //!     [r0, r1, r2], [], [])                    PollFd::new(r0.as_fd(), PollFlags::POLLIN), ...];
 //!                                          nix::poll::poll(&mut fds, PollTimeout::NONE)?;
