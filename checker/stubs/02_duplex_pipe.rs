@@ -19,9 +19,13 @@
 //! Contract: `02_duplex_pipe [MESSAGE]...`
 //! - No MESSAGE given: the lecture's "hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!".
 //!   A message may hold any text: newlines, non-ASCII, many KiB.
+//! - One two-way channel (a socketpair, or two pipes). After the fork each process drops the
+//!   other's end: a child that still holds the parent's end never sees the parent hang up.
+//! - Each message and each reply travels as a frame: its length in BYTES (`text.len()`, not
+//!   `chars().count()`: "straße" is 6 characters, 7 bytes) as 4 big-endian bytes, then its bytes.
 //! - For each message in order, the parent sends it and waits for the reply. The child prints
-//!   `child got: <message as {:?}>` and replies `message.to_uppercase()`; the parent prints
-//!   `parent got: <reply as {:?}>`.
+//!   `child got: <message as {:?}>` and only then replies `message.to_uppercase()`; the parent
+//!   prints `parent got: <reply as {:?}>`.
 //! - After the last reply the parent closes its end. The child's next receive sees end-of-file
 //!   between two frames: it prints `child: parent hung up` and exits 0. The parent waits for
 //!   it and prints `child exited with status <code>`.

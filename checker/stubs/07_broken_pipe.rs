@@ -24,8 +24,10 @@
 //!   `line 2\n`, ... (one write each) until a write fails with EPIPE. It stops cleanly, prints
 //!   `writer: EPIPE after <N> lines` (N = the lines written successfully, so N >= LINES), then
 //!   waits for the reader and prints `reader exited with status <code>`.
-//! - Round 2: a new pipe; fork the reader again; fork a writer child that restores the default
-//!   SIGPIPE action and then writes lines for ever. The parent closes both ends, waits for the
+//! - Round 2: a new pipe; fork the reader again; fork a writer child that closes the read end
+//!   it inherited, restores the default SIGPIPE action and then writes lines for ever. (A
+//!   writer that still holds a read end is a reader too: its writes never fail, and it blocks
+//!   for ever once the pipe is full.) The parent closes both ends, waits for the
 //!   reader (`reader exited with status <code>`), then for the writer, and prints
 //!   `writer killed by SIGPIPE`, or `writer exited with status <code>` if it exited instead.
 //! - Nothing else on stdout (use eprintln! for anything else). Exit status 0.
@@ -55,9 +57,10 @@ fn main() {
     //    loop writing `format!("line {n}\n")` with `write_all` on `File::from(write_end)`.
     //    Match the error: `err.kind() == std::io::ErrorKind::BrokenPipe` ends the loop; no
     //    `unwrap()` or `expect()` on these writes. Then `nix::sys::wait::waitpid` the reader.
-    // 4. Round 2: a new pipe, fork the reader, then fork the writer. In the writer child, FIRST
-    //    `unsafe { nix::sys::signal::signal(Signal::SIGPIPE, SigHandler::SigDfl) }`, then
-    //    write lines in an endless loop. The parent drops both ends, waits for the reader, then
-    //    for the writer, and matches `WaitStatus::Signaled(_, Signal::SIGPIPE, _)`.
+    // 4. Round 2: a new pipe, fork the reader, then fork the writer. In the writer child,
+    //    `drop(read_end)`, then `unsafe { nix::sys::signal::signal(Signal::SIGPIPE,
+    //    SigHandler::SigDfl) }`, then write lines in an endless loop. The parent drops both
+    //    ends, waits for the reader, then for the writer, and matches
+    //    `WaitStatus::Signaled(_, Signal::SIGPIPE, _)`.
     todo!()
 }

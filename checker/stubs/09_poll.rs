@@ -8,13 +8,14 @@
 //! a hang-up (POLLHUP); once it is empty, read() returns 0.
 //!
 //! ```text
-//! In Python                                The same idea in Rust
+//! In Python                                The same idea in Rust (`use std::os::fd::AsFd;`)
 //! ready, _, _ = select.select(             let mut fds = [
 //!     [r0, r1, r2], [], [])                    PollFd::new(r0.as_fd(), PollFlags::POLLIN), ...];
 //!                                          nix::poll::poll(&mut fds, PollTimeout::NONE)?;
 //! sel = selectors.DefaultSelector()        the same in a loop (selectors uses poll or epoll
 //! sel.register(r0, EVENT_READ, 0)          underneath)
-//! for key, _ in sel.select(): ...          fds[i].revents() contains POLLIN or POLLHUP
+//! for key, _ in sel.select(): ...          fds[i].revents(), an Option<PollFlags>, holds
+//!                                          POLLIN or POLLHUP
 //! data = os.read(r0, 4096)                 nix::unistd::read(&r0, &mut buf)?
 //! if not data: sel.unregister(r0)          Ok(0): the hang-up; leave r0 out of the next poll
 //! ```
@@ -32,6 +33,11 @@
 //!   prints each line the moment it arrives as `[{k}] {line}`. When a pipe reports a hang-up
 //!   with no data left, it prints `[{k}] hang-up` and stops polling that pipe. After the three
 //!   hang-ups it waits for the three children, prints `done` and exits with status 0.
+//! - After each poll, read only the pipes it reported ready: a blocking read of another pipe
+//!   fails the check. Poll with PollTimeout::NONE or a timeout of 100 ms or more: more than
+//!   50 polls that find nothing ready, or a pipe reported hung up more than 3 times (left in
+//!   the poll set after its hang-up), fail. `man 2 poll`.
+//! - Child k holds no write end but its own: make each pipe just before its fork.
 //!
 //! The times fix the order. With LINES=2 (in tenths of a second: child 0 writes at 3 and 6,
 //! child 1 at 5 and 10, child 2 at 7 and 14), at any time scale:
@@ -64,7 +70,8 @@ fn main() {
     //    end. End with `std::process::exit(0)`.
     // 4. Parent: loop while some pipe is open. Build `nix::poll::PollFd::new(fd.as_fd(),
     //    PollFlags::POLLIN)` for each open read end and call `poll(&mut fds, PollTimeout::NONE)`.
-    //    For each PollFd whose `revents()` has POLLIN or POLLHUP, `nix::unistd::read` once
+    //    (`use std::os::fd::AsFd;` for `as_fd`.) `revents()` is an `Option<PollFlags>`:
+    //    for each PollFd where it holds POLLIN or POLLHUP, `nix::unistd::read` once
     //    (it will not block). One read may bring half a line or several lines: keep a buffer
     //    per pipe and print only complete lines. A read that returns 0 is the hang-up.
     // 5. Then `nix::sys::wait::waitpid` each child and print `done`.

@@ -425,7 +425,7 @@ impl Snapshot {
             Object::Socket(i) => self.peer(*i),
             object => Some(object.clone()),
         };
-        lines.push(format!("  {who} is blocked writing into {} through fd {}: it is full (a pipe holds 64 KiB) and nobody reads it", end.object, end.fd));
+        lines.push(format!("  {who} is blocked writing into {} through fd {}: it is full (a pipe holds 64 KiB unless it was resized) and nobody reads it", end.object, end.fd));
         let Some(other_end) = other_end else { return };
         let readers: Vec<(i32, i32)> = self
             .holders(&other_end, false)

@@ -17,7 +17,9 @@
 //! ```
 //!
 //! (The lecture started its child with `multiprocessing.Process(target=f).start()` and waited
-//! with `join()`: underneath, that is the fork and the waitpid above.)
+//! with `join()`: underneath, that is the fork and the waitpid above. Its processes never
+//! closed their pipe ends, and did not hang only because the consumer stopped at the message
+//! "END" instead of end-of-file. This parent reads until end-of-file: close the ends!)
 //!
 //! Contract: `01_raw_pipe [MESSAGE]...`
 //! - No MESSAGE given: send the lecture's "hello", "are you there?", "hey", "LOL", "K", "THX",
@@ -49,6 +51,7 @@ fn main() {
     // 5. Parent: `drop(write_end)` before reading. Read lines with
     //    `std::io::BufReader::new(File::from(read_end)).lines()`, printing and counting them.
     // 6. Only after end-of-file: `waitpid(child, None)` gives `WaitStatus::Exited(_, code)`.
-    //    (Waiting first deadlocks once the child has more than the pipe holds, 64 KiB.)
+    //    (Waiting first deadlocks once the child has more than the pipe holds: 64 KiB by
+    //    default, see `man 7 pipe`.)
     todo!()
 }

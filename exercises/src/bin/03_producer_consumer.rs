@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! In Python                                The same idea in Rust
-//! r, w = Pipe(duplex=False)                let (read_end, write_end) = nix::unistd::pipe()?;
+//! a, b = Pipe()   # two-way, the default   let (read_end, write_end) = nix::unistd::pipe()?;
+//!                                          (one way is enough: only the producer writes)
 //! Process(target=producer).start()         fork(); the child runs the producer and exits
 //! Process(target=consumer).start()         fork(); the child runs the consumer and exits
 //! time.sleep(random.uniform(1, 2))         sleep(Duration::from_secs_f64(
@@ -16,9 +17,13 @@
 //!
 //! Contract: `03_producer_consumer [MESSAGE]...`
 //! - No MESSAGE given: the lecture's "hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!".
+//!   Messages never contain a newline: send each one as a line.
+//! - Who holds which end: the parent closes both; the producer keeps only the write end; the
+//!   consumer keeps only the read end, and has closed the write end before its first read.
 //! - Before EACH send the producer sleeps a random delay, uniform in [1, 2) seconds, times the
 //!   number in the environment variable PIPES_LAB_TIME_SCALE (default 1; a value that is not a
-//!   number: a message on stderr and exit status 2). It sends every message, then `END`.
+//!   finite number >= 0: a message on stderr, nothing on stdout, exit status 2, before any
+//!   fork). It sends every message, then `END`.
 //! - The consumer prints `Message Received: <message>` for each one the moment it arrives,
 //!   `END` included, and stops after `END`.
 //! - The parent waits for both children, prints `done` and exits with status 0.

@@ -36,7 +36,12 @@
 //!   Then print `consumer {c}: {id}`, where id is the body's text before its first ':', if the
 //!   body is exactly the pattern of that id at that length; otherwise print
 //!   `consumer {c}: corrupt record`.
-//! - The lock: a second pipe holding one token byte, or flock on a file.
+//! - The lock: a second pipe holding one token byte, or flock on a file that EACH consumer
+//!   opens itself, after the fork. (A file opened before the fork is one open file shared by
+//!   every consumer: all of them hold its flock at once, and it excludes nothing.)
+//! - Read the queue with read_exact on the pipe itself, never through a BufReader: it reads
+//!   ahead and takes the start of the next record with it. A writev of the header and the
+//!   body (one call, at most 4096 bytes) counts as one write.
 //! - The parent forks every consumer and producer, closes every pipe end it holds, waits for
 //!   all the children, then prints `done` (the last line) and exits with status 0.
 //! - The consumer lines may come in any order, from any consumer.

@@ -21,7 +21,8 @@
 //! - SIZE: an integer in 1..=2147483647, default 1048576. Anything else (or more than one
 //!   argument): a usage line on stderr, exit status 2.
 //! - Make a pipe and set O_NONBLOCK on its write end. Write chunks of 4096 bytes (or of any
-//!   size that divides 4096) until a write fails with EAGAIN, counting the bytes: A.
+//!   size that divides 4096, down to 1 byte) until a write fails with EAGAIN, counting the
+//!   bytes: A. (64 KiB by default: 16 pages of 4 KiB; see `man 7 pipe`.)
 //! - Query F_GETPIPE_SZ: B. Then try F_SETPIPE_SZ(SIZE) on the same, full pipe: C is the new
 //!   size the call returns (the kernel rounds SIZE up).
 //! - Keep writing into the same pipe until EAGAIN again: D is the total the pipe now holds.
@@ -30,7 +31,9 @@
 //!   `F_SETPIPE_SZ {SIZE}: {C} bytes`, `capacity by writing: {D} bytes`.
 //! - If F_SETPIPE_SZ fails, the third line is `F_SETPIPE_SZ {SIZE}: refused ({ERRNO})`, the
 //!   error as nix prints it with `{:?}` (EPERM, EBUSY...), and the fourth line still reports
-//!   the total after trying. Exit status 0 as well.
+//!   the total after trying. Exit status 0 as well. (EBUSY: the full pipe holds more than
+//!   SIZE. EPERM: SIZE is above /proc/sys/fs/pipe-max-size and the program lacks the
+//!   CAP_SYS_RESOURCE capability, which root in a container may lack too.)
 //!
 //! ```text
 //! $ 06_pipe_capacity 100000

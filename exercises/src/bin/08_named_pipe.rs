@@ -5,6 +5,7 @@
 //! the name can take an end: open it for writing and you are a writer, for reading and you are
 //! a reader. The bytes never touch the disk; they go through the kernel as in any pipe. But the
 //! name stays in the directory until someone removes it, even after both sides are gone.
+//! (`man 7 fifo` tells the whole story.)
 //!
 //! ```text
 //! In Python                            The same idea in Rust (crates std and `nix`)

@@ -1,5 +1,6 @@
-//! Reference solution of exercise 03: a producer and a consumer joined by a one-way pipe
-//! (Python's `Pipe(duplex=False)` with `Process(target=producer)` and `Process(target=consumer)`).
+//! Reference solution of exercise 03: a producer and a consumer joined by a one-way pipe (the
+//! lecture used a two-way `Pipe()` with `Process(target=producer)` and
+//! `Process(target=consumer)`; only one direction was ever used).
 //!
 //! The producer sleeps a random 1-2 seconds (times `PIPES_LAB_TIME_SCALE`) before each send and
 //! ends with `END`; the consumer prints each message as it arrives. Messages travel one per

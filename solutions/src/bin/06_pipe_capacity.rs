@@ -62,8 +62,8 @@ fn run(size: i32) -> nix::Result<()> {
     println!("F_GETPIPE_SZ: {reported} bytes");
 
     // Ask for another size. The kernel rounds it up to a power of two pages and returns what
-    // it set. It refuses with EPERM above /proc/sys/fs/pipe-max-size (unless we may raise
-    // limits: root), and with EBUSY when the new size cannot hold what the pipe holds now.
+    // it set. It refuses with EPERM above /proc/sys/fs/pipe-max-size (unless we hold
+    // CAP_SYS_RESOURCE), and with EBUSY when the new size cannot hold what the pipe holds now.
     match fcntl(&write_end, FcntlArg::F_SETPIPE_SZ(size)) {
         Ok(new_size) => println!("F_SETPIPE_SZ {size}: {new_size} bytes"),
         Err(errno) => println!("F_SETPIPE_SZ {size}: refused ({errno:?})"),
