@@ -3,7 +3,6 @@
 //! score against the runner's `max_score`. One test per case, base64 of the JSON, as the
 //! reporter reads it from the step's `result` output.
 
-use super::plain;
 use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::CaseStatus;
 use base64::Engine;
@@ -36,36 +35,23 @@ pub struct Test {
 /// The runner result of a check, with each exercise's text report (`texts`, in order): the
 /// report goes with the exercise's first case that did not pass.
 pub fn runner(card: &Scorecard, texts: &[String]) -> Runner {
-    let mut tests = Vec::new();
-    for ((ex, result), text) in card.rows().zip(texts) {
-        let mut explained = false;
-        for c in &result.cases {
-            let passed = c.status == CaseStatus::Passed;
-            let mut message = match c.status {
-                CaseStatus::Passed => String::new(),
-                CaseStatus::Failed => format!(
-                    "{}\nlikely cause: {}",
-                    c.happened.as_deref().unwrap_or(""),
-                    c.likely_cause.as_deref().unwrap_or("")
-                ),
-                CaseStatus::NotRun => format!("not run: {}", result.verdict.word()),
-            };
-            if !passed && !explained {
-                message = format!("{message}\n\n{}", plain(text));
-                explained = true;
-            }
-            tests.push(Test {
-                name: format!("{}: {}", ex.name, c.name),
-                status: if passed { "pass" } else { "fail" },
-                score: c.points,
-                message,
-                test_code: format!("cargo lab {} --seed {}", ex.number(), card.seed),
-                filename: ex.exercise_path(),
-                line_no: 0,
-                duration: c.elapsed.as_millis() as u64,
-            });
-        }
-    }
+    let tests = super::cases_shown(card, texts)
+        .into_iter()
+        .map(|(ex, c, message)| Test {
+            name: format!("{}: {}", ex.name, c.name),
+            status: if c.status == CaseStatus::Passed {
+                "pass"
+            } else {
+                "fail"
+            },
+            score: c.points,
+            message,
+            test_code: format!("cargo lab {} --seed {}", ex.number(), card.seed),
+            filename: ex.exercise_path(),
+            line_no: 0,
+            duration: c.elapsed.as_millis() as u64,
+        })
+        .collect();
     Runner {
         version: 1,
         status: if card.all_passed() { "pass" } else { "fail" },

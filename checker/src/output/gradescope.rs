@@ -32,37 +32,21 @@ pub struct Test {
 
 /// The results of a check, with each exercise's text report (`texts`, in the same order).
 pub fn results(card: &Scorecard, texts: &[String], visibility: Visibility) -> Results {
-    let mut tests = Vec::new();
-    for ((ex, result), text) in card.rows().zip(texts) {
-        let mut explained = false;
-        for c in &result.cases {
-            let mut output = match c.status {
-                CaseStatus::Passed => String::new(),
-                CaseStatus::Failed => format!(
-                    "{}\nlikely cause: {}",
-                    c.happened.as_deref().unwrap_or(""),
-                    c.likely_cause.as_deref().unwrap_or("")
-                ),
-                CaseStatus::NotRun => format!("not run: {}", result.verdict.word()),
-            };
-            if c.status != CaseStatus::Passed && !explained {
-                output = format!("{output}\n\n{}", plain(text));
-                explained = true;
-            }
-            tests.push(Test {
-                name: format!("{}: {}", ex.name, c.name),
-                score: c.points,
-                max_score: c.max_points,
-                status: if c.status == CaseStatus::Passed {
-                    "passed"
-                } else {
-                    "failed"
-                },
-                output,
-                visibility,
-            });
-        }
-    }
+    let tests = super::cases_shown(card, texts)
+        .into_iter()
+        .map(|(ex, c, output)| Test {
+            name: format!("{}: {}", ex.name, c.name),
+            score: c.points,
+            max_score: c.max_points,
+            status: if c.status == CaseStatus::Passed {
+                "passed"
+            } else {
+                "failed"
+            },
+            output,
+            visibility,
+        })
+        .collect();
     Results {
         score: card.score(),
         execution_time: Some(card.elapsed.as_secs_f64().ceil() as u64),

@@ -10,7 +10,9 @@ pub mod json;
 pub mod text;
 
 use crate::judging::scorecard::Scorecard;
+use crate::judging::verdict::{CaseOutcome, CaseStatus};
 use crate::workbook::build::Source;
+use crate::workbook::manifest::Exercise;
 
 /// What a check prints: the report for people, pipes-lab's JSON, Gradescope's results.json,
 /// or a GitHub Classroom runner's result.
@@ -66,6 +68,36 @@ pub fn machine_failed(
 
 fn to_json(value: &impl serde::Serialize) -> Result<String, String> {
     Ok(serde_json::to_string_pretty(value).map_err(|e| e.to_string())? + "\n")
+}
+
+/// Every case of a check, each with what a grading engine shows for it: nothing when it
+/// passed, what happened and the likely cause when it failed, why it did not run; the
+/// exercise's whole report goes with its first case that did not pass.
+fn cases_shown<'c>(
+    card: &'c Scorecard,
+    texts: &[String],
+) -> Vec<(&'c Exercise, &'c CaseOutcome, String)> {
+    let mut shown = Vec::new();
+    for ((ex, result), text) in card.rows().zip(texts) {
+        let mut explained = false;
+        for c in &result.cases {
+            let mut message = match c.status {
+                CaseStatus::Passed => String::new(),
+                CaseStatus::Failed => format!(
+                    "{}\nlikely cause: {}",
+                    c.happened.as_deref().unwrap_or(""),
+                    c.likely_cause.as_deref().unwrap_or("")
+                ),
+                CaseStatus::NotRun => format!("not run: {}", result.verdict.word()),
+            };
+            if c.status != CaseStatus::Passed && !explained {
+                message = format!("{message}\n\n{}", plain(text));
+                explained = true;
+            }
+            shown.push((ex, c, message));
+        }
+    }
+    shown
 }
 
 /// Text without its styles.
