@@ -45,6 +45,14 @@ pub struct CheckArgs {
     /// The sandbox).
     #[arg(long)]
     require_sandbox: bool,
+    /// Refuse to check where runs cannot be traced, rather than skip the structural checks
+    /// (see INSTRUCTORS.md, Structural checks).
+    #[arg(long)]
+    require_xray: bool,
+    /// Keep each case's command, inputs and outputs under DIR/<exercise>/ instead of
+    /// target/pipes-lab/last-run/ (how `grade` keeps each submission's runs apart).
+    #[arg(long, value_name = "DIR", hide = true)]
+    keep_runs: Option<PathBuf>,
     /// Write the JSON formats to this inherited descriptor (how `grade` receives a report).
     #[arg(long, value_name = "FD", hide = true, conflicts_with = "output")]
     report_fd: Option<i32>,
@@ -186,14 +194,25 @@ fn options(args: &CheckArgs, source: Source, seed: u64) -> Options {
     Options {
         repeat: args.repeat,
         require_sandbox: args.require_sandbox,
+        require_xray: args.require_xray,
         jobs: args.jobs.map_or_else(session::default_jobs, |n| n as usize),
-        report_args: if args.verbose {
-            vec!["--verbose".into()]
-        } else {
-            Vec::new()
-        },
+        lane_args: lane_args(args),
         ..Options::new(args.selected.clone(), source, seed)
     }
+}
+
+/// The arguments a lane takes as they are: what only the report needs, and where runs are kept.
+fn lane_args(args: &CheckArgs) -> Vec<std::ffi::OsString> {
+    let mut passed = Vec::new();
+    if args.verbose {
+        passed.push("--verbose".into());
+    }
+    if let Some(dir) = &args.keep_runs {
+        let mut arg = std::ffi::OsString::from("--keep-runs=");
+        arg.push(dir);
+        passed.push(arg);
+    }
+    passed
 }
 
 /// One lane of another check: checks the exercises given, built already, and sends each
@@ -232,8 +251,12 @@ fn source(args: &CheckArgs) -> Source {
 
 /// The workbook, its target directory found by `cargo metadata` unless given.
 fn workbook(args: &CheckArgs) -> Result<Workbook, String> {
-    match &args.target_dir {
-        Some(dir) => Workbook::with_target_dir(dir.clone()),
-        None => Workbook::locate(),
+    let mut wb = match &args.target_dir {
+        Some(dir) => Workbook::with_target_dir(dir.clone())?,
+        None => Workbook::locate()?,
+    };
+    if let Some(dir) = &args.keep_runs {
+        wb.keep_runs_in(dir.clone());
     }
+    Ok(wb)
 }

@@ -139,8 +139,9 @@ pub struct Request<'a> {
     pub seed: u64,
     pub repeat: u32,
     pub require_sandbox: bool,
-    /// Arguments only the report needs (`--verbose`).
-    pub report_args: &'a [String],
+    pub require_xray: bool,
+    /// Arguments the lane takes as they are (`--verbose`, `--keep-runs`).
+    pub lane_args: &'a [std::ffi::OsString],
     pub built: &'a Path,
     pub target_dir: &'a Path,
 }
@@ -288,12 +289,15 @@ fn start_lane(
         .args(["--lane", &number.to_string()])
         .arg(built)
         .arg(target)
-        .args(request.report_args)
+        .args(request.lane_args)
         .args(exercises.iter().map(|e| e.name.as_str()))
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     if request.require_sandbox {
         command.arg("--require-sandbox");
+    }
+    if request.require_xray {
+        command.arg("--require-xray");
     }
     let fd = tx.as_raw_fd();
     // SAFETY: dup2 and prctl only, between fork and exec; the pipe's own descriptor is

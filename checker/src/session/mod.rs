@@ -39,12 +39,14 @@ pub struct Options {
     pub repeat: u32,
     /// Refuse to run anything where the sandbox lacks a protection.
     pub require_sandbox: bool,
+    /// Refuse to run anything where runs cannot be traced (no structural check skipped).
+    pub require_xray: bool,
     /// How many exercises are checked at once, each lane in a checker process of its own.
     pub jobs: usize,
     /// Set in a process that is one lane of another check.
     pub lane: Option<Lane>,
-    /// Arguments that only the report needs (`--verbose`), passed on to the lanes.
-    pub report_args: Vec<String>,
+    /// Arguments the lanes take as they are (`--verbose`, `--keep-runs`).
+    pub lane_args: Vec<std::ffi::OsString>,
 }
 
 impl Options {
@@ -56,9 +58,10 @@ impl Options {
             seed,
             repeat: 1,
             require_sandbox: false,
+            require_xray: false,
             jobs: default_jobs(),
             lane: None,
-            report_args: Vec::new(),
+            lane_args: Vec::new(),
         }
     }
 }
@@ -132,7 +135,8 @@ pub fn run<'w>(
             seed: options.seed,
             repeat: options.repeat,
             require_sandbox: options.require_sandbox,
-            report_args: &options.report_args,
+            require_xray: options.require_xray,
+            lane_args: &options.lane_args,
             built: &programs,
             target_dir: &wb.target_dir,
         };

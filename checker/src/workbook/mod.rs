@@ -25,6 +25,8 @@ pub struct Workbook {
     cargo: PathBuf,
     /// Every exercise of the manifest, in order.
     pub exercises: Vec<Exercise>,
+    /// Where each case's files are kept, when not under the target directory.
+    kept: Option<PathBuf>,
 }
 
 impl Workbook {
@@ -67,6 +69,7 @@ impl Workbook {
             target_dir,
             cargo,
             exercises: manifest::exercises(),
+            kept: None,
         })
     }
 
@@ -79,6 +82,7 @@ impl Workbook {
             target_dir,
             cargo,
             exercises: manifest::exercises(),
+            kept: None,
         })
     }
 
@@ -125,7 +129,15 @@ impl Workbook {
 
     /// Where a check keeps each case's files for an exercise, for the student to open.
     pub fn kept_dir(&self, exercise: &Exercise) -> PathBuf {
-        self.work_dir().join("last-run").join(&exercise.name)
+        self.kept
+            .clone()
+            .unwrap_or_else(|| self.work_dir().join("last-run"))
+            .join(&exercise.name)
+    }
+
+    /// Keeps each case's files under `dir/<exercise>/` from now on.
+    pub fn keep_runs_in(&mut self, dir: PathBuf) {
+        self.kept = Some(dir);
     }
 
     /// The original stub of an exercise, which `reset` puts back.
