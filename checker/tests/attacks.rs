@@ -180,6 +180,7 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         .map(|l| {
             l.replace("a pids cgroup", "")
                 .replace("a memory cgroup", "")
+                .replace("a cpu cgroup", "")
         })
         .filter(|l| l.chars().any(char::is_alphabetic));
     if let Some(lacking) = lacking {

@@ -222,3 +222,54 @@ fn a_missing_toolchain_is_an_infrastructure_error() {
         .code(2)
         .stderr(contains("cannot run cargo"));
 }
+
+/// Copies the workbook's files, without its target folder and its history, into `to`.
+fn copy_workbook(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read a folder") {
+        let entry = entry.expect("an entry");
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let (source, dest) = (entry.path(), to.join(&name));
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_workbook(&source, &dest);
+        } else {
+            std::fs::copy(&source, &dest).expect("copy a file");
+        }
+    }
+}
+
+#[test]
+fn a_moved_copy_of_the_workbook_checks_its_own_files() {
+    // The checker was built here; the copy lives elsewhere and holds a solved 01, where this
+    // workbook has the untouched stub. The copy shares this target folder (as a copy moved
+    // with it would), so nothing but its own exercise is built.
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let moved = tmp.path().join("moved pipes-lab");
+    copy_workbook(&root(), &moved);
+    std::fs::copy(
+        root().join("solutions/src/bin/01_raw_pipe.rs"),
+        moved.join("exercises/src/bin/01_raw_pipe.rs"),
+    )
+    .expect("solve 01 in the copy");
+    let program = assert_cmd::cargo::cargo_bin!("checker");
+    let target = program
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("the checker lives in target/<profile>/");
+    checker()
+        .current_dir(moved.join("exercises"))
+        .env_remove("CARGO_MANIFEST_DIR")
+        .env("CARGO_TARGET_DIR", target)
+        .args(["1", "--seed", "3"])
+        .assert()
+        .code(0)
+        .stdout(contains("01_raw_pipe").and(contains("passed")));
+    // This workbook's own 01 is still the stub.
+    assert_eq!(
+        std::fs::read(root().join("exercises/src/bin/01_raw_pipe.rs")).expect("read the stub"),
+        std::fs::read(root().join("checker/stubs/01_raw_pipe.rs")).expect("read the stub")
+    );
+}

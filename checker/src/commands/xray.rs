@@ -54,7 +54,10 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     };
     anstream::eprintln!("building {} ...", exercise.name);
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let jail = session::jail(wb, &wb.program_dir())?;
+    let (jail, xray) = session::jail(wb, &wb.program_dir())?;
+    if let session::Xray::Off(why) = xray {
+        return Err(format!("the X-ray cannot run here: {why}"));
+    }
     let built = wb.build(
         &request.source,
         &[exercise],

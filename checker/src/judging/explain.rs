@@ -3,12 +3,13 @@
 
 use super::cases::{BAD_INPUT_TIME, Case, behaviour};
 use super::diagnosis;
-use super::failure::Failure;
+use super::failure::{Failure, Since};
 use crate::sandbox::jail::RUN_MEMORY;
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::runner::{DISK_CAP, OUTPUT_CAP, PROCESS_CAP};
 use crate::wording::cut;
 use crate::workbook::manifest::Exercise;
+use std::time::Duration;
 
 /// What happened, in one line (for the grades of every failed case).
 pub fn one_line(ex: &Exercise, failure: &Failure) -> String {
@@ -121,20 +122,8 @@ pub fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, Strin
             at,
             bound,
             early,
-        } => {
-            let when = if *early { "no earlier" } else { "no later" };
-            (
-                format!(
-                    "line {line} {when} than {:.2} s after the start",
-                    bound.as_secs_f64()
-                ),
-                format!(
-                    "line {line} (`{}`) arrived at {:.2} s",
-                    cut(text),
-                    at.as_secs_f64()
-                ),
-            )
-        }
+            since,
+        } => timing_words(*line, text, *at, *bound, *early, since),
         Failure::Stages { problem, .. } => (
             "cat, grep and wc to run as `cat FILE | grep PATTERN | wc -l`, each with only fds 0, 1 and 2".into(),
             problem.clone(),
@@ -212,5 +201,103 @@ fn general_cause(failure: &Failure) -> String {
         Failure::Timing { .. } => "the lines must arrive as the messages are produced, with the producer's delays between them".into(),
         Failure::Stages { cause, .. } | Failure::Contract { cause, .. } | Failure::Wiring { cause, .. } if !cause.is_empty() => cause.clone(),
         Failure::Stages { .. } | Failure::Contract { .. } | Failure::Wiring { .. } => "compare with the exercise's contract in labs.md".into(),
+    }
+}
+
+/// A timing failure's expected and happened, in words: what the bound counts from.
+fn timing_words(
+    line: usize,
+    text: &str,
+    at: Duration,
+    bound: Duration,
+    early: bool,
+    since: &Since,
+) -> (String, String) {
+    let s = |d: Duration| format!("{:.2} s", d.as_secs_f64());
+    let text = cut(text);
+    match since {
+        Since::Start => {
+            let when = if early { "no earlier" } else { "no later" };
+            (
+                format!("line {line} {when} than {} after the start", s(bound)),
+                format!("line {line} (`{text}`) arrived at {}", s(at)),
+            )
+        }
+        Since::Written { written, writer } => (
+            format!(
+                "line {line} printed no later than {} after {writer} put it into the pipe (at {}), by {}",
+                s(bound.saturating_sub(*written)),
+                s(*written),
+                s(bound)
+            ),
+            format!(
+                "line {line} (`{text}`) was printed at {}, {} after",
+                s(at),
+                s(at.saturating_sub(*written))
+            ),
+        ),
+        Since::Before { before } => (
+            format!(
+                "line {line} no later than {} after line {} (printed at {}), by {}",
+                s(bound.saturating_sub(*before)),
+                line - 1,
+                s(*before),
+                s(bound)
+            ),
+            format!("line {line} (`{text}`) was printed at {}", s(at)),
+        ),
+        Since::WriterLate { writer } => (
+            format!(
+                "{writer} to write line {line}'s message no later than {} after the start",
+                s(bound)
+            ),
+            format!(
+                "{writer} wrote it at {} (`{text}`), with no pause seen before it",
+                s(at)
+            ),
+        ),
+        Since::Woke { woke, writer } => (
+            format!(
+                "{writer} to write line {line}'s message as soon as its pause ended (at {}), by {}",
+                s(*woke),
+                s(bound)
+            ),
+            format!(
+                "{writer} wrote it at {} (`{text}`), {} after its pause",
+                s(at),
+                s(at.saturating_sub(*woke))
+            ),
+        ),
+        Since::Paused {
+            began,
+            writer,
+            sleeps,
+        } => (
+            format!(
+                "{writer} to pause at most {} before line {line}'s message",
+                s(bound.saturating_sub(*began))
+            ),
+            format!(
+                "{writer} paused from {} to {} ({}) before it wrote `{text}`{}",
+                s(*began),
+                s(at),
+                s(at.saturating_sub(*began)),
+                if *sleeps > 1 {
+                    format!(", in {sleeps} sleeps with nothing written between them")
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+        Since::Asked { writer } => (
+            format!(
+                "{writer} to wake up for line {line} by {} (its time, counted from its own start, plus the slack)",
+                s(bound)
+            ),
+            format!(
+                "{writer} asked to sleep until {} before writing `{text}`",
+                s(at)
+            ),
+        ),
     }
 }

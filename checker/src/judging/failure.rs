@@ -38,12 +38,16 @@ pub enum Failure {
         actual: i32,
     },
     LeftBehind(Vec<Descendant>),
+    /// Line `line` (`text`) came too early or too late: what happened at `at`, against
+    /// `bound`, both on the run's clock; `since` says what happened then and what the bound
+    /// counts from.
     Timing {
         line: usize,
         text: String,
         at: Duration,
         bound: Duration,
         early: bool,
+        since: Since,
     },
     /// What the stage spies saw, and the likely cause.
     Stages {
@@ -63,4 +67,31 @@ pub enum Failure {
         happened: String,
         cause: String,
     },
+}
+
+/// What a timing bound counts from, and what the time judged is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Since {
+    /// The line was printed at `at`; the bound counts from the start of the run.
+    Start,
+    /// The line was printed at `at`; `writer` had put what it carries into the pipe at
+    /// `written`, and the bound counts from then.
+    Written { written: Duration, writer: String },
+    /// The line was printed at `at`, after the line before it (printed at `before`).
+    Before { before: Duration },
+    /// `writer` wrote the line's message at `at`, with no pause seen before it; the bound
+    /// counts from the start.
+    WriterLate { writer: String },
+    /// `writer` wrote the line's message at `at`; it had asked to wake up from its pause at
+    /// `woke`, and the bound counts from then.
+    Woke { woke: Duration, writer: String },
+    /// `writer` paused from `began` and asked to wake up at `at`, in `sleeps` sleeps with no
+    /// write between them: a pause longer than the longest delay (`bound` is `began` plus it).
+    Paused {
+        began: Duration,
+        writer: String,
+        sleeps: usize,
+    },
+    /// `writer` asked to wake up at `at` to write the line, later than the line is due.
+    Asked { writer: String },
 }

@@ -2,11 +2,11 @@
 
 use super::cases::{self, Case, Expected, Kind};
 use super::failure::Failure;
+use super::timing;
 use crate::sandbox::runner::{End, RunOutcome};
 use crate::sandbox::spy;
 use crate::workbook::transcript;
 use std::path::Path;
-use std::time::Duration;
 
 /// The FIFOs in a directory (08 must leave none behind).
 pub fn fifos_in(dir: &Path) -> Vec<String> {
@@ -81,7 +81,7 @@ pub fn judge(
             });
         }
     }
-    let matched = case.queue.is_some()
+    let mut matched = case.queue.is_some()
         || match &case.stdout {
             Expected::Pattern(p) => transcript::match_lines(p, &stdout).is_some(),
             Expected::Exact(e) => {
@@ -91,6 +91,19 @@ pub fn judge(
                         && !stdout.ends_with('\n'))
             }
         };
+    // 09: lines the children really wrote in another order than the schedule's come in
+    // that order (a busy machine wakes a child late); the X-ray's timeline says.
+    if !matched && let Some(order) = timing::order(case, outcome, &stdout) {
+        match order {
+            Ok(()) => matched = true,
+            Err(expected) => {
+                return Some(Failure::Output {
+                    expected,
+                    actual: stdout,
+                });
+            }
+        }
+    }
     if !matched {
         let expected = match &case.stdout {
             Expected::Pattern(p) => transcript::expected_for_diff(p, &stdout),
@@ -138,40 +151,8 @@ pub fn judge(
             cause: String::new(),
         });
     }
-    if let Some(schedule) = &case.schedule {
-        let lines: Vec<&str> = stdout.lines().collect();
-        for (k, (due, at)) in schedule.times.iter().zip(&outcome.line_times).enumerate() {
-            // Children start after the clock does, so a line can never be early by rights.
-            let early = *at + Duration::from_millis(10) < *due;
-            if early || *at > *due + schedule.slack {
-                return Some(Failure::Timing {
-                    line: k + 1,
-                    text: lines.get(k).unwrap_or(&"").to_string(),
-                    at: *at,
-                    bound: if early { *due } else { *due + schedule.slack },
-                    early,
-                });
-            }
-        }
-    }
-    if let Some(timing) = &case.timing {
-        let lines: Vec<&str> = stdout.lines().collect();
-        for k in 1..=timing.lines.min(outcome.line_times.len()) {
-            let at = outcome.line_times[k - 1];
-            let earliest = timing.min * k as u32;
-            let latest = timing.max * k as u32 + timing.slack;
-            // A millisecond of grace for clock rounding; sleeps are never shorter than asked.
-            if at + Duration::from_millis(1) < earliest || at > latest {
-                let early = at < earliest;
-                return Some(Failure::Timing {
-                    line: k,
-                    text: lines.get(k - 1).unwrap_or(&"").to_string(),
-                    at,
-                    bound: if early { earliest } else { latest },
-                    early,
-                });
-            }
-        }
+    if let Some(failure) = timing::judge(case, outcome, &stdout) {
+        return Some(failure);
     }
     if let Some(stages) = &case.stages
         && case.kind != Kind::Usage

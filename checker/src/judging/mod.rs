@@ -1,7 +1,8 @@
 //! Judging: what each exercise must do and whether a run did it. `cases` makes the cases (the
 //! transcript's and the oracles' random ones, with each exercise's behaviour found in one
 //! table); `judge` turns what the sandbox saw into the one `failure` to fix first; `wiring`
-//! judges how the X-ray saw the processes and pipes connected; `explain` and `reproduce` put a
+//! judges how the X-ray saw the processes and pipes connected; `timing` when the lines of a
+//! timed case came, against what carried them; `explain` and `reproduce` put a
 //! failure in words; `verdict` and `scorecard` hold the points.
 
 pub mod cases;
@@ -11,5 +12,6 @@ pub mod failure;
 pub mod judge;
 pub mod reproduce;
 pub mod scorecard;
+pub mod timing;
 pub mod verdict;
 pub mod wiring;

@@ -164,30 +164,43 @@ pub fn fd_target(pid: i32, fd: i32) -> Option<String> {
     Some(target.to_string_lossy().into_owned())
 }
 
-/// The descriptors of process `pid`, in order; empty when it is gone.
+/// The descriptors of process `pid`, in order; empty when it is gone or cannot be read.
 pub fn fds(pid: i32) -> Vec<Fd> {
-    let mut fds: Vec<Fd> = fd_numbers(pid)
-        .into_iter()
-        .filter_map(|fd| {
-            let target = fd_target(pid, fd)?;
-            let inode = |prefix: &str| target.strip_prefix(prefix)?.strip_suffix(']')?.parse().ok();
-            let object = match (inode("pipe:["), inode("socket:[")) {
-                (Some(i), _) => Object::Pipe(i),
-                (_, Some(i)) => Object::Socket(i),
-                _ => named_fifo(pid, fd, &target).unwrap_or(Object::Other(target)),
-            };
-            // Unreadable flags: assume both directions rather than guess one.
-            let mode = fd_flags(pid, fd).unwrap_or(libc::O_RDWR) & libc::O_ACCMODE;
-            Some(Fd {
-                fd,
-                object,
-                reads: mode != libc::O_WRONLY,
-                writes: mode != libc::O_RDONLY,
-            })
-        })
-        .collect();
+    fd_table(pid).unwrap_or_default()
+}
+
+/// The descriptors of process `pid`, in order, or why /proc would not show them: a process
+/// that is gone (`NotFound`), or one this process may not look into (`PermissionDenied`: root
+/// without CAP_SYS_PTRACE, before a process of another user).
+pub fn fd_table(pid: i32) -> std::io::Result<Vec<Fd>> {
+    let mut fds = Vec::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd"))? {
+        let Some(fd) = entry?.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        let target = match std::fs::read_link(format!("/proc/{pid}/fd/{fd}")) {
+            Ok(target) => target.to_string_lossy().into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Err(e),
+            // Closed since the folder was listed.
+            Err(_) => continue,
+        };
+        let inode = |prefix: &str| target.strip_prefix(prefix)?.strip_suffix(']')?.parse().ok();
+        let object = match (inode("pipe:["), inode("socket:[")) {
+            (Some(i), _) => Object::Pipe(i),
+            (_, Some(i)) => Object::Socket(i),
+            _ => named_fifo(pid, fd, &target).unwrap_or(Object::Other(target)),
+        };
+        // Unreadable flags: assume both directions rather than guess one.
+        let mode = fd_flags(pid, fd).unwrap_or(libc::O_RDWR) & libc::O_ACCMODE;
+        fds.push(Fd {
+            fd,
+            object,
+            reads: mode != libc::O_WRONLY,
+            writes: mode != libc::O_RDONLY,
+        });
+    }
     fds.sort_by_key(|f| f.fd);
-    fds
+    Ok(fds)
 }
 
 /// A FIFO opened by its name: /proc shows the path, and stat through the link says FIFO.

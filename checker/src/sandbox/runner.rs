@@ -188,7 +188,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     };
 
     let start = Instant::now();
-    let mut started = start_program(command, spec.trace, spec.faults)?;
+    let mut started = start_program(command, spec.trace, spec.faults, start)?;
     let pid = started.pid;
     let mut streams = [
         Stream::new(started.stdout.take()),
@@ -419,6 +419,7 @@ fn start_program(
     mut command: Command,
     trace: bool,
     faults: Option<u64>,
+    start: Instant,
 ) -> std::io::Result<Started> {
     #[cfg(target_os = "linux")]
     if trace {
@@ -426,6 +427,7 @@ fn start_program(
             processes: PROCESS_CAP,
             tasks: TASK_CAP,
             faults,
+            start,
         };
         let mut traced = super::tracer::spawn(command, limits)?;
         return Ok(Started {
@@ -435,7 +437,7 @@ fn start_program(
             traced: Some(traced),
         });
     }
-    let _ = (trace, faults);
+    let _ = (trace, faults, start);
     let mut child = command.spawn()?;
     // The child is reaped with waitpid, not through `child`, which is only dropped.
     Ok(Started {

@@ -123,8 +123,10 @@ const CALLS: &[Known] = {
         call(libc::SYS_wait4, Wait4, true),
         call(libc::SYS_waitid, Waitid, true),
         call(libc::SYS_fcntl, Fcntl, true),
-        call(libc::SYS_nanosleep, Sleep, false),
-        call(libc::SYS_clock_nanosleep, Sleep, false),
+        // Sleeps are traced for the timeline: a late line is judged against when its writer
+        // asked to wake up, not only against the clock of a busy machine.
+        call(libc::SYS_nanosleep, Sleep, true),
+        call(libc::SYS_clock_nanosleep, Sleep, true),
         call(libc::SYS_futex, Futex, false),
         call(libc::SYS_restart_syscall, Restart, false),
     ]

@@ -3,6 +3,7 @@
 use super::procfs::{Fd, Object};
 use nix::sys::signal::Signal;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// How many of the bytes each process writes into each channel the X-ray keeps.
 pub const SAMPLE_BYTES: usize = 64 << 10;
@@ -25,6 +26,68 @@ pub struct Trace {
     pub injected: Injected,
     /// How many times the X-ray stopped the program (each stop costs it some microseconds).
     pub stops: u64,
+    /// What happened when, in the order the X-ray saw it: the first `TIMELINE_CAP` events.
+    pub timeline: Vec<Moment>,
+    /// Events came after the timeline was full, and were not kept.
+    pub timeline_full: bool,
+}
+
+/// How many events a timeline keeps: a timed run makes a few dozen.
+pub const TIMELINE_CAP: usize = 4096;
+
+/// One moment of a run, counted from its start (when the program was started), as the X-ray
+/// saw it: at the stop of the call, which is no later than the call took effect for a write
+/// to stdout, a read or a sleep, and no earlier for the bytes of a write into a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moment {
+    pub at: Duration,
+    pub pid: i32,
+    pub what: Happened,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Happened {
+    /// The process was created by `parent`.
+    Started {
+        parent: i32,
+    },
+    /// Bytes went into a pipe, FIFO or socket: `total` counts all the bytes this process had
+    /// written into it by then.
+    Wrote {
+        object: Object,
+        bytes: u64,
+        total: u64,
+    },
+    /// A read of a pipe, FIFO or socket began.
+    ReadBegan {
+        object: Object,
+    },
+    /// A poll (or select) returned: the ends it reported ready; none for an epoll_wait, whose
+    /// answer names tokens rather than descriptors.
+    PollReturned {
+        ready: Option<Vec<Object>>,
+    },
+    /// A line began on the checker's stdout (its first 80 characters).
+    Printed {
+        line: String,
+    },
+    /// A sleep began, asking to wake up at `until` (counted from the run's start too).
+    Slept {
+        until: Duration,
+    },
+    /// The process let go of an end: closed it, had it replaced, or exited holding it.
+    Dropped {
+        object: Object,
+        writes: bool,
+    },
+    Exited,
+}
+
+impl Trace {
+    /// The events of one process, in order.
+    pub fn events_of(&self, pid: i32) -> impl Iterator<Item = &Moment> {
+        self.timeline.iter().filter(move |e| e.pid == pid)
+    }
 }
 
 impl Trace {

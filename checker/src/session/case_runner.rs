@@ -12,6 +12,7 @@ use crate::sandbox::jail::{Jail, Walls};
 use crate::sandbox::runner::{self, RunOutcome, RunSpec};
 use crate::sandbox::spy;
 use crate::workbook::manifest::Exercise;
+use nix::fcntl::{Flock, FlockArg};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,20 +42,15 @@ pub struct CaseRunner<'a> {
 }
 
 impl CaseRunner<'_> {
-    /// Runs every case in order; stops early when the stub is untouched, and after a hang
-    /// (the rest would most likely hang too, each costing a full timeout), a full disk or
-    /// memory runs only the bad-input cases; Ctrl-C stops all.
+    /// Runs every case in order, each with its own time limit: a case that hangs costs only
+    /// its own points, so the same program gets the same score whatever the seed. Stops early
+    /// only when the stub is untouched (its first case reaches `todo!()`) or on Ctrl-C.
     pub fn check(&mut self, cases: Vec<Case>) -> ExerciseResult {
         let started = std::time::Instant::now();
         let mut outcomes = outcomes_unrun(self.exercise, &cases);
         let _ = std::fs::remove_dir_all(self.kept);
         let mut first: Option<CaseFailure> = None;
-        // After a hang, only the bad-input cases still run: they end within seconds.
-        let mut stopped = false;
         for (i, case) in cases.into_iter().enumerate() {
-            if stopped && case.kind != Kind::Usage {
-                continue;
-            }
             let case_started = std::time::Instant::now();
             let (failure, outcome) = self.run_case(&case, self.seed.wrapping_add(i as u64));
             let (kept, command) = self.keep(i, &case, &outcome);
@@ -77,15 +73,7 @@ impl CaseRunner<'_> {
                     rendered: None,
                 };
             }
-            // A hang would cost each later case a full timeout; a filled folder, its disk.
-            let stop = matches!(
-                failure,
-                Failure::Hang(_) | Failure::Busy(_) | Failure::DiskLimit | Failure::MemoryLimit
-            );
-            // One bad-input case that ran out of time after a hang is enough: the others
-            // would each take their seconds too.
-            let give_up = matches!(failure, Failure::Interrupted)
-                || (stopped && matches!(failure, Failure::Usage { status: None, .. }));
+            let interrupted = matches!(failure, Failure::Interrupted);
             if first.is_none() {
                 first = Some(CaseFailure {
                     case,
@@ -97,10 +85,9 @@ impl CaseRunner<'_> {
                     panic,
                 });
             }
-            if give_up {
+            if interrupted {
                 break;
             }
-            stopped |= stop;
         }
         let verdict = match first {
             None => Verdict::Passed,
@@ -116,6 +103,9 @@ impl CaseRunner<'_> {
 
     /// Runs a case `repeat` times, stopping at the first failing run.
     fn run_case(&mut self, case: &Case, faults: u64) -> (Option<Failure>, RunOutcome) {
+        // Timed runs of checks side by side (`grade` checks two submissions at once) take
+        // turns: the clock of one must not run while the other's processes fill the CPU.
+        let _turn = case.is_timed().then(|| self.timed_turn()).flatten();
         let mut last = None;
         for _ in 0..self.repeat.max(1) {
             let (failure, outcome) = match self.run_judged(case, faults) {
@@ -139,6 +129,12 @@ impl CaseRunner<'_> {
         )
     }
 
+    /// Waits for the turn of this process's timed runs among the checks sharing its folder.
+    fn timed_turn(&self) -> Option<Flock<std::fs::File>> {
+        let file = std::fs::File::create(self.work.join("timed.lock")).ok()?;
+        Flock::lock(file, FlockArg::LockExclusive).ok()
+    }
+
     fn run_judged(
         &mut self,
         case: &Case,
@@ -152,22 +148,6 @@ impl CaseRunner<'_> {
             && slowed_by_the_x_ray(&first.1)
         {
             return self.run_once(case, faults, false);
-        }
-        // Only lateness can come from a busy machine (earliness cannot): judge a timed case
-        // again when it failed in any other way than a line arriving too soon.
-        // A hang is not judged again: it would cost a second timeout.
-        let definitive = matches!(
-            first.0,
-            Some(
-                Failure::Timing { early: true, .. }
-                    | Failure::Wiring { .. }
-                    | Failure::Hang(_)
-                    | Failure::Busy(_)
-                    | Failure::Interrupted
-            )
-        );
-        if case.is_timed() && first.0.is_some() && !definitive {
-            return self.run_once(case, faults, self.trace);
         }
         Ok(first)
     }

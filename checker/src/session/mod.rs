@@ -85,12 +85,15 @@ pub fn run<'w>(
         Some(lane) => lane.built.clone(),
         None => wb.program_dir(),
     };
-    let jail = jail(wb, &programs)?;
+    let (jail, xray) = jail(wb, &programs)?;
     if options.require_sandbox && !jail.missing().is_empty() {
         return Err(format!(
             "the full sandbox is required (--require-sandbox), but this machine lacks: {}",
             jail.missing().join(", ")
         ));
+    }
+    if let (true, Xray::Off(why)) = (options.require_xray, &xray) {
+        return Err(format!("the X-ray is required (--require-xray), but {why}"));
     }
     let built = match &options.lane {
         Some(lane) => {
@@ -119,7 +122,7 @@ pub fn run<'w>(
     let lanes = options.jobs.min(runnable.iter().filter(|r| **r).count());
     let here = |i: usize| !runnable[i] || lanes < 2 || options.lane.is_some();
     let work = wb.work_dir();
-    let trace = xray_wanted();
+    let trace = xray == Xray::On;
     let mut refused: Option<String> = None;
     let mut others = None;
     if lanes >= 2 && options.lane.is_none() {
@@ -191,7 +194,7 @@ pub fn run<'w>(
         ready[i] = Some(result);
         pass_on(&mut ready, &mut results);
     }
-    let mut structural_skipped = skipped_line(trace, refused.as_deref());
+    let mut structural_skipped = skipped_line(&xray, refused.as_deref());
     if let Some(mut others) = others {
         while let Some((name, result)) = others.next(interrupted)? {
             if let Some(i) = exercises.iter().position(|e| e.name == name) {
@@ -216,25 +219,64 @@ pub fn run<'w>(
     })
 }
 
+/// Whether runs are traced, or why not (the rest of `structural checks skipped: ...`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Xray {
+    On,
+    Off(String),
+}
+
 /// The sandbox for the builds and runs of this workbook's programs, as this machine allows it:
 /// the programs' folder, the run folders and the checker itself (the stage spies) must be
 /// reachable by its unprivileged user; the workbook, the target directory and the home
-/// folder stay off the runs' PATH.
-pub fn jail(wb: &Workbook, programs: &std::path::Path) -> Result<Arc<Jail>, String> {
+/// folder stay off the runs' PATH. The X-ray is proven on a probe behind that very sandbox;
+/// where root may not trace the unprivileged user's programs, runs keep root's user (without
+/// its capabilities) so that they are traced, and the report names what that costs.
+pub fn jail(wb: &Workbook, programs: &std::path::Path) -> Result<(Arc<Jail>, Xray), String> {
     let (programs, runs) = (programs.to_path_buf(), wb.work_dir().join("tmp"));
     for dir in [&programs, &runs] {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let mut reach = vec![programs, runs];
+    let mut reach = vec![programs, runs.clone()];
     reach.extend(std::env::current_exe().ok());
     let mut hidden = vec![wb.root.clone(), wb.target_dir.clone()];
     hidden.extend(std::env::var_os("HOME").map(PathBuf::from));
-    if std::env::var(SANDBOX_SWITCH).is_ok_and(|v| v == "off") {
+    let jail = if std::env::var(SANDBOX_SWITCH).is_ok_and(|v| v == "off") {
         let why = format!("switched off by {SANDBOX_SWITCH}=off");
-        return Ok(Arc::new(Jail::off(hidden, &why)));
+        Arc::new(Jail::off(hidden.clone(), &why))
+    } else {
+        Arc::new(Jail::probe(&reach, hidden.clone()))
+    };
+    if !cfg!(target_os = "linux") {
+        return Ok((jail, Xray::Off("the X-ray needs Linux".into())));
     }
-    Ok(Arc::new(Jail::probe(&reach, hidden)))
+    if std::env::var(XRAY_SWITCH).is_ok_and(|v| v == "off") {
+        let why = format!("the X-ray is switched off ({XRAY_SWITCH}=off)");
+        return Ok((jail, Xray::Off(why)));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use crate::sandbox::probe::trace_seen;
+        let blind = match trace_seen(&jail, &runs) {
+            Ok(()) => return Ok((jail, Xray::On)),
+            Err(why) => why,
+        };
+        if jail.switches_user() {
+            let why = "root may not trace another user's programs here (no CAP_SYS_PTRACE)";
+            if let Some(kept) = Jail::powerless(&reach, hidden, why).map(Arc::new)
+                && trace_seen(&kept, &runs).is_ok()
+            {
+                return Ok((kept, Xray::On));
+            }
+        }
+        Ok((
+            jail,
+            Xray::Off(format!("runs cannot be traced here: {blind}")),
+        ))
+    }
+    #[cfg(not(target_os = "linux"))]
+    Ok((jail, Xray::Off("the X-ray needs Linux".into())))
 }
 
 /// The wall around builds of untrusted code, as `Workbook::build` takes it.
@@ -254,20 +296,13 @@ pub fn record(card: &Scorecard, files: &ExerciseFiles) -> Result<(), String> {
     progress.save()
 }
 
-/// Whether runs are traced: on Linux, unless switched off.
-fn xray_wanted() -> bool {
-    cfg!(target_os = "linux") && std::env::var(XRAY_SWITCH).map_or(true, |v| v != "off")
-}
-
-/// The one line a report prints when the structural checks were skipped: `refused` is why
-/// a run could not be traced, when one could not.
-fn skipped_line(wanted: bool, refused: Option<&str>) -> Option<String> {
-    let why = if !cfg!(target_os = "linux") {
-        "the X-ray needs Linux".to_string()
-    } else if !wanted {
-        format!("the X-ray is switched off ({XRAY_SWITCH}=off)")
-    } else {
-        format!("runs cannot be traced here: {}", refused?)
+/// The one line a report prints when the structural checks were skipped: because the X-ray
+/// is off here, or, `refused`, because a run could not be traced after all.
+fn skipped_line(xray: &Xray, refused: Option<&str>) -> Option<String> {
+    let why = match (xray, refused) {
+        (Xray::Off(why), _) => why.clone(),
+        (Xray::On, Some(refused)) => format!("runs cannot be traced here: {refused}"),
+        (Xray::On, None) => return None,
     };
     Some(format!(
         "structural checks skipped: {why}; every other check ran as usual"

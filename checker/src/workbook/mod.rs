@@ -87,10 +87,11 @@ impl Workbook {
     }
 
     fn root_and_cargo() -> Result<(PathBuf, PathBuf), String> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .ok_or("the checker is not inside a workbook")?
-            .to_path_buf();
+        let root = find_root(
+            std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+            std::env::current_dir().ok(),
+            std::env::current_exe().ok(),
+        )?;
         let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
         Ok((root, cargo))
     }
@@ -122,9 +123,17 @@ impl Workbook {
         Ok(())
     }
 
-    /// The checker's own files under the target directory.
+    /// The checker's own files under the target directory. A target directory outside the
+    /// workbook may be shared by several copies (`CARGO_TARGET_DIR`): each copy then gets a
+    /// folder of its own in it, so that one copy never reads what a check of another left.
     pub fn work_dir(&self) -> PathBuf {
-        self.target_dir.join("pipes-lab")
+        let shared = self.target_dir.join("pipes-lab");
+        if self.target_dir.starts_with(&self.root) {
+            shared
+        } else {
+            let id = stable_hash(self.root.to_string_lossy().as_bytes());
+            shared.join(format!("workbook-{id:016x}"))
+        }
     }
 
     /// Where a check keeps each case's files for an exercise, for the student to open.
@@ -214,6 +223,39 @@ impl Workbook {
     }
 }
 
+/// Whether `dir` is the top folder of a pipes-lab workbook.
+fn is_workbook(dir: &Path) -> bool {
+    dir.join("Cargo.toml").is_file() && dir.join("checker/exercises.toml").is_file()
+}
+
+/// The workbook a checker works on, found when it runs (never where it was compiled: a copy
+/// moved or renamed with its target folder must check its own files). In order: the package
+/// folder cargo names for `cargo run` (`CARGO_MANIFEST_DIR`, the checker's, inside the
+/// workbook), then the working folder and those above it, then the folders above the
+/// checker's own program (`target/debug/checker`).
+fn find_root(
+    manifest_dir: Option<PathBuf>,
+    cwd: Option<PathBuf>,
+    exe: Option<PathBuf>,
+) -> Result<PathBuf, String> {
+    let from_cargo = manifest_dir.and_then(|d| d.parent().map(Path::to_path_buf));
+    let above = |start: Option<PathBuf>| -> Option<PathBuf> {
+        start?
+            .ancestors()
+            .find(|d| is_workbook(d))
+            .map(Path::to_path_buf)
+    };
+    let root = from_cargo
+        .filter(|d| is_workbook(d))
+        .or_else(|| above(cwd))
+        .or_else(|| above(exe))
+        .ok_or(
+            "cannot find the workbook: run the checker from the workbook's folder (the one holding Cargo.toml and checker/exercises.toml), for example with `cargo run -p checker`",
+        )?;
+    // One spelling of the folder, whatever way led to it.
+    Ok(root.canonicalize().unwrap_or(root))
+}
+
 /// FNV-1a: a hash that stays the same from run to run and machine to machine (seeds per
 /// exercise, fingerprints of files, ids of folders).
 pub fn stable_hash(bytes: &[u8]) -> u64 {
@@ -236,4 +278,65 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
     tmp.persist(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workbook_in(dir: &Path) {
+        std::fs::create_dir_all(dir.join("checker")).expect("create a workbook");
+        std::fs::write(dir.join("Cargo.toml"), "").expect("write Cargo.toml");
+        std::fs::write(dir.join("checker/exercises.toml"), "").expect("write the manifest");
+    }
+
+    #[test]
+    fn the_workbook_is_found_where_the_checker_runs_not_where_it_was_built() {
+        let tmp = tempfile::tempdir().expect("a temporary folder");
+        let (old, moved) = (tmp.path().join("old"), tmp.path().join("moved"));
+        workbook_in(&moved);
+        let moved = moved.canonicalize().expect("canonical");
+        // cargo run names the checker's package folder of the copy it runs.
+        let found = find_root(Some(moved.join("checker")), None, None);
+        assert_eq!(found, Ok(moved.clone()));
+        // A stale package folder (the copy was moved since) is passed over for the working
+        // folder, and a subfolder of the workbook works too.
+        let found = find_root(
+            Some(old.join("checker")),
+            Some(moved.join("exercises/src")),
+            None,
+        );
+        assert_eq!(found, Ok(moved.clone()));
+        // Started directly, from elsewhere: the folders above its program.
+        let exe = moved.join("target/debug/checker");
+        let found = find_root(None, Some(tmp.path().to_path_buf()), Some(exe));
+        assert_eq!(found, Ok(moved.clone()));
+        let lost = find_root(
+            Some(old.join("checker")),
+            Some(tmp.path().to_path_buf()),
+            None,
+        );
+        assert!(lost.is_err_and(|e| e.contains("cannot find the workbook")));
+    }
+
+    #[test]
+    fn a_shared_target_directory_keeps_each_copy_s_files_apart() {
+        let wb = |root: &str, target: &str| Workbook {
+            root: root.into(),
+            target_dir: target.into(),
+            cargo: "cargo".into(),
+            exercises: Vec::new(),
+            kept: None,
+        };
+        assert_eq!(
+            wb("/a", "/a/target").work_dir(),
+            Path::new("/a/target/pipes-lab")
+        );
+        let (one, two) = (
+            wb("/a", "/shared").work_dir(),
+            wb("/b", "/shared").work_dir(),
+        );
+        assert!(one.starts_with("/shared/pipes-lab") && two.starts_with("/shared/pipes-lab"));
+        assert_ne!(one, two);
+    }
 }

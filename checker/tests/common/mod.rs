@@ -150,6 +150,13 @@ pub fn timeout_secs(exercise: &str) -> u64 {
         .expect("the exercise has a timeout")
 }
 
+/// How many cases the report says an exercise has: `(2 of 3 cases passed, 5.2 s)`.
+pub fn case_count(report: &str) -> Option<usize> {
+    let at = report.find(" cases passed, ")?;
+    let before = &report[..at];
+    before.rsplit(" of ").next()?.trim().parse().ok()
+}
+
 /// The time the report gives for an exercise's runs: `(2 of 3 cases passed, 5.2 s)`.
 pub fn run_seconds(report: &str) -> Option<f64> {
     let at = report.find(" cases passed, ")?;

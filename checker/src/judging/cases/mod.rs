@@ -63,11 +63,27 @@ pub struct AtLeast {
 }
 
 /// When each line must arrive: no earlier than its time (minus a little clock rounding), no
-/// later than its time plus `slack`.
+/// later than its time plus `slack`; with the X-ray's timeline, no later than `slack` after
+/// what carried it (see `judging::timing`), and in the order the children really wrote.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub times: Vec<Duration>,
     pub slack: Duration,
+    /// What carried each expected line, from its text.
+    pub carried: fn(&str) -> Carried,
+}
+
+/// What carried a timed line into the program that printed it, for the X-ray's timeline to
+/// find: the moment it happened is the moment from which the line may be late.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Carried {
+    /// A line (without its newline) that `writer` (the producer, child 2...) wrote into a pipe.
+    Line { text: String, writer: String },
+    /// The hang-up of the pipe that carried the lines beginning with `prefix`: its last write
+    /// end closed.
+    HangUp { prefix: String, writer: String },
+    /// Nothing: the line follows the one before it.
+    Nothing,
 }
 
 impl Case {
@@ -96,7 +112,7 @@ impl Case {
         Case::new(name, kind, messages, Expected::Exact(stdout))
     }
 
-    /// Timing matters: a late line may come from a busy machine, so a failure is judged again.
+    /// Timing matters: the case is judged on when its lines came (see `judging::timing`).
     pub fn is_timed(&self) -> bool {
         self.timing.is_some() || self.schedule.is_some()
     }
@@ -154,13 +170,17 @@ impl Expected {
 
 /// Line k of the timed lines must arrive no earlier than k x `min` and no later than
 /// k x `max` + `slack`: cumulative bounds, which hold when one line is late and the next
-/// catches up.
+/// catches up. With the X-ray's timeline, a line may be late only relative to the write that
+/// carried it, that write only relative to its writer's pause, and each pause may last at
+/// most `max` (see `judging::timing`).
 #[derive(Debug, Clone)]
 pub struct Timing {
     pub lines: usize,
     pub min: Duration,
     pub max: Duration,
     pub slack: Duration,
+    /// What carried each timed line, from its text.
+    pub carried: fn(&str) -> Carried,
 }
 
 #[derive(Debug, Clone)]

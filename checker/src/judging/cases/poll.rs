@@ -1,6 +1,7 @@
 //! 09_poll: one parent reading three children's pipes at once.
 
-use super::{Case, Expected, Failure, Kind, Schedule};
+use super::{Carried, Case, Expected, Failure, Kind, Schedule};
+use crate::judging::failure::Since;
 use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
@@ -47,6 +48,30 @@ fn schedule(lines: u32, scale: f64) -> Schedule {
     Schedule {
         times,
         slack: SLACK,
+        carried,
+    }
+}
+
+/// `[k] child k line j` was carried by child k's line `child k line j`; `[k] hang-up` by its
+/// pipe's hang-up; `done` follows the last of them.
+fn carried(line: &str) -> Carried {
+    let Some((tag, rest)) = line.split_once(' ') else {
+        return Carried::Nothing;
+    };
+    let Some(k) = tag.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {
+        return Carried::Nothing;
+    };
+    let writer = format!("child {k}");
+    if rest == "hang-up" {
+        Carried::HangUp {
+            prefix: format!("child {k} line "),
+            writer,
+        }
+    } else {
+        Carried::Line {
+            text: rest.to_string(),
+            writer,
+        }
     }
 }
 
@@ -106,6 +131,8 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
     Some(match failure {
         Failure::Output { .. } => "the lines came in another order than the children wrote them. Either the program reads one pipe after another instead of waiting on all three at once with poll, or a pipe hangs up late because another process still holds its write end; the X-ray tells which (cargo lab xray 9)".into(),
         Failure::Timing { early: true, .. } => "a line came before its child could have written it: each child sleeps until its next deadline (j*(2k+3)/10 s times PIPES_LAB_TIME_SCALE) before writing".into(),
+        Failure::Timing { since: Since::Asked { .. } | Since::Woke { .. } | Since::WriterLate { .. }, .. } => "a child wrote its line later than its deadline: child k writes line j at j*(2k+3)/10 s times PIPES_LAB_TIME_SCALE after it starts; sleep until each deadline, then write at once".into(),
+        Failure::Timing { text, since: Since::Written { .. }, .. } if text.ends_with("hang-up") => "a hang-up came late: a pipe hangs up only when every write end is closed, so the parent must close its copies after forking, and each child its copies of the other children's ends".into(),
         Failure::Timing { early: false, .. } => "a line came late: print each line the moment poll says its pipe is readable, not after the children end".into(),
         Failure::Hang(_) => "poll never reports hang-up while a write end of that pipe is still open: the parent must close all three write ends after forking, and each child its copies of the other children's ends".into(),
         Failure::Busy(_) => "the parent spins: after a pipe's hang-up, stop polling it (drop it from the list, or set its fd negative), or poll returns at once forever".into(),

@@ -1,6 +1,7 @@
 //! 03_producer_consumer: a producer and a consumer, with random delays, until END.
 
-use super::{Case, Failure, Kind, Timing, random_message};
+use super::{Carried, Case, Failure, Kind, Timing, random_message};
+use crate::judging::failure::Since;
 use crate::sandbox::runner::RunOutcome;
 use rand::rngs::StdRng;
 use std::time::Duration;
@@ -26,6 +27,17 @@ pub fn oracle(messages: &[String]) -> String {
     out
 }
 
+/// `Message Received: M` was carried by the line `M` the producer wrote into the pipe.
+fn carried(line: &str) -> Carried {
+    match line.strip_prefix("Message Received: ") {
+        Some(message) => Carried::Line {
+            text: message.to_string(),
+            writer: "the producer".into(),
+        },
+        None => Carried::Nothing,
+    }
+}
+
 pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let messages: Vec<String> = (0..5)
         .map(|_| random_message(rng))
@@ -36,6 +48,7 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         min: Duration::from_secs_f64(SCALE),
         max: Duration::from_secs_f64(2.0 * SCALE),
         slack: SLACK,
+        carried,
     };
     let expected = oracle(&messages);
     let name = format!("timed, delays scaled by {SCALE}");
@@ -48,9 +61,14 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
 }
 
 pub fn cause(_case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+    let write_at_once = "write each message into the pipe as soon as its pause ends, not into a BufWriter (or a String) that holds it back until the end";
     Some(match failure {
         Failure::Timing { early: true, .. } => "a line arrived sooner than the producer's delays allow: the producer must sleep a random 1-2 s (times PIPES_LAB_TIME_SCALE) before every send, END included".into(),
-        Failure::Timing { early: false, line, .. } if *line == 1 => "the first message arrived much later than its delay: the consumer seems to collect the messages and print them at the end. Print each one as soon as it is received".into(),
+        Failure::Timing { since: Since::Written { .. }, .. } => "the consumer printed a message long after it reached the pipe: it seems to collect the messages and print them at the end. Print each one as soon as it is received".into(),
+        Failure::Timing { since: Since::Paused { sleeps, .. }, .. } if *sleeps > 1 => format!("the producer slept several times without writing anything into the pipe: {write_at_once}"),
+        Failure::Timing { since: Since::Paused { .. }, .. } => "the producer paused longer than the longest delay: each pause is a random 1-2 s times PIPES_LAB_TIME_SCALE (parse it as f64, default 1)".into(),
+        Failure::Timing { since: Since::Woke { .. }, .. } => format!("the producer's message reached the pipe long after its pause ended: {write_at_once}"),
+        Failure::Timing { early: false, line, since: Since::Start, .. } if *line == 1 => "the first message arrived much later than its delay: the consumer seems to collect the messages and print them at the end. Print each one as soon as it is received".into(),
         Failure::Timing { early: false, .. } => "a line arrived later than the longest delays allow: print each message as soon as it is received, and sleep only 1-2 s times PIPES_LAB_TIME_SCALE per message".into(),
         Failure::Hang(_) => "the consumer waits for a message that never comes: it must stop after END, and the producer must send END after the last message".into(),
         Failure::LeftBehind(_) => "the parent exited before its children finished: wait for both the producer and the consumer before printing `done`".into(),

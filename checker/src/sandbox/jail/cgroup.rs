@@ -1,7 +1,8 @@
 //! A cgroup per run, where the machine lets the checker make one (root, or a delegated cgroup
-//! v2): a cap on the tasks of the whole run that no fork can outrun, a cap on its memory, and
-//! a list of its processes that nothing in the run can leave, so the end of a run kills them
-//! all by construction.
+//! v2): a cap on the tasks of the whole run that no fork can outrun, a cap on its memory, a
+//! share of the CPU of its own (so that a busy neighbour, another submission's runs among them,
+//! cannot starve a timed run), and a list of its processes that nothing in the run can leave,
+//! so the end of a run kills them all by construction.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStringExt;
@@ -11,10 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Where the checker can make the cgroups of its runs.
 #[derive(Debug, Clone)]
 pub enum Controllers {
-    /// cgroup v1: one hierarchy per controller (`pids`, `memory`), each maybe absent.
+    /// cgroup v1: one hierarchy per controller (`pids`, `memory`, `cpu`), each maybe absent.
     V1 {
         pids: Option<PathBuf>,
         memory: Option<PathBuf>,
+        cpu: Option<PathBuf>,
     },
     /// cgroup v2: the checker's own cgroup, whose children get the controllers it delegates.
     V2(PathBuf),
@@ -25,6 +27,20 @@ pub enum Controllers {
 pub struct Caps {
     pub tasks: usize,
     pub memory: u64,
+    /// The run's share of the CPU, as so many ordinary busy processes' worth.
+    pub cpu: u64,
+}
+
+/// What the CPU controller gives one ordinary process: v1's `cpu.shares`, v2's `cpu.weight`.
+const V1_SHARES: u64 = 1024;
+const V2_WEIGHT: u64 = 100;
+
+/// What one run's cgroups give it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Has {
+    pub tasks: bool,
+    pub memory: bool,
+    pub cpu: bool,
 }
 
 /// The cgroup directories of one run; removed, with every process left in them, on drop.
@@ -48,9 +64,9 @@ impl Controllers {
             let dir = base.join(path.trim_start_matches('/'));
             writable(&dir).then_some(dir)
         };
-        let (pids, memory) = (v1("pids"), v1("memory"));
+        let (pids, memory, cpu) = (v1("pids"), v1("memory"), v1("cpu"));
         if pids.is_some() || memory.is_some() {
-            return Some(Controllers::V1 { pids, memory });
+            return Some(Controllers::V1 { pids, memory, cpu });
         }
         let path = own.lines().find_map(|l| l.strip_prefix("0::"))?;
         ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
@@ -64,15 +80,23 @@ impl Controllers {
             .map(Controllers::V2)
     }
 
-    /// Whether runs get a task cap and a memory cap for the whole run.
-    pub fn has(&self) -> (bool, bool) {
+    /// Whether runs get a task cap, a memory cap and a CPU share for the whole run.
+    pub fn has(&self) -> Has {
         match self {
-            Controllers::V1 { pids, memory } => (pids.is_some(), memory.is_some()),
+            Controllers::V1 { pids, memory, cpu } => Has {
+                tasks: pids.is_some(),
+                memory: memory.is_some(),
+                cpu: cpu.is_some(),
+            },
             Controllers::V2(dir) => {
                 let delegated =
                     std::fs::read_to_string(dir.join("cgroup.subtree_control")).unwrap_or_default();
                 let has = |c: &str| delegated.split_whitespace().any(|d| d == c);
-                (has("pids"), has("memory"))
+                Has {
+                    tasks: has("pids"),
+                    memory: has("memory"),
+                    cpu: has("cpu"),
+                }
             }
         }
     }
@@ -87,7 +111,7 @@ impl Controllers {
         );
         let mut run = RunCgroup { dirs: Vec::new() };
         match self {
-            Controllers::V1 { pids, memory } => {
+            Controllers::V1 { pids, memory, cpu } => {
                 if let Some(base) = pids {
                     let dir = run.add(base.join(&name))?;
                     std::fs::write(dir.join("pids.max"), caps.tasks.to_string())?;
@@ -96,15 +120,23 @@ impl Controllers {
                     let dir = run.add(base.join(&name))?;
                     std::fs::write(dir.join("memory.limit_in_bytes"), caps.memory.to_string())?;
                 }
+                if let Some(base) = cpu {
+                    let dir = run.add(base.join(&name))?;
+                    std::fs::write(dir.join("cpu.shares"), (caps.cpu * V1_SHARES).to_string())?;
+                }
             }
             Controllers::V2(base) => {
                 let dir = run.add(base.join(&name))?;
-                let (pids, memory) = self.has();
-                if pids {
+                let has = self.has();
+                if has.tasks {
                     std::fs::write(dir.join("pids.max"), caps.tasks.to_string())?;
                 }
-                if memory {
+                if has.memory {
                     std::fs::write(dir.join("memory.max"), caps.memory.to_string())?;
+                }
+                if has.cpu {
+                    let weight = (caps.cpu * V2_WEIGHT).min(10_000);
+                    std::fs::write(dir.join("cpu.weight"), weight.to_string())?;
                 }
             }
         }

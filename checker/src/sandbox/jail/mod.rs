@@ -19,6 +19,10 @@ use std::process::Command;
 const NOBODY: (u32, u32) = (65534, 65534);
 /// Memory a whole run may really use (pages touched), where a memory cgroup is available.
 pub const RUN_MEMORY: u64 = 1 << 30;
+/// A run's share of the CPU, where a cpu cgroup is available, as so many ordinary busy
+/// processes' worth: a run mostly sleeps and waits, but when it wakes up, a neighbour with
+/// a few busy processes must not make its lines late.
+pub const RUN_CPU: u64 = 8;
 
 /// What one run may touch besides the system's folders.
 #[derive(Debug, Clone, Default)]
@@ -38,8 +42,9 @@ pub struct Walls {
 pub struct Jail {
     /// A network namespace per run (root: directly; otherwise inside a user namespace).
     netns: bool,
-    /// The user and group runs become: only when the checker is root.
-    drop_to: Option<(u32, u32)>,
+    /// Who runs become: nobody, or root without its capabilities, when the checker is root.
+    #[cfg(target_os = "linux")]
+    becomes: setup::Becomes,
     /// Landlock's ABI, when its rules can be enforced (0: not at all).
     landlock: i32,
     #[cfg(target_os = "linux")]
@@ -85,7 +90,8 @@ impl Jail {
     pub fn off(hidden: Vec<PathBuf>, why: &str) -> Jail {
         Jail {
             netns: false,
-            drop_to: None,
+            #[cfg(target_os = "linux")]
+            becomes: setup::Becomes::Itself,
             landlock: 0,
             #[cfg(target_os = "linux")]
             cgroups: None,
@@ -136,7 +142,6 @@ impl Jail {
     pub fn probe(_reach: &[PathBuf], hidden: Vec<PathBuf>) -> Jail {
         Jail {
             netns: false,
-            drop_to: None,
             landlock: 0,
             hidden: Jail::hideable(hidden),
             off: true,
@@ -145,7 +150,7 @@ impl Jail {
     }
 
     pub fn confine(&self, _: &mut Command, _: &Walls, _: u64) -> std::io::Result<Confined> {
-        let _ = (self.netns, self.drop_to, self.landlock, self.off);
+        let _ = (self.netns, self.landlock, self.off);
         Ok(Confined {})
     }
 }
@@ -156,12 +161,44 @@ impl Jail {
     /// machine allows. `reach` are the paths a run's program must get to as the unprivileged
     /// user (its binary's folder, the run folders), `hidden` those it must not find on PATH.
     pub fn probe(reach: &[PathBuf], hidden: Vec<PathBuf>) -> Jail {
-        use setup::Step;
         // SAFETY: geteuid cannot fail.
         let root = unsafe { libc::geteuid() } == 0;
+        let becomes = match root {
+            true => setup::Becomes::User(NOBODY.0, NOBODY.1),
+            false => setup::Becomes::Itself,
+        };
+        Jail::probe_as(becomes, reach, hidden)
+    }
+
+    /// Whether runs become another user, whose processes root may not be able to trace.
+    pub fn switches_user(&self) -> bool {
+        matches!(self.becomes, setup::Becomes::User(..))
+    }
+
+    /// The jail for a root checker whose runs must keep its user to be traced: root without
+    /// any capability, reading only what every user may, behind every other wall. `why` says
+    /// why runs cannot be another user. None where Landlock cannot keep such a run from
+    /// signalling the checker and other runs, which share its user (Linux 6.12).
+    pub fn powerless(reach: &[PathBuf], hidden: Vec<PathBuf>, why: &str) -> Option<Jail> {
+        let mut jail = Jail::probe_as(setup::Becomes::Powerless, reach, hidden);
+        if jail.becomes != setup::Becomes::Powerless || jail.landlock < 6 {
+            return None;
+        }
+        jail.missing.insert(
+            0,
+            format!(
+                "an unprivileged user ({why}: runs keep root's user, without its capabilities)"
+            ),
+        );
+        Some(jail)
+    }
+
+    fn probe_as(becomes: setup::Becomes, reach: &[PathBuf], hidden: Vec<PathBuf>) -> Jail {
+        use setup::Step;
+        let root = becomes != setup::Becomes::Itself;
         let mut jail = Jail {
             netns: true,
-            drop_to: root.then_some(NOBODY),
+            becomes,
             landlock: rules::abi(),
             cgroups: if root {
                 cgroup::Controllers::find()
@@ -187,11 +224,15 @@ impl Jail {
         }
         let mut missing = Vec::new();
         if root && !(ok(Step::User) && ok(Step::Reach)) {
-            jail.drop_to = None;
-            missing.push(if ok(Step::User) {
-                "an unprivileged user (the programs are not reachable by nobody)"
-            } else {
-                "an unprivileged user"
+            jail.becomes = setup::Becomes::Itself;
+            missing.push(match becomes {
+                setup::Becomes::Powerless => {
+                    "an unprivileged user, nor root without its capabilities"
+                }
+                _ if ok(Step::User) => {
+                    "an unprivileged user (the programs are not reachable by nobody)"
+                }
+                _ => "an unprivileged user",
             });
         }
         if !jail.netns {
@@ -205,12 +246,15 @@ impl Jail {
         if (1..6).contains(&jail.landlock) {
             missing.push("Landlock's signal scoping (Linux 6.12)");
         }
-        let (tasks, memory) = jail.cgroups.as_ref().map_or((false, false), |c| c.has());
-        if !tasks {
+        let has = jail.cgroups.as_ref().map(|c| c.has());
+        if !has.is_some_and(|h| h.tasks) {
             missing.push("a pids cgroup");
         }
-        if !memory {
+        if !has.is_some_and(|h| h.memory) {
             missing.push("a memory cgroup");
+        }
+        if !has.is_some_and(|h| h.cpu) {
+            missing.push("a cpu cgroup");
         }
         jail.missing = missing.into_iter().map(String::from).collect();
         jail
@@ -228,7 +272,7 @@ impl Jail {
         if self.off {
             return Ok(Confined { cgroup: None });
         }
-        if let Some((uid, gid)) = self.drop_to {
+        if let setup::Becomes::User(uid, gid) = self.becomes {
             for path in walls.writable.iter().chain(&walls.appendable) {
                 hand_over(path, uid, gid)?;
             }
@@ -245,7 +289,7 @@ impl Jail {
                 .unwrap_or_default(),
             netns: self.netns,
             maps: setup::Setup::maps(),
-            drop_to: self.drop_to,
+            becomes: self.becomes,
             reach: Vec::new(),
             rules: self.rules(walls)?,
             report: None,
@@ -274,7 +318,7 @@ impl Jail {
             cgroup: Vec::new(),
             netns: false,
             maps: setup::Setup::maps(),
-            drop_to: None,
+            becomes: setup::Becomes::Itself,
             reach: Vec::new(),
             rules: Some(rules),
             report: None,
@@ -288,6 +332,7 @@ impl Jail {
             // Above the tracer's cap, which stops a traced run first and says why.
             tasks: 2 * super::runner::TASK_CAP,
             memory: RUN_MEMORY,
+            cpu: RUN_CPU,
         }
     }
 
@@ -295,7 +340,8 @@ impl Jail {
         if self.landlock == 0 {
             return Ok(None);
         }
-        rules::ruleset(walls, &self.path())
+        let as_root = self.becomes == setup::Becomes::Powerless;
+        rules::ruleset(walls, &self.path(), as_root)
             .map(Some)
             .map_err(|e| std::io::Error::other(format!("cannot make the Landlock rules: {e}")))
     }
@@ -328,7 +374,7 @@ impl Jail {
                 .unwrap_or_default(),
             netns: true,
             maps: setup::Setup::maps(),
-            drop_to: self.drop_to,
+            becomes: self.becomes,
             reach: reach
                 .iter()
                 .filter_map(|p| std::ffi::CString::new(p.as_os_str().as_bytes()).ok())

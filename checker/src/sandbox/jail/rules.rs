@@ -55,13 +55,22 @@ fn existing<'a>(paths: impl IntoIterator<Item = &'a Path>) -> impl Iterator<Item
 }
 
 /// Every file, TCP and scope right handled (so refused unless a rule grants it), and the
-/// system's part: its folders read and run from (with `path_dirs`), /etc and /proc read, the
-/// harmless devices written.
-fn system(path_dirs: &[PathBuf]) -> Result<RulesetCreated, RulesetError> {
+/// system's part: its folders read and run from (with `path_dirs`), /etc, /dev and /proc
+/// read, the harmless devices written. A run that keeps root's user (`as_root`) owns root's
+/// files, so it gets only the parts of /etc and /dev that every user may read.
+fn system(path_dirs: &[PathBuf], as_root: bool) -> Result<RulesetCreated, RulesetError> {
     let system = SYSTEM
         .iter()
         .map(Path::new)
         .chain(path_dirs.iter().map(PathBuf::as_path));
+    let read_only_paths: Vec<PathBuf> = READ_ONLY
+        .iter()
+        .map(Path::new)
+        .flat_map(|top| match as_root && top != Path::new("/proc") {
+            true => open_to_all(top),
+            false => vec![top.to_path_buf()],
+        })
+        .collect();
     landlock::Ruleset::default()
         .handle_access(all())?
         .handle_access(AccessNet::from_all(TARGET))?
@@ -69,7 +78,7 @@ fn system(path_dirs: &[PathBuf]) -> Result<RulesetCreated, RulesetError> {
         .create()?
         .add_rules(path_beneath_rules(existing(system), read()))?
         .add_rules(path_beneath_rules(
-            existing(READ_ONLY.iter().map(Path::new)),
+            existing(read_only_paths.iter().map(PathBuf::as_path)),
             read_only(),
         ))?
         .add_rules(path_beneath_rules(
@@ -79,9 +88,13 @@ fn system(path_dirs: &[PathBuf]) -> Result<RulesetCreated, RulesetError> {
 }
 
 /// The ruleset of one run, made before the fork; the child restricts itself with it.
-pub fn ruleset(walls: &Walls, path_dirs: &[PathBuf]) -> Result<RulesetCreated, RulesetError> {
+pub fn ruleset(
+    walls: &Walls,
+    path_dirs: &[PathBuf],
+    as_root: bool,
+) -> Result<RulesetCreated, RulesetError> {
     let change = all() & !BitFlags::from(AccessFs::Execute);
-    system(path_dirs)?
+    system(path_dirs, as_root)?
         .add_rules(path_beneath_rules(&walls.readable, read_only()))?
         .add_rules(path_beneath_rules(&walls.writable, change))?
         .add_rules(path_beneath_rules(&walls.appendable, file()))?
@@ -97,7 +110,95 @@ pub fn build_ruleset(
     readable: &[PathBuf],
     writable: &[PathBuf],
 ) -> Result<RulesetCreated, RulesetError> {
-    system(&[])?
+    system(&[], false)?
         .add_rules(path_beneath_rules(readable, read()))?
         .add_rules(path_beneath_rules(writable, all()))
+}
+
+/// Entries of a folder tree walked at most, so that a strange /dev cannot hold a check up.
+const WALK_BUDGET: usize = 20_000;
+
+/// The paths beneath `top` that every user may read: `top` itself when all of it is, else the
+/// largest such parts. Symbolic links are never granted: Landlock judges a link's target
+/// where it lies.
+fn open_to_all(top: &Path) -> Vec<PathBuf> {
+    let mut grant = Vec::new();
+    let mut budget = WALK_BUDGET;
+    if readable_by_all(top, &mut grant, &mut budget) {
+        return vec![top.to_path_buf()];
+    }
+    grant
+}
+
+/// Whether everything beneath `path` is readable by every user; when not, the parts that are
+/// go into `grant`.
+fn readable_by_all(path: &Path, grant: &mut Vec<PathBuf>, budget: &mut usize) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    if meta.file_type().is_symlink() {
+        return true;
+    }
+    let mode = meta.permissions().mode();
+    if !meta.is_dir() {
+        return mode & 0o004 != 0;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return false;
+    };
+    let mut whole = Vec::new();
+    let mut all = mode & 0o005 == 0o005;
+    for entry in entries.flatten() {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        let child = entry.path();
+        if readable_by_all(&child, grant, budget) {
+            whole.push(child);
+        } else {
+            all = false;
+        }
+    }
+    if !all {
+        grant.extend(whole.into_iter().filter(|p| !p.is_symlink()));
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_root_run_reads_only_what_every_user_may() {
+        let tmp = tempfile::tempdir().expect("a temporary folder");
+        let top = tmp.path().join("etc");
+        std::fs::create_dir_all(top.join("ssl/private")).expect("folders");
+        for (file, mode) in [
+            ("passwd", 0o644),
+            ("shadow", 0o640),
+            ("ssl/cert.pem", 0o644),
+            ("ssl/private/key.pem", 0o600),
+        ] {
+            std::fs::write(top.join(file), "x").expect("a file");
+            std::fs::set_permissions(top.join(file), std::fs::Permissions::from_mode(mode))
+                .expect("chmod");
+        }
+        std::fs::set_permissions(
+            top.join("ssl/private"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .expect("chmod");
+        std::os::unix::fs::symlink("/root", top.join("elsewhere")).expect("a link");
+        let mut granted = open_to_all(&top);
+        granted.sort();
+        assert_eq!(granted, vec![top.join("passwd"), top.join("ssl/cert.pem")]);
+        let open = tmp.path().join("open");
+        std::fs::create_dir_all(open.join("sub")).expect("folders");
+        std::fs::write(open.join("sub/file"), "x").expect("a file");
+        assert_eq!(open_to_all(&open), vec![open.clone()]);
+    }
 }

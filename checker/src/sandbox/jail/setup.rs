@@ -14,6 +14,25 @@ const DATA: u64 = 8 << 30;
 /// The largest file a run may write (RLIMIT_FSIZE).
 const FILE_SIZE: u64 = 64 << 20;
 
+/// Who a run is: what the child does about its user before exec.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Becomes {
+    /// Stays the checker's own user (a checker that is not root has nothing to give up).
+    Itself,
+    /// Root becomes this user and group, with no supplementary group.
+    User(u32, u32),
+    /// Root keeps its user but drops every capability for good: where root may not trace a
+    /// process of another user (no CAP_SYS_PTRACE), a run it can trace is worth more.
+    Powerless,
+}
+
+impl Becomes {
+    /// The checker is root and stays root inside the run's namespaces.
+    fn is_root(self) -> bool {
+        self != Becomes::Itself
+    }
+}
+
 /// One step of the set-up, in the order the child takes them.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Step {
@@ -51,8 +70,8 @@ pub struct Setup {
     /// `uid uid 1` and `gid gid 1`: a user namespace that maps this user to itself (when the
     /// checker is not root, a network namespace needs one).
     pub maps: (CString, CString),
-    /// The user and group to become: when the checker is root.
-    pub drop_to: Option<(u32, u32)>,
+    /// Who the run becomes: when the checker is root, nobody or root without capabilities.
+    pub becomes: Becomes,
     /// Paths the unprivileged user must reach (the probe only).
     pub reach: Vec<CString>,
     pub rules: Option<landlock::RulesetCreated>,
@@ -85,7 +104,7 @@ impl Setup {
             self.step(Step::Cgroup, joined)?;
         }
         if self.netns {
-            let made = if self.drop_to.is_some() {
+            let made = if self.becomes.is_root() {
                 // Root makes the namespace itself, before it becomes another user.
                 unshare(libc::CLONE_NEWNET)
             } else {
@@ -96,19 +115,27 @@ impl Setup {
             };
             self.step(Step::Network, made)?;
         }
-        if let Some((uid, gid)) = self.drop_to {
-            // SAFETY: plain system calls; no supplementary group is kept.
-            let became = unsafe {
-                libc::setgroups(0, std::ptr::null()) == 0
-                    && libc::setresgid(gid, gid, gid) == 0
-                    && libc::setresuid(uid, uid, uid) == 0
-            };
-            self.step(Step::User, became)?;
-            let reached = self.reach.iter().all(|p| {
-                // SAFETY: access(2) on a NUL-terminated path.
-                unsafe { libc::access(p.as_ptr(), libc::X_OK) == 0 }
-            });
-            self.step(Step::Reach, reached)?;
+        match self.becomes {
+            Becomes::Itself => {}
+            Becomes::User(uid, gid) => {
+                // SAFETY: plain system calls; no supplementary group is kept.
+                let became = unsafe {
+                    libc::setgroups(0, std::ptr::null()) == 0
+                        && libc::setresgid(gid, gid, gid) == 0
+                        && libc::setresuid(uid, uid, uid) == 0
+                };
+                self.step(Step::User, became)?;
+                let reached = self.reach.iter().all(|p| {
+                    // SAFETY: access(2) on a NUL-terminated path.
+                    unsafe { libc::access(p.as_ptr(), libc::X_OK) == 0 }
+                });
+                self.step(Step::Reach, reached)?;
+            }
+            Becomes::Powerless => {
+                let dropped = drop_capabilities();
+                self.step(Step::User, dropped)?;
+                self.step(Step::Reach, dropped)?;
+            }
         }
         if let Some(rules) = self.rules.take() {
             let enforced = rules.restrict_self().is_ok();
@@ -146,6 +173,63 @@ fn limits(cpu_secs: u64) -> bool {
         & set(libc::RLIMIT_FSIZE, FILE_SIZE)
         & set(libc::RLIMIT_CORE, 0)
         & set(libc::RLIMIT_CPU, cpu_secs)
+}
+
+/// Drops every capability of a root process, and locks the securebits so that no exec gives
+/// them back (uid 0 would otherwise get the full set again at exec).
+fn drop_capabilities() -> bool {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    // linux/capability.h and linux/securebits.h.
+    const VERSION_3: u32 = 0x2008_0522;
+    const NOROOT: libc::c_ulong = 1 << 0;
+    const NOROOT_LOCKED: libc::c_ulong = 1 << 1;
+    const NO_SETUID_FIXUP: libc::c_ulong = 1 << 2;
+    const NO_SETUID_FIXUP_LOCKED: libc::c_ulong = 1 << 3;
+    const KEEP_CAPS_LOCKED: libc::c_ulong = 1 << 5;
+    let header = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let none = [
+        Data {
+            effective: 0,
+            permitted: 0,
+            inheritable: 0,
+        },
+        Data {
+            effective: 0,
+            permitted: 0,
+            inheritable: 0,
+        },
+    ];
+    // SAFETY: prctl and capset on local values; a capability number the kernel does not know
+    // fails with EINVAL and is skipped.
+    unsafe {
+        for cap in 0..64 {
+            libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
+        }
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL,
+            0,
+            0,
+            0,
+        );
+        let bits =
+            NOROOT | NOROOT_LOCKED | NO_SETUID_FIXUP | NO_SETUID_FIXUP_LOCKED | KEEP_CAPS_LOCKED;
+        libc::prctl(libc::PR_SET_SECUREBITS, bits, 0, 0, 0) == 0
+            && libc::syscall(libc::SYS_capset, &header as *const Header, none.as_ptr()) == 0
+    }
 }
 
 fn unshare(flags: libc::c_int) -> bool {

@@ -8,7 +8,8 @@ use super::{Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
 use crate::sandbox::syscalls::{self, Role, Watched};
 use crate::sandbox::trace::{
-    Exec, Exit, Io, Printed, Resize, SAMPLE_BYTES, Trace, TracedProcess, UnpolledRead,
+    Exec, Exit, Happened, Io, Moment, Printed, Resize, SAMPLE_BYTES, TIMELINE_CAP, Trace,
+    TracedProcess, UnpolledRead,
 };
 use nix::errno::Errno;
 use nix::sys::ptrace::{self, Event, Options};
@@ -66,6 +67,9 @@ struct Tracer<'a> {
     /// Processes whose last write to stdout did not end its line.
     mid_line: HashSet<i32>,
 }
+
+/// Why a trace is worth nothing where /proc hides the traced processes' descriptors.
+pub const BLIND: &str = "the X-ray may not read which pipes the program's processes hold (/proc/PID/fd: permission denied; root needs CAP_SYS_PTRACE to look into a process of another user)";
 
 /// Descriptor changes kept per process.
 const HISTORY: usize = 4096;
@@ -143,6 +147,16 @@ pub fn follow(
 }
 
 impl Tracer<'_> {
+    /// Notes what a process did now, while the timeline has room.
+    fn event(&mut self, pid: i32, what: Happened) {
+        if self.trace.timeline.len() >= TIMELINE_CAP {
+            self.trace.timeline_full = true;
+            return;
+        }
+        let at = self.limits.start.elapsed();
+        self.trace.timeline.push(Moment { at, pid, what });
+    }
+
     fn resume(&self, pid: i32, sig: Option<Signal>) {
         let pid = Pid::from_raw(pid);
         let _ = match self.mode {
@@ -260,6 +274,7 @@ impl Tracer<'_> {
                 inherited: table,
                 ..TracedProcess::default()
             });
+            self.event(new, Happened::Started { parent: process });
         }
         if self.early.remove(&new) {
             self.resume(new, None);
@@ -367,6 +382,12 @@ impl Tracer<'_> {
                 }
                 false
             }
+            Role::Sleep => {
+                if let Some(until) = self.wake_up(tid, nr, &args) {
+                    self.event(process, Happened::Slept { until });
+                }
+                false
+            }
             Role::Read { size, .. } if size.is_some_and(|i| args[i] == 0) => false,
             Role::Move { from, to } => {
                 let (source, object) = (
@@ -388,6 +409,10 @@ impl Tracer<'_> {
                 };
                 if !writes {
                     self.note_unpolled_read(process, tid, fd, &object);
+                    if !self.trace.output.contains(&object) {
+                        let object = object.clone();
+                        self.event(process, Happened::ReadBegan { object });
+                    }
                 }
                 if !self.trace.output.contains(&object) && syscalls::counts_bytes(nr) {
                     self.inject(tid, process, (fd, &object), writes, args[2]);
@@ -498,12 +523,24 @@ impl Tracer<'_> {
                 let writes = matches!(entry.call, Role::Write { .. });
                 let index = self.record_io(
                     process,
-                    object,
+                    object.clone(),
                     writes,
                     entry.args[fd] as i32,
                     value,
                     failed,
                 );
+                if writes && !failed && value > 0 {
+                    let total = self.trace.io[index].bytes;
+                    let bytes = value as u64;
+                    self.event(
+                        process,
+                        Happened::Wrote {
+                            object,
+                            bytes,
+                            total,
+                        },
+                    );
+                }
                 // The first bytes each process writes into a channel, as they went in.
                 let io = &mut self.trace.io[index];
                 let room = SAMPLE_BYTES.saturating_sub(io.sample.len());
@@ -519,7 +556,19 @@ impl Tracer<'_> {
                 }
                 if let Some(object) = entry.object {
                     let fd = entry.args[to] as i32;
-                    self.record_io(process, object, true, fd, value, failed);
+                    let index = self.record_io(process, object.clone(), true, fd, value, failed);
+                    if !failed && value > 0 {
+                        let total = self.trace.io[index].bytes;
+                        let bytes = value as u64;
+                        self.event(
+                            process,
+                            Happened::Wrote {
+                                object,
+                                bytes,
+                                total,
+                            },
+                        );
+                    }
                 }
             }
             Role::Wait4 | Role::Waitid => {
@@ -584,6 +633,8 @@ impl Tracer<'_> {
                     p.empty_polls += 1;
                 }
                 self.ready.insert(process, Some(Vec::new()));
+                let ready = Some(Vec::new());
+                self.event(process, Happened::PollReturned { ready });
             }
             Role::Poll(watched) if !failed => {
                 let fds = match watched {
@@ -601,12 +652,15 @@ impl Tracer<'_> {
                     Watched::Epoll => return,
                 };
                 let ready = self.objects(process, &fds);
-                self.ready.insert(process, Some(ready));
+                self.ready.insert(process, Some(ready.clone()));
+                let ready = Some(ready);
+                self.event(process, Happened::PollReturned { ready });
             }
             // Interrupted (a child's SIGCHLD, say): the kernel may finish the call through
             // restart_syscall, whose answer is not seen; until the next poll, any read goes.
             Role::Poll(_) => {
                 self.ready.insert(process, None);
+                self.event(process, Happened::PollReturned { ready: None });
             }
             // Never stopped at, or nothing to learn from the result.
             Role::EpollCtl | Role::Sleep | Role::Futex | Role::Restart => {}
@@ -681,15 +735,23 @@ impl Tracer<'_> {
             return;
         };
         let mut at_start = !mid_line;
+        let mut begun = Vec::new();
         for piece in bytes.split_inclusive(|b| *b == b'\n') {
-            if at_start && p.printed.len() < KEPT {
+            if at_start {
                 let text = String::from_utf8_lossy(piece);
-                p.printed.push(Printed {
-                    line: text.trim_end_matches('\n').chars().take(80).collect(),
-                    had_read,
-                });
+                let line: String = text.trim_end_matches('\n').chars().take(80).collect();
+                if p.printed.len() < KEPT {
+                    p.printed.push(Printed {
+                        line: line.clone(),
+                        had_read,
+                    });
+                }
+                begun.push(line);
             }
             at_start = piece.ends_with(b"\n");
+        }
+        for line in begun {
+            self.event(process, Happened::Printed { line });
         }
         if at_start || bytes.is_empty() {
             self.mid_line.remove(&process);
@@ -764,8 +826,11 @@ impl Tracer<'_> {
     /// gained and lost (and, after pipe(), the pipes it made).
     fn refresh_diff(&mut self, process: i32, tid: i32, made_pipe: bool) {
         let before = self.tables.get(&process).cloned().unwrap_or_default();
-        let after = procfs::fds(tid);
+        let after = self.table_of(tid);
         self.tables.insert(process, after.clone());
+        for gone in before.iter().filter(|f| !after.contains(f)) {
+            self.dropped(process, gone);
+        }
         // A bound on one process's history: a loop of pipe() and close() must not fill the
         // checker's memory before the timeout stops it.
         let Some(p) = self
@@ -788,9 +853,22 @@ impl Tracer<'_> {
         }
     }
 
+    /// A stopped process's descriptors, as /proc shows them. A table the tracer may not read
+    /// makes the whole trace unusable: without it every pipe would look unmade and unused.
+    fn table_of(&mut self, tid: i32) -> Vec<Fd> {
+        match procfs::fd_table(tid) {
+            Ok(fds) => fds,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                self.unusable.get_or_insert_with(|| BLIND.to_string());
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
     fn record_exec(&mut self, pid: i32) {
         let argv = procfs::cmdline(pid);
-        let fds = procfs::fds(pid);
+        let fds = self.table_of(pid);
         self.tables.insert(pid, fds.clone());
         if let Some(p) = self.proc_mut(pid) {
             p.execs.push(Exec { argv, fds });
@@ -808,11 +886,15 @@ impl Tracer<'_> {
             return;
         }
         self.peek.forget(tid);
-        if let Some(table) = self.tables.remove(&tid)
-            && let Some(p) = self.proc_mut(tid)
-        {
-            p.held_at_exit = table;
+        if let Some(table) = self.tables.remove(&tid) {
+            for fd in &table {
+                self.dropped(tid, fd);
+            }
+            if let Some(p) = self.proc_mut(tid) {
+                p.held_at_exit = table;
+            }
         }
+        self.event(tid, Happened::Exited);
         if tid == self.root && !self.root_ended {
             self.root_ended = true;
             let _ = self.ended.send(how);
@@ -820,6 +902,47 @@ impl Tracer<'_> {
         if let Some(p) = self.proc_mut(tid) {
             p.exit = Some(how);
         }
+    }
+
+    /// Notes that a process let go of one of its ends of a pipe, FIFO or socket.
+    fn dropped(&mut self, process: i32, fd: &Fd) {
+        if matches!(fd.object, Object::Other(_)) || self.trace.output.contains(&fd.object) {
+            return;
+        }
+        let (object, writes) = (fd.object.clone(), fd.writes);
+        self.event(process, Happened::Dropped { object, writes });
+    }
+
+    /// When a sleep that begins now asks to wake up, on the run's clock: nanosleep(req, rem),
+    /// clock_nanosleep(clock, flags, req, rem), the latter maybe with an absolute time.
+    fn wake_up(&self, tid: i32, nr: u64, args: &[u64; 6]) -> Option<std::time::Duration> {
+        let (clock, flags, req) = if nr == libc::SYS_clock_nanosleep as u64 {
+            (args[0] as libc::clockid_t, args[1] as i32, args[2])
+        } else {
+            (libc::CLOCK_MONOTONIC, 0, args[0])
+        };
+        let bytes = read_bytes(tid, req, 16);
+        let secs = i64::from_ne_bytes(bytes.get(..8)?.try_into().ok()?);
+        let nanos = i64::from_ne_bytes(bytes.get(8..16)?.try_into().ok()?);
+        if secs < 0 || !(0..1_000_000_000).contains(&nanos) {
+            return None;
+        }
+        let asked = std::time::Duration::new(secs as u64, nanos as u32);
+        let now = self.limits.start.elapsed();
+        if flags & libc::TIMER_ABSTIME == 0 {
+            return Some(now + asked);
+        }
+        let mut clock_now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime fills a local struct.
+        if unsafe { libc::clock_gettime(clock, &mut clock_now) } != 0 {
+            return None;
+        }
+        let clock_now =
+            std::time::Duration::new(clock_now.tv_sec.max(0) as u64, clock_now.tv_nsec as u32);
+        Some(now + asked.saturating_sub(clock_now))
     }
 
     fn proc_mut(&mut self, pid: i32) -> Option<&mut TracedProcess> {

@@ -41,6 +41,8 @@ pub struct Limits {
     pub tasks: usize,
     /// The seed of the short reads and writes to inject (tracer/faults.rs); none for none.
     pub faults: Option<u64>,
+    /// The run's clock: the timeline counts from here.
+    pub start: std::time::Instant,
 }
 
 /// A traced program that is running: its output streams and how to learn that it ended.
