@@ -83,6 +83,41 @@ pub enum Happened {
     Exited,
 }
 
+impl std::fmt::Display for Moment {
+    /// One line of a timeline as a person reads it: `  0.3012 s  pid 4242  wrote 15 B ...`.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{:9.4} s  pid {:<7} ", self.at.as_secs_f64(), self.pid)?;
+        match &self.what {
+            Happened::Started { parent } => write!(f, "started by pid {parent}"),
+            Happened::Wrote {
+                object,
+                bytes,
+                total,
+            } => write!(f, "wrote {bytes} B into {object} ({total} B in all)"),
+            Happened::ReadBegan { object } => write!(f, "began a read of {object}"),
+            Happened::PollReturned { ready: Some(ready) } => {
+                let names: Vec<String> = ready.iter().map(ToString::to_string).collect();
+                match names.is_empty() {
+                    true => write!(f, "poll returned: nothing ready"),
+                    false => write!(f, "poll returned: ready {}", names.join(", ")),
+                }
+            }
+            Happened::PollReturned { ready: None } => {
+                write!(f, "poll returned (which ends were ready is not known)")
+            }
+            Happened::Printed { line } => write!(f, "printed {line:?}"),
+            Happened::Slept { until } => {
+                write!(f, "began a sleep until {:.4} s", until.as_secs_f64())
+            }
+            Happened::Dropped { object, writes } => {
+                let end = if *writes { "write" } else { "read" };
+                write!(f, "let go of the {end} end of {object}")
+            }
+            Happened::Exited => write!(f, "exited"),
+        }
+    }
+}
+
 impl Trace {
     /// The events of one process, in order.
     pub fn events_of(&self, pid: i32) -> impl Iterator<Item = &Moment> {

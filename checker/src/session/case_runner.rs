@@ -249,6 +249,15 @@ impl CaseRunner<'_> {
                 .flat_map(|a| a.bytes().chain([0]))
                 .collect();
             std::fs::write(dir.join("args"), args)?;
+            if let Some(Ok(trace)) = &outcome.trace {
+                // What the X-ray saw when, the evidence behind a timing verdict.
+                let mut timeline: String =
+                    trace.timeline.iter().map(|m| format!("{m}\n")).collect();
+                if trace.timeline_full {
+                    timeline.push_str("(the X-ray kept no more)\n");
+                }
+                std::fs::write(dir.join("timeline"), timeline)?;
+            }
             std::fs::write(dir.join("command"), format!("{command}\n"))
         })();
         (written.ok().map(|_| dir), command)

@@ -35,13 +35,25 @@ pub struct Checked {
 /// Puts `program` in a copy's `src/bin/<exercise>.rs` and checks that exercise of the copy,
 /// with `envs` added to the checker's environment.
 pub fn check_program(exercise: &str, program: &Path, envs: &[(&str, &str)]) -> Checked {
+    check_program_with_seed(exercise, program, 7, envs)
+}
+
+/// `check_program` with the random cases (and the X-ray's cuts) drawn from `seed`.
+pub fn check_program_with_seed(
+    exercise: &str,
+    program: &Path,
+    seed: u64,
+    envs: &[(&str, &str)],
+) -> Checked {
     let copy = tempfile::tempdir().expect("temporary directory");
     let bin = copy.path().join("src/bin");
     std::fs::create_dir_all(&bin).expect("create src/bin");
     std::fs::copy(program, bin.join(format!("{exercise}.rs"))).expect("copy the program");
     let start = std::time::Instant::now();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin!("checker"))
-        .args(["--seed", "7", "--exercises"])
+        .arg("--seed")
+        .arg(seed.to_string())
+        .arg("--exercises")
         .arg(copy.path())
         .arg(exercise)
         .env("NO_COLOR", "1")
@@ -148,6 +160,15 @@ pub fn timeout_secs(exercise: &str) -> u64 {
         .lines()
         .find_map(|l| l.strip_prefix("timeout_secs = ")?.trim().parse().ok())
         .expect("the exercise has a timeout")
+}
+
+/// An exercise's points in the report's summary (`12/30`).
+pub fn summary_score(report: &str, exercise: &str) -> Option<String> {
+    let summary = report.split("\nSummary\n").nth(1)?;
+    let line = summary
+        .lines()
+        .find(|l| l.trim_start().starts_with(exercise))?;
+    line.split_whitespace().last().map(str::to_string)
 }
 
 /// How many cases the report says an exercise has: `(2 of 3 cases passed, 5.2 s)`.

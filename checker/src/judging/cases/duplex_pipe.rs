@@ -1,6 +1,6 @@
 //! 02_duplex_pipe: a two-way channel with length-framed messages.
 
-use super::{Case, Failure, Kind, random_message};
+use super::{Case, Failure, Kind, NON_ASCII_WORDS, PLAIN_WORDS, random_words};
 use crate::sandbox::runner::RunOutcome;
 use rand::RngExt;
 use rand::rngs::StdRng;
@@ -33,14 +33,16 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     ]
     .map(String::from)
     .to_vec();
+    // Each case tries one thing, whatever the seed: the newlines in plain ASCII, the bytes
+    // beyond ASCII without a newline or a character `{:?}` escapes.
     newlines.insert(
         rng.random_range(0..=newlines.len()),
-        random_message(rng).replace(' ', "\n"),
+        random_words(rng, &PLAIN_WORDS, "\n"),
     );
     let mut non_ascii: Vec<String> = ["straße", "naïve café", "日本語", "ǆemal", "ﬁne"]
         .map(String::from)
         .to_vec();
-    non_ascii.push(random_message(rng));
+    non_ascii.push(random_words(rng, &NON_ASCII_WORDS, " "));
     // 8 KiB with newlines, then 120 KiB, close to the largest single argument Linux accepts
     // (128 KiB): more than one read() returns from a pipe.
     let several_kib: String = (0..8 * 1024)

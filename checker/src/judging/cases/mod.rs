@@ -259,39 +259,58 @@ pub fn from_transcript(exercise: &Exercise, t: &TranscriptCase) -> Case {
     case
 }
 
-/// A message of 1-5 words mixing letters, punctuation, shell characters and non-ASCII text.
+/// Plain ASCII words, some with shell characters, none that `{:?}` escapes.
+pub const PLAIN_WORDS: [&str; 15] = [
+    "hello",
+    "pipe",
+    "fork",
+    "read",
+    "write",
+    "end",
+    "it's",
+    "x,y",
+    "(ok)",
+    "100%",
+    "a|b",
+    "$HOME",
+    "*",
+    "semi;colon",
+    "?!",
+];
+/// Words with letters beyond ASCII (more bytes than characters), none that `{:?}` escapes.
+pub const NON_ASCII_WORDS: [&str; 6] = ["straße", "naïve", "café", "日本語", "🦀", "Ünïcödé"];
+/// Words with a character `{:?}` escapes (a quote, a tab, a backslash).
+const ESCAPED_WORDS: [&str; 3] = ["\"quoted\"", "tab\there", "back\\slash"];
+
+/// A message of 2-5 words that always holds a non-ASCII word and a word `{:?}` escapes,
+/// with letters, punctuation and shell characters: whatever the seed, every random message
+/// tries the same things, so a program that mishandles one of them fails on every seed.
 pub fn random_message(rng: &mut StdRng) -> String {
-    const WORDS: [&str; 24] = [
-        "hello",
-        "pipe",
-        "fork",
-        "read",
-        "write",
-        "end",
-        "straße",
-        "naïve",
-        "café",
-        "日本語",
-        "🦀",
-        "it's",
-        "x,y",
-        "(ok)",
-        "100%",
-        "a|b",
-        "$HOME",
-        "*",
-        "\"quoted\"",
-        "tab\there",
-        "semi;colon",
-        "back\\slash",
-        "Ünïcödé",
-        "?!",
-    ];
+    let pick = |rng: &mut StdRng, words: &[&'static str]| words[rng.random_range(0..words.len())];
+    let mut words = vec![pick(rng, &NON_ASCII_WORDS), pick(rng, &ESCAPED_WORDS)];
+    let all: Vec<&str> = PLAIN_WORDS
+        .iter()
+        .chain(&NON_ASCII_WORDS)
+        .chain(&ESCAPED_WORDS)
+        .copied()
+        .collect();
+    for _ in 0..rng.random_range(0..=3) {
+        words.push(pick(rng, &all));
+    }
+    // Shuffled, so that no place in a message is special.
+    for i in (1..words.len()).rev() {
+        words.swap(i, rng.random_range(0..=i));
+    }
+    words.join(" ")
+}
+
+/// A message of 1-5 words drawn from `words` only.
+pub fn random_words(rng: &mut StdRng, words: &[&str], separator: &str) -> String {
     let n = rng.random_range(1..=5);
     (0..n)
-        .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+        .map(|_| words[rng.random_range(0..words.len())])
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(separator)
 }
 
 /// A case of bad input: the contract's answer is exit status 2, nothing on stdout and the
