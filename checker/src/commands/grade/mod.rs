@@ -269,11 +269,15 @@ fn row<'g>(class: &Class, graded: &'g Graded) -> gradebook::Row<'g> {
 fn grade_one(class: &Class, submission: &Submission) -> Graded {
     let started = Instant::now();
     let (earned, text, report) = match &submission.not_a_folder {
-        Some(why) => (
-            Earned::zero(class.exercises, Status::NoFiles, why.clone()),
-            format!("grade: {why}\n").into_bytes(),
-            None,
-        ),
+        Some(why) => {
+            // Kept runs of an earlier grading, when it was a folder, go with its old row.
+            let _ = forget_runs(&runs_folder(class, submission));
+            (
+                Earned::zero(class.exercises, Status::NoFiles, why.clone()),
+                format!("grade: {why}\n").into_bytes(),
+                None,
+            )
+        }
         None => check_folder(class, submission),
     };
     let earned = match write_reports(class, submission, &earned, &text, report.as_ref()) {
@@ -298,13 +302,9 @@ fn check_folder(class: &Class, submission: &Submission) -> (Earned, Vec<u8>, Opt
             None,
         )
     };
-    let runs = class.out.join(format!("{}.runs", submission.name));
-    // Runs kept by an earlier grading must not pass for this one's.
-    match std::fs::remove_dir_all(&runs) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return zero(format!("cannot remove {}: {e}", runs.display()));
-        }
-        _ => {}
+    let runs = runs_folder(class, submission);
+    if let Err(e) = forget_runs(&runs) {
+        return zero(e);
     }
     let request = child::Request {
         program: &class.program,
@@ -333,6 +333,21 @@ fn check_folder(class: &Class, submission: &Submission) -> (Earned, Vec<u8>, Opt
     }
     let report = report.filter(|_| earned.report_stands);
     (earned, text, report)
+}
+
+/// Where a submission's runs are kept: OUT/NAME.runs/.
+fn runs_folder(class: &Class, submission: &Submission) -> PathBuf {
+    class.out.join(format!("{}.runs", submission.name))
+}
+
+/// Removes the runs an earlier grading kept, which must not pass for this one's.
+fn forget_runs(runs: &Path) -> Result<(), String> {
+    match std::fs::remove_dir_all(runs) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("cannot remove {}: {e}", runs.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// NAME.txt and NAME.json: the child's report when it stands, else one of grade's own that
