@@ -5,15 +5,101 @@ mod common;
 use common::{checker, root};
 use predicates::prelude::*;
 use predicates::str::contains;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// A submission: a copy's `exercises/src/bin/` with the given file for each exercise.
+/// A submission: a folder with `src/bin/<exercise>.rs` for each file given.
 fn submission(dir: &Path, files: &[(&str, &Path)]) {
-    let bin = dir.join("exercises/src/bin");
+    let bin = dir.join("src/bin");
     std::fs::create_dir_all(&bin).expect("create a submission");
     for (exercise, from) in files {
         std::fs::copy(from, bin.join(format!("{exercise}.rs"))).expect("copy a program");
     }
+}
+
+fn solution(exercise: &str) -> PathBuf {
+    root().join(format!("solutions/src/bin/{exercise}.rs"))
+}
+
+fn stub(exercise: &str) -> PathBuf {
+    root().join(format!("checker/stubs/{exercise}.rs"))
+}
+
+/// `grade ARGS --out OUT SUBMISSION...`, run to its end.
+fn grade(out: &Path, submissions: &[PathBuf], args: &[&str]) -> std::process::Output {
+    checker()
+        .arg("grade")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .args(submissions)
+        .output()
+        .expect("run grade")
+}
+
+/// gradebook.csv as its columns and rows of cells.
+struct Gradebook {
+    text: String,
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Gradebook {
+    fn read(out: &Path) -> Gradebook {
+        let text = std::fs::read_to_string(out.join("gradebook.csv")).expect("a gradebook");
+        let mut lines = text.lines().map(csv_cells);
+        let columns = lines.next().expect("a header");
+        let rows: Vec<Vec<String>> = lines.collect();
+        for row in &rows {
+            assert_eq!(row.len(), columns.len(), "a row of another size:\n{text}");
+        }
+        Gradebook {
+            text,
+            columns,
+            rows,
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.rows.iter().map(|r| r[0].as_str()).collect()
+    }
+
+    fn cell(&self, name: &str, column: &str) -> &str {
+        let row = self.rows.iter().find(|r| r[0] == name);
+        let at = self.columns.iter().position(|c| c == column);
+        match (row, at) {
+            (Some(row), Some(at)) => &row[at],
+            _ => panic!("no cell {name}/{column} in\n{}", self.text),
+        }
+    }
+
+    /// A row's exercise scores, then its total and max.
+    fn points(&self, name: &str) -> Vec<u32> {
+        let row = self.rows.iter().find(|r| r[0] == name);
+        let row = row.unwrap_or_else(|| panic!("no row {name} in\n{}", self.text));
+        row[1..=exercise_names().len() + 2]
+            .iter()
+            .map(|c| c.parse().expect("whole points"))
+            .collect()
+    }
+}
+
+/// The cells of one CSV line whose quoted fields hold no line break.
+fn csv_cells(line: &str) -> Vec<String> {
+    let (mut cells, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (_, '"') => quoted = !quoted,
+            (false, ',') => cells.push(std::mem::take(&mut cell)),
+            (_, c) => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
 }
 
 /// The exercises and their points, read from the manifest.
@@ -92,12 +178,10 @@ fn a_failed_build_still_writes_the_json_file() {
 }
 
 #[test]
-fn grading_a_class_gives_each_submission_its_points() {
+fn grading_a_class_gives_each_submission_its_points_and_status() {
     let class = tempfile::tempdir().expect("temporary directory");
     let names = exercise_names();
     let points = exercise_points();
-    let solution = |n: &str| root().join(format!("solutions/src/bin/{n}.rs"));
-    let stub = |n: &str| root().join(format!("checker/stubs/{n}.rs"));
     let corpus = |p: &str| root().join("checker/tests/corpus").join(p);
     let broken_source = class.path().join("broken.rs");
     std::fs::write(
@@ -106,73 +190,451 @@ fn grading_a_class_gives_each_submission_its_points() {
     )
     .expect("write");
 
-    let correct: Vec<(&str, std::path::PathBuf)> =
-        names.iter().map(|n| (n.as_str(), solution(n))).collect();
-    let untouched: Vec<(&str, std::path::PathBuf)> =
-        names.iter().map(|n| (n.as_str(), stub(n))).collect();
+    let correct: Vec<(&str, PathBuf)> = names.iter().map(|n| (n.as_str(), solution(n))).collect();
+    let untouched: Vec<(&str, PathBuf)> = names.iter().map(|n| (n.as_str(), stub(n))).collect();
     let mut two_broken = correct.clone();
     two_broken[0].1 = corpus("01_raw_pipe/forgotten_close.rs"); // hangs
     two_broken[1].1 = corpus("02_duplex_pipe/newline_framing.rs"); // fails the cases with newlines
     let mut no_compile = correct.clone();
     no_compile[0].1 = broken_source.clone();
+    let only_broken = vec![(names[0].as_str(), broken_source.clone())];
     let subs = [
         ("ada", &correct),
         ("bob", &untouched),
         ("cy", &two_broken),
         ("dee", &no_compile),
+        ("eve", &only_broken),
+        ("fay", &Vec::new()),
     ];
+    let mut paths = Vec::new();
     for (name, files) in subs {
         let files: Vec<(&str, &Path)> = files.iter().map(|(n, p)| (*n, p.as_path())).collect();
         submission(&class.path().join(name), &files);
+        paths.push(class.path().join(name));
     }
+    // An upload left packed: a file, not a folder.
+    std::fs::write(class.path().join("gus.zip"), "PK").expect("write");
+    paths.push(class.path().join("gus.zip"));
     let out = class.path().join("grades");
-    let mut cmd = checker();
-    cmd.args(["grade", "--seed", "9", "--out"]).arg(&out);
-    for (name, _) in subs {
-        cmd.arg(class.path().join(name));
-    }
-    cmd.assert().code(0).stdout(contains("gradebook.csv"));
-    let csv = std::fs::read_to_string(out.join("gradebook.csv")).expect("a gradebook");
-    let lines: Vec<&str> = csv.lines().collect();
-    let max: u32 = points.iter().sum();
-    let row = |name: &str, scores: &[u32]| {
-        let cells: Vec<String> = scores.iter().map(u32::to_string).collect();
-        format!(
-            "{name},{},{},{max}",
-            cells.join(","),
-            scores.iter().sum::<u32>()
-        )
-    };
+    let graded = grade(&out, &paths, &["--seed", "9"]);
+    let said = String::from_utf8_lossy(&graded.stdout);
+    assert_eq!(graded.status.code(), Some(0), "{said}");
+    assert!(said.contains("gradebook.csv"), "{said}");
+    let book = Gradebook::read(&out);
     assert_eq!(
-        lines[0],
-        format!("submission,{},total,max", names.join(","))
+        book.text.lines().next(),
+        Some(
+            format!(
+                "submission,{},total,max,status,reason,seconds,seed",
+                names.join(",")
+            )
+            .as_str()
+        )
     );
-    assert_eq!(lines[1], row("ada", &points), "{csv}");
-    assert_eq!(lines[2], row("bob", &vec![0; points.len()]), "{csv}");
+    assert_eq!(
+        book.names(),
+        ["ada", "bob", "cy", "dee", "eve", "fay", "gus.zip"]
+    );
+    let max: u32 = points.iter().sum();
+    let with_total = |scores: Vec<u32>| {
+        let total = scores.iter().sum();
+        [scores, vec![total, max]].concat()
+    };
+    let zeros = || vec![0; points.len()];
+    assert_eq!(book.points("ada"), with_total(points.clone()));
+    assert_eq!(book.points("bob"), with_total(zeros()));
     // 01 hangs on its first case; 02 loses the cases whose messages hold newlines: the
     // newline case (8 points) and the large one (10), whose 8 KiB message has lines.
     let mut cy = points.clone();
     cy[0] = 0;
     cy[1] -= 18;
-    assert_eq!(lines[3], row("cy", &cy), "{csv}");
+    assert_eq!(book.points("cy"), with_total(cy));
     let mut dee = points.clone();
     dee[0] = 0;
-    assert_eq!(lines[4], row("dee", &dee), "{csv}");
-    let ada: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("ada.json")).expect("a report"))
-            .expect("JSON");
-    let bob: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("bob.json")).expect("a report"))
-            .expect("JSON");
-    assert_ne!(
-        ada["seed"], bob["seed"],
-        "each submission gets its own seed"
+    assert_eq!(book.points("dee"), with_total(dee));
+    for name in ["eve", "fay", "gus.zip"] {
+        assert_eq!(book.points(name), with_total(zeros()));
+    }
+    let status_and_reason = |name| (book.cell(name, "status"), book.cell(name, "reason"));
+    assert_eq!(status_and_reason("ada"), ("graded", "all passed"));
+    let (status, reason) = status_and_reason("bob");
+    assert!(
+        status == "graded" && reason.starts_with("01 not started"),
+        "{reason}"
     );
+    let (status, reason) = status_and_reason("cy");
+    assert!(
+        status == "graded" && reason.starts_with("01 failed (it hangs"),
+        "{reason}"
+    );
+    assert_eq!(status_and_reason("dee"), ("graded", "01 does not compile"));
+    let (status, reason) = status_and_reason("eve");
+    assert!(
+        status == "did not compile" && reason.starts_with("01 does not compile"),
+        "{reason}"
+    );
+    let (status, reason) = status_and_reason("fay");
+    assert!(
+        status == "no files" && reason.starts_with("no exercise files found"),
+        "{reason}"
+    );
+    let (status, reason) = status_and_reason("gus.zip");
+    assert!(
+        status == "no files" && reason.contains("is not a folder"),
+        "{reason}"
+    );
+    for name in book.names() {
+        let seconds = book.cell(name, "seconds");
+        assert!(
+            seconds
+                .split_once('.')
+                .is_some_and(|(_, tenths)| tenths.len() == 1)
+                && seconds.parse::<f64>().is_ok(),
+            "{name} took {seconds}"
+        );
+        assert_eq!(book.cell(name, "seed"), "9");
+        assert!(out.join(format!("{name}.txt")).is_file(), "{name}.txt");
+    }
+    // cy's hang took its 5 s time limit; a file is never checked.
+    assert!(
+        book.cell("cy", "seconds")
+            .parse::<f64>()
+            .is_ok_and(|s| s >= 5.0)
+    );
+    assert_eq!(book.cell("gus.zip", "seconds"), "0.0");
     let dee = std::fs::read_to_string(out.join("dee.json")).expect("a report");
     assert!(
         dee.contains("does not compile") && dee.contains("mismatched types"),
         "{dee}"
     );
+    let gus = std::fs::read_to_string(out.join("gus.zip.json")).expect("a report");
+    assert!(gus.contains("is not a folder"), "{gus}");
+}
+
+/// A class of `names`, each a submission of 01's reference solution.
+fn class_of_solutions(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
+    names
+        .iter()
+        .map(|name| {
+            let path = dir.join(name);
+            submission(&path, &[("01_raw_pipe", &solution("01_raw_pipe"))]);
+            path
+        })
+        .collect()
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("a report");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[test]
+fn one_seed_checks_the_whole_class_and_is_printed_at_both_ends() {
+    let class = tempfile::tempdir().expect("temporary directory");
+    let paths = class_of_solutions(class.path(), &["ann", "ben"]);
+    let out = class.path().join("given");
+    let graded = grade(&out, &paths, &["--seed", "4242"]);
+    assert_eq!(graded.status.code(), Some(0));
+    let book = Gradebook::read(&out);
+    for name in ["ann", "ben"] {
+        assert_eq!(book.cell(name, "seed"), "4242");
+        assert_eq!(json(&out.join(format!("{name}.json")))["seed"], 4242);
+    }
+    // Without --seed, one fresh seed for the run, the one printed first and last.
+    let out = class.path().join("fresh");
+    let graded = grade(&out, &paths, &[]);
+    assert_eq!(graded.status.code(), Some(0));
+    let book = Gradebook::read(&out);
+    let seed = book.cell("ann", "seed");
+    assert_eq!(book.cell("ben", "seed"), seed);
+    assert_eq!(json(&out.join("ben.json"))["seed"].to_string(), seed);
+    let said = String::from_utf8_lossy(&graded.stdout);
+    let lines: Vec<&str> = said.lines().collect();
+    for line in [lines[0], lines[lines.len() - 1]] {
+        assert!(line.contains(&format!("seed {seed}")), "{said}");
+    }
+    assert_eq!(said.matches(&format!("seed {seed}")).count(), 2, "{said}");
+}
+
+#[test]
+fn without_a_terminal_each_submission_gets_a_line_on_stderr() {
+    let class = tempfile::tempdir().expect("temporary directory");
+    let mut paths = class_of_solutions(class.path(), &["ann"]);
+    paths.push(class.path().join("bartholomew"));
+    std::fs::create_dir(&paths[1]).expect("an empty submission");
+    let graded = grade(&class.path().join("grades"), &paths, &["--seed", "1"]);
+    assert_eq!(graded.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&graded.stderr);
+    let line_of = |name: &str| -> Vec<String> {
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some(name))
+            .collect();
+        assert_eq!(lines.len(), 1, "{name} needs one line:\n{stderr}");
+        lines[0].split_whitespace().map(String::from).collect()
+    };
+    let seconds_ok = |words: &[String]| {
+        words[words.len() - 1] == "s" && words[words.len() - 2].parse::<f64>().is_ok()
+    };
+    let ann = line_of("ann");
+    assert!(
+        ann[1] == "20/185" && ann[2] == "graded" && ann.len() == 5 && seconds_ok(&ann),
+        "{stderr}"
+    );
+    let bart = line_of("bartholomew");
+    assert!(
+        bart[1] == "0/185" && bart[2..4] == ["no", "files"] && seconds_ok(&bart),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\r'), "no progress bar without a terminal");
+}
+
+#[test]
+fn a_rerun_replaces_its_own_rows_and_keeps_the_others() {
+    let class = tempfile::tempdir().expect("temporary directory");
+    let paths = class_of_solutions(class.path(), &["ann", "ben"]);
+    let stubbed = paths[1].join("src/bin/01_raw_pipe.rs");
+    std::fs::copy(stub("01_raw_pipe"), &stubbed).expect("copy");
+    let out = class.path().join("grades");
+    assert_eq!(grade(&out, &paths, &["--seed", "1"]).status.code(), Some(0));
+    let first = Gradebook::read(&out);
+    assert_eq!(first.cell("ben", "total"), "0");
+    let ann_report = std::fs::read(out.join("ann.json")).expect("ann's report");
+
+    // ben hands in again; only ben is graded.
+    std::fs::copy(solution("01_raw_pipe"), &stubbed).expect("copy");
+    assert_eq!(
+        grade(&out, &paths[1..], &["--seed", "2"]).status.code(),
+        Some(0)
+    );
+    let second = Gradebook::read(&out);
+    assert_eq!(second.names(), ["ann", "ben"]);
+    assert_eq!(second.rows[0], first.rows[0], "ann's row is kept as it was");
+    assert_eq!(
+        (second.cell("ben", "total"), second.cell("ben", "seed")),
+        ("20", "2")
+    );
+    assert_eq!(
+        std::fs::read(out.join("ann.json")).expect("read"),
+        ann_report
+    );
+    assert_eq!(json(&out.join("ben.json"))["seed"], 2);
+    let ben = std::fs::read_to_string(out.join("ben.txt")).expect("ben's text report");
+    assert!(ben.contains("seed 2") && !ben.contains("seed 1"), "{ben}");
+
+    // A gradebook of another version (here without its seed column) is refused as it is...
+    let older: String = second
+        .text
+        .lines()
+        .map(|l| l.rsplit_once(',').map_or(l, |(kept, _)| kept).to_string() + "\n")
+        .collect();
+    std::fs::write(out.join("gradebook.csv"), &older).expect("write");
+    let refused = grade(&out, &paths[..1], &["--seed", "3"]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(said.contains("--force") && said.contains("seed"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("gradebook.csv")).expect("read"),
+        older
+    );
+    assert_eq!(
+        std::fs::read(out.join("ann.json")).expect("read"),
+        ann_report
+    );
+    // ...and replaced with --force.
+    let forced = grade(&out, &paths[..1], &["--seed", "3", "--force"]);
+    assert_eq!(forced.status.code(), Some(0));
+    let replaced = Gradebook::read(&out);
+    assert_eq!(replaced.names(), ["ann"]);
+    assert_eq!(replaced.cell("ann", "seed"), "3");
+}
+
+#[test]
+fn every_file_grade_writes_is_readable_by_all_and_writable_by_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let class = tempfile::tempdir().expect("temporary directory");
+    let mut paths = class_of_solutions(class.path(), &["ann"]);
+    std::fs::write(class.path().join("bob.zip"), "PK").expect("write");
+    paths.push(class.path().join("bob.zip"));
+    let out = class.path().join("grades");
+    // Twice: the files written anew, then the files replaced.
+    for _ in 0..2 {
+        assert_eq!(grade(&out, &paths, &["--seed", "1"]).status.code(), Some(0));
+        let mut files = 0;
+        for entry in std::fs::read_dir(&out).expect("list the output") {
+            let entry = entry.expect("an entry");
+            let meta = entry.metadata().expect("stat");
+            if meta.is_file() {
+                files += 1;
+                let mode = meta.permissions().mode() & 0o777;
+                assert_eq!(mode, 0o644, "{:?} has mode {mode:o}", entry.file_name());
+            }
+        }
+        assert_eq!(files, 5, "gradebook.csv and two reports each");
+    }
+}
+
+#[test]
+fn each_submission_keeps_its_runs_in_its_own_folder() {
+    let class = tempfile::tempdir().expect("temporary directory");
+    let wrong = root().join("checker/tests/corpus/01_raw_pipe/wrong_format.rs");
+    let paths: Vec<PathBuf> = ["ann", "bob"]
+        .iter()
+        .map(|n| class.path().join(n))
+        .collect();
+    for path in &paths {
+        submission(path, &[("01_raw_pipe", &wrong)]);
+    }
+    let out = class.path().join("grades");
+    assert_eq!(grade(&out, &paths, &["--seed", "1"]).status.code(), Some(0));
+    let out = out.canonicalize().expect("the output folder");
+    for (me, other) in [("ann", "bob"), ("bob", "ann")] {
+        let runs = out.join(format!("{me}.runs/01_raw_pipe"));
+        assert!(
+            runs.join("01-transcript/command").is_file(),
+            "{}",
+            runs.display()
+        );
+        for ext in ["txt", "json"] {
+            let report =
+                std::fs::read_to_string(out.join(format!("{me}.{ext}"))).expect("a report");
+            assert!(
+                report.contains(&runs.display().to_string()),
+                "{me}.{ext}: {report}"
+            );
+            assert!(
+                !report.contains(&format!("{other}.runs")) && !report.contains("last-run"),
+                "{me}.{ext}: {report}"
+            );
+        }
+    }
+}
+
+/// Each live process below `pid`, with its start time (to tell a reused pid apart).
+fn descendants(pid: u32) -> Vec<(i32, String)> {
+    let stats: Vec<(i32, i32, String)> = std::fs::read_dir("/proc")
+        .expect("read /proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            Some((p, fields.get(1)?.parse().ok()?, fields.get(19)?.to_string()))
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut parents = vec![pid as i32];
+    while let Some(parent) = parents.pop() {
+        for (p, ppid, start) in &stats {
+            if *ppid == parent {
+                found.push((*p, start.clone()));
+                parents.push(*p);
+            }
+        }
+    }
+    found
+}
+
+/// Whether a process seen before (pid and start time) still runs.
+fn still_runs(pid: i32, start: &str) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    fields.first() != Some(&"Z") && fields.get(19) == Some(&start)
+}
+
+#[test]
+fn sigterm_stops_grading_at_once_and_keeps_every_finished_row() {
+    use std::time::{Duration, Instant};
+    let class = tempfile::tempdir().expect("temporary directory");
+    let sleeper = class.path().join("sleeper.rs");
+    std::fs::write(
+        &sleeper,
+        "fn main() {\n    loop {\n        std::thread::sleep(std::time::Duration::from_secs(1));\n    }\n}\n",
+    )
+    .expect("write");
+    let mut paths = class_of_solutions(class.path(), &["ann"]);
+    // Two programs that sleep until their time limit: some 10 s of checking to interrupt.
+    let hal = class.path().join("hal");
+    submission(
+        &hal,
+        &[("01_raw_pipe", &sleeper), ("02_duplex_pipe", &sleeper)],
+    );
+    paths.push(hal);
+    let out = class.path().join("grades");
+    let mut grading = std::process::Command::new(assert_cmd::cargo::cargo_bin!("checker"))
+        .args(["grade", "--jobs", "1", "--seed", "1", "--out"])
+        .arg(&out)
+        .args(&paths)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start grade");
+    let pid = grading.id();
+    // ann is done and hal's first program is asleep (submissions go one at a time).
+    let checking_hal = format!("--exercises={}", paths[1].display());
+    let started = Instant::now();
+    let asleep = loop {
+        let run = descendants(pid);
+        let running = run.iter().any(|(p, _)| {
+            let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains(&checking_hal)
+                && !common::processes_of_run(*p as u32).is_empty()
+        });
+        if running || started.elapsed() > Duration::from_secs(120) {
+            break running.then_some(run);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let Some(run) = asleep else {
+        let _ = grading.kill();
+        panic!("hal's program never ran");
+    };
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("send SIGTERM");
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = grading.try_wait().expect("wait for grade") {
+            break status;
+        }
+        if signalled.elapsed() > Duration::from_secs(60) {
+            let _ = grading.kill();
+            panic!("grade did not stop");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = signalled.elapsed();
+    assert_eq!(status.code(), Some(130));
+    assert!(took < Duration::from_secs(3), "took {took:?} to stop");
+    let book = Gradebook::read(&out);
+    assert_eq!(book.names(), ["ann", "hal"]);
+    assert_eq!(
+        (book.cell("ann", "status"), book.cell("ann", "total")),
+        ("graded", "20")
+    );
+    assert_eq!(
+        (book.cell("hal", "status"), book.cell("hal", "total")),
+        ("interrupted", "0")
+    );
+    let hal = json(&out.join("hal.json"));
+    assert!(
+        hal["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("interrupted")),
+        "{hal}"
+    );
+    let left: Vec<&(i32, String)> = run
+        .iter()
+        .filter(|(p, start)| still_runs(*p, start))
+        .collect();
+    assert!(left.is_empty(), "left running: {left:?}");
 }
 
 #[test]
@@ -328,7 +790,7 @@ const FORGED: &str = r#"REPORT"#;
 fn a_program_that_forges_its_report_and_kills_its_checker_earns_nothing() {
     let class = tempfile::tempdir().expect("temporary directory");
     for (name, forge) in [("alice", false), ("mallory", true)] {
-        let bin = class.path().join(name).join("exercises/src/bin");
+        let bin = class.path().join(name).join("src/bin");
         std::fs::create_dir_all(&bin).expect("create a submission");
         let program = CHECKER_KILLER
             .replace("FORGE", &forge.to_string())
@@ -347,29 +809,32 @@ fn a_program_that_forges_its_report_and_kills_its_checker_earns_nothing() {
         .output()
         .expect("run grade");
     let said = String::from_utf8_lossy(&graded.stdout);
-    let csv = std::fs::read_to_string(out.join("gradebook.csv")).expect("a gradebook");
+    let book = Gradebook::read(&out);
     let max: u32 = exercise_points().iter().sum();
-    let zeros = vec!["0"; exercise_names().len()].join(",");
+    // Behind the sandbox the checker cannot be signalled, so it finishes; without it, it is
+    // killed, and grade says so and exits 1.
+    let status = match graded.status.code() {
+        Some(0) => "graded",
+        Some(1) => "crashed",
+        other => panic!("grade ended with {other:?}: {said}"),
+    };
     for name in ["alice", "mallory"] {
-        assert!(
-            csv.lines().any(|l| l == format!("{name},{zeros},0,{max}")),
-            "{name} must score 0:\n{csv}"
-        );
+        let zeros = [vec![0; exercise_names().len()], vec![0, max]].concat();
+        assert_eq!(book.points(name), zeros, "{name} must score 0");
+        assert_eq!(book.cell(name, "status"), status);
         let report = std::fs::read_to_string(out.join(format!("{name}.json"))).unwrap_or_default();
         assert!(
             !report.contains("stale") && !report.contains("forged"),
             "{name}'s report is not the checker's: {report}"
         );
     }
-    // Behind the sandbox the checker cannot be signalled, so it finishes; without it, it is
-    // killed, and grade says so and exits 1.
-    match graded.status.code() {
-        Some(0) => assert!(!said.contains("did not finish"), "{said}"),
-        Some(1) => assert!(
+    if status == "crashed" {
+        assert!(
             said.contains("did not finish (killed by SIGKILL)"),
             "{said}"
-        ),
-        other => panic!("grade ended with {other:?}: {said}"),
+        );
+    } else {
+        assert!(!said.contains("did not finish"), "{said}");
     }
 }
 
