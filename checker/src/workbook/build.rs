@@ -838,7 +838,11 @@ fn has_ended(pid: i32) -> bool {
             &mut info,
             libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
         );
-        r != 0 || info.si_pid() != 0
+        match r {
+            0 => info.si_pid() != 0,
+            // Interrupted (Ctrl-C): the next look decides. Any other error: no such child.
+            _ => std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR),
+        }
     }
 }
 
