@@ -372,15 +372,30 @@ impl Workbook {
             command.args(["--bin", bin]);
         }
         let memory = BUILD_MEMORY_GIB << 30;
-        // SAFETY: setrlimit only, on a local struct, between fork and exec.
+        // A backstop for a checker killed outright (SIGKILL), whose watchdog is gone: cargo
+        // dies with it, and an endless compiler at its CPU limit. A cold build of a dependency
+        // takes some 20 s of CPU.
+        let cpu = limits.submission.as_secs().saturating_mul(4).max(600);
+        #[cfg(target_os = "linux")]
+        let checker = std::process::id();
+        // SAFETY: setrlimit, prctl and getppid only, on local values, between fork and exec.
         unsafe {
             command.pre_exec(move || {
-                let limit = libc::rlimit {
-                    rlim_cur: memory,
-                    rlim_max: memory,
-                };
-                if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
-                    return Err(std::io::Error::last_os_error());
+                for (resource, value) in [(libc::RLIMIT_DATA, memory), (libc::RLIMIT_CPU, cpu)] {
+                    let limit = libc::rlimit {
+                        rlim_cur: value,
+                        rlim_max: value,
+                    };
+                    if libc::setrlimit(resource, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                #[cfg(target_os = "linux")]
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
+                    || libc::getppid() as u32 != checker
+                {
+                    // No allocation here: the checker ended before cargo could start.
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
                 }
                 Ok(())
             })
