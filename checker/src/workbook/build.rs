@@ -100,6 +100,13 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// The CPU seconds each process of a build may use (RLIMIT_CPU): a backstop for a checker
+    /// killed outright (SIGKILL), whose watchdog is gone. Cargo dies with the checker, and an
+    /// endless compiler at this limit; a cold build of a dependency takes some 20 s of CPU.
+    fn cpu_secs(&self) -> u64 {
+        self.submission.as_secs().saturating_mul(4).max(600)
+    }
+
     /// The limits, as `PIPES_LAB_BUILD_SECS` sets them, or the defaults.
     pub fn from_env() -> Result<Limits, String> {
         Limits::parse(std::env::var(BUILD_SECS_SWITCH).ok().as_deref())
@@ -372,10 +379,7 @@ impl Workbook {
             command.args(["--bin", bin]);
         }
         let memory = BUILD_MEMORY_GIB << 30;
-        // A backstop for a checker killed outright (SIGKILL), whose watchdog is gone: cargo
-        // dies with it, and an endless compiler at its CPU limit. A cold build of a dependency
-        // takes some 20 s of CPU.
-        let cpu = limits.submission.as_secs().saturating_mul(4).max(600);
+        let cpu = limits.cpu_secs();
         #[cfg(target_os = "linux")]
         let checker = std::process::id();
         // SAFETY: setrlimit, prctl and getppid only, on local values, between fork and exec.
@@ -519,6 +523,11 @@ impl Outcome {
         } else if let Some(signal) = self.crashed.get(bin) {
             parts.push(if signal.contains("SIGABRT") {
                 memory
+            } else if signal.contains("SIGXCPU") {
+                format!(
+                    "the compiler used more than {} s of CPU on this exercise and was stopped",
+                    limits.cpu_secs()
+                )
             } else {
                 format!("the compiler stopped on {signal} (perhaps the machine ran out of memory)")
             });
