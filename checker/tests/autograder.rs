@@ -6,8 +6,9 @@ mod common;
 
 use base64::Engine;
 use common::{checker, root};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// Each exercise's points, from the manifest.
 fn points() -> Vec<(String, f64)> {
@@ -32,8 +33,9 @@ fn solution(name: &str) -> std::path::PathBuf {
     root().join(format!("solutions/src/bin/{name}.rs"))
 }
 
-/// Runs one of the autograder's scripts as Gradescope would, in the simulated `agroot`.
-fn run_script(agroot: &Path, script: &str, envs: &[(&str, &str)]) -> String {
+/// Runs one of the autograder's scripts as Gradescope would, in the simulated `agroot`: its exit
+/// status and what it printed.
+fn try_script(agroot: &Path, script: &str, envs: &[(&str, &str)]) -> (bool, String) {
     // A debug build in a target folder the tests keep, so that the dependencies are built once
     // (Gradescope builds the release profile, which takes minutes).
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("autograder-target");
@@ -52,15 +54,66 @@ fn run_script(agroot: &Path, script: &str, envs: &[(&str, &str)]) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "{script} failed:\n{log}");
+    (output.status.success(), log)
+}
+
+/// Runs a script that must succeed; what it printed.
+fn run_script(agroot: &Path, script: &str, envs: &[(&str, &str)]) -> String {
+    let (ok, log) = try_script(agroot, script, envs);
+    assert!(ok, "{script} failed:\n{log}");
     log
+}
+
+/// The autograder `gradescope DIR` writes, unzipped into a simulated root (`root/`, beside the
+/// package in `package/`) and set up once for every test of this file (setup.sh builds the
+/// checker, which takes a minute); each test holds it while it runs its submissions.
+fn simulated_root() -> MutexGuard<'static, PathBuf> {
+    static ROOT: OnceLock<Mutex<PathBuf>> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        // Under the target directory, so that nothing is left in the system's temporary folder.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("autograder-root");
+        let _ = std::fs::remove_dir_all(&dir);
+        let package = dir.join("package");
+        checker().arg("gradescope").arg(&package).assert().code(0);
+        let file = std::fs::File::open(package.join("autograder.zip")).expect("autograder.zip");
+        let mut archive = zip::ZipArchive::new(file).expect("a zip archive");
+        // Gradescope unzips it into source/ and calls setup.sh once, then run_autograder per
+        // submission.
+        let agroot = dir.join("root");
+        archive
+            .extract(agroot.join("source"))
+            .expect("unzip the autograder");
+        run_script(&agroot, "setup.sh", &[]);
+        Mutex::new(dir)
+    })
+    .lock()
+    .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Empties the submission folder and puts `files` (path in the upload, contents) in it.
+fn upload(agroot: &Path, files: &[(String, String)]) -> PathBuf {
+    let submission = agroot.join("submission");
+    let _ = std::fs::remove_dir_all(&submission);
+    std::fs::create_dir_all(&submission).expect("the submission folder");
+    for (path, text) in files {
+        let path = submission.join(path);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("create a folder");
+        std::fs::write(path, text).expect("write a file");
+    }
+    submission
+}
+
+/// The results.json run_autograder left.
+fn results(agroot: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(agroot.join("results/results.json")).expect("results.json");
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("results.json is not JSON ({e}):\n{text}"))
 }
 
 #[test]
 fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let package = dir.path().join("autograder");
-    checker().arg("gradescope").arg(&package).assert().code(0);
+    let dir = simulated_root();
+    let package = dir.join("package");
 
     // The archive: both scripts at its top, executable, the workbook beside them, and no
     // reference solution anywhere.
@@ -104,13 +157,7 @@ fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
         }
     }
 
-    // Gradescope unzips it into source/ and calls setup.sh once, then run_autograder per
-    // submission.
-    let agroot = dir.path().join("root");
-    archive
-        .extract(agroot.join("source"))
-        .expect("unzip the autograder");
-    run_script(&agroot, "setup.sh", &[]);
+    let agroot = dir.join("root");
     let all = points();
     let earned = |names: &[&str]| -> f64 {
         all.iter()
@@ -120,17 +167,18 @@ fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
     };
 
     // Uploaded as the exercise files alone: two solved exercises.
-    let submission = agroot.join("submission");
-    std::fs::create_dir_all(&submission).expect("the submission folder");
-    for name in ["01_raw_pipe", "02_duplex_pipe"] {
-        std::fs::copy(solution(name), submission.join(format!("{name}.rs")))
-            .expect("copy a solution");
-    }
+    let files: Vec<(String, String)> = ["01_raw_pipe", "02_duplex_pipe"]
+        .iter()
+        .map(|n| {
+            (
+                format!("{n}.rs"),
+                std::fs::read_to_string(solution(n)).expect("a solution"),
+            )
+        })
+        .collect();
+    upload(&agroot, &files);
     let log = run_script(&agroot, "run_autograder", &[]);
-    let results = agroot.join("results/results.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&results).expect("results.json"))
-            .expect("results.json is JSON");
+    let json = results(&agroot);
     assert_eq!(
         json["score"].as_f64(),
         Some(earned(&["01_raw_pipe", "02_duplex_pipe"])),
@@ -144,21 +192,23 @@ fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
 
     // Uploaded as a whole copy of the workbook: the untouched stubs and one solved exercise in
     // its exercises/ folder, with the results hidden from students.
-    std::fs::remove_dir_all(&submission).expect("clear the submission");
-    let bin = submission.join("my-pipes-lab/exercises/src/bin");
-    std::fs::create_dir_all(&bin).expect("an exercises/ folder");
-    for (name, _) in &all {
-        let from = if name == "06_pipe_capacity" {
-            solution(name)
-        } else {
-            root().join(format!("exercises/src/bin/{name}.rs"))
-        };
-        std::fs::copy(from, bin.join(format!("{name}.rs"))).expect("copy an exercise");
-    }
+    let files: Vec<(String, String)> = all
+        .iter()
+        .map(|(name, _)| {
+            let from = if name == "06_pipe_capacity" {
+                solution(name)
+            } else {
+                root().join(format!("exercises/src/bin/{name}.rs"))
+            };
+            (
+                format!("my-pipes-lab/exercises/src/bin/{name}.rs"),
+                std::fs::read_to_string(from).expect("an exercise"),
+            )
+        })
+        .collect();
+    upload(&agroot, &files);
     let log = run_script(&agroot, "run_autograder", &[("VISIBILITY", "hidden")]);
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&results).expect("results.json"))
-            .expect("results.json is JSON");
+    let json = results(&agroot);
     assert_eq!(
         json["score"].as_f64(),
         Some(earned(&["06_pipe_capacity"])),
@@ -170,6 +220,132 @@ fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
             .expect("tests")
             .iter()
             .all(|t| t["visibility"] == "hidden")
+    );
+}
+
+#[test]
+fn run_autograder_takes_loose_files_anywhere_and_explains_an_upload_it_cannot_use() {
+    let dir = simulated_root();
+    let agroot = dir.join("root");
+
+    // Every reference solution as a loose file, in folders of the student's own making.
+    let files: Vec<(String, String)> = points()
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            (
+                format!("week {}/{name}.rs", i / 3 + 1),
+                std::fs::read_to_string(solution(name)).expect("a solution"),
+            )
+        })
+        .collect();
+    upload(&agroot, &files);
+    let log = run_script(&agroot, "run_autograder", &[]);
+    let max: f64 = points().iter().map(|(_, p)| p).sum();
+    assert_eq!(results(&agroot)["score"].as_f64(), Some(max), "{log}");
+
+    // Nothing that looks like an exercise: a zero, and why.
+    upload(&agroot, &[("notes.txt".into(), "hello\n".into())]);
+    let log = run_script(&agroot, "run_autograder", &[]);
+    let json = results(&agroot);
+    assert_eq!(json["score"].as_f64(), Some(0.0), "{log}");
+    let output = json["output"].as_str().unwrap_or_default();
+    assert!(output.contains("no exercise files found"), "{json}");
+
+    // Two copies: refused, naming both.
+    let text = std::fs::read_to_string(solution("01_raw_pipe")).expect("a solution");
+    upload(
+        &agroot,
+        &[
+            ("old/01_raw_pipe.rs".into(), text.clone()),
+            ("new/01_raw_pipe.rs".into(), text),
+        ],
+    );
+    let log = run_script(&agroot, "run_autograder", &[]);
+    let json = results(&agroot);
+    assert_eq!(json["score"].as_f64(), Some(0.0), "{log}");
+    let output = json["output"].as_str().unwrap_or_default();
+    assert!(
+        output.contains("new/01_raw_pipe.rs and old/01_raw_pipe.rs"),
+        "{json}"
+    );
+}
+
+/// A simulated root holding only run_autograder and an empty workbook folder.
+fn bare_root() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let source = dir.path().join("source");
+    std::fs::create_dir_all(source.join("pipes-lab")).expect("the workbook folder");
+    std::fs::copy(
+        root().join("checker/autograder/run_autograder"),
+        source.join("run_autograder"),
+    )
+    .expect("copy run_autograder");
+    std::fs::create_dir_all(dir.path().join("submission")).expect("the submission folder");
+    dir
+}
+
+/// A folder of links to the programs run_autograder uses, and nothing else (no cargo).
+fn tools(dir: &Path) -> PathBuf {
+    let bin = dir.join("tools");
+    std::fs::create_dir_all(&bin).expect("create tools/");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for tool in [
+        "bash", "mktemp", "rm", "mkdir", "dirname", "tail", "cat", "tr",
+    ] {
+        let found = std::env::split_paths(&path)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("no {tool} on PATH"));
+        std::os::unix::fs::symlink(found, bin.join(tool)).expect("link a tool");
+    }
+    bin
+}
+
+#[test]
+fn run_autograder_leaves_results_json_when_the_checker_cannot_write_it() {
+    // No cargo at all: not on PATH, and no ~/.cargo/env.
+    let agroot = bare_root();
+    let bin = tools(agroot.path());
+    let (ok, log) = try_script(
+        agroot.path(),
+        "run_autograder",
+        &[
+            ("PATH", bin.to_str().expect("a UTF-8 path")),
+            ("HOME", agroot.path().to_str().expect("a UTF-8 path")),
+        ],
+    );
+    assert!(!ok, "{log}");
+    let json = results(agroot.path());
+    assert_eq!(json["score"].as_f64(), Some(0.0), "{json}");
+    let output = json["output"].as_str().unwrap_or_default();
+    assert!(output.contains("cargo is not installed"), "{json}");
+
+    // A checker that crashes, saying things JSON must escape: quotes, a backslash, a tab, a
+    // control character and bytes outside ASCII.
+    let agroot = bare_root();
+    let bin = tools(agroot.path());
+    let cargo = bin.join("cargo");
+    std::fs::write(
+        &cargo,
+        "#!/bin/sh\nprintf 'thread main panicked: \"boom\" at C:\\\\x\\t\\001 \\303\\251t\\351\\n' >&2\nexit 101\n",
+    )
+    .expect("write a cargo that crashes");
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make it executable");
+    let (ok, log) = try_script(
+        agroot.path(),
+        "run_autograder",
+        &[("PATH", bin.to_str().expect("a UTF-8 path"))],
+    );
+    assert!(!ok, "{log}");
+    let json = results(agroot.path());
+    assert_eq!(json["score"].as_f64(), Some(0.0), "{json}");
+    let output = json["output"].as_str().unwrap_or_default();
+    assert!(
+        output.contains("the checker stopped with exit status 101")
+            && output.contains("panicked: \"boom\" at C:\\x\t"),
+        "{json}"
     );
 }
 

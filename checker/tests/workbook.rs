@@ -159,6 +159,8 @@ fn unknown_exercise_is_a_usage_error() {
 #[test]
 fn a_copy_without_the_exercise_file_is_reported_not_crashed() {
     let empty = tempfile::tempdir().expect("temporary directory");
+    // A copy's src/bin/ without the file (a folder with nothing like an exercise is refused).
+    std::fs::create_dir_all(empty.path().join("src/bin")).expect("create src/bin");
     checker()
         .arg("--exercises")
         .arg(empty.path())

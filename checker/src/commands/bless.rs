@@ -1,6 +1,7 @@
 //! `bless`: rewrites the stored transcripts from the reference solutions, keeping every
 //! expected block that still matches (and so its placeholders).
 
+use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::runner::{self, End, RunSpec};
 use crate::wording::shown;
 use crate::workbook::Workbook;
@@ -12,7 +13,13 @@ pub fn bless(wb: &Workbook, selected: &[String]) -> Result<ExitCode, String> {
     wb.require(&Source::Solutions)?;
     let exercises = wb.select(selected)?;
     // The solutions are the workbook's own: nothing to confine.
-    let built = wb.build(&Source::Solutions, &exercises, false, &|_, _| Ok(()))?;
+    let built = wb.build(
+        &Source::Solutions,
+        &exercises,
+        false,
+        &|_, _| Ok(()),
+        &interrupted,
+    )?;
     for (ex, built) in exercises.iter().copied().zip(built) {
         let Built::Program(program) = built else {
             return Err(format!("the solution of {} does not compile", ex.name));

@@ -5,6 +5,7 @@ use crate::judging::cases::{self, Kind};
 use crate::judging::judge::panic_message;
 use crate::judging::wiring::model::Wiring;
 use crate::output::drawing;
+use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Walls;
 use crate::sandbox::runner::{self, End, RunSpec};
 use crate::session::{self, SANDBOX_SWITCH, XRAY_SWITCH};
@@ -63,6 +64,7 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         &[exercise],
         color,
         &session::confine_build(&jail),
+        &interrupted,
     )?;
     let program = match built.into_iter().next() {
         Some(Built::Program(p)) => p,

@@ -108,7 +108,13 @@ pub fn run<'w>(
             anstream::eprintln!("building {} ...", names.join(", "));
             let color =
                 anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-            wb.build(&options.source, &exercises, color, &confine_build(&jail))?
+            let confine = confine_build(&jail);
+            match wb.build(&options.source, &exercises, color, &confine, &interrupted) {
+                Ok(built) => built,
+                // Ctrl-C during the build: nothing was built, and the check ends as interrupted.
+                Err(_) if interrupted() => Vec::new(),
+                Err(e) => return Err(e),
+            }
         }
     };
     let cases = exercises

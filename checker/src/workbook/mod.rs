@@ -6,6 +6,7 @@ pub mod build;
 pub mod manifest;
 pub mod progress;
 pub mod transcript;
+pub mod upload;
 
 use build::Source;
 use manifest::Exercise;
