@@ -246,8 +246,8 @@ fn copy_workbook(from: &std::path::Path, to: &std::path::Path) {
 #[test]
 fn a_moved_copy_of_the_workbook_checks_its_own_files() {
     // The checker was built here; the copy lives elsewhere and holds a solved 01, where this
-    // workbook has the untouched stub. The copy shares this target folder (as a copy moved
-    // with it would), so nothing but its own exercise is built.
+    // workbook has the untouched stub. Its target folder lies outside it, as a shared
+    // CARGO_TARGET_DIR would (then each copy builds in a folder of its own there).
     let tmp = tempfile::tempdir().expect("temporary directory");
     let moved = tmp.path().join("moved pipes-lab");
     copy_workbook(&root(), &moved);
@@ -256,15 +256,11 @@ fn a_moved_copy_of_the_workbook_checks_its_own_files() {
         moved.join("exercises/src/bin/01_raw_pipe.rs"),
     )
     .expect("solve 01 in the copy");
-    let program = assert_cmd::cargo::cargo_bin!("checker");
-    let target = program
-        .parent()
-        .and_then(std::path::Path::parent)
-        .expect("the checker lives in target/<profile>/");
+    let target = tmp.path().join("target");
     checker()
         .current_dir(moved.join("exercises"))
         .env_remove("CARGO_MANIFEST_DIR")
-        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TARGET_DIR", &target)
         .args(["1", "--seed", "3"])
         .assert()
         .code(0)

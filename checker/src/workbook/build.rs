@@ -181,7 +181,9 @@ impl Workbook {
         let work = self.work_dir();
         std::fs::create_dir_all(&work)
             .map_err(|e| format!("cannot create {}: {e}", work.display()))?;
-        let lock_file = std::fs::File::create(work.join("build.lock"))
+        // One lock for every copy of the workbook sharing the target directory.
+        let lock = self.target_dir.join("pipes-lab/build.lock");
+        let lock_file = std::fs::File::create(&lock)
             .map_err(|e| format!("cannot create the build lock: {e}"))?;
         let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
             .map_err(|(_, e)| format!("cannot lock the build: {e}"))?;
@@ -229,7 +231,7 @@ impl Workbook {
         let own = |package| Plan {
             manifest: self.root.join("Cargo.toml"),
             package,
-            target_dir: self.target_dir.clone(),
+            target_dir: self.cargo_target_dir(),
             missing: BTreeMap::new(),
             walls: None,
         };

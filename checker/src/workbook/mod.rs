@@ -137,6 +137,18 @@ impl Workbook {
         }
     }
 
+    /// Where cargo builds this workbook's own exercises and solutions: its target directory,
+    /// unless that lies outside the workbook, where other copies may build packages of the
+    /// same names. Cargo would take another copy's build of `exercises` for this one's when
+    /// both are fresh, so there each copy builds into a folder of its own.
+    pub fn cargo_target_dir(&self) -> PathBuf {
+        if self.target_dir.starts_with(&self.root) {
+            self.target_dir.clone()
+        } else {
+            self.work_dir().join("target")
+        }
+    }
+
     /// Where a check keeps each case's files for an exercise, for the student to open.
     pub fn kept_dir(&self, exercise: &Exercise) -> PathBuf {
         self.kept
