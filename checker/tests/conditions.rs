@@ -205,7 +205,6 @@ fn a_wrong_program_gets_the_same_score_on_every_seed() {
         ("02_duplex_pipe", "length_in_chars.rs"),
         ("02_duplex_pipe", "debug_format_not_escaped.rs"),
         ("01_raw_pipe", "forgotten_close.rs"),
-        ("09_poll", "sequential_reads.rs"),
     ] {
         let file = corpus.join(exercise).join(program);
         let scores: Vec<Option<String>> = (1..=10)

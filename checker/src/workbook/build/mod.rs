@@ -1,0 +1,214 @@
+//! Building the workbook's programs with cargo: the student's exercises, another copy's, or
+//! the reference solutions, each linked under a private name for the runs of one check.
+//!
+//! A submission's code runs in the compiler before it runs anywhere else: a `const` that never
+//! ends, an `include_bytes!` of an endless file or a flood of errors must end with a verdict,
+//! not a hung or drowned checker. So the build is one cargo call for every exercise
+//! (`--keep-going`: one broken file hides no other), in a process group of its own with a cap
+//! on memory, its JSON messages read as they come, and a watchdog over each exercise's
+//! compiler (found in /proc by the `--crate-name` cargo gives it).
+//!
+//! `stage` puts another copy's files beside this workbook's manifests; `cargo` runs the one
+//! cargo call within its limits; `watchdog` follows its compilers in /proc; `messages` reads
+//! what cargo says and cuts it to a report of bounded size.
+
+mod cargo;
+mod messages;
+mod stage;
+mod watchdog;
+
+use messages::Outcome;
+use stage::COPY_PACKAGE;
+
+use cargo::Limits;
+
+use super::Workbook;
+use super::manifest::Exercise;
+use nix::fcntl::{Flock, FlockArg};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Said of an exercise file a copy lacks.
+pub const MISSING: &str = "is missing from the copy being checked";
+
+/// Which programs to build: the student's exercises, another copy's, or the solutions.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Exercises,
+    /// A folder holding another copy's exercise files (found by the upload rule), built with
+    /// this workbook's Cargo.toml and Cargo.lock so that the student's copy cannot change what
+    /// is linked.
+    Copy(PathBuf),
+    Solutions,
+}
+
+/// What a build of untrusted code (another copy's exercises) may touch: folders to read (and
+/// run programs from: the toolchain) and folders to write (its target directory).
+#[derive(Debug, Clone, Default)]
+pub struct BuildWalls {
+    pub readable: Vec<PathBuf>,
+    pub writable: Vec<PathBuf>,
+}
+
+/// Puts a build of untrusted code behind a wall (the sandbox's), before cargo starts.
+pub type Confine<'a> = &'a dyn Fn(&mut Command, &BuildWalls) -> std::io::Result<()>;
+
+/// Asked ten times a second during a build: true stops it (Ctrl-C).
+pub type Stop<'a> = &'a dyn Fn() -> bool;
+
+/// How one source is built: the manifest and package, where cargo puts it, the exercises
+/// whose file is missing (with why, when the file is there but not read), and the wall around
+/// the build when the code is untrusted.
+struct Plan {
+    manifest: PathBuf,
+    package: &'static str,
+    target_dir: PathBuf,
+    missing: BTreeMap<String, String>,
+    walls: Option<BuildWalls>,
+}
+
+/// The result of building one exercise.
+pub enum Built {
+    Program(PathBuf),
+    /// Why not: the compiler's messages (cut to a bounded size), or the limit it ran into.
+    Failed(String),
+}
+
+impl Workbook {
+    /// Removes the private copies of the programs this process built.
+    pub fn forget_programs(&self) {
+        let _ = std::fs::remove_dir_all(self.program_dir());
+    }
+
+    /// The name of an exercise's program when built from `source`.
+    pub fn bin_name(&self, source: &Source, exercise: &Exercise) -> String {
+        match source {
+            Source::Solutions => exercise.solution_bin(),
+            _ => exercise.name.clone(),
+        }
+    }
+
+    /// Where this process links the programs it built, for its runs.
+    pub fn program_dir(&self) -> PathBuf {
+        self.work_dir()
+            .join("bin")
+            .join(std::process::id().to_string())
+    }
+
+    /// Builds the given exercises from `source` in one cargo call, within the limits (time,
+    /// memory, messages) and until `stop` says otherwise; an exercise that does not build gets
+    /// why. Each program is then linked under a private name, so a concurrent build of another
+    /// copy cannot swap it while it runs.
+    ///
+    /// Another copy's code is untrusted: it is built into a target directory of its own (one
+    /// that holds no reference solution), behind `confine`.
+    pub fn build(
+        &self,
+        source: &Source,
+        exercises: &[&Exercise],
+        color: bool,
+        confine: Confine,
+        stop: Stop,
+    ) -> Result<Vec<Built>, String> {
+        let limits = Limits::from_env()?;
+        let work = self.work_dir();
+        std::fs::create_dir_all(&work)
+            .map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+        // One lock for every copy of the workbook sharing the target directory.
+        let lock = self.target_dir.join("pipes-lab/build.lock");
+        let lock_file = std::fs::File::create(&lock)
+            .map_err(|e| format!("cannot create the build lock: {e}"))?;
+        let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
+            .map_err(|(_, e)| format!("cannot lock the build: {e}"))?;
+
+        let plan = self.plan(source, exercises)?;
+        let bins: Vec<String> = exercises
+            .iter()
+            .filter(|e| !plan.missing.contains_key(&e.name))
+            .map(|e| self.bin_name(source, e))
+            .collect();
+        let outcome = if bins.is_empty() {
+            Outcome::default()
+        } else {
+            self.cargo_build(&plan, &bins, color, confine, stop, limits)?
+        };
+
+        let private = self.program_dir();
+        let _ = std::fs::remove_dir_all(&private);
+        std::fs::create_dir_all(&private)
+            .map_err(|e| format!("cannot create {}: {e}", private.display()))?;
+        let mut results = Vec::new();
+        for e in exercises {
+            if let Some(why) = plan.missing.get(&e.name) {
+                results.push(Built::Failed(format!(
+                    "{} {MISSING}{why}",
+                    e.exercise_path()
+                )));
+                continue;
+            }
+            let name = self.bin_name(source, e);
+            let Some(built) = outcome.built.get(&name) else {
+                results.push(Built::Failed(outcome.report(&name, limits)));
+                continue;
+            };
+            let mine = private.join(&name);
+            std::fs::hard_link(built, &mine)
+                .or_else(|_| std::fs::copy(built, &mine).map(drop))
+                .map_err(|e| format!("cannot copy {}: {e}", built.display()))?;
+            results.push(Built::Program(mine));
+        }
+        Ok(results)
+    }
+
+    fn plan(&self, source: &Source, exercises: &[&Exercise]) -> Result<Plan, String> {
+        let own = |package| Plan {
+            manifest: self.root.join("Cargo.toml"),
+            package,
+            target_dir: self.cargo_target_dir(),
+            missing: BTreeMap::new(),
+            walls: None,
+        };
+        match source {
+            Source::Exercises => Ok(own("exercises")),
+            Source::Solutions => Ok(own("solutions")),
+            Source::Copy(dir) => {
+                let (stage, missing) = self.stage_copy(dir, exercises)?;
+                let target_dir = self.work_dir().join("copies");
+                std::fs::create_dir_all(&target_dir)
+                    .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
+                let walls = self.build_walls(&stage, &target_dir);
+                Ok(Plan {
+                    manifest: stage.join("Cargo.toml"),
+                    package: COPY_PACKAGE,
+                    target_dir,
+                    missing,
+                    walls: Some(walls),
+                })
+            }
+        }
+    }
+
+    /// The cargo command that reruns a program by hand, before its arguments: every path
+    /// quoted, so that a shell runs it as it is.
+    pub fn rerun_prefix(&self, source: &Source, exercise: &Exercise) -> String {
+        let quoted = |p: &Path| shell_words::quote(&p.to_string_lossy()).into_owned();
+        // Absolute: the command may first `cd` into the folder of kept inputs.
+        let manifest = quoted(&self.root.join("Cargo.toml"));
+        match source {
+            Source::Exercises => format!(
+                "cargo run -q --manifest-path {manifest} -p exercises --bin {} --",
+                exercise.name
+            ),
+            Source::Solutions => format!(
+                "cargo run -q --manifest-path {manifest} -p solutions --bin {} --",
+                exercise.solution_bin()
+            ),
+            Source::Copy(dir) => format!(
+                "cargo run -q --manifest-path {} --bin {} --",
+                quoted(&dir.join("Cargo.toml")),
+                exercise.name
+            ),
+        }
+    }
+}
