@@ -204,7 +204,8 @@ fn general_cause(failure: &Failure) -> String {
     }
 }
 
-/// A timing failure's expected and happened, in words: what the bound counts from.
+/// A timing failure's expected and happened, in words: what the bound counts from, and the
+/// time the machine made the processes wait for a CPU, which the bound adds.
 fn timing_words(
     line: usize,
     text: &str,
@@ -215,6 +216,16 @@ fn timing_words(
 ) -> (String, String) {
     let s = |d: Duration| format!("{:.2} s", d.as_secs_f64());
     let text = cut(text);
+    let plus = |waited: &Duration| {
+        if *waited >= Duration::from_millis(5) {
+            format!(
+                ", plus the {} the processes spent waiting for a CPU",
+                s(*waited)
+            )
+        } else {
+            String::new()
+        }
+    };
     match since {
         Since::Start => {
             let when = if early { "no earlier" } else { "no later" };
@@ -223,11 +234,16 @@ fn timing_words(
                 format!("line {line} (`{text}`) arrived at {}", s(at)),
             )
         }
-        Since::Written { written, writer } => (
+        Since::Written {
+            written,
+            writer,
+            waited,
+        } => (
             format!(
-                "line {line} printed no later than {} after {writer} put it into the pipe (at {}), by {}",
-                s(bound.saturating_sub(*written)),
+                "line {line} printed no later than {} after {writer} put it into the pipe (at {}){}: by {}",
+                s(bound.saturating_sub(*written + *waited)),
                 s(*written),
+                plus(waited),
                 s(bound)
             ),
             format!(
@@ -236,30 +252,37 @@ fn timing_words(
                 s(at.saturating_sub(*written))
             ),
         ),
-        Since::Before { before } => (
+        Since::Before { before, waited } => (
             format!(
-                "line {line} no later than {} after line {} (printed at {}), by {}",
-                s(bound.saturating_sub(*before)),
+                "line {line} no later than {} after line {} (printed at {}){}: by {}",
+                s(bound.saturating_sub(*before + *waited)),
                 line - 1,
                 s(*before),
+                plus(waited),
                 s(bound)
             ),
             format!("line {line} (`{text}`) was printed at {}", s(at)),
         ),
-        Since::WriterLate { writer } => (
+        Since::WriterLate { writer, waited } => (
             format!(
-                "{writer} to write line {line}'s message no later than {} after the start",
-                s(bound)
+                "{writer} to write line {line}'s message no later than {} after the start{}",
+                s(bound.saturating_sub(*waited)),
+                plus(waited)
             ),
             format!(
                 "{writer} wrote it at {} (`{text}`), with no pause seen before it",
                 s(at)
             ),
         ),
-        Since::Woke { woke, writer } => (
+        Since::Woke {
+            woke,
+            writer,
+            waited,
+        } => (
             format!(
-                "{writer} to write line {line}'s message as soon as its pause ended (at {}), by {}",
+                "{writer} to write line {line}'s message as soon as its pause ended (at {}){}: by {}",
                 s(*woke),
+                plus(waited),
                 s(bound)
             ),
             format!(
@@ -278,7 +301,7 @@ fn timing_words(
                 s(bound.saturating_sub(*began))
             ),
             format!(
-                "{writer} paused from {} to {} ({}) before it wrote `{text}`{}",
+                "{writer} paused from {} to {} ({}) before line {line}'s message (`{text}`){}",
                 s(*began),
                 s(at),
                 s(at.saturating_sub(*began)),

@@ -75,16 +75,25 @@ pub enum Since {
     /// The line was printed at `at`; the bound counts from the start of the run.
     Start,
     /// The line was printed at `at`; `writer` had put what it carries into the pipe at
-    /// `written`, and the bound counts from then.
-    Written { written: Duration, writer: String },
+    /// `written`, and the bound counts from then. `waited` is the time the processes and the
+    /// X-ray spent waiting for a CPU in between, added to the bound (a busy machine's doing).
+    Written {
+        written: Duration,
+        writer: String,
+        waited: Duration,
+    },
     /// The line was printed at `at`, after the line before it (printed at `before`).
-    Before { before: Duration },
+    Before { before: Duration, waited: Duration },
     /// `writer` wrote the line's message at `at`, with no pause seen before it; the bound
     /// counts from the start.
-    WriterLate { writer: String },
+    WriterLate { writer: String, waited: Duration },
     /// `writer` wrote the line's message at `at`; it had asked to wake up from its pause at
     /// `woke`, and the bound counts from then.
-    Woke { woke: Duration, writer: String },
+    Woke {
+        woke: Duration,
+        writer: String,
+        waited: Duration,
+    },
     /// `writer` paused from `began` and asked to wake up at `at`, in `sleeps` sleeps with no
     /// write between them: a pause longer than the longest delay (`bound` is `began` plus it).
     Paused {

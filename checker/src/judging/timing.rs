@@ -81,6 +81,8 @@ fn timed(case: &Case) -> Option<Timed> {
 struct Cause {
     /// When the bytes went into the pipe, or its last write end closed.
     at: Duration,
+    /// What waiting for a CPU had cost the writer and the X-ray by then.
+    waited: Duration,
     writer: String,
     /// The channel that carried it.
     object: Object,
@@ -97,6 +99,8 @@ struct Pause {
     began: Duration,
     woke: Duration,
     sleeps: usize,
+    /// What waiting for a CPU had cost the writer and the X-ray when the pause began.
+    waited: Duration,
 }
 
 /// The timeline's account of one run's output: when each stdout line was printed (and where
@@ -174,8 +178,9 @@ fn written(trace: &Trace, text: &str, nth: usize, writer: &str) -> Option<Cause>
             if line == wanted.as_bytes() {
                 if seen == nth {
                     return cause_of_write(trace, io.pid, &io.object, start as u64, end as u64)
-                        .map(|(at, pause)| Cause {
+                        .map(|(at, waited, pause)| Cause {
                             at,
+                            waited,
                             writer: writer.to_string(),
                             object: io.object.clone(),
                             pause,
@@ -202,7 +207,7 @@ fn cause_of_write(
     object: &Object,
     start: u64,
     end: u64,
-) -> Option<(Duration, Option<Pause>)> {
+) -> Option<(Duration, Duration, Option<Pause>)> {
     let mut since = Duration::ZERO;
     let mut pause: Option<Pause> = None;
     for m in trace.events_of(pid) {
@@ -211,7 +216,7 @@ fn cause_of_write(
                 object: o, total, ..
             } if o == object => {
                 if *total >= end {
-                    return Some((m.at, pause));
+                    return Some((m.at, m.waited, pause));
                 }
                 if *total <= start {
                     since = m.at;
@@ -229,6 +234,7 @@ fn cause_of_write(
                         began: m.at,
                         woke: *until,
                         sleeps: 1,
+                        waited: m.waited,
                     },
                 });
             }
@@ -245,15 +251,16 @@ fn hung_up(trace: &Trace, prefix: &str, writer: &str) -> Option<Cause> {
     let io = trace.io.iter().find(|io| {
         io.writes && !trace.output.contains(&io.object) && io.sample.starts_with(prefix.as_bytes())
     })?;
-    let at = trace
+    let (at, waited) = trace
         .events_of(io.pid)
         .filter(|m| {
             matches!(&m.what, Happened::Dropped { object, writes: true } if *object == io.object)
         })
-        .map(|m| m.at)
+        .map(|m| (m.at, m.waited))
         .last()?;
     Some(Cause {
         at,
+        waited,
         writer: writer.to_string(),
         object: io.object.clone(),
         pause: None,
@@ -397,10 +404,13 @@ fn against_the_clock(timed: &Timed, lines: &[&str], times: &[Duration]) -> Optio
     None
 }
 
-/// The timeline: early against the clock, late against what carried each line.
+/// The timeline: early against the clock, late against what carried each line, not counting
+/// the time the processes and the X-ray spent waiting for a CPU in between (a busy machine's
+/// doing, not the program's).
 fn against_causes(timed: &Timed, lines: &[&str], evidence: &Evidence) -> Option<Failure> {
     let slack = timed.slack;
     let dues = dues_of(timed, lines);
+    let waited_at = |k: usize| evidence.trace.timeline[evidence.printed[k].1].waited;
     for k in 0..lines.len() {
         let Some(due) = dues[k] else { continue };
         let (printed, _) = evidence.printed[k];
@@ -412,32 +422,34 @@ fn against_causes(timed: &Timed, lines: &[&str], evidence: &Evidence) -> Option<
             // Carried by nothing: it follows the line before it.
             if k > 0 {
                 let before = evidence.printed[k - 1].0;
-                if printed > before + slack {
-                    return fail(printed, before + slack, Since::Before { before });
+                let waited = waited_at(k).saturating_sub(waited_at(k - 1));
+                if printed > before + slack + waited {
+                    let since = Since::Before { before, waited };
+                    return fail(printed, before + slack + waited, since);
                 }
             }
             continue;
         };
         let writer = cause.writer.clone();
-        if printed > cause.at + slack {
+        let waited = waited_at(k).saturating_sub(cause.waited);
+        if printed > cause.at + slack + waited {
             let since = Since::Written {
                 written: cause.at,
                 writer,
+                waited,
             };
-            return fail(printed, cause.at + slack, since);
+            return fail(printed, cause.at + slack + waited, since);
         }
         if !matches!(due.carried, Carried::Line { .. }) {
             continue;
         }
         match cause.pause {
-            Some(Pause {
-                began,
-                woke,
-                sleeps,
-            }) => {
+            Some(pause) => {
+                let (began, woke) = (pause.began, pause.woke);
                 if let Some(longest) = timed.longest_pause
                     && woke > began + longest + PAUSE_GRACE
                 {
+                    let sleeps = pause.sleeps;
                     let since = Since::Paused {
                         began,
                         writer,
@@ -450,14 +462,20 @@ fn against_causes(timed: &Timed, lines: &[&str], evidence: &Evidence) -> Option<
                     let since = Since::Asked { writer };
                     return fail(woke, cause.born + due.latest + slack, since);
                 }
-                if cause.at > woke + slack {
-                    let since = Since::Woke { woke, writer };
-                    return fail(cause.at, woke + slack, since);
+                let waited = cause.waited.saturating_sub(pause.waited);
+                if cause.at > woke + slack + waited {
+                    let since = Since::Woke {
+                        woke,
+                        writer,
+                        waited,
+                    };
+                    return fail(cause.at, woke + slack + waited, since);
                 }
             }
-            None if cause.at > due.latest + slack => {
-                let since = Since::WriterLate { writer };
-                return fail(cause.at, due.latest + slack, since);
+            None if cause.at > due.latest + slack + cause.waited => {
+                let waited = cause.waited;
+                let since = Since::WriterLate { writer, waited };
+                return fail(cause.at, due.latest + slack + waited, since);
             }
             None => {}
         }
@@ -485,6 +503,7 @@ mod tests {
                 at: ms(when),
                 pid,
                 what,
+                waited: Duration::ZERO,
             });
             self
         }
@@ -519,6 +538,13 @@ mod tests {
                     total,
                 },
             )
+        }
+        /// What waiting for a CPU had cost by the last moment.
+        fn waited(&mut self, waited: u64) -> &mut Self {
+            if let Some(last) = self.0.timeline.last_mut() {
+                last.waited = ms(waited);
+            }
+            self
         }
         fn slept(&mut self, when: u64, pid: i32, until: u64) -> &mut Self {
             self.at(when, pid, Happened::Slept { until: ms(until) })
@@ -627,6 +653,29 @@ mod tests {
             failure,
             Some(Failure::Timing { line: 1, early: false, since: Since::Written { written, .. }, .. })
                 if written == ms(151)
+        ));
+    }
+
+    #[test]
+    fn time_spent_waiting_for_a_cpu_is_not_the_program_s_lateness() {
+        // Printed 0.4 s after the write; the consumer and the X-ray waited 0.3 s of it for a
+        // CPU in between.
+        let mut t = Timeline::default();
+        t.slept(1, 2, 150)
+            .wrote(151, 2, 7, "a\n")
+            .waited(10)
+            .printed(551, "got a")
+            .waited(310);
+        let (outcome, stdout) = t.outcome(551);
+        let mut case = producer_case();
+        case.stdout = Expected::Exact("got a\n".into());
+        assert!(judge(&case, &outcome, &stdout).is_none());
+        // Only 0.1 s of waiting: the rest is the program's.
+        t.waited(110);
+        let (outcome, stdout) = t.outcome(551);
+        assert!(matches!(
+            since(judge(&case, &outcome, &stdout)),
+            Some(Since::Written { waited, .. }) if waited == ms(100)
         ));
     }
 

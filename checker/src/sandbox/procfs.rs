@@ -137,6 +137,23 @@ pub fn bytes_moved(pid: i32) -> Option<u64> {
     Some(field("rchar:")?.wrapping_add(field("wchar:")?))
 }
 
+/// How long a task has waited for a CPU while it could have run (the second field of
+/// /proc/PID/schedstat, nanoseconds on a run queue); none where the kernel does not count it.
+pub fn cpu_wait(tid: i32) -> Option<std::time::Duration> {
+    schedstat_wait(&format!("/proc/{tid}/schedstat"))
+}
+
+/// `cpu_wait` of the calling thread.
+pub fn own_cpu_wait() -> Option<std::time::Duration> {
+    schedstat_wait("/proc/thread-self/schedstat")
+}
+
+fn schedstat_wait(path: &str) -> Option<std::time::Duration> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let nanos = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some(std::time::Duration::from_nanos(nanos))
+}
+
 /// The kernel function a sleeping process waits in.
 pub fn wchan(pid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default()

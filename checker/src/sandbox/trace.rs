@@ -43,6 +43,10 @@ pub struct Moment {
     pub at: Duration,
     pub pid: i32,
     pub what: Happened,
+    /// How long, by then, the process and the X-ray had waited for a CPU while they could
+    /// have run: what a busy machine had cost them (counted for writes, prints, sleeps and
+    /// dropped ends, the moments timing is judged on; zero for the others).
+    pub waited: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +91,9 @@ impl std::fmt::Display for Moment {
     /// One line of a timeline as a person reads it: `  0.3012 s  pid 4242  wrote 15 B ...`.
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         write!(f, "{:9.4} s  pid {:<7} ", self.at.as_secs_f64(), self.pid)?;
+        if !self.waited.is_zero() {
+            write!(f, "(CPU waits so far {:.4} s) ", self.waited.as_secs_f64())?;
+        }
         match &self.what {
             Happened::Started { parent } => write!(f, "started by pid {parent}"),
             Happened::Wrote {

@@ -71,6 +71,9 @@ struct Tracer<'a> {
 /// Why a trace is worth nothing where /proc hides the traced processes' descriptors.
 pub const BLIND: &str = "the X-ray may not read which pipes the program's processes hold (/proc/PID/fd: permission denied; root needs CAP_SYS_PTRACE to look into a process of another user)";
 
+/// The moments of a timeline for which the CPU waits are read from /proc.
+const WAITS_COUNTED: usize = 1024;
+
 /// Descriptor changes kept per process.
 const HISTORY: usize = 4096;
 
@@ -154,7 +157,26 @@ impl Tracer<'_> {
             return;
         }
         let at = self.limits.start.elapsed();
-        self.trace.timeline.push(Moment { at, pid, what });
+        let timed = matches!(
+            what,
+            Happened::Wrote { .. }
+                | Happened::Printed { .. }
+                | Happened::Slept { .. }
+                | Happened::Dropped { .. }
+        );
+        // Timed runs make a few hundred moments; a run that moves megabytes is not timed, and
+        // reading /proc at each of its thousands of writes would only slow it down.
+        let waited = if timed && self.trace.timeline.len() < WAITS_COUNTED {
+            procfs::cpu_wait(pid).unwrap_or_default() + procfs::own_cpu_wait().unwrap_or_default()
+        } else {
+            std::time::Duration::ZERO
+        };
+        self.trace.timeline.push(Moment {
+            at,
+            pid,
+            what,
+            waited,
+        });
     }
 
     fn resume(&self, pid: i32, sig: Option<Signal>) {
