@@ -18,7 +18,8 @@ pub struct CheckArgs {
     /// Run the checks on the reference solutions instead (instructors).
     #[arg(long, conflicts_with = "copy")]
     solutions: bool,
-    /// Check the exercise files of another copy of the workbook (DIR is its exercises/ folder).
+    /// Check the exercise files of another copy of the workbook: DIR holds them (an exercises/
+    /// folder anywhere in it, else a src/bin/ folder, else the NN_name.rs files themselves).
     #[arg(long = "exercises", value_name = "DIR")]
     copy: Option<PathBuf>,
     /// Seed of the random cases (the report prints it); the same seed gives the same cases.

@@ -213,6 +213,13 @@ pub fn run<'w>(
     if options.lane.is_none() {
         wb.forget_programs();
     }
+    // A run the X-ray could not follow after all: with --require-xray, no grade without it
+    // (said once, by the check that started the lanes).
+    if let (true, None, Some(line)) = (options.require_xray, &options.lane, &structural_skipped) {
+        return Err(format!(
+            "the X-ray is required (--require-xray), but {line}"
+        ));
+    }
     Ok(Scorecard {
         seed: options.seed,
         source: options.source,
