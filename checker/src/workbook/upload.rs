@@ -10,6 +10,14 @@ use std::path::{Path, PathBuf};
 
 /// The words every "nothing found" error starts with.
 pub const NOTHING_FOUND: &str = "no exercise files found";
+/// The words every "two copies" error starts with.
+pub const TWO_COPIES: &str = "two copies of the exercise files";
+
+/// Whether a check's error is this rule's refusal of an upload (nothing, or two copies,
+/// found): the submission's fault, not the checker's.
+pub fn refused(error: &str) -> bool {
+    error.starts_with(NOTHING_FOUND) || error.starts_with(TWO_COPIES)
+}
 
 /// Said of an exercise file that is a symbolic link.
 pub const A_LINK: &str = "it is a symbolic link, which the checker does not follow";
@@ -74,7 +82,7 @@ pub fn find(dir: &Path, exercises: &[&str]) -> Result<Upload, String> {
     };
     let both = |kind: &str, found: &[PathBuf]| {
         format!(
-            "{} holds {} {kind}: {} and {}; the checker cannot tell which to grade, so keep one",
+            "{TWO_COPIES}: {} holds {} {kind}: {} and {}; the checker cannot tell which to grade, so keep one",
             dir.display(),
             if found.len() == 2 {
                 "two".to_string()

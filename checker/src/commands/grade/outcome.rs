@@ -6,10 +6,8 @@
 use crate::output::json::Report;
 use crate::workbook::build::MISSING;
 use crate::workbook::manifest::Exercise;
+use crate::workbook::upload::{self, NOTHING_FOUND};
 use std::process::ExitStatus;
-
-/// How the child says that a submission holds no exercise file (the start of its `error`).
-pub const NO_FILES: &str = "no exercise files found";
 
 /// A gradebook row's `status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,7 +16,7 @@ pub enum Status {
     Graded,
     /// No exercise compiled.
     DidNotCompile,
-    /// No exercise file, or not a folder.
+    /// No exercise file, two copies of them, or not a folder.
     NoFiles,
     /// The child checker did not end normally, its report could not be read, or the check
     /// could not run.
@@ -89,7 +87,7 @@ pub fn accept(
         ) => Earned {
             report_stands: true,
             ..zero(
-                if error.starts_with(NO_FILES) {
+                if upload::refused(error) {
                     Status::NoFiles
                 } else {
                     Status::Crashed
@@ -152,7 +150,7 @@ fn score(exercises: &[Exercise], report: &Report) -> Earned {
         })
         .collect();
     let (status, reason) = if missing == exercises.len() {
-        (Status::NoFiles, NO_FILES.to_string())
+        (Status::NoFiles, NOTHING_FOUND.to_string())
     } else if uncompiled == exercises.len() {
         (Status::DidNotCompile, lost.join(", "))
     } else if lost.is_empty() {
@@ -260,7 +258,7 @@ mod tests {
         ));
         assert_eq!(
             (row.status, row.reason.as_str()),
-            (Status::NoFiles, NO_FILES)
+            (Status::NoFiles, NOTHING_FOUND)
         );
         let broken = "error[E0308]: mismatched types";
         let row = with(exercise(
