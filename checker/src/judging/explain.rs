@@ -147,6 +147,9 @@ pub fn likely_cause(
     run: &RunOutcome,
 ) -> String {
     let trace = run.trace.as_ref().and_then(|t| t.as_ref().ok());
+    if let Some(proved) = behaviour(exercise).and_then(|b| (b.evidence)(case, failure, run)) {
+        return proved;
+    }
     if let (Failure::Hang(_), Some(snapshot)) = (failure, &run.hang)
         && let Some(cause) = diagnosis::hang_cause(snapshot, trace, contract(exercise))
     {

@@ -10,6 +10,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require,
     cause,
+    evidence: super::no_evidence,
 };
 
 /// The output for `lines`, with the writer's count left open (it depends on timing).

@@ -10,6 +10,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require: super::nothing_more,
     cause,
+    evidence,
 };
 
 pub fn oracle(messages: &[String]) -> String {
@@ -121,6 +122,32 @@ fn first_wrong_message(case: &Case, actual: &str) -> Option<(String, Came)> {
     Some((message.clone(), came))
 }
 
+/// A hang the output explains: frames that count characters. The first message that went
+/// wrong is the first with non-ASCII text and came out cut short, so the rest of it was taken
+/// for the next length, and both sides wait for bytes the other never sends.
+fn evidence(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+    match failure {
+        Failure::Hang(_) => first_non_ascii(case, run, true),
+        _ => None,
+    }
+}
+
+/// The output's own proof that frames count characters: the first message that went wrong
+/// is the first with non-ASCII text (every message before it came out right), `cut` short.
+fn first_non_ascii(case: &Case, run: &RunOutcome, cut: bool) -> Option<String> {
+    let (m, came) = first_wrong_message(case, &run.stdout_text())?;
+    let first = case
+        .args
+        .iter()
+        .take_while(|a| **a != m)
+        .all(|a| a.is_ascii());
+    (!m.is_ascii() && first && (!cut || came == Came::Cut)).then(|| format!(
+        "the first message that went wrong, {m:?}, is the first with non-ASCII characters: it has {} bytes but {} characters. A frame's length counts bytes (message.len(), the length of as_bytes()), not characters (chars().count()); the other side reads exactly that many bytes",
+        m.len(),
+        m.chars().count()
+    ))
+}
+
 pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
     let framing = "a socket or pipe carries a stream of bytes, not messages: frame each one with its length (4 bytes, then the bytes), and read exactly that many (read_exact), however many read() calls it takes";
     let found = first_wrong_message(case, &run.stdout_text());
@@ -153,19 +180,10 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
             "the first message that went wrong came out cut at its first newline, so the messages are framed by newlines: {framing}"
         ));
     }
-    if let Some(m) = wrong.filter(|m| !m.is_ascii())
-        && !matches!(failure, Failure::Hang(_))
-        && case
-            .args
-            .iter()
-            .take_while(|a| a.as_str() != m)
-            .all(|a| a.is_ascii())
+    if !matches!(failure, Failure::Hang(_))
+        && let Some(first_non_ascii) = first_non_ascii(case, run, false)
     {
-        return Some(format!(
-            "the first message that went wrong, {m:?}, is the first with non-ASCII characters: it has {} bytes but {} characters. A frame's length counts bytes (message.len(), the length of as_bytes()), not characters (chars().count()); the other side reads exactly that many bytes",
-            m.len(),
-            m.chars().count()
-        ));
+        return Some(first_non_ascii);
     }
     if cut_reads > 0 && came == Came::Cut {
         return Some(format!(

@@ -199,6 +199,9 @@ pub struct Behaviour {
     pub require: fn(&mut Case),
     /// The likely cause of a failure, from the failure and the run's evidence (its trace).
     pub cause: fn(&Case, &Failure, &RunOutcome) -> Option<String>,
+    /// A cause the run's own output proves (the first message that came out wrong, say),
+    /// which says more than the hang doctor's account of who waits for whom: it comes first.
+    pub evidence: fn(&Case, &Failure, &RunOutcome) -> Option<String>,
 }
 
 /// Every exercise's behaviour, in the manifest's order (a test checks that the two agree).
@@ -217,6 +220,11 @@ const BEHAVIOURS: [&Behaviour; 9] = [
 /// The behaviour of an exercise of the manifest.
 pub fn behaviour(exercise: &Exercise) -> Option<&'static Behaviour> {
     BEHAVIOURS.into_iter().find(|b| b.name == exercise.name)
+}
+
+/// For exercises whose output proves nothing more than their other evidence.
+fn no_evidence(_: &Case, _: &Failure, _: &RunOutcome) -> Option<String> {
+    None
 }
 
 /// For exercises whose transcript says all there is to check.

@@ -10,6 +10,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require,
     cause,
+    evidence: super::no_evidence,
 };
 
 pub fn oracle(messages: &[String]) -> String {

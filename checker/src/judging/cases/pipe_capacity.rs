@@ -11,6 +11,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require,
     cause,
+    evidence: super::no_evidence,
 };
 
 /// What the program must print for `size`, asked of the kernel now.

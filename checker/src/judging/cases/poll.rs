@@ -12,6 +12,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require,
     cause,
+    evidence: super::no_evidence,
 };
 
 /// Scale of the delays (the lines come 0.3, 0.5 and 0.7 s apart at scale 1).

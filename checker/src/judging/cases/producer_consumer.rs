@@ -11,6 +11,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require: super::nothing_more,
     cause,
+    evidence: super::no_evidence,
 };
 
 /// Scale of the timed case: delays of 0.1-0.2 s, so 5 messages and END take about 0.9 s.

@@ -12,6 +12,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require,
     cause,
+    evidence: super::no_evidence,
 };
 
 /// The shape of a run: how many producers, consumers and records per producer.

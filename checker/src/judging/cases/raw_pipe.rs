@@ -10,6 +10,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require: super::nothing_more,
     cause,
+    evidence: super::no_evidence,
 };
 
 /// The lecture's messages, used when none are given.

@@ -11,6 +11,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require,
     cause,
+    evidence: super::no_evidence,
 };
 
 const FILE: &str = "input.txt";
