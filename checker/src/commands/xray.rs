@@ -56,8 +56,15 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     anstream::eprintln!("building {} ...", exercise.name);
     let color = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let (jail, xray) = session::jail(wb, &wb.program_dir())?;
-    if let session::Xray::Off(why) = xray {
-        return Err(format!("the X-ray cannot run here: {why}"));
+    match xray {
+        session::Xray::On => {}
+        session::Xray::Blind(why) => {
+            return Err(format!("the X-ray cannot trace runs here: {why}"));
+        }
+        off => {
+            let why = off.why_off().unwrap_or_default();
+            return Err(format!("the X-ray cannot run here: {why}"));
+        }
     }
     let built = wb.build(
         &request.source,

@@ -92,7 +92,7 @@ pub fn run<'w>(
             jail.missing().join(", ")
         ));
     }
-    if let (true, Xray::Off(why)) = (options.require_xray, &xray) {
+    if let (true, Some(why)) = (options.require_xray, xray.why_off()) {
         return Err(format!("the X-ray is required (--require-xray), but {why}"));
     }
     let built = match &options.lane {
@@ -232,11 +232,28 @@ pub fn run<'w>(
     })
 }
 
-/// Whether runs are traced, or why not (the rest of `structural checks skipped: ...`).
+/// Whether runs are traced, or why not.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Xray {
     On,
-    Off(String),
+    /// Not on Linux.
+    NeedsLinux,
+    /// `PIPES_LAB_XRAY=off`.
+    SwitchedOff,
+    /// The X-ray's probe found it blind here, and why.
+    Blind(String),
+}
+
+impl Xray {
+    /// Why runs are not traced, as the rest of `structural checks skipped: ...` says it.
+    pub fn why_off(&self) -> Option<String> {
+        match self {
+            Xray::On => None,
+            Xray::NeedsLinux => Some("the X-ray needs Linux".into()),
+            Xray::SwitchedOff => Some(format!("the X-ray is switched off ({XRAY_SWITCH}=off)")),
+            Xray::Blind(why) => Some(format!("runs cannot be traced here: {why}")),
+        }
+    }
 }
 
 /// The sandbox for the builds and runs of this workbook's programs, as this machine allows it:
@@ -262,11 +279,10 @@ pub fn jail(wb: &Workbook, programs: &std::path::Path) -> Result<(Arc<Jail>, Xra
         Arc::new(Jail::probe(&reach, hidden.clone()))
     };
     if !cfg!(target_os = "linux") {
-        return Ok((jail, Xray::Off("the X-ray needs Linux".into())));
+        return Ok((jail, Xray::NeedsLinux));
     }
     if std::env::var(XRAY_SWITCH).is_ok_and(|v| v == "off") {
-        let why = format!("the X-ray is switched off ({XRAY_SWITCH}=off)");
-        return Ok((jail, Xray::Off(why)));
+        return Ok((jail, Xray::SwitchedOff));
     }
     #[cfg(target_os = "linux")]
     {
@@ -283,13 +299,10 @@ pub fn jail(wb: &Workbook, programs: &std::path::Path) -> Result<(Arc<Jail>, Xra
                 return Ok((kept, Xray::On));
             }
         }
-        Ok((
-            jail,
-            Xray::Off(format!("runs cannot be traced here: {blind}")),
-        ))
+        Ok((jail, Xray::Blind(blind)))
     }
     #[cfg(not(target_os = "linux"))]
-    Ok((jail, Xray::Off("the X-ray needs Linux".into())))
+    Ok((jail, Xray::NeedsLinux))
 }
 
 /// The wall around builds of untrusted code, as `Workbook::build` takes it.
@@ -312,10 +325,10 @@ pub fn record(card: &Scorecard, files: &ExerciseFiles) -> Result<(), String> {
 /// The one line a report prints when the structural checks were skipped: because the X-ray
 /// is off here, or, `refused`, because a run could not be traced after all.
 fn skipped_line(xray: &Xray, refused: Option<&str>) -> Option<String> {
-    let why = match (xray, refused) {
-        (Xray::Off(why), _) => why.clone(),
-        (Xray::On, Some(refused)) => format!("runs cannot be traced here: {refused}"),
-        (Xray::On, None) => return None,
+    let why = match (xray.why_off(), refused) {
+        (Some(why), _) => why,
+        (None, Some(refused)) => format!("runs cannot be traced here: {refused}"),
+        (None, None) => return None,
     };
     Some(format!(
         "structural checks skipped: {why}; every other check ran as usual"
