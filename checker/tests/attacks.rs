@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{checker, root};
+use common::{checker, exercise_names, root};
 use std::collections::BTreeMap;
 use std::os::linux::net::SocketAddrExt;
 use std::path::{Path, PathBuf};
@@ -13,15 +13,6 @@ use std::time::Duration;
 
 /// The marker every attack writes into what it forges or leaves behind.
 const MARK: &str = "pipes-lab-attack";
-
-fn exercise_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("checker/stubs"))
-        .expect("the stubs")
-        .filter_map(|e| Some(e.ok()?.path().file_stem()?.to_string_lossy().into_owned()))
-        .collect();
-    names.sort();
-    names
-}
 
 /// The attacks, those that last until their time limit first: the copies give them the
 /// exercises whose limit is shortest.

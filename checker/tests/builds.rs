@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::root;
+use common::{exercise_names, root};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,15 +27,6 @@ fn main() {
 
 fn solution(name: &str) -> PathBuf {
     root().join(format!("solutions/src/bin/{name}.rs"))
-}
-
-fn exercise_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("checker/stubs"))
-        .expect("the stubs")
-        .filter_map(|e| Some(e.ok()?.path().file_stem()?.to_string_lossy().into_owned()))
-        .collect();
-    names.sort();
-    names
 }
 
 /// Writes `files` (exercise name, source) into `dir/src/bin/`.

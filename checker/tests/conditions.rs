@@ -4,22 +4,12 @@
 
 mod common;
 
-use common::{check_program_with_seed, checker, root, summary_score};
+use common::{check_program_with_seed, checker, max_points, root, summary_score};
 use predicates::prelude::*;
 use predicates::str::contains;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// The whole workbook's points, from the manifest.
-fn max_points() -> u32 {
-    let manifest =
-        std::fs::read_to_string(root().join("checker/exercises.toml")).expect("the manifest");
-    manifest
-        .lines()
-        .filter_map(|l| l.strip_prefix("points = ")?.trim().parse::<u32>().ok())
-        .sum()
-}
 
 /// `setpriv`, when this test runs as root and it is there.
 fn setpriv() -> Option<&'static str> {

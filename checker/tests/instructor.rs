@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{checker, root};
+use common::{checker, exercise_names, root};
 use predicates::prelude::*;
 use predicates::str::contains;
 use std::path::{Path, PathBuf};
@@ -123,10 +123,6 @@ fn manifest_entries() -> Vec<(String, u32)> {
             )
         })
         .collect()
-}
-
-fn exercise_names() -> Vec<String> {
-    manifest_entries().into_iter().map(|(n, _)| n).collect()
 }
 
 fn exercise_points() -> Vec<u32> {

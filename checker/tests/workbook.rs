@@ -3,24 +3,10 @@
 
 mod common;
 
-use common::{checker, root};
+use common::{checker, exercise_names, root};
 use predicates::prelude::*;
 use predicates::str::contains;
 use std::os::fd::AsRawFd;
-
-/// The exercise names, read from the manifest the way a person would.
-fn exercise_names() -> Vec<String> {
-    let manifest =
-        std::fs::read_to_string(root().join("checker/exercises.toml")).expect("read the manifest");
-    manifest
-        .lines()
-        .filter_map(|l| {
-            l.strip_prefix("name = \"")?
-                .strip_suffix('"')
-                .map(str::to_string)
-        })
-        .collect()
-}
 
 #[test]
 fn manifest_and_files_agree() {

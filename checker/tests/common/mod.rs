@@ -13,6 +13,30 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The exercise names, read from the manifest the way a person would.
+pub fn exercise_names() -> Vec<String> {
+    manifest()
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("name = \"")?
+                .strip_suffix('"')
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// The whole workbook's points, from the manifest.
+pub fn max_points() -> u32 {
+    manifest()
+        .lines()
+        .filter_map(|l| l.strip_prefix("points = ")?.trim().parse::<u32>().ok())
+        .sum()
+}
+
+fn manifest() -> String {
+    std::fs::read_to_string(root().join("checker/exercises.toml")).expect("read the manifest")
+}
+
 /// The checker, with colours off and a fixed seed unless a test sets one.
 pub fn checker() -> assert_cmd::Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("checker");

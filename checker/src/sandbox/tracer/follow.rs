@@ -551,17 +551,8 @@ impl Tracer<'_> {
                     value,
                     failed,
                 );
-                if writes && !failed && value > 0 {
-                    let total = self.trace.io[index].bytes;
-                    let bytes = value as u64;
-                    self.event(
-                        process,
-                        Happened::Wrote {
-                            object,
-                            bytes,
-                            total,
-                        },
-                    );
+                if writes && !failed {
+                    self.wrote(process, object, index, value);
                 }
                 // The first bytes each process writes into a channel, as they went in.
                 let io = &mut self.trace.io[index];
@@ -579,17 +570,8 @@ impl Tracer<'_> {
                 if let Some(object) = entry.object {
                     let fd = entry.args[to] as i32;
                     let index = self.record_io(process, object.clone(), true, fd, value, failed);
-                    if !failed && value > 0 {
-                        let total = self.trace.io[index].bytes;
-                        let bytes = value as u64;
-                        self.event(
-                            process,
-                            Happened::Wrote {
-                                object,
-                                bytes,
-                                total,
-                            },
-                        );
+                    if !failed {
+                        self.wrote(process, object, index, value);
                     }
                 }
             }
@@ -923,6 +905,23 @@ impl Tracer<'_> {
         }
         if let Some(p) = self.proc_mut(tid) {
             p.exit = Some(how);
+        }
+    }
+
+    /// Notes on the timeline that `value` bytes went into `object` (its entry `index` of the
+    /// trace's io, which counts them all).
+    fn wrote(&mut self, process: i32, object: Object, index: usize, value: i64) {
+        if value > 0 {
+            let total = self.trace.io[index].bytes;
+            let bytes = value as u64;
+            self.event(
+                process,
+                Happened::Wrote {
+                    object,
+                    bytes,
+                    total,
+                },
+            );
         }
     }
 
