@@ -69,6 +69,10 @@ pub fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, Strin
             "it was killed by SIGPIPE (broken pipe): it wrote into a pipe nobody reads any more"
                 .into(),
         ),
+        Failure::Signal(sig) if sig == "SIGSYS" => (
+            "exit status 0".into(),
+            "it was killed by SIGSYS: the sandbox stopped it at a system call it refuses to let through".into(),
+        ),
         Failure::Signal(sig) => (
             "exit status 0".into(),
             format!("it was killed by the signal {sig}"),
@@ -147,6 +151,10 @@ pub fn likely_cause(
     run: &RunOutcome,
 ) -> String {
     let trace = run.trace.as_ref().and_then(|t| t.as_ref().ok());
+    // Only the sandbox's filter kills with SIGSYS: no exercise's own cause applies.
+    if matches!(failure, Failure::Signal(sig) if sig == "SIGSYS") {
+        return general_cause(failure);
+    }
     if let Some(proved) = behaviour(exercise).and_then(|b| (b.evidence)(case, failure, run)) {
         return proved;
     }
@@ -191,6 +199,7 @@ fn general_cause(failure: &Failure) -> String {
         Failure::Interrupted => "the check was interrupted".into(),
         Failure::ProcessLimit => "the program starts processes without end: look for a fork() inside a loop, or a child that goes on running the parent's code because it does not exit".into(),
         Failure::Signal(sig) if sig == "SIGPIPE" => "a process wrote into a pipe whose read ends were all closed (broken pipe)".into(),
+        Failure::Signal(sig) if sig == "SIGSYS" => "the program made a system call of another architecture (a 32-bit `int 0x80`, or an x32 call), which neither the X-ray nor the sandbox can read, so the run was stopped: use the ordinary calls, through std or nix".into(),
         Failure::Signal(sig) => format!("the program was killed by {sig}"),
         Failure::Output { .. } => "compare the lines above with the contract in labs.md: the checker compares stdout exactly; debugging output belongs on stderr (eprintln!)".into(),
         Failure::Usage { status: None, .. } => "the program went on with bad input (a fallback to a default, say): check every argument and variable before doing anything, and on a value that does not parse print the usage on stderr (eprintln!) and return ExitCode::from(2)".into(),

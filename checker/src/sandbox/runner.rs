@@ -1,6 +1,6 @@
-//! Runs one student program safely: its own process group, stdin from /dev/null, only fds 0-2,
-//! a wall timeout, an output cap, the arrival time of every stdout line, and nothing left
-//! running afterwards. assert_cmd cannot do this: its timeout kills only the direct child and
+//! Runs one student program safely: its own session and process group (no terminal), stdin
+//! from /dev/null, only fds 0-2, a wall timeout, an output cap, the arrival time of every
+//! stdout line, and nothing left running afterwards. assert_cmd cannot do this: its timeout kills only the direct child and
 //! its readers wait for end-of-file, which a grandchild holding stdout open never sends.
 
 use super::hang::{self, Snapshot};
@@ -158,8 +158,18 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         .current_dir(&spec.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
+    // A session of its own, with no controlling terminal: `/dev/tty` is not the instructor's
+    // terminal, and the session's process group is the run's (killed as one).
+    // SAFETY: setsid(2) only, between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    };
     // A clean environment: nothing of the checker's (CARGO_*, the workbook's variables) but
     // what a program needs.
     command.env_clear();

@@ -1,11 +1,15 @@
 //! The wall around student code, put up in the child between fork and exec so that everything
 //! the program starts inherits it (`setup`): resource limits, a cgroup per run (`cgroup`), a
-//! network namespace of its own, an unprivileged user when the checker is root, and Landlock's
-//! rules on files, TCP and signals (`rules`). `Jail::probe` finds once what this machine
-//! allows; what it does not is named, in one line, in every report.
+//! session without a terminal, network and IPC namespaces of its own, its folders mounted
+//! noexec, an unprivileged user when the checker is root, Landlock's rules on files, TCP and
+//! signals (`rules`), and a seccomp filter against what the run has no use for (`filter`).
+//! `Jail::probe` finds once what this machine allows; what it does not is named, in one line,
+//! in every report.
 
 #[cfg(target_os = "linux")]
 mod cgroup;
+#[cfg(target_os = "linux")]
+mod filter;
 #[cfg(target_os = "linux")]
 mod rules;
 #[cfg(target_os = "linux")]
@@ -42,6 +46,12 @@ pub struct Walls {
 pub struct Jail {
     /// A network namespace per run (root: directly; otherwise inside a user namespace).
     netns: bool,
+    /// An IPC namespace per run (as the network's).
+    ipc: bool,
+    /// A mount namespace per run, its folders mounted noexec.
+    noexec: bool,
+    /// The jail's seccomp filter.
+    filter: bool,
     /// Who runs become: nobody, or root without its capabilities, when the checker is root.
     #[cfg(target_os = "linux")]
     becomes: setup::Becomes,
@@ -64,6 +74,17 @@ pub struct Jail {
 pub struct Confined {
     #[cfg(target_os = "linux")]
     cgroup: Option<cgroup::RunCgroup>,
+    /// The run's folders, given back to the checker when the run is over.
+    #[cfg(target_os = "linux")]
+    folders: Vec<PathBuf>,
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Confined {
+    fn drop(&mut self) {
+        // Every process of the run is gone by now: none can change them again.
+        take_back(&self.folders);
+    }
 }
 
 impl Confined {
@@ -90,6 +111,9 @@ impl Jail {
     pub fn off(hidden: Vec<PathBuf>, why: &str) -> Jail {
         Jail {
             netns: false,
+            ipc: false,
+            noexec: false,
+            filter: false,
             #[cfg(target_os = "linux")]
             becomes: setup::Becomes::Itself,
             landlock: 0,
@@ -142,6 +166,9 @@ impl Jail {
     pub fn probe(_reach: &[PathBuf], hidden: Vec<PathBuf>) -> Jail {
         Jail {
             netns: false,
+            ipc: false,
+            noexec: false,
+            filter: false,
             landlock: 0,
             hidden: Jail::hideable(hidden),
             off: true,
@@ -150,7 +177,14 @@ impl Jail {
     }
 
     pub fn confine(&self, _: &mut Command, _: &Walls, _: u64) -> std::io::Result<Confined> {
-        let _ = (self.netns, self.landlock, self.off);
+        let _ = (
+            self.netns,
+            self.ipc,
+            self.noexec,
+            self.filter,
+            self.landlock,
+            self.off,
+        );
         Ok(Confined {})
     }
 }
@@ -198,6 +232,9 @@ impl Jail {
         let root = becomes != setup::Becomes::Itself;
         let mut jail = Jail {
             netns: true,
+            ipc: true,
+            noexec: true,
+            filter: true,
             becomes,
             landlock: rules::abi(),
             cgroups: if root {
@@ -216,6 +253,9 @@ impl Jail {
         let worked = jail.try_out(&walls, reach);
         let ok = |step: Step| worked.contains(&step);
         jail.netns = ok(Step::Network);
+        jail.ipc = ok(Step::Ipc);
+        jail.noexec = ok(Step::Mounts);
+        jail.filter = ok(Step::Filter);
         if !ok(Step::Rules) {
             jail.landlock = 0;
         }
@@ -237,6 +277,17 @@ impl Jail {
         }
         if !jail.netns {
             missing.push("a network namespace");
+        }
+        if !jail.ipc {
+            missing.push("an IPC namespace (System V and POSIX IPC outlive a run)");
+        }
+        if !jail.noexec {
+            missing.push("a mount namespace (a file in the run folder can be run)");
+        }
+        if !jail.filter {
+            missing.push(
+                "a seccomp filter (io_uring, memfd_create, inotify and 32-bit calls are not refused)",
+            );
         }
         match jail.landlock {
             0 => missing.push("Landlock (files, TCP and signals are not confined)"),
@@ -270,7 +321,10 @@ impl Jail {
         cpu_secs: u64,
     ) -> std::io::Result<Confined> {
         if self.off {
-            return Ok(Confined { cgroup: None });
+            return Ok(Confined {
+                cgroup: None,
+                folders: walls.writable.clone(),
+            });
         }
         if let setup::Becomes::User(uid, gid) = self.becomes {
             for path in walls.writable.iter().chain(&walls.appendable) {
@@ -288,14 +342,22 @@ impl Jail {
                 .map(cgroup::RunCgroup::join_files)
                 .unwrap_or_default(),
             netns: self.netns,
-            maps: setup::Setup::maps(),
+            ipc: self.ipc,
+            noexec: if self.noexec {
+                noexec(&walls.writable)
+            } else {
+                Vec::new()
+            },
+            filter: self.filter.then(filter::program),
             becomes: self.becomes,
-            reach: Vec::new(),
             rules: self.rules(walls)?,
-            report: None,
+            ..setup::Setup::none()
         }
         .install(command);
-        Ok(Confined { cgroup })
+        Ok(Confined {
+            cgroup,
+            folders: walls.writable.clone(),
+        })
     }
 
     /// Puts a build of untrusted code behind Landlock's rules: it reads the system's folders
@@ -314,14 +376,8 @@ impl Jail {
             std::io::Error::other(format!("cannot make the Landlock rules of the build: {e}"))
         })?;
         setup::Setup {
-            cpu_secs: None,
-            cgroup: Vec::new(),
-            netns: false,
-            maps: setup::Setup::maps(),
-            becomes: setup::Becomes::Itself,
-            reach: Vec::new(),
             rules: Some(rules),
-            report: None,
+            ..setup::Setup::none()
         }
         .install(command);
         Ok(())
@@ -366,6 +422,7 @@ impl Jail {
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
+        let folders: Vec<PathBuf> = reach.iter().filter(|p| p.is_dir()).cloned().collect();
         setup::Setup {
             cpu_secs: Some(5),
             cgroup: cgroup
@@ -373,7 +430,9 @@ impl Jail {
                 .map(cgroup::RunCgroup::join_files)
                 .unwrap_or_default(),
             netns: true,
-            maps: setup::Setup::maps(),
+            ipc: true,
+            noexec: noexec(&folders),
+            filter: Some(filter::program()),
             becomes: self.becomes,
             reach: reach
                 .iter()
@@ -381,6 +440,7 @@ impl Jail {
                 .collect(),
             rules: self.rules(walls).ok().flatten(),
             report: Some(std::os::fd::AsRawFd::as_raw_fd(&report)),
+            ..setup::Setup::none()
         }
         .install(&mut command);
         let ran = command.status().is_ok_and(|s| s.success());
@@ -389,10 +449,48 @@ impl Jail {
         let mut letters = Vec::new();
         let _ = std::io::Read::read_to_end(&mut said, &mut letters);
         drop(cgroup);
+        // A step after the namespaces that kept `true` from running is not kept.
+        use setup::Step::{Filter, Mounts, Rules};
         setup::Step::ALL
             .into_iter()
-            .filter(|s| letters.contains(&s.letter()) && (ran || *s != setup::Step::Rules))
+            .filter(|s| {
+                letters.contains(&s.letter()) && (ran || ![Rules, Mounts, Filter].contains(s))
+            })
             .collect()
+    }
+}
+
+/// The folders to mount again noexec, each with the flags its mount has.
+#[cfg(target_os = "linux")]
+fn noexec(folders: &[PathBuf]) -> Vec<(std::ffi::CString, libc::c_ulong)> {
+    folders
+        .iter()
+        .filter_map(|f| {
+            let path = std::ffi::CString::new(f.as_os_str().as_encoded_bytes()).ok()?;
+            Some((path, setup::Setup::mount_flags(f)))
+        })
+        .collect()
+}
+
+/// Lets the checker remove what a run left in its folders, whatever the run did to their
+/// permissions (a folder `chmod 000`'d by the program cannot be emptied otherwise): every
+/// folder gets its owner's rights back. No link is followed.
+#[cfg(target_os = "linux")]
+fn take_back(folders: &[PathBuf]) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut stack = folders.to_vec();
+    while let Some(dir) = stack.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&dir) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            continue;
+        }
+        let mode = meta.permissions().mode() | 0o700;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode));
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            stack.extend(entries.flatten().map(|e| e.path()));
+        }
     }
 }
 

@@ -18,8 +18,9 @@ pub const SYSTEM: [&str; 9] = [
 ];
 /// Folders a program may read, but run nothing from.
 const READ_ONLY: [&str; 3] = ["/etc", "/proc", "/dev"];
-/// Devices a program may write into: none that another process reads.
-const DEVICES: [&str; 4] = ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"];
+/// Devices a program may write into: none that another process reads (not /dev/tty: a run
+/// has no terminal of its own, and may not write on the instructor's).
+const DEVICES: [&str; 3] = ["/dev/null", "/dev/zero", "/dev/full"];
 
 /// The Landlock ABI of this kernel: 0 when Landlock is not there or not enabled.
 pub fn abi() -> i32 {

@@ -39,19 +39,28 @@ pub enum Step {
     Limits,
     Cgroup,
     Network,
+    /// An IPC namespace: System V and POSIX IPC die with the run.
+    Ipc,
+    /// A mount namespace in which the run's folders are mounted noexec.
+    Mounts,
     User,
     Reach,
     Rules,
+    /// The jail's seccomp filter (`filter.rs`).
+    Filter,
 }
 
 impl Step {
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 9] = [
         Step::Limits,
         Step::Cgroup,
         Step::Network,
+        Step::Ipc,
+        Step::Mounts,
         Step::User,
         Step::Reach,
         Step::Rules,
+        Step::Filter,
     ];
 
     /// The byte the probe's child writes when this step worked.
@@ -67,6 +76,13 @@ pub struct Setup {
     /// The `cgroup.procs` files of the run's cgroups.
     pub cgroup: Vec<CString>,
     pub netns: bool,
+    pub ipc: bool,
+    /// The run's folders, mounted again in a mount namespace of its own with noexec (no
+    /// program and no library in them can be run, not even through ld.so), each with the
+    /// flags its mount already has (a user namespace may not drop them).
+    pub noexec: Vec<(CString, libc::c_ulong)>,
+    /// The jail's seccomp filter, when the machine takes one.
+    pub filter: Option<Vec<libc::sock_filter>>,
     /// `uid uid 1` and `gid gid 1`: a user namespace that maps this user to itself (when the
     /// checker is not root, a network namespace needs one).
     pub maps: (CString, CString),
@@ -86,6 +102,44 @@ impl Setup {
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
         let map = |id: u32| CString::new(format!("{id} {id} 1")).unwrap_or_default();
         (map(uid), map(gid))
+    }
+
+    /// A set-up that takes no step: the fields a caller does not set.
+    pub fn none() -> Setup {
+        Setup {
+            cpu_secs: None,
+            cgroup: Vec::new(),
+            netns: false,
+            ipc: false,
+            noexec: Vec::new(),
+            filter: None,
+            maps: Setup::maps(),
+            becomes: Becomes::Itself,
+            reach: Vec::new(),
+            rules: None,
+            report: None,
+        }
+    }
+
+    /// The flags a folder's mount has, to keep when it is mounted again noexec.
+    pub fn mount_flags(folder: &std::path::Path) -> libc::c_ulong {
+        let Ok(path) = CString::new(folder.as_os_str().as_encoded_bytes()) else {
+            return 0;
+        };
+        // SAFETY: statvfs into a zeroed struct.
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+            return 0;
+        }
+        let kept = [
+            (libc::ST_RDONLY, libc::MS_RDONLY),
+            (libc::ST_NOATIME, libc::MS_NOATIME),
+            (libc::ST_NODIRATIME, libc::MS_NODIRATIME),
+            (libc::ST_RELATIME, libc::MS_RELATIME),
+        ];
+        kept.iter()
+            .filter(|(st, _)| stat.f_flag & st != 0)
+            .fold(0, |flags, (_, ms)| flags | ms)
     }
 
     /// Has the child take the steps, after the pre-exec hooks already on `command`.
@@ -115,6 +169,17 @@ impl Setup {
             };
             self.step(Step::Network, made)?;
         }
+        if self.ipc {
+            // Inside the user namespace of the step before when the checker is not root.
+            self.step(Step::Ipc, unshare(libc::CLONE_NEWIPC))?;
+        }
+        if !self.noexec.is_empty() {
+            let mounted = unshare(libc::CLONE_NEWNS)
+                && private_root()
+                && self.noexec.iter().all(|(f, flags)| mount_noexec(f, *flags))
+                && enter_again();
+            self.step(Step::Mounts, mounted)?;
+        }
         match self.becomes {
             Becomes::Itself => {}
             Becomes::User(uid, gid) => {
@@ -140,6 +205,9 @@ impl Setup {
         if let Some(rules) = self.rules.take() {
             let enforced = rules.restrict_self().is_ok();
             self.step(Step::Rules, enforced)?;
+        }
+        if let Some(filter) = &self.filter {
+            self.step(Step::Filter, super::filter::install(filter))?;
         }
         Ok(())
     }
@@ -229,6 +297,59 @@ fn drop_capabilities() -> bool {
             NOROOT | NOROOT_LOCKED | NO_SETUID_FIXUP | NO_SETUID_FIXUP_LOCKED | KEEP_CAPS_LOCKED;
         libc::prctl(libc::PR_SET_SECUREBITS, bits, 0, 0, 0) == 0
             && libc::syscall(libc::SYS_capset, &header as *const Header, none.as_ptr()) == 0
+    }
+}
+
+/// Makes every mount of this new mount namespace private, so that nothing mounted here
+/// reaches the checker's namespace.
+fn private_root() -> bool {
+    // SAFETY: mount(2) with constant strings and no data.
+    unsafe {
+        libc::mount(
+            c"none".as_ptr(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        ) == 0
+    }
+}
+
+/// Mounts `folder` on itself again, noexec, nosuid and nodev, keeping `flags`.
+fn mount_noexec(folder: &CStr, flags: libc::c_ulong) -> bool {
+    let again = libc::MS_REMOUNT
+        | libc::MS_BIND
+        | libc::MS_NOEXEC
+        | libc::MS_NOSUID
+        | libc::MS_NODEV
+        | flags;
+    // SAFETY: mount(2) on a NUL-terminated path made before the fork, and no data.
+    unsafe {
+        libc::mount(
+            folder.as_ptr(),
+            folder.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND | libc::MS_REC,
+            std::ptr::null(),
+        ) == 0
+            && libc::mount(
+                std::ptr::null(),
+                folder.as_ptr(),
+                std::ptr::null(),
+                again,
+                std::ptr::null(),
+            ) == 0
+    }
+}
+
+/// Changes into the working folder again, by its path: the working folder was entered before
+/// its noexec mount was made, through the mount beneath, where files can still be run.
+fn enter_again() -> bool {
+    let mut path = [0u8; libc::PATH_MAX as usize];
+    // SAFETY: getcwd into a local buffer, then chdir on what it wrote (NUL-terminated).
+    unsafe {
+        !libc::getcwd(path.as_mut_ptr().cast(), path.len()).is_null()
+            && libc::chdir(path.as_ptr().cast()) == 0
     }
 }
 

@@ -85,6 +85,12 @@ const OPTIONS: Options = Options::PTRACE_O_TRACESYSGOOD
     .union(Options::PTRACE_O_TRACESECCOMP)
     .union(Options::PTRACE_O_EXITKILL);
 
+/// A call of another architecture than the native one (`int 0x80`), or an x32 call.
+fn foreign(arch: u32, nr: u64) -> bool {
+    const X32_SYSCALL_BIT: u64 = 0x4000_0000;
+    arch != syscalls::AUDIT_ARCH || (cfg!(target_arch = "x86_64") && nr & X32_SYSCALL_BIT != 0)
+}
+
 pub fn follow(
     root: i32,
     mode: Mode,
@@ -330,7 +336,13 @@ impl Tracer<'_> {
             libc::PTRACE_SYSCALL_INFO_ENTRY => {
                 // SAFETY: the kernel filled the entry member for an entry stop.
                 let (nr, args) = unsafe { (info.u.entry.nr, info.u.entry.args) };
-                self.on_entry(pid, nr, args);
+                if foreign(info.arch, nr) {
+                    // Where no filter kills it (seccomp refused): a call of another
+                    // architecture means nothing to this tracer, so the run stops here.
+                    self.kill_everything();
+                } else {
+                    self.on_entry(pid, nr, args);
+                }
             }
             libc::PTRACE_SYSCALL_INFO_EXIT => {
                 // SAFETY: the kernel filled the exit member for an exit stop.

@@ -265,6 +265,10 @@ fn become_tracee(filter: &[libc::sock_filter], status_fd: i32) -> std::io::Resul
     Ok(())
 }
 
+/// The call numbers with this bit are x32 calls on x86_64 (`__X32_SYSCALL_BIT`).
+#[cfg(target_arch = "x86_64")]
+const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+
 /// Where a filter instruction jumps or what it returns.
 #[derive(Clone, Copy, PartialEq)]
 enum Target {
@@ -279,11 +283,15 @@ enum Target {
     /// Fails the call with ENOSYS: clone3, whose flags a filter cannot read, so that the C
     /// library falls back to clone.
     NoSuchCall,
+    /// Kills the run: a call of another architecture, which the X-ray cannot read.
+    Kill,
 }
 
 /// A classic BPF program: for the calls `syscalls` marks as traced, stop for the tracer;
-/// refuse the ways out of tracing (clone with CLONE_UNTRACED, clone3); let everything else
-/// through untouched.
+/// refuse the ways out of tracing (clone with CLONE_UNTRACED, clone3, io_uring's rings, which
+/// move data outside system calls) and kill a call of another architecture (`int 0x80`, x32),
+/// which nothing here can read; let everything else through untouched. The jail's own filter
+/// refuses these too; this one holds where the sandbox is off.
 fn seccomp_filter() -> Vec<libc::sock_filter> {
     use Target::*;
     // seccomp_data: nr at offset 0, arch at 4, then the arguments, 8 bytes each from 16 (the
@@ -300,9 +308,16 @@ fn seccomp_filter() -> Vec<libc::sock_filter> {
     }
     let mut ops = vec![
         Op::Load(ARCH),
-        Op::JumpIfEqual(syscalls::AUDIT_ARCH, Next, Allow),
+        Op::JumpIfEqual(syscalls::AUDIT_ARCH, Next, Kill),
         Op::Load(NR),
     ];
+    #[cfg(target_arch = "x86_64")]
+    ops.push(Op::JumpIfAnyBit(X32_SYSCALL_BIT, Kill, Next));
+    ops.push(Op::JumpIfEqual(
+        libc::SYS_io_uring_setup as u32,
+        Refuse,
+        Next,
+    ));
     // A write of one byte goes untraced: a pipe filled a byte at a time (exercise 06) would
     // otherwise stop the program some 65,536 times per fill. What such writes do is measured
     // instead (how full a resized pipe is; bytes read that nobody was seen writing).
@@ -322,6 +337,7 @@ fn seccomp_filter() -> Vec<libc::sock_filter> {
         (Trace, libc::SECCOMP_RET_TRACE),
         (Refuse, libc::SECCOMP_RET_ERRNO | libc::EPERM as u32),
         (NoSuchCall, libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32),
+        (Kill, libc::SECCOMP_RET_KILL_PROCESS),
     ];
     let first_end = ops.len();
     ops.extend(ends.iter().map(|(_, ret)| Op::Return(*ret)));
