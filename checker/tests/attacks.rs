@@ -169,7 +169,8 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         .lines()
         .find_map(|l| l.strip_prefix("sandbox without: "))
         .map(|l| {
-            l.replace("a pids cgroup", "")
+            l.replace("(INSTRUCTORS.md: The sandbox)", "")
+                .replace("a pids cgroup", "")
                 .replace("a memory cgroup", "")
                 .replace("a cpu cgroup", "")
         })
@@ -179,14 +180,23 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         return;
     }
 
-    // Graded as a class...
+    let segments_before = shared_memory_segments();
+    // Graded as a class, on a terminal of its own when `script` can give it one (an attack
+    // writes on the terminal of whoever grades)...
     let out = tempfile::tempdir().expect("an output folder");
-    let mut grade = checker();
-    grade
-        .args(["grade", "--seed", "5", "--out"])
-        .arg(out.path());
-    grade.arg(class.path().join("honest")).args(&copies);
-    let graded = grade.output().expect("run grade");
+    let terminal_log = tempfile::tempdir().expect("a folder for the terminal's log");
+    let typescript = terminal_log.path().join("terminal");
+    let (honest, out_dir) = (class.path().join("honest"), out.path().to_path_buf());
+    let mut args: Vec<&std::ffi::OsStr> = ["grade", "--seed", "5", "--out"]
+        .iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+    args.push(out_dir.as_os_str());
+    args.push(honest.as_os_str());
+    args.extend(copies.iter().map(|c| c.as_os_str()));
+    let graded = on_a_terminal(&typescript, &args)
+        .output()
+        .expect("run grade");
     let said = String::from_utf8_lossy(&graded.stdout).into_owned();
     // ...and one submission at a time, the way Gradescope checks one.
     // (The copies at once: they take turns to build, then run side by side.)
@@ -303,13 +313,92 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         running.is_empty(),
         "still running after grading: {running:?}"
     );
+    assert!(
+        shared_memory_segments() <= segments_before,
+        "System V shared memory outlived its run"
+    );
+    let terminal = std::fs::read(&typescript).unwrap_or_default();
+    let terminal = String::from_utf8_lossy(&terminal);
+    assert!(
+        !terminal.contains("FORGED"),
+        "an attack wrote on the grader's terminal:\n{terminal}"
+    );
+    for report in &reports {
+        let text = std::fs::read_to_string(report).unwrap_or_default();
+        assert!(
+            !text.contains("ATTACK-SUCCEEDED"),
+            "{} shows an attack that got through: {text}",
+            report.display()
+        );
+    }
+    // A call through the 32-bit entry kills the run, and the report says why.
+    #[cfg(target_arch = "x86_64")]
+    let stopped = reports.iter().any(|r| {
+        std::fs::read_to_string(r)
+            .is_ok_and(|t| t.contains("killed by SIGSYS: the sandbox stopped it"))
+    });
+    #[cfg(target_arch = "x86_64")]
+    assert!(stopped, "no report says that a 32-bit call was stopped");
+    let leftovers = left_in_run_folders();
+    assert!(
+        leftovers.is_empty(),
+        "run folders left behind: {leftovers:?}"
+    );
+}
+
+/// The System V shared memory segments of this machine.
+fn shared_memory_segments() -> usize {
+    std::fs::read_to_string("/proc/sysvipc/shm").map_or(0, |t| t.lines().skip(1).count())
+}
+
+/// The checker with `args`, started through `script` so that it has a terminal whose output
+/// lands in `typescript`; without `script`, started as it is (and nothing lands there).
+fn on_a_terminal(typescript: &Path, args: &[&std::ffi::OsStr]) -> std::process::Command {
+    let checker = assert_cmd::cargo::cargo_bin!("checker");
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let mut command = match script {
+        Some(script) => {
+            let words: Vec<String> = std::iter::once(checker.as_os_str())
+                .chain(args.iter().copied())
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let mut command = std::process::Command::new(script);
+            command
+                .args(["-q", "-e", "-O"])
+                .arg(typescript)
+                .arg("-c")
+                .arg(shell_words::join(&words));
+            command
+        }
+        None => {
+            eprintln!("no `script` here: the terminal is not checked");
+            let mut command = std::process::Command::new(checker);
+            command.args(args);
+            command
+        }
+    };
+    command
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+/// Folders the attacks left in the checker's run folders (`locked*` from
+/// lock_the_run_folder.rs, or any run folder at all).
+fn left_in_run_folders() -> Vec<PathBuf> {
+    let tmp = root().join("target/pipes-lab/tmp");
+    std::fs::read_dir(tmp)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
 }
 
 #[test]
 fn the_attacks_are_real_programs_for_real_exercises() {
     let names = exercise_names();
     assert!(
-        attacks().len() <= 2 * names.len(),
+        attacks().len() <= 4 * names.len(),
         "the test spreads them over two copies"
     );
     for attack in attacks() {
