@@ -479,4 +479,45 @@ mod tests {
         assert!(heard.records.is_empty(), "{:?}", heard.records);
         assert_eq!(heard.refused.len(), 1, "{:?}", heard.refused);
     }
+
+    #[test]
+    fn where_the_kernel_refuses_the_listener_the_run_says_why_it_was_not_heard() {
+        // A thread of its own, under a filter with a listener that stays open (as a container
+        // runtime's would): the kernel allows one listener per chain, so a run it starts
+        // cannot get another. Filters are per thread: the other tests do not see this one.
+        let refused = std::thread::spawn(|| {
+            let allow = [libc::sock_filter {
+                code: (libc::BPF_RET | libc::BPF_K) as u16,
+                jt: 0,
+                jf: 0,
+                k: libc::SECCOMP_RET_ALLOW,
+            }];
+            let program = libc::sock_fprog {
+                len: 1,
+                filter: allow.as_ptr() as *mut libc::sock_filter,
+            };
+            // SAFETY: prctl and seccomp on this thread only, with a filter that allows all.
+            let listener = unsafe {
+                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                libc::syscall(
+                    libc::SYS_seccomp,
+                    libc::SECCOMP_SET_MODE_FILTER,
+                    libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                    &program as *const libc::sock_fprog,
+                )
+            };
+            assert!(listener >= 0, "{}", std::io::Error::last_os_error());
+            let mut spy = copy_of_this_test("cat", "call");
+            let channel = Supervisor::install(&mut spy);
+            let status = spy.status().expect("run a copy of this test");
+            // SAFETY: the listener this thread made, closed once.
+            unsafe { libc::close(listener as i32) };
+            assert!(status.success(), "the run goes on, unheard");
+            channel.finish()
+        })
+        .join()
+        .expect("the thread with its own filter");
+        let why = refused.expect_err("no listener for the run");
+        assert!(why.contains("refused a seccomp listener (EBUSY"), "{why}");
+    }
 }
