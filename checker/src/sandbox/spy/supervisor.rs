@@ -5,22 +5,33 @@
 //! any other caller gets an error and is recorded nowhere. The thread ends with the run.
 
 use super::super::procfs::{self, Fd, Object};
+use super::channel::{self, SPY_FD, SPY_REQUEST};
 use super::{Endpoint, Heard, STAGES, StageRecord};
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::socket::{
+    AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, socketpair,
+};
+use std::io::IoSliceMut;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
+use std::process::Command;
+use std::thread::JoinHandle;
 
 /// How many refused calls a run keeps, to say why a spy was not heard.
 const REFUSALS_KEPT: usize = 8;
 
 /// The file a program was started from, by device and inode: what a spy must be running.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Program {
+struct Program {
     device: u64,
     inode: u64,
 }
 
 impl Program {
     /// The program process `pid` runs.
-    pub fn of(pid: i32) -> std::io::Result<Program> {
+    fn of(pid: i32) -> std::io::Result<Program> {
         use std::os::unix::fs::MetadataExt;
         let meta = procfs::exe(pid)?;
         Ok(Program {
@@ -32,24 +43,24 @@ impl Program {
 
 /// The record of process `pid`, waiting in the agreed call, if it is a spy of `checker`'s
 /// program; otherwise why it is not believed.
-pub fn record(pid: i32, checker: Program) -> Result<StageRecord, String> {
+fn record(pid: i32, checker: Program) -> Result<StageRecord, String> {
+    // Said of a run's process, not of a pid: the first of these reasons is what a report
+    // gives where no spy can be heard.
     let program = Program::of(pid)
-        .map_err(|e| format!("the checker cannot see which program pid {pid} runs: {e}"))?;
+        .map_err(|e| format!("the checker may not see a run's process's program ({e})"))?;
     if program != checker {
-        return Err(format!(
-            "pid {pid} is not a stage spy: it does not run the checker's program"
-        ));
+        return Err("a caller that is not a stage spy (not the checker's program)".into());
     }
     let argv = procfs::argv(pid)
-        .map_err(|e| format!("the checker cannot read the arguments of pid {pid}: {e}"))?;
+        .map_err(|e| format!("the checker may not read a run's process's arguments ({e})"))?;
     let stage = argv
         .first()
         .and_then(|a| Path::new(a).file_name()?.to_str())
         .filter(|name| STAGES.contains(name))
-        .ok_or_else(|| format!("pid {pid} runs the checker's program, but not as a stage"))?
+        .ok_or("a caller that runs the checker's program, but not as a stage")?
         .to_string();
     let fds = procfs::fd_table(pid)
-        .map_err(|e| format!("the checker cannot read the descriptors of pid {pid}: {e}"))?;
+        .map_err(|e| format!("the checker may not read a run's process's descriptors ({e})"))?;
     let at = |n: i32| {
         fds.iter()
             .find(|f| f.fd == n)
@@ -84,256 +95,220 @@ fn endpoint(pid: i32, fd: &Fd) -> Endpoint {
     }
 }
 
-#[cfg(target_os = "linux")]
-pub use linux::Supervisor;
-
-#[cfg(target_os = "linux")]
-mod linux {
-    use super::super::channel::{self, SPY_FD, SPY_REQUEST};
-    use super::{Heard, Program, REFUSALS_KEPT, record};
-    use nix::errno::Errno;
-    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-    use nix::sys::socket::{
-        AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, socketpair,
-    };
-    use std::io::IoSliceMut;
-    use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
-    use std::os::unix::process::CommandExt;
-    use std::process::Command;
-    use std::thread::JoinHandle;
-
-    /// The spies' channel of one run, from before its fork to its end.
-    pub struct Supervisor {
-        /// The run's end of the socket: held here until the end, so that its number stays
-        /// the one the child's hook uses.
-        theirs: Option<OwnedFd>,
-        /// Dropped to tell the thread the run is over.
-        wake: Option<OwnedFd>,
-        thread: Option<JoinHandle<Result<Heard, String>>>,
-        /// Why the channel could not even be set up.
-        broken: Option<String>,
-    }
-
-    impl Supervisor {
-        /// Puts the channel on `command`: its child installs the filter after the pre-exec
-        /// hooks already there, and the thread starts now. Call it after the jail's hooks and
-        /// before the tracer's.
-        pub fn install(command: &mut Command) -> Supervisor {
-            Supervisor::start(command).unwrap_or_else(|e| Supervisor {
-                theirs: None,
-                wake: None,
-                thread: None,
-                broken: Some(format!("the spies' channel could not be set up: {e}")),
-            })
-        }
-
-        fn start(command: &mut Command) -> std::io::Result<Supervisor> {
-            let checker = Program::of(std::process::id() as i32)?;
-            let (ours, theirs) = socketpair(
-                AddressFamily::Unix,
-                SockType::SeqPacket,
-                None,
-                SockFlag::SOCK_CLOEXEC,
-            )?;
-            let (sleeper, wake) = std::io::pipe()?;
-            let hook = channel::Hook::new(theirs.as_raw_fd());
-            // SAFETY: the hook makes only system calls, on memory made before the fork.
-            unsafe { command.pre_exec(move || hook.apply()) };
-            let thread = std::thread::Builder::new()
-                .name("spies".into())
-                .spawn(move || supervise(ours, OwnedFd::from(sleeper), checker))?;
-            Ok(Supervisor {
-                theirs: Some(theirs),
-                wake: Some(OwnedFd::from(wake)),
-                thread: Some(thread),
-                broken: None,
-            })
-        }
-
-        /// Once every process of the run is gone: what the spies told, or why they could not
-        /// be heard.
-        pub fn finish(mut self) -> Result<Heard, String> {
-            if let Some(why) = self.broken.take() {
-                return Err(why);
-            }
-            self.stop()
-                .unwrap_or_else(|| Err("the spies' supervisor is gone".into()))
-        }
-
-        fn stop(&mut self) -> Option<Result<Heard, String>> {
-            drop(self.wake.take());
-            let heard = self.thread.take().map(|thread| {
-                thread
-                    .join()
-                    .unwrap_or_else(|_| Err("the spies' supervisor stopped unexpectedly".into()))
-            });
-            drop(self.theirs.take());
-            heard
-        }
-    }
-
-    impl Drop for Supervisor {
-        /// A run that ended early (it did not start) still ends its thread.
-        fn drop(&mut self) {
-            self.stop();
-        }
-    }
-
-    /// The thread: takes the listener, then answers calls until the run is over.
-    fn supervise(socket: OwnedFd, wake: OwnedFd, checker: Program) -> Result<Heard, String> {
-        let listener = receive_listener(&socket, &wake)?;
-        drop(socket);
-        let mut heard = Heard::default();
-        // Once every process of the run is gone the listener hangs up: only the wake is left.
-        let mut hung_up = false;
-        loop {
-            let mut fds = vec![PollFd::new(wake.as_fd(), PollFlags::POLLIN)];
-            if !hung_up {
-                fds.push(PollFd::new(listener.as_fd(), PollFlags::POLLIN));
-            }
-            match poll(&mut fds, PollTimeout::NONE) {
-                Ok(_) | Err(Errno::EINTR) => {}
-                Err(e) => return Err(format!("the spies' supervisor cannot wait: {e}")),
-            }
-            let events: Vec<PollFlags> = fds
-                .iter()
-                .map(|f| f.revents().unwrap_or(PollFlags::empty()))
-                .collect();
-            if !events[0].is_empty() {
-                return Ok(heard);
-            }
-            match events.get(1) {
-                Some(e) if e.contains(PollFlags::POLLIN) => answer(&listener, checker, &mut heard),
-                Some(e) if !e.is_empty() => hung_up = true,
-                _ => {}
-            }
-        }
-    }
-
-    /// The listener the run's first process sends, or why there is none.
-    fn receive_listener(socket: &OwnedFd, wake: &OwnedFd) -> Result<OwnedFd, String> {
-        loop {
-            let mut fds = [
-                PollFd::new(socket.as_fd(), PollFlags::POLLIN),
-                PollFd::new(wake.as_fd(), PollFlags::POLLIN),
-            ];
-            match poll(&mut fds, PollTimeout::NONE) {
-                Ok(_) | Err(Errno::EINTR) => {}
-                Err(e) => return Err(format!("the spies' supervisor cannot wait: {e}")),
-            }
-            if fds[0].revents().is_some_and(|r| !r.is_empty()) {
-                break;
-            }
-            if fds[1].revents().is_some_and(|r| !r.is_empty()) {
-                return Err(
-                    "the run ended before its first process sent the spies' listener".into(),
-                );
-            }
-        }
-        let mut word = [0u8; 4];
-        let mut control = nix::cmsg_space!(std::os::fd::RawFd);
-        let (sent, listener) = {
-            let mut iov = [IoSliceMut::new(&mut word)];
-            let message = recvmsg::<()>(
-                socket.as_raw_fd(),
-                &mut iov,
-                Some(&mut control),
-                MsgFlags::MSG_CMSG_CLOEXEC,
-            )
-            .map_err(|e| format!("the spies' listener did not come: {e}"))?;
-            let mut listener = None;
-            for cmsg in message.cmsgs().into_iter().flatten() {
-                if let ControlMessageOwned::ScmRights(fds) = cmsg {
-                    for fd in fds {
-                        // SAFETY: a descriptor the kernel just gave this process, owned once.
-                        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-                        listener.get_or_insert(fd);
-                    }
-                }
-            }
-            (message.bytes, listener)
-        };
-        let errno = i32::from_ne_bytes(word);
-        match (listener, sent, errno) {
-            (Some(listener), 4, 0) => Ok(listener),
-            (_, 4, errno) if errno != 0 => Err(format!(
-                "the kernel refused a seccomp listener ({})",
-                Errno::from_raw(errno)
-            )),
-            _ => Err("the run's first process sent no listener".into()),
-        }
-    }
-
-    /// Receives one call and answers it: the caller goes on once it is recorded, or gets
-    /// EPERM when it is not believed.
-    fn answer(listener: &OwnedFd, checker: Program, heard: &mut Heard) {
-        let fd = listener.as_raw_fd();
-        // SAFETY: plain data, which the kernel requires zeroed.
-        let mut call: libc::seccomp_notif = unsafe { std::mem::zeroed() };
-        // SAFETY: the ioctl fills the structure it is given.
-        if unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_RECV, &mut call) } != 0 {
-            // Withdrawn: its caller was interrupted (it calls again) or killed.
-            return;
-        }
-        let pid = call.pid as i32;
-        let agreed = call.data.nr == libc::SYS_ioctl as i32
-            && call.data.args[0] as u32 == SPY_FD as u32
-            && call.data.args[1] as u32 == SPY_REQUEST;
-        let made = match agreed {
-            true => record(pid, checker),
-            false => Err(format!("pid {pid} made another call")),
-        };
-        match made {
-            // Kept only if the caller still waits in that very call: then /proc showed it,
-            // not a process that took its pid since, and it goes on from there.
-            Ok(stage) => {
-                if still_waiting(fd, call.id) && respond(fd, call.id, 0) {
-                    heard.records.push(stage);
-                }
-            }
-            Err(why) => {
-                respond(fd, call.id, libc::EPERM);
-                if heard.refused.len() < REFUSALS_KEPT {
-                    heard.refused.push(why);
-                }
-            }
-        }
-    }
-
-    fn still_waiting(fd: i32, id: u64) -> bool {
-        // SAFETY: the ioctl reads the id it points to.
-        unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 }
-    }
-
-    /// Ends the call: it returns 0, or fails with `errno`.
-    fn respond(fd: i32, id: u64, errno: i32) -> bool {
-        let mut response = libc::seccomp_notif_resp {
-            id,
-            val: 0,
-            error: -errno,
-            flags: 0,
-        };
-        // SAFETY: the ioctl reads the response it is given.
-        unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_SEND, &mut response) == 0 }
-    }
+/// The spies' channel of one run, from before its fork to its end.
+pub struct Supervisor {
+    /// The run's end of the socket: held here until the end, so that its number stays
+    /// the one the child's hook uses.
+    theirs: Option<OwnedFd>,
+    /// Dropped to tell the thread the run is over.
+    wake: Option<OwnedFd>,
+    thread: Option<JoinHandle<Result<Heard, String>>>,
+    /// Why the channel could not even be set up.
+    broken: Option<String>,
 }
 
-/// Elsewhere there is no seccomp: the spies are never heard.
-#[cfg(not(target_os = "linux"))]
-pub struct Supervisor;
-
-#[cfg(not(target_os = "linux"))]
 impl Supervisor {
-    pub fn install(_: &mut std::process::Command) -> Supervisor {
-        Supervisor
+    /// Puts the channel on `command`: its child installs the filter after the pre-exec
+    /// hooks already there, and the thread starts now. Call it after the jail's hooks and
+    /// before the tracer's.
+    pub fn install(command: &mut Command) -> Supervisor {
+        Supervisor::start(command).unwrap_or_else(|e| Supervisor {
+            theirs: None,
+            wake: None,
+            thread: None,
+            broken: Some(format!("the spies' channel could not be set up: {e}")),
+        })
     }
 
-    pub fn finish(self) -> Result<Heard, String> {
-        Err("the stage spies need Linux (a seccomp listener)".into())
+    fn start(command: &mut Command) -> std::io::Result<Supervisor> {
+        let checker = Program::of(std::process::id() as i32)?;
+        let (ours, theirs) = socketpair(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )?;
+        let (sleeper, wake) = std::io::pipe()?;
+        let hook = channel::Hook::new(theirs.as_raw_fd());
+        // SAFETY: the hook makes only system calls, on memory made before the fork.
+        unsafe { command.pre_exec(move || hook.apply()) };
+        let thread = std::thread::Builder::new()
+            .name("spies".into())
+            .spawn(move || supervise(ours, OwnedFd::from(sleeper), checker))?;
+        Ok(Supervisor {
+            theirs: Some(theirs),
+            wake: Some(OwnedFd::from(wake)),
+            thread: Some(thread),
+            broken: None,
+        })
+    }
+
+    /// Once every process of the run is gone: what the spies told, or why they could not
+    /// be heard.
+    pub fn finish(mut self) -> Result<Heard, String> {
+        if let Some(why) = self.broken.take() {
+            return Err(why);
+        }
+        self.stop()
+            .unwrap_or_else(|| Err("the spies' supervisor is gone".into()))
+    }
+
+    fn stop(&mut self) -> Option<Result<Heard, String>> {
+        drop(self.wake.take());
+        let heard = self.thread.take().map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|_| Err("the spies' supervisor stopped unexpectedly".into()))
+        });
+        drop(self.theirs.take());
+        heard
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+impl Drop for Supervisor {
+    /// A run that ended early (it did not start) still ends its thread.
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The thread: takes the listener, then answers calls until the run is over.
+fn supervise(socket: OwnedFd, wake: OwnedFd, checker: Program) -> Result<Heard, String> {
+    let listener = receive_listener(&socket, &wake)?;
+    drop(socket);
+    let mut heard = Heard::default();
+    // Once every process of the run is gone the listener hangs up: only the wake is left.
+    let mut hung_up = false;
+    loop {
+        let mut fds = vec![PollFd::new(wake.as_fd(), PollFlags::POLLIN)];
+        if !hung_up {
+            fds.push(PollFd::new(listener.as_fd(), PollFlags::POLLIN));
+        }
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(format!("the spies' supervisor cannot wait: {e}")),
+        }
+        let events: Vec<PollFlags> = fds
+            .iter()
+            .map(|f| f.revents().unwrap_or(PollFlags::empty()))
+            .collect();
+        if !events[0].is_empty() {
+            return Ok(heard);
+        }
+        match events.get(1) {
+            Some(e) if e.contains(PollFlags::POLLIN) => answer(&listener, checker, &mut heard),
+            Some(e) if !e.is_empty() => hung_up = true,
+            _ => {}
+        }
+    }
+}
+
+/// The listener the run's first process sends, or why there is none.
+fn receive_listener(socket: &OwnedFd, wake: &OwnedFd) -> Result<OwnedFd, String> {
+    loop {
+        let mut fds = [
+            PollFd::new(socket.as_fd(), PollFlags::POLLIN),
+            PollFd::new(wake.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(format!("the spies' supervisor cannot wait: {e}")),
+        }
+        if fds[0].revents().is_some_and(|r| !r.is_empty()) {
+            break;
+        }
+        if fds[1].revents().is_some_and(|r| !r.is_empty()) {
+            return Err("the run ended before its first process sent the spies' listener".into());
+        }
+    }
+    let mut word = [0u8; 4];
+    let mut control = nix::cmsg_space!(std::os::fd::RawFd);
+    let (sent, listener) = {
+        let mut iov = [IoSliceMut::new(&mut word)];
+        let message = recvmsg::<()>(
+            socket.as_raw_fd(),
+            &mut iov,
+            Some(&mut control),
+            MsgFlags::MSG_CMSG_CLOEXEC,
+        )
+        .map_err(|e| format!("the spies' listener did not come: {e}"))?;
+        let mut listener = None;
+        for cmsg in message.cmsgs().into_iter().flatten() {
+            if let ControlMessageOwned::ScmRights(fds) = cmsg {
+                for fd in fds {
+                    // SAFETY: a descriptor the kernel just gave this process, owned once.
+                    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                    listener.get_or_insert(fd);
+                }
+            }
+        }
+        (message.bytes, listener)
+    };
+    let errno = i32::from_ne_bytes(word);
+    match (listener, sent, errno) {
+        (Some(listener), 4, 0) => Ok(listener),
+        (_, 4, errno) if errno != 0 => Err(format!(
+            "the kernel refused a seccomp listener ({})",
+            Errno::from_raw(errno)
+        )),
+        _ => Err("the run's first process sent no listener".into()),
+    }
+}
+
+/// Receives one call and answers it: the caller goes on once it is recorded, or gets
+/// EPERM when it is not believed.
+fn answer(listener: &OwnedFd, checker: Program, heard: &mut Heard) {
+    let fd = listener.as_raw_fd();
+    // SAFETY: plain data, which the kernel requires zeroed.
+    let mut call: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+    // SAFETY: the ioctl fills the structure it is given.
+    if unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_RECV, &mut call) } != 0 {
+        // Withdrawn: its caller was interrupted (it calls again) or killed.
+        return;
+    }
+    let pid = call.pid as i32;
+    let agreed = call.data.nr == libc::SYS_ioctl as i32
+        && call.data.args[0] as u32 == SPY_FD as u32
+        && call.data.args[1] as u32 == SPY_REQUEST;
+    let made = match agreed {
+        true => record(pid, checker),
+        false => Err("a caller that made another call".into()),
+    };
+    match made {
+        // Kept only if the caller still waits in that very call: then /proc showed it,
+        // not a process that took its pid since, and it goes on from there.
+        Ok(stage) => {
+            if still_waiting(fd, call.id) && respond(fd, call.id, 0) {
+                heard.records.push(stage);
+            }
+        }
+        Err(why) => {
+            respond(fd, call.id, libc::EPERM);
+            if heard.refused.len() < REFUSALS_KEPT {
+                heard.refused.push(why);
+            }
+        }
+    }
+}
+
+fn still_waiting(fd: i32, id: u64) -> bool {
+    // SAFETY: the ioctl reads the id it points to.
+    unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 }
+}
+
+/// Ends the call: it returns 0, or fails with `errno`.
+fn respond(fd: i32, id: u64, errno: i32) -> bool {
+    let mut response = libc::seccomp_notif_resp {
+        id,
+        val: 0,
+        error: -errno,
+        flags: 0,
+    };
+    // SAFETY: the ioctl reads the response it is given.
+    unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_SEND, &mut response) == 0 }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::os::fd::AsRawFd;
