@@ -70,6 +70,38 @@ fn a_check_that_needs_the_x_ray_refuses_to_run_without_it() {
         .stderr(contains("the X-ray cannot run here"));
 }
 
+#[test]
+fn where_root_may_not_look_into_the_runs_forged_stage_records_never_pass_unsaid() {
+    // Without the X-ray nothing keeps the runs root's: they are nobody, whose /proc root
+    // without CAP_SYS_PTRACE may not read, so no spy can be believed. A program that runs no
+    // stage and forges their records must then fail, or the report must say that the stage
+    // checks were not made.
+    let Some(setpriv) = setpriv() else { return };
+    let copy = tempfile::tempdir().expect("a temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    let forger = root()
+        .join("checker/tests/corpus/04_three_stage_chain/structural_cheat_forged_spy_records.rs");
+    std::fs::copy(forger, bin.join("04_three_stage_chain.rs")).expect("copy the forger");
+    let output = Command::new(setpriv)
+        .args(["--bounding-set", "-sys_ptrace", "--"])
+        .arg(assert_cmd::cargo::cargo_bin!("checker"))
+        .args(["--seed", "7", "--exercises"])
+        .arg(copy.path())
+        .arg("04_three_stage_chain")
+        .env("NO_COLOR", "1")
+        .env("PIPES_LAB_XRAY", "off")
+        .output()
+        .expect("run the checker under setpriv");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let said = report.contains("stage checks skipped: the stage spies cannot be heard here: ");
+    assert!(
+        output.status.code() == Some(1) || (said && output.status.success()),
+        "{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Busy threads beside the checker, 4 per CPU, each setting its CPU affinity back to every
 /// CPU now and then (as a neighbour that pays no heed to the checker's pinning does), until
 /// the returned flag is lowered.

@@ -2,7 +2,9 @@
 //! student can act on, and correct programs written independently of the reference solutions,
 //! which it must pass. Each file's `//!` header says which exercise it is for, whether it
 //! passes, and the phrases its report must contain. A `structural_cheat_*` program is right
-//! in output and must pass with the X-ray off: only its wiring gives it away.
+//! in output and must pass with the X-ray off: only its wiring gives it away. Unless its
+//! header says `//! without the x-ray: fail`: a cheat that something besides the X-ray must
+//! catch (forged stage records) fails with the X-ray off too, with the same diagnosis.
 
 mod common;
 
@@ -82,13 +84,27 @@ fn check_one(file: &Path) -> Result<(), String> {
     if !run.left.is_empty() {
         problems.push(format!("processes left running: {:?}", run.left));
     }
-    // A structural cheat is right in everything but its wiring: only the X-ray may catch it.
+    // A structural cheat is right in everything but its wiring: only the X-ray may catch it,
+    // unless its header says what else does.
     let cheat = file
         .file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with("structural_cheat_"));
     if cheat {
         let blind = check_program(&h.exercise, file, &[("PIPES_LAB_XRAY", "off")]);
-        if blind.code != 0 || !blind.stdout.contains("structural checks skipped") {
+        let skipped = blind.stdout.contains("structural checks skipped");
+        if h.fails_without_xray {
+            let missing: Vec<&String> = h
+                .diagnosis
+                .iter()
+                .filter(|p| !blind.stdout.contains(p.as_str()))
+                .collect();
+            if blind.code != 1 || !skipped || !missing.is_empty() {
+                problems.push(format!(
+                    "with the X-ray off it should fail as with it (lacking {missing:?}), but:\n{}",
+                    blind.stdout
+                ));
+            }
+        } else if blind.code != 0 || !skipped {
             problems.push(format!(
                 "with the X-ray off it should pass, but:\n{}",
                 blind.stdout

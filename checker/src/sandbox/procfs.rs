@@ -1,6 +1,7 @@
-//! The one reader of /proc (Linux): a process's stat line, command line, descriptors and what
-//! they refer to, descriptor flags, thread group, and the system call it sleeps in. Elsewhere
-//! every read fails and the answers are empty, so the callers degrade to plainer reports.
+//! The one reader of /proc (Linux): a process's stat line, command line, program, descriptors
+//! and what they refer to, descriptor flags, thread group, and the system call it sleeps in.
+//! Elsewhere every read fails and the answers are empty, so the callers degrade to plainer
+//! reports.
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
@@ -92,6 +93,33 @@ pub fn cmdline(pid: i32) -> Vec<String> {
         .collect()
 }
 
+/// The arguments a process was started with, the program's name first and empty arguments
+/// kept; `Err` when /proc will not show them.
+pub fn argv(pid: i32) -> std::io::Result<Vec<String>> {
+    let bytes = std::fs::read(format!("/proc/{pid}/cmdline"))?;
+    // Each argument ends with a NUL: what follows the last one is not an argument.
+    let bytes = bytes.strip_suffix(&[0]).unwrap_or(&bytes);
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(bytes
+        .split(|b| *b == 0)
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .collect())
+}
+
+/// The file a process's program was started from (its device and inode say which), through
+/// /proc/PID/exe: `PermissionDenied` where this process may not look into that one.
+pub fn exe(pid: i32) -> std::io::Result<std::fs::Metadata> {
+    std::fs::metadata(format!("/proc/{pid}/exe"))
+}
+
+/// What a descriptor of a process refers to, followed through its link: its file type tells
+/// a regular file from a device or a directory.
+pub fn fd_metadata(pid: i32, fd: i32) -> std::io::Result<std::fs::Metadata> {
+    std::fs::metadata(format!("/proc/{pid}/fd/{fd}"))
+}
+
 /// How many threads of a process have not exited: a "zombie leader" (its first thread gone
 /// with the raw `exit` call) still runs while any other thread does.
 pub fn live_threads(pid: i32) -> usize {
@@ -164,21 +192,6 @@ pub fn fd_flags(pid: i32, fd: i32) -> Option<i32> {
     let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
     let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
     i32::from_str_radix(flags.trim(), 8).ok()
-}
-
-/// The descriptor numbers a process holds, in no particular order.
-pub fn fd_numbers(pid: i32) -> Vec<i32> {
-    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return Vec::new();
-    };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect()
-}
-
-/// What /proc names a descriptor's target: a path, `pipe:[N]`, `socket:[N]`...
-pub fn fd_target(pid: i32, fd: i32) -> Option<String> {
-    let target = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
-    Some(target.to_string_lossy().into_owned())
 }
 
 /// The descriptors of process `pid`, in order; empty when it is gone or cannot be read.

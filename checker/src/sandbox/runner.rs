@@ -7,6 +7,7 @@ use super::hang::{self, Snapshot};
 use super::interrupt::interrupted;
 use super::jail::{Jail, Walls};
 use super::proctree::{self, Descendant};
+use super::spy::{Heard, supervisor::Supervisor};
 use super::trace::{Exit, Trace};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
@@ -61,7 +62,8 @@ pub struct RunSpec {
     /// Run behind the sandbox's wall, with what the run may touch; none for trusted programs
     /// (the reference solutions when transcripts are blessed).
     pub jail: Option<(Arc<Jail>, Walls)>,
-    /// A folder to put first on the program's PATH (the stage spies).
+    /// A folder to put first on the program's PATH: the stage spies, whose calls the checker
+    /// then hears (`spy::supervisor`), into `RunOutcome::spies`.
     pub path_first: Option<PathBuf>,
 }
 
@@ -99,6 +101,9 @@ pub struct RunOutcome {
     pub elapsed: Duration,
     /// The X-ray of the run, when it was traced, or why it could not be.
     pub trace: Option<Result<Trace, String>>,
+    /// What the stage spies told the checker, when the run had them, or why they could not
+    /// be heard.
+    pub spies: Option<Result<Heard, String>>,
 }
 
 impl RunOutcome {
@@ -113,6 +118,7 @@ impl RunOutcome {
             hang: None,
             elapsed: Duration::ZERO,
             trace: None,
+            spies: None,
         }
     }
 
@@ -196,6 +202,11 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         }
         None => None,
     };
+    // After the jail's hooks (its rules set no_new_privs), before the tracer's.
+    let spies = spec
+        .path_first
+        .is_some()
+        .then(|| Supervisor::install(&mut command));
 
     let start = Instant::now();
     let mut started = start_program(command, spec.trace, spec.faults, start)?;
@@ -350,6 +361,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         hang,
         elapsed,
         trace,
+        spies: spies.map(Supervisor::finish),
     })
 }
 

@@ -1,23 +1,44 @@
 //! Stage spies for 04: the checker puts `cat`, `grep` and `wc` links to itself first on PATH.
-//! Started under one of those names, the checker records how that stage was wired (its
-//! arguments, what its stdin and stdout are, which other descriptors it holds) and then
-//! becomes the real program, so the student's pipeline still does the real work.
+//! Started under one of those names, the checker makes one agreed call (`channel`) and then
+//! becomes the real program, so the student's pipeline still does the real work. A seccomp
+//! filter put on the run turns that call into a notification for the checker, which makes
+//! the stage's record itself, from /proc, while the spy waits (`supervisor`): its arguments,
+//! what its stdin and stdout are, which other descriptors it holds. Nothing the run can write
+//! is believed, and a call from anything but a spy is refused. `probe` proves, before any
+//! student code runs, that the spies are heard behind the sandbox.
 
-use super::procfs;
-use serde::{Deserialize, Serialize};
+mod channel;
+mod probe;
+#[cfg(target_os = "linux")]
+pub mod supervisor;
+
+/// Elsewhere there is no seccomp: the spies are never heard.
+#[cfg(not(target_os = "linux"))]
+pub mod supervisor {
+    pub struct Supervisor;
+
+    impl Supervisor {
+        pub fn install(_: &mut std::process::Command) -> Supervisor {
+            Supervisor
+        }
+
+        pub fn finish(self) -> Result<super::Heard, String> {
+            Err("the stage spies need Linux (a seccomp listener)".into())
+        }
+    }
+}
+
+pub use probe::heard;
 use std::ffi::OsString;
-use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
 pub const STAGES: [&str; 3] = ["cat", "grep", "wc"];
-/// Where a spy appends its record (one JSON line).
-const LOG_VAR: &str = "PIPES_LAB_SPY_LOG";
 /// The spies' directory, which a spy skips when it looks for the real program.
 const DIR_VAR: &str = "PIPES_LAB_SPY_DIR";
 
 /// What one end of a stage (stdin, stdout, or another descriptor) is connected to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Endpoint {
     /// A pipe, by inode (the number in `pipe:[...]`), with the access mode of this descriptor.
     Pipe {
@@ -49,8 +70,8 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
-/// One stage's record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One stage's record, made by the checker from /proc while the stage waited.
+#[derive(Debug, Clone, PartialEq)]
 pub struct StageRecord {
     pub stage: String,
     pub pid: u32,
@@ -61,29 +82,24 @@ pub struct StageRecord {
     pub extra: Vec<(i32, Endpoint)>,
 }
 
+/// What the stage spies of one run told the checker.
+#[derive(Debug, Clone, Default)]
+pub struct Heard {
+    /// One record per spy the checker believed, in the order they called.
+    pub records: Vec<StageRecord>,
+    /// Why calls that were not believed were refused (the first few).
+    pub refused: Vec<String>,
+}
+
 /// Sets up the spy directory `dir` for one run, which goes first on the run's PATH: returns
-/// the environment to add. The log is made empty now: a run behind the sandbox may write
-/// into it, not make it.
-pub fn prepare(dir: &Path, log: &Path) -> std::io::Result<Vec<(String, String)>> {
+/// the environment to add.
+pub fn prepare(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
     let me = std::env::current_exe()?;
     std::fs::create_dir_all(dir)?;
     for stage in STAGES {
         std::os::unix::fs::symlink(&me, dir.join(stage))?;
     }
-    std::fs::File::create(log)?;
-    Ok(vec![
-        (LOG_VAR.into(), log.to_string_lossy().into_owned()),
-        (DIR_VAR.into(), dir.to_string_lossy().into_owned()),
-    ])
-}
-
-/// Reads the records the spies of one run wrote.
-pub fn read_log(log: &Path) -> Vec<StageRecord> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
+    Ok(vec![(DIR_VAR.into(), dir.to_string_lossy().into_owned())])
 }
 
 /// The stage name if the checker was started as a spy.
@@ -93,29 +109,12 @@ pub fn spy_name() -> Option<String> {
     (STAGES.contains(&name.as_str()) && std::env::var_os(DIR_VAR).is_some()).then_some(name)
 }
 
-/// Records this stage, then execs the real program. Never returns on success.
+/// Has the checker record this stage, then execs the real program. Never returns on success.
 pub fn run_as_spy(stage: &str) -> i32 {
-    let record = StageRecord {
-        stage: stage.to_string(),
-        pid: std::process::id(),
-        args: std::env::args().skip(1).collect(),
-        stdin: endpoint(0),
-        stdout: endpoint(1),
-        extra: extra_fds()
-            .into_iter()
-            .map(|fd| (fd, endpoint(fd)))
-            .collect(),
-    };
-    if let (Some(log), Ok(line)) = (std::env::var_os(LOG_VAR), serde_json::to_string(&record)) {
-        // O_APPEND and one write per record: concurrent stages do not mix their lines.
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(log)
-        {
-            let _ = file.write_all(format!("{line}\n").as_bytes());
-        }
-    }
+    // First, before this process opens anything: the checker reads its descriptors while it
+    // waits here. Whatever the answer, the real program runs: the record is the checker's
+    // business, never this process's.
+    channel::call();
     let Some(real) = find_real(stage) else {
         eprintln!("pipes-lab spy: no real `{stage}` on PATH");
         return 127;
@@ -137,44 +136,4 @@ fn find_real(stage: &str) -> Option<PathBuf> {
         .filter(|d| Some(d) != spy_dir.as_ref())
         .map(|d| d.join(stage))
         .find(|p| p.is_file())
-}
-
-/// Descriptors above 2, listed before the directory handle used to list them is counted.
-fn extra_fds() -> Vec<i32> {
-    let mut listed = procfs::fd_numbers(std::process::id() as i32);
-    if listed.is_empty()
-        && let Ok(dir) = std::fs::read_dir("/dev/fd")
-    {
-        listed = dir
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-            .collect();
-    }
-    // The listing's own descriptor is closed by now: keep only those still open.
-    // SAFETY: fcntl(F_GETFD) on a number only reads the descriptor table.
-    listed
-        .into_iter()
-        .filter(|&fd| fd > 2 && unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0)
-        .collect()
-}
-
-fn endpoint(fd: i32) -> Endpoint {
-    // SAFETY: fstat into a zeroed struct; an invalid descriptor just fails.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
-        return Endpoint::Closed;
-    }
-    let link = procfs::fd_target(std::process::id() as i32, fd)
-        .unwrap_or_else(|| format!("descriptor {fd}"));
-    // SAFETY: fcntl(F_GETFL) only reads the descriptor's flags.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if (st.st_mode & libc::S_IFMT) == libc::S_IFIFO {
-        Endpoint::Pipe {
-            inode: st.st_ino as u64,
-            writes: flags >= 0 && (flags & libc::O_ACCMODE) != libc::O_RDONLY,
-        }
-    } else if (st.st_mode & libc::S_IFMT) == libc::S_IFREG {
-        Endpoint::File(link)
-    } else {
-        Endpoint::Other(link)
-    }
 }

@@ -36,6 +36,9 @@ pub struct CaseRunner<'a> {
     pub jail: &'a Arc<Jail>,
     /// Why runs could not be traced, once one was refused: the structural checks are skipped.
     pub refused: Option<String>,
+    /// Why the stage spies cannot be heard here, found before any run (`spy::heard`): no run
+    /// gets them, and the stage checks are skipped.
+    pub unheard: Option<String>,
     /// The exercise's seed: each case's short reads and writes are drawn from it and the
     /// case's place, so that `--seed` replays them.
     pub seed: u64,
@@ -177,17 +180,14 @@ impl CaseRunner<'_> {
             executable: vec![self.program.to_path_buf()],
             ..Walls::default()
         };
-        let log = dir.path().join("spy.log");
         let spies = dir.path().join("spies");
         let mut path_first = None;
-        if case.stages.is_some() {
+        if case.stages.is_some() && self.unheard.is_none() {
             let checker = std::env::current_exe()
                 .map_err(|e| format!("cannot find the checker itself: {e}"))?;
             env.extend(
-                spy::prepare(&spies, &log)
-                    .map_err(|e| format!("cannot set up the stage spies: {e}"))?,
+                spy::prepare(&spies).map_err(|e| format!("cannot set up the stage spies: {e}"))?,
             );
-            walls.appendable.push(log.clone());
             walls.readable.push(spies.clone());
             walls.executable.push(checker);
             path_first = Some(spies);
@@ -207,10 +207,18 @@ impl CaseRunner<'_> {
         };
         let outcome = runner::run(&spec)
             .map_err(|e| format!("cannot start {}: {e}", self.program.display()))?;
-        let records = spy::read_log(&log);
+        // The spies were proven heard here: a run whose channel failed all the same is the
+        // checker's failure, never a pass.
+        let records = match &outcome.spies {
+            Some(Ok(heard)) => Some(heard.records.as_slice()),
+            Some(Err(why)) => {
+                return Err(format!("the checker could not hear the stage spies: {why}"));
+            }
+            None => None,
+        };
         let fifos = fifos_in(&spec.cwd);
         let wiring = self.wiring(case, &outcome);
-        let failure = judge(case, &outcome, &records, &fifos, wiring.as_ref());
+        let failure = judge(case, &outcome, records, &fifos, wiring.as_ref());
         Ok((failure, outcome))
     }
 

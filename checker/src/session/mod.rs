@@ -12,6 +12,7 @@ use crate::judging::verdict::{ExerciseResult, Verdict};
 use crate::sandbox;
 use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Jail;
+use crate::sandbox::spy;
 use crate::wording::{quote, shown};
 use crate::workbook::build::{BuildWalls, Built, Source};
 use crate::workbook::manifest::Exercise;
@@ -121,13 +122,18 @@ pub fn run<'w>(
         .iter()
         .map(|e| exercise_cases(wb, e, options.seed))
         .collect::<Result<Vec<_>, _>>()?;
+    let work = wb.work_dir();
+    // Like the X-ray, the stage spies are proven heard before any student code runs.
+    let unheard = match cases.iter().flatten().any(|c| c.stages.is_some()) {
+        true => spy::heard(&jail, &work.join("tmp")).err(),
+        false => None,
+    };
     let runnable: Vec<bool> = built
         .iter()
         .map(|b| matches!(b, Built::Program(_)))
         .collect();
     let lanes = options.jobs.min(runnable.iter().filter(|r| **r).count());
     let here = |i: usize| !runnable[i] || lanes < 2 || options.lane.is_some();
-    let work = wb.work_dir();
     let trace = xray == Xray::On;
     let mut refused: Option<String> = None;
     let mut others = None;
@@ -190,6 +196,7 @@ pub fn run<'w>(
                     trace,
                     jail: &jail,
                     refused: None,
+                    unheard: unheard.clone(),
                     seed: options.seed ^ name_hash(&ex.name),
                 };
                 let result = runner.check(cases[i].clone());
@@ -200,7 +207,7 @@ pub fn run<'w>(
         ready[i] = Some(result);
         pass_on(&mut ready, &mut results);
     }
-    let mut structural_skipped = skipped_line(&xray, refused.as_deref());
+    let mut structural_skipped = skipped_line(&xray, refused.as_deref(), unheard.as_deref());
     if let Some(mut others) = others {
         while let Some((name, result)) = others.next(interrupted)? {
             if let Some(i) = exercises.iter().position(|e| e.name == name) {
@@ -322,17 +329,23 @@ pub fn record(card: &Scorecard, files: &ExerciseFiles) -> Result<(), String> {
     progress.save()
 }
 
-/// The one line a report prints when the structural checks were skipped: because the X-ray
-/// is off here, or, `refused`, because a run could not be traced after all.
-fn skipped_line(xray: &Xray, refused: Option<&str>) -> Option<String> {
-    let why = match (xray.why_off(), refused) {
-        (Some(why), _) => why,
-        (None, Some(refused)) => format!("runs cannot be traced here: {refused}"),
-        (None, None) => return None,
+/// The one line a report prints when checks were skipped: the structural checks, because the
+/// X-ray is off here or, `refused`, because a run could not be traced after all; the stage
+/// checks, because, `unheard`, the stage spies cannot be heard here.
+fn skipped_line(xray: &Xray, refused: Option<&str>, unheard: Option<&str>) -> Option<String> {
+    let structural = match (xray.why_off(), refused) {
+        (Some(why), _) => Some(why),
+        (None, Some(refused)) => Some(format!("runs cannot be traced here: {refused}")),
+        (None, None) => None,
     };
-    Some(format!(
-        "structural checks skipped: {why}; every other check ran as usual"
-    ))
+    let skipped: Vec<String> = structural
+        .map(|why| format!("structural checks skipped: {why}"))
+        .into_iter()
+        .chain(unheard.map(|why| {
+            format!("stage checks skipped: the stage spies cannot be heard here: {why}")
+        }))
+        .collect();
+    (!skipped.is_empty()).then(|| format!("{}; every other check ran as usual", skipped.join("; ")))
 }
 
 /// The cases of an exercise: its transcript's commands, with their files, then the random

@@ -144,6 +144,8 @@ pub struct Header {
     pub mistake: String,
     /// Phrases the report must contain (`//! diagnosis:` lines).
     pub diagnosis: Vec<String>,
+    /// A structural cheat that must fail with the X-ray off too (`//! without the x-ray: fail`).
+    pub fails_without_xray: bool,
 }
 
 pub fn header(path: &Path) -> Header {
@@ -169,6 +171,7 @@ pub fn header(path: &Path) -> Header {
         expect_pass: one("expect") == "pass",
         mistake: one("mistake"),
         diagnosis: field("diagnosis"),
+        fails_without_xray: field("without the x-ray").iter().any(|v| v == "fail"),
     }
 }
 
