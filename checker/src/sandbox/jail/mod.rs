@@ -33,8 +33,6 @@ pub const RUN_CPU: u64 = 8;
 pub struct Walls {
     /// Folders it may read and change (its run folder).
     pub writable: Vec<PathBuf>,
-    /// Files it may read and write but not replace (a spy's log).
-    pub appendable: Vec<PathBuf>,
     /// Folders it may read.
     pub readable: Vec<PathBuf>,
     /// Programs it may run besides the system's (its own binary).
@@ -327,7 +325,7 @@ impl Jail {
             });
         }
         if let setup::Becomes::User(uid, gid) = self.becomes {
-            for path in walls.writable.iter().chain(&walls.appendable) {
+            for path in &walls.writable {
                 hand_over(path, uid, gid)?;
             }
         }

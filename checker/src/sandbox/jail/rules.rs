@@ -98,7 +98,6 @@ pub fn ruleset(
     system(path_dirs, as_root)?
         .add_rules(path_beneath_rules(&walls.readable, read_only()))?
         .add_rules(path_beneath_rules(&walls.writable, change))?
-        .add_rules(path_beneath_rules(&walls.appendable, file()))?
         .add_rules(path_beneath_rules(
             &walls.executable,
             AccessFs::ReadFile | AccessFs::Execute,

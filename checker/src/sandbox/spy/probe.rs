@@ -26,7 +26,6 @@ pub fn heard(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         writable: vec![cwd.clone()],
         readable: vec![spies.clone()],
         executable: vec![checker],
-        ..Walls::default()
     };
     let args = vec!["/dev/null".to_string()];
     let spec = RunSpec {
