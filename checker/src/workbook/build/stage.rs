@@ -101,6 +101,18 @@ impl Workbook {
         if let Some(toml::Value::Table(ws)) = root.get_mut("workspace") {
             ws.insert("members".into(), toml::Value::Array(vec!["copy".into()]));
         }
+        // Line tables are all a copy's programs need (where a panic happened); the rest of
+        // the debug information only slows every build down.
+        let profile = ["profile", "dev", "package", COPY_PACKAGE]
+            .iter()
+            .try_fold(&mut root, |table, key| {
+                let entry = table
+                    .entry(key.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                entry.as_table_mut()
+            })
+            .ok_or("the workbook's Cargo.toml has a [profile] that is not a table")?;
+        profile.insert("debug".into(), "line-tables-only".into());
         let mut package = read_toml(self.root.join("exercises/Cargo.toml"))?;
         if let Some(toml::Value::Table(p)) = package.get_mut("package") {
             p.insert("name".into(), COPY_PACKAGE.into());
