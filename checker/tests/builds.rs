@@ -371,10 +371,11 @@ fn a_compiler_that_runs_out_of_memory_gets_a_message_not_the_oom_killer() {
                 "01_raw_pipe",
                 "static ZEROS: &[u8] = include_bytes!(\"/dev/zero\");\nfn main() {\n    println!(\"{}\", ZEROS.len());\n}\n".into(),
             ),
-            // 512 MiB of constant data: LLVM's copy runs past the limit and aborts rustc.
+            // 1 GiB of constant data: the compiler's copies of it run past the limit and abort
+            // rustc.
             (
                 "02_duplex_pipe",
-                "static ONES: [u8; 1 << 29] = [1; 1 << 29];\nfn main() {\n    println!(\"{}\", ONES[12345]);\n}\n".into(),
+                "static ONES: [u8; 1 << 30] = [1; 1 << 30];\nfn main() {\n    println!(\"{}\", ONES[12345]);\n}\n".into(),
             ),
         ],
     );
@@ -546,4 +547,392 @@ fn grade_finds_loose_exercise_files_and_gives_full_marks() {
             .any(|l| l.starts_with("loose,") && l.contains(",185,185,graded,")),
         "{csv}"
     );
+}
+
+/// A secret the checker is given three ways, which no build of a copy may reach.
+const TOKEN: &str = "pipes-lab-secret-5f0c2e9a";
+const TOKEN_VARIABLE: &str = "PIPES_LAB_TEST_SECRET";
+
+/// The checker's target directory, where it builds copies: the one this test's checker is in.
+fn target_dir() -> PathBuf {
+    let checker = Path::new(assert_cmd::cargo::cargo_bin!("checker"));
+    checker
+        .ancestors()
+        .nth(2)
+        .expect("target/<profile>/checker")
+        .to_path_buf()
+}
+
+/// The checker's own folder in the target directory, as `Workbook::work_dir` finds it.
+fn work_dir() -> PathBuf {
+    let (root, target) = (root(), target_dir());
+    let shared = target.join("pipes-lab");
+    if target.starts_with(&root) {
+        return shared;
+    }
+    let root = root.canonicalize().expect("the workbook's root");
+    let id = root
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100000001b3)
+        });
+    shared.join(format!("workbook-{id:016x}"))
+}
+
+/// A program whose compilation fails with `value` (a `&str` expression) as its message: what
+/// it read at compile time would be in the report.
+fn revealing(value: &str) -> String {
+    format!("const READ: &str = {value};\nconst _: () = panic!(\"{{}}\", READ);\nfn main() {{}}\n")
+}
+
+/// Where the secret lies: a file only its owner (root, on a grading machine) may read, and a
+/// cargo home holding it in place of credentials, beside a link to the real registry.
+struct Secrets {
+    _dir: tempfile::TempDir,
+    file: PathBuf,
+    cargo_home: PathBuf,
+}
+
+fn secrets() -> Secrets {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("secret.txt");
+    std::fs::write(&file, format!("{TOKEN}\n")).expect("write the secret");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let cargo_home = dir.path().join("cargo-home");
+    std::fs::create_dir_all(&cargo_home).expect("a cargo home");
+    std::fs::write(
+        cargo_home.join("credentials.toml"),
+        format!("[registry]\ntoken = \"{TOKEN}\"\n"),
+    )
+    .expect("write the credentials");
+    let real = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("a cargo home");
+    std::os::unix::fs::symlink(real.join("registry"), cargo_home.join("registry"))
+        .expect("link the registry");
+    Secrets {
+        _dir: dir,
+        file,
+        cargo_home,
+    }
+}
+
+/// Checks `copy` with the secrets in the checker's environment and cargo home; the text
+/// report, and the JSON report it also wrote.
+fn check_with_secrets(copy: &Path, secrets: &Secrets) -> (Ran, String) {
+    let json = tempfile::NamedTempFile::new().expect("a temporary file");
+    let ran = run_checker(
+        &[
+            "--seed".as_ref(),
+            "3".as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            "--output".as_ref(),
+            json.path().as_os_str(),
+            "--exercises".as_ref(),
+            copy.as_os_str(),
+        ],
+        &[
+            (TOKEN_VARIABLE, TOKEN),
+            (
+                "CARGO_HOME",
+                secrets.cargo_home.to_str().expect("a UTF-8 path"),
+            ),
+        ],
+        Duration::from_secs(180),
+    );
+    (ran, read(json.path()))
+}
+
+/// Nothing the checker showed or wrote holds the secret.
+fn assert_no_leak(ran: &Ran, json: &str) {
+    for (what, text) in [
+        ("stdout", &ran.stdout),
+        ("stderr", &ran.stderr),
+        ("JSON", &json.to_string()),
+    ] {
+        assert!(
+            !text.contains(TOKEN),
+            "the secret is in the {what}:\n{text}"
+        );
+    }
+    // The root-only file every attack reaches for first.
+    if let Ok(shadow) = std::fs::read_to_string("/etc/shadow")
+        && let Some(first) = shadow.lines().next().filter(|l| l.len() > 8)
+    {
+        assert!(!ran.stdout.contains(first), "/etc/shadow is in the report");
+    }
+}
+
+/// The score a JSON report gives an exercise.
+fn json_score(json: &str, exercise: &str) -> f64 {
+    let report: serde_json::Value = serde_json::from_str(json).expect("a JSON report");
+    report["exercises"]
+        .as_array()
+        .and_then(|all| all.iter().find(|e| e["name"] == exercise))
+        .and_then(|e| e["score"].as_f64())
+        .unwrap_or_else(|| panic!("no score for {exercise}: {json}"))
+}
+
+#[test]
+fn what_a_build_reads_at_compile_time_stays_behind_its_wall() {
+    let secrets = secrets();
+    // The previous submission: an honest 01, and an assembler that includes /etc/shadow into
+    // the program (which would print it).
+    let previous = tempfile::tempdir().expect("temporary directory");
+    let incbin = r#"std::arch::global_asm!(".section .rodata", ".globl leaked", "leaked:", ".incbin \"/etc/shadow\"", ".byte 0");
+unsafe extern "C" {
+    static leaked: u8;
+}
+fn main() {
+    let text = unsafe { std::ffi::CStr::from_ptr(&raw const leaked as *const std::ffi::c_char) };
+    println!("{}", text.to_string_lossy());
+}
+"#;
+    // And a reference solution, included by its path in the workbook.
+    let reference = solution("03_producer_consumer").display().to_string();
+    copy_with(
+        previous.path(),
+        &[
+            ("01_raw_pipe", read(&solution("01_raw_pipe"))),
+            ("02_duplex_pipe", incbin.into()),
+            (
+                "03_producer_consumer",
+                revealing(&format!("include_str!({reference:?})")),
+            ),
+        ],
+    );
+    let (ran, json) = check_with_secrets(previous.path(), &secrets);
+    assert_no_leak(&ran, &json);
+    assert!(
+        section(&ran.stdout, "01_raw_pipe").contains(": passed"),
+        "{}",
+        ran.stdout
+    );
+    let asm = section(&ran.stdout, "02_duplex_pipe");
+    assert!(
+        asm.contains(": does not compile") && asm.contains("/etc/shadow"),
+        "{asm}"
+    );
+    let included = section(&ran.stdout, "03_producer_consumer");
+    assert!(
+        included.contains(&format!("couldn't read `{reference}`")),
+        "{included}"
+    );
+
+    // Its program is gone from the copies' target directory, and its stage with it.
+    let work = work_dir();
+    let previous_program = work.join("copies/debug/01_raw_pipe");
+    assert!(
+        !previous_program.exists(),
+        "{} is left",
+        previous_program.display()
+    );
+    let stages: Vec<_> = std::fs::read_dir(work.join("stages"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(stages.is_empty(), "stages left: {stages:?}");
+
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let secret = secrets.file.display().to_string();
+    let credentials = secrets.cargo_home.join("credentials.toml");
+    let option_env = format!(
+        "match option_env!(\"{TOKEN_VARIABLE}\") {{ Some(s) => s, None => concat!(\"no secret; package \", env!(\"CARGO_PKG_NAME\")) }}"
+    );
+    copy_with(
+        copy.path(),
+        &[
+            ("01_raw_pipe", revealing("include_str!(\"/etc/shadow\")")),
+            (
+                "02_duplex_pipe",
+                revealing(&format!("include_str!({secret:?})")),
+            ),
+            (
+                "03_producer_consumer",
+                revealing("include_str!(\"/proc/self/environ\")"),
+            ),
+            (
+                "04_three_stage_chain",
+                revealing("include_str!(\"/proc/1/environ\")"),
+            ),
+            ("05_queue", revealing(&option_env)),
+            (
+                "06_pipe_capacity",
+                revealing(&format!(
+                    "include_str!({:?})",
+                    credentials.display().to_string()
+                )),
+            ),
+            (
+                "09_poll",
+                format!(
+                    "const PROGRAM: &[u8] = include_bytes!({:?});\nfn main() {{\n    println!(\"{{}}\", PROGRAM.len());\n}}\n",
+                    previous_program.display().to_string()
+                ),
+            ),
+        ],
+    );
+    let bin = copy.path().join("src/bin");
+    std::fs::hard_link(&secrets.file, bin.join("07_broken_pipe.rs")).expect("a hard link");
+    std::os::unix::fs::symlink("/etc/shadow", bin.join("08_named_pipe.rs")).expect("a link");
+    let (ran, json) = check_with_secrets(copy.path(), &secrets);
+    assert_eq!(ran.code, Some(1), "{}{}", ran.stdout, ran.stderr);
+    assert_no_leak(&ran, &json);
+    let denied = |exercise: &str, path: &str| {
+        let report = section(&ran.stdout, exercise);
+        assert!(
+            report.contains(": does not compile")
+                && report.contains(&format!("couldn't read `{path}`")),
+            "{report}"
+        );
+    };
+    denied("01_raw_pipe", "/etc/shadow");
+    denied("02_duplex_pipe", &secret);
+    denied("03_producer_consumer", "/proc/self/environ");
+    denied("04_three_stage_chain", "/proc/1/environ");
+    denied("06_pipe_capacity", &credentials.display().to_string());
+    denied("09_poll", &previous_program.display().to_string());
+    // What the compiler saw of the environment reaches the report: cargo's own variables,
+    // never the checker's.
+    let variables = section(&ran.stdout, "05_queue");
+    assert!(
+        variables.contains("no secret; package exercises-copy"),
+        "{variables}"
+    );
+    for (exercise, why) in [
+        ("07_broken_pipe", "hard link"),
+        ("08_named_pipe", "symbolic link"),
+    ] {
+        let report = section(&ran.stdout, exercise);
+        assert!(
+            report.contains(": does not compile") && report.contains(why),
+            "{report}"
+        );
+    }
+    for name in exercise_names() {
+        assert_eq!(json_score(&json, &name), 0.0, "{name}: {json}");
+    }
+}
+
+#[test]
+fn a_submission_that_links_to_the_solutions_earns_nothing() {
+    let class = tempfile::tempdir().expect("temporary directory");
+    // The whole submission a link to the workbook's solutions, which hold src/bin/.
+    let linked = class.path().join("linked");
+    std::os::unix::fs::symlink(root().join("solutions"), &linked).expect("a link");
+    // A submission whose exercises/ folder is that link.
+    let inner = class.path().join("inner");
+    std::fs::create_dir_all(&inner).expect("a folder");
+    std::os::unix::fs::symlink(root().join("solutions"), inner.join("exercises")).expect("a link");
+    // A FIFO in place of an exercise file: refused, never opened (it would block).
+    let fifo = class.path().join("fifo");
+    std::fs::create_dir_all(fifo.join("src/bin")).expect("a folder");
+    nix::unistd::mkfifo(
+        &fifo.join("src/bin/01_raw_pipe.rs"),
+        nix::sys::stat::Mode::from_bits_truncate(0o644),
+    )
+    .expect("a FIFO");
+    let out = class.path().join("grades");
+    let ran = run_checker(
+        &[
+            "grade".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            linked.as_os_str(),
+            inner.as_os_str(),
+            fifo.as_os_str(),
+        ],
+        &[],
+        Duration::from_secs(120),
+    );
+    assert_eq!(ran.code, Some(0), "{}{}", ran.stdout, ran.stderr);
+    let csv = read(&out.join("gradebook.csv"));
+    let zeros = vec!["0"; exercise_names().len()].join(",");
+    for name in ["linked", "inner", "fifo"] {
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with(&format!("{name},{zeros},0,185,no files,"))),
+            "{csv}"
+        );
+    }
+    assert!(read(&out.join("linked.txt")).contains("is a symbolic link"));
+    assert!(read(&out.join("fifo.txt")).contains("FIFO"));
+
+    // The same link checked on its own.
+    let ran = run_checker(
+        &["--exercises".as_ref(), linked.as_os_str()],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(ran.code, Some(2), "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        format!("{}{}", ran.stdout, ran.stderr)
+            .contains("is a symbolic link, which the checker does not follow"),
+        "{}{}",
+        ran.stdout,
+        ran.stderr
+    );
+}
+
+/// The workbook's own files (not its target directory nor its history) copied into `to`.
+fn copy_workbook(to: &Path) {
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        for entry in std::fs::read_dir(root().join(&rel)).expect("read the workbook") {
+            let entry = entry.expect("an entry");
+            let name = entry.file_name();
+            if name == "target" || name == ".git" {
+                continue;
+            }
+            let rel = rel.join(&name);
+            if entry.file_type().expect("a type").is_dir() {
+                std::fs::create_dir_all(to.join(&rel)).expect("a folder");
+                stack.push(rel);
+            } else {
+                std::fs::copy(entry.path(), to.join(&rel)).expect("copy a file");
+            }
+        }
+    }
+}
+
+#[test]
+fn export_hands_out_the_stubs_not_the_exercises_as_worked_here() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let workbook = tmp.path().join("workbook");
+    copy_workbook(&workbook);
+    // An instructor tried the first exercise in the workbook itself.
+    std::fs::copy(
+        solution("01_raw_pipe"),
+        workbook.join("exercises/src/bin/01_raw_pipe.rs"),
+    )
+    .expect("solve an exercise");
+    let handout = tmp.path().join("handout");
+    let output = common::checker()
+        .env_remove("CARGO_MANIFEST_DIR")
+        .current_dir(&workbook)
+        .arg("export")
+        .arg(&handout)
+        .output()
+        .expect("run export");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let names = exercise_names();
+    for name in &names {
+        let handed_out = read(&handout.join(format!("exercises/src/bin/{name}.rs")));
+        assert_eq!(
+            handed_out,
+            read(&root().join(format!("checker/stubs/{name}.rs"))),
+            "{name}"
+        );
+    }
+    let files = std::fs::read_dir(handout.join("exercises/src/bin"))
+        .expect("the handout's exercises")
+        .count();
+    assert_eq!(files, names.len());
 }

@@ -22,8 +22,10 @@ const TOP_LEVEL: [&str; 11] = [
     "exercises",
     "checker",
 ];
-/// Inside `checker/`: its tests run the reference solutions, so they stay behind.
-const LEFT_OUT: [&str; 1] = ["checker/tests"];
+/// Left behind: `checker/tests` runs the reference solutions; the exercise files as they are
+/// in this workbook may have been worked (an instructor trying the exercises), so the
+/// handout's are written from the pristine stubs instead.
+const LEFT_OUT: [&str; 2] = ["checker/tests", "exercises/src/bin"];
 
 /// Where the copy's GitHub Classroom workflow goes.
 pub const WORKFLOW: &str = ".github/workflows/classroom.yml";
@@ -56,6 +58,7 @@ pub fn write_copy(wb: &Workbook, dir: &Path) -> Result<usize, String> {
     for entry in TOP_LEVEL {
         files += copy_tree(&wb.root, Path::new(entry), dir)?;
     }
+    files += write_stubs(wb, dir)?;
     // The workspace without the solutions package.
     let path = wb.root.join("Cargo.toml");
     let text = std::fs::read_to_string(&path)
@@ -78,6 +81,19 @@ pub fn write_copy(wb: &Workbook, dir: &Path) -> Result<usize, String> {
     std::fs::write(&workflow, classroom_workflow(&wb.exercises))
         .map_err(|e| format!("cannot write {}: {e}", workflow.display()))?;
     Ok(files + 2)
+}
+
+/// The handout's exercise files: each exercise's stub (`checker/stubs/`, what `reset` puts
+/// back), never the file as it is in this workbook. Returns how many.
+fn write_stubs(wb: &Workbook, dir: &Path) -> Result<usize, String> {
+    let bin = dir.join("exercises/src/bin");
+    std::fs::create_dir_all(&bin).map_err(|e| format!("cannot create {}: {e}", bin.display()))?;
+    for exercise in &wb.exercises {
+        let stub = wb.stub(exercise);
+        std::fs::copy(&stub, dir.join(exercise.exercise_path()))
+            .map_err(|e| format!("cannot copy the stub {}: {e}", stub.display()))?;
+    }
+    Ok(wb.exercises.len())
 }
 
 /// The GitHub Classroom workflow: on every push, one step per exercise checks it and hands

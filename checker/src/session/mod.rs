@@ -314,7 +314,15 @@ pub fn jail(wb: &Workbook, programs: &std::path::Path) -> Result<(Arc<Jail>, Xra
 
 /// The wall around builds of untrusted code, as `Workbook::build` takes it.
 pub fn confine_build(jail: &Jail) -> impl Fn(&mut Command, &BuildWalls) -> std::io::Result<()> {
-    |command, walls| jail.confine_build(command, &walls.readable, &walls.writable)
+    |command, walls| {
+        jail.confine_build(
+            command,
+            &walls.readable,
+            &walls.runnable,
+            &walls.writable,
+            &walls.closed,
+        )
+    }
 }
 
 /// Keeps each checked exercise's verdict in the progress file (never the solutions').

@@ -214,12 +214,7 @@ impl Workbook {
     pub fn exercise_files(&self, source: &Source) -> ExerciseFiles {
         match source {
             Source::Copy(dir) => {
-                let id = stable_hash(
-                    dir.canonicalize()
-                        .unwrap_or_else(|_| dir.clone())
-                        .to_string_lossy()
-                        .as_bytes(),
-                );
+                let id = stable_hash(upload::absolute(dir).to_string_lossy().as_bytes());
                 ExerciseFiles {
                     dir: dir.clone(),
                     progress: self

@@ -85,9 +85,24 @@ impl Progress {
     }
 }
 
-/// A fingerprint of a file's bytes; `None` when it cannot be read.
+/// A fingerprint of a file's bytes; `None` when it cannot be read, or is not a plain file:
+/// another copy's exercise file may be a FIFO (a read would block) or a link to a device (it
+/// would never end).
 pub fn file_hash(path: &Path) -> Option<u64> {
-    Some(super::stable_hash(&std::fs::read(path).ok()?))
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    const MOST_BYTES: u64 = 8 << 20;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(MOST_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(super::stable_hash(&bytes))
 }
 
 /// The word `list` shows for a verdict.

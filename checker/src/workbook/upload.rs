@@ -2,8 +2,10 @@
 //! `--exercises DIR`, `grade` and the Gradescope autograder. In order: an `exercises/` folder
 //! anywhere in DIR (one holding `src/bin/`), else a `src/bin/` folder anywhere, else the files
 //! named like an exercise (`01_raw_pipe.rs` ...) wherever they are. DIR may be an exercises
-//! folder itself. No symbolic link is followed: an upload could point one at the reference
-//! solutions or at a device.
+//! folder itself. No symbolic link is followed, DIR included: an upload could point one at
+//! the reference solutions or at a device. An exercise file is read only when it is a plain
+//! file of its own: never a link, a hard link (another name of a file elsewhere, such as
+//! /etc/shadow), a device or a FIFO.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,10 @@ pub fn refused(error: &str) -> bool {
 
 /// Said of an exercise file that is a symbolic link.
 pub const A_LINK: &str = "it is a symbolic link, which the checker does not follow";
+/// Said of an exercise file that is one of several names of the same file.
+pub const A_HARD_LINK: &str = "it is a hard link (one more name of a file that may lie anywhere), which the checker does not read; hand in a file of its own";
+/// Said of an exercise file that is a FIFO, a device or a socket.
+pub const NOT_PLAIN: &str = "it is not a plain file";
 
 /// Folders and files looked at before an upload counts as too big to search.
 const MOST_ENTRIES: usize = 100_000;
@@ -34,7 +40,46 @@ pub struct Upload {
 #[derive(Debug, Clone, PartialEq)]
 enum Entry {
     File(PathBuf),
-    Link(PathBuf),
+    /// There, but not read: why.
+    Refused(String),
+}
+
+impl Entry {
+    /// What the checker makes of the entry at `path`, without following a link; None for a
+    /// folder or nothing at all.
+    fn at(path: &Path) -> Option<Entry> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if meta.is_dir() {
+            return None;
+        }
+        Some(match refusal(&meta) {
+            Some(why) => Entry::Refused(why),
+            None => Entry::File(path.to_path_buf()),
+        })
+    }
+}
+
+/// Why a file cannot be an exercise file, from what `lstat` says of it (the file itself,
+/// never what a link points to): None for a plain file of its own.
+pub fn refusal(meta: &std::fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let kind = meta.file_type();
+    let what = if kind.is_symlink() {
+        return Some(A_LINK.into());
+    } else if kind.is_fifo() {
+        "a FIFO (a named pipe)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if !kind.is_file() {
+        "something else"
+    } else if meta.nlink() > 1 {
+        return Some(A_HARD_LINK.into());
+    } else {
+        return None;
+    };
+    Some(format!("{NOT_PLAIN}: it is {what}"))
 }
 
 impl Upload {
@@ -46,9 +91,12 @@ impl Upload {
         }
     }
 
-    /// Why an exercise's file is not read though it is there: a symbolic link.
-    pub fn skipped(&self, exercise: &str) -> Option<&'static str> {
-        matches!(self.files.get(exercise), Some(Entry::Link(_))).then_some(A_LINK)
+    /// Why an exercise's file is not read though it is there: a link, a device...
+    pub fn skipped(&self, exercise: &str) -> Option<&str> {
+        match self.files.get(exercise) {
+            Some(Entry::Refused(why)) => Some(why),
+            _ => None,
+        }
     }
 }
 
@@ -63,9 +111,35 @@ struct Seen {
     loose: BTreeMap<String, Vec<PathBuf>>,
 }
 
+/// A submission's path made absolute, its `.` and `..` worked out from the spelling alone:
+/// never by following a link, as `canonicalize` would (`ann -> /proc/self/cwd/solutions`
+/// would then pass for the solutions).
+pub fn absolute(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut plain = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                plain.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => plain.push(other),
+        }
+    }
+    plain
+}
+
 /// Finds the files of `exercises` (names without `.rs`) in `dir`.
 pub fn find(dir: &Path, exercises: &[&str]) -> Result<Upload, String> {
     let what = looked_for(exercises);
+    // `ann/` and `ann/.` name `ann` itself: the link, not the folder it points to.
+    let dir: &Path = &dir.components().collect::<PathBuf>();
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_symlink()) {
+        return Err(format!(
+            "{NOTHING_FOUND}: {} is a symbolic link, which the checker does not follow; give the folder itself",
+            dir.display()
+        ));
+    }
     if !dir.is_dir() {
         return Err(format!(
             "{NOTHING_FOUND}: {} is not a folder; give the folder that holds {what}",
@@ -107,15 +181,8 @@ pub fn find(dir: &Path, exercises: &[&str]) -> Result<Upload, String> {
     let mut files = BTreeMap::new();
     if let Some(bin) = bin {
         for name in exercises {
-            let path = bin.join(format!("{name}.rs"));
-            match std::fs::symlink_metadata(&path) {
-                Ok(m) if m.file_type().is_symlink() => {
-                    files.insert(name.to_string(), Entry::Link(path));
-                }
-                Ok(m) if m.is_file() => {
-                    files.insert(name.to_string(), Entry::File(path));
-                }
-                _ => {}
+            if let Some(entry) = Entry::at(&bin.join(format!("{name}.rs"))) {
+                files.insert(name.to_string(), entry);
             }
         }
         return Ok(Upload { files });
@@ -124,13 +191,9 @@ pub fn find(dir: &Path, exercises: &[&str]) -> Result<Upload, String> {
         let file_name = format!("{name}.rs");
         match found.as_slice() {
             [one] => {
-                let linked = std::fs::symlink_metadata(one).is_ok_and(|m| m.is_symlink());
-                let entry = if linked {
-                    Entry::Link(one.clone())
-                } else {
-                    Entry::File(one.clone())
-                };
-                files.insert(name.clone(), entry);
+                if let Some(entry) = Entry::at(one) {
+                    files.insert(name.clone(), entry);
+                }
             }
             many => return Err(both(&format!("files named {file_name}"), many)),
         }
@@ -202,8 +265,8 @@ fn search(dir: &Path, exercises: &[&str]) -> Result<Seen, String> {
                 .to_str()
                 .and_then(|n| n.strip_suffix(".rs"))
                 && exercises.contains(&stem)
-                && (kind.is_file() || kind.is_symlink())
             {
+                // Whatever it is (a link, a FIFO...), it is seen, and refused with why.
                 seen.loose.entry(stem.to_string()).or_default().push(path);
             }
         }
@@ -350,5 +413,78 @@ mod tests {
         let upload = found(loose.path()).expect("found");
         assert_eq!(upload.file("01_raw_pipe"), None);
         assert_eq!(upload.skipped("01_raw_pipe"), Some(A_LINK));
+    }
+
+    #[test]
+    fn a_path_is_made_absolute_by_its_spelling_not_its_links() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let real = dir.path().join("real");
+        std::fs::create_dir_all(real.join("inner")).expect("folders");
+        let link = dir.path().join("link");
+        symlink(real.join("inner"), &link).expect("link");
+        assert_eq!(absolute(&link), link);
+        assert_eq!(absolute(&link.join("..")), dir.path());
+        assert_eq!(absolute(&link.join("./x/")), link.join("x"));
+        let cwd = std::env::current_dir().expect("the working folder");
+        assert_eq!(absolute(Path::new(".")), cwd);
+        assert_eq!(absolute(Path::new("a/../b")), cwd.join("b"));
+    }
+
+    #[test]
+    fn an_upload_that_is_a_link_is_refused_whole() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let real = dir.path().join("real");
+        write(&real.join("src/bin/01_raw_pipe.rs"));
+        let link = dir.path().join("link");
+        symlink(&real, &link).expect("link");
+        // However it is spelled: `link/` and `link/.` are the link too.
+        for spelled in [link.clone(), link.join(""), link.join(".")] {
+            let error = found(&spelled).expect_err("refused");
+            assert!(
+                error.starts_with(NOTHING_FOUND) && error.contains("is a symbolic link"),
+                "{error}"
+            );
+        }
+        assert!(found(&real).is_ok());
+    }
+
+    #[test]
+    fn hard_links_fifos_and_devices_are_seen_and_refused() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let bin = dir.path().join("src/bin");
+        write(&bin.join("09_poll.rs"));
+        // Another name of a file that lies elsewhere.
+        let elsewhere = dir.path().join("elsewhere.txt");
+        std::fs::write(&elsewhere, "secret").expect("write");
+        std::fs::hard_link(&elsewhere, bin.join("01_raw_pipe.rs")).expect("a hard link");
+        nix::unistd::mkfifo(
+            &bin.join("02_duplex_pipe.rs"),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .expect("a FIFO");
+        let upload = found(dir.path()).expect("found");
+        assert_eq!(upload.file("01_raw_pipe"), None);
+        assert_eq!(upload.skipped("01_raw_pipe"), Some(A_HARD_LINK));
+        assert_eq!(upload.file("02_duplex_pipe"), None);
+        let why = upload.skipped("02_duplex_pipe").unwrap_or_default();
+        assert!(why.starts_with(NOT_PLAIN) && why.contains("FIFO"), "{why}");
+        assert!(upload.file("09_poll").is_some());
+
+        // Loose files too: a FIFO named like an exercise is seen and refused, not ignored.
+        let loose = tempfile::tempdir().expect("temporary directory");
+        nix::unistd::mkfifo(
+            &loose.path().join("01_raw_pipe.rs"),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .expect("a FIFO");
+        let upload = found(loose.path()).expect("found");
+        assert!(
+            upload
+                .skipped("01_raw_pipe")
+                .is_some_and(|w| w.contains("FIFO"))
+        );
+        // A device, read through lstat only: never opened.
+        let null = std::fs::symlink_metadata("/dev/null").expect("/dev/null");
+        assert!(refusal(&null).is_some_and(|w| w.contains("a device")));
     }
 }

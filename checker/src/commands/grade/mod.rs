@@ -17,6 +17,7 @@ use crate::wording::number;
 use crate::workbook::Workbook;
 use crate::workbook::build::Source;
 use crate::workbook::manifest::Exercise;
+use crate::workbook::upload;
 use gradebook::Gradebook;
 use outcome::{Earned, Status};
 use progress::Progress;
@@ -160,11 +161,11 @@ pub fn grade(wb: &Workbook, args: &GradeArgs) -> Result<ExitCode, String> {
 fn submissions(paths: &[PathBuf]) -> Result<Vec<Submission>, String> {
     let mut submissions: Vec<Submission> = Vec::new();
     for path in paths {
-        let name = path
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        // Named as spelled (`.` is the working folder's name), never after where a link
+        // points: the upload rule refuses a link anyway.
+        let name = upload::absolute(path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
             .ok_or_else(|| {
                 format!(
                     "cannot name a row after `{}`: give each submission's own folder",

@@ -157,6 +157,8 @@ impl Jail {
         _: &mut Command,
         _: &[PathBuf],
         _: &[PathBuf],
+        _: &[PathBuf],
+        _: &[PathBuf],
     ) -> std::io::Result<()> {
         Ok(())
     }
@@ -358,19 +360,24 @@ impl Jail {
         })
     }
 
-    /// Puts a build of untrusted code behind Landlock's rules: it reads the system's folders
-    /// and `readable` (running programs from them: the toolchain), and writes `writable` (its
-    /// target directory). The rest of the jail is for runs.
+    /// Puts a build of untrusted code behind Landlock's rules (`rules::build_ruleset`): it
+    /// reads `readable`, reads and runs programs from the system's folders and `runnable` (the
+    /// toolchain), and changes `writable` (its staged copy, target directory and cargo home);
+    /// `closed` stays shut even inside a system folder. The rest of the jail is for runs: a
+    /// build runs no code of the submission's, and its compilers need the checker's user to
+    /// read the toolchain.
     pub fn confine_build(
         &self,
         command: &mut Command,
         readable: &[PathBuf],
+        runnable: &[PathBuf],
         writable: &[PathBuf],
+        closed: &[PathBuf],
     ) -> std::io::Result<()> {
         if self.landlock == 0 {
             return Ok(());
         }
-        let rules = rules::build_ruleset(readable, writable).map_err(|e| {
+        let rules = rules::build_ruleset(readable, runnable, writable, closed).map_err(|e| {
             std::io::Error::other(format!("cannot make the Landlock rules of the build: {e}"))
         })?;
         setup::Setup {

@@ -4,7 +4,7 @@
 
 use super::messages::{Outcome, read_errors, read_in_thread, read_messages};
 use super::watchdog::{end_build, watch};
-use super::{Confine, Plan, Stop};
+use super::{Confine, Plan, Stop, walls};
 use crate::workbook::Workbook;
 use std::collections::HashSet;
 use std::os::unix::process::CommandExt;
@@ -86,6 +86,11 @@ impl Workbook {
         limits: Limits,
     ) -> Result<Outcome, String> {
         let mut command = Command::new(&self.cargo);
+        if let Some(walled) = &plan.walled {
+            // Nothing of the checker's environment, which `option_env!` would read: only what
+            // cargo needs.
+            command.env_clear().envs(walled.env.iter().cloned());
+        }
         command
             .args(["build", "--quiet", "--keep-going", "--message-format"])
             .arg(if color {
@@ -140,14 +145,12 @@ impl Workbook {
                 Ok(())
             })
         };
-        if let Some(walls) = &plan.walls {
+        if let Some(walled) = &plan.walled {
             // Cargo looks for settings from its working folder up: from the staged copy, it
-            // finds the workbook's, and none of the copy's.
-            if let Some(stage) = plan.manifest.parent() {
-                command.current_dir(stage);
-            }
-            command.env("TMPDIR", &plan.target_dir);
-            confine(&mut command, walls)
+            // finds the workbook's, and none of the copy's. Offline: the build may read the
+            // registry, never reach the network.
+            command.arg("--offline").current_dir(walled.stage.dir());
+            confine(&mut command, &walled.walls)
                 .map_err(|e| format!("cannot put the build behind the sandbox: {e}"))?;
         }
         let mut child = command
@@ -170,7 +173,10 @@ impl Workbook {
         // The streams end with the group; a reader still busy after that gives up its part.
         let patience = Duration::from_secs(5);
         let messages = messages.recv_timeout(patience).unwrap_or_default();
-        let errors = errors.recv_timeout(patience).unwrap_or_default();
+        let mut errors = errors.recv_timeout(patience).unwrap_or_default();
+        if let Some(advice) = plan.walled.as_ref().and(walls::advice(&errors.kept)) {
+            errors.kept = format!("{}\n\n{advice}", errors.kept.trim_end());
+        }
         Ok(Outcome {
             built: messages.built,
             messages: messages.by_bin,

@@ -8,17 +8,29 @@
 //! on memory, its JSON messages read as they come, and a watchdog over each exercise's
 //! compiler (found in /proc by the `--crate-name` cargo gives it).
 //!
-//! `stage` puts another copy's files beside this workbook's manifests; `cargo` runs the one
-//! cargo call within its limits; `watchdog` follows its compilers in /proc; `messages` reads
-//! what cargo says and cuts it to a report of bounded size.
+//! Another copy's code is untrusted, and its build is walled in: staged by the checker into a
+//! folder of its own, built offline with nothing of the checker's environment, a cargo home of
+//! its own and Landlock's rules, and its programs removed from the shared target directory
+//! once linked out.
+//!
+//! `stage` puts another copy's files beside this workbook's manifests; `walls` says what its
+//! build may touch and is told; `leftovers` removes what it built; `cargo` runs the one cargo
+//! call within its limits; `watchdog` follows its compilers in /proc; `messages` reads what
+//! cargo says and cuts it to a report of bounded size.
 
 mod cargo;
+mod leftovers;
 mod messages;
 mod stage;
+mod walls;
 mod watchdog;
 
+pub use walls::BuildWalls;
+
+use leftovers::forget_copy_outputs;
 use messages::Outcome;
 use stage::COPY_PACKAGE;
+use walls::Walled;
 
 use cargo::Limits;
 
@@ -43,14 +55,6 @@ pub enum Source {
     Solutions,
 }
 
-/// What a build of untrusted code (another copy's exercises) may touch: folders to read (and
-/// run programs from: the toolchain) and folders to write (its target directory).
-#[derive(Debug, Clone, Default)]
-pub struct BuildWalls {
-    pub readable: Vec<PathBuf>,
-    pub writable: Vec<PathBuf>,
-}
-
 /// Puts a build of untrusted code behind a wall (the sandbox's), before cargo starts.
 pub type Confine<'a> = &'a dyn Fn(&mut Command, &BuildWalls) -> std::io::Result<()>;
 
@@ -59,13 +63,13 @@ pub type Stop<'a> = &'a dyn Fn() -> bool;
 
 /// How one source is built: the manifest and package, where cargo puts it, the exercises
 /// whose file is missing (with why, when the file is there but not read), and the wall around
-/// the build when the code is untrusted.
+/// the build when the code is untrusted (its stage goes with it).
 struct Plan {
     manifest: PathBuf,
     package: &'static str,
     target_dir: PathBuf,
     missing: BTreeMap<String, String>,
-    walls: Option<BuildWalls>,
+    walled: Option<Walled>,
 }
 
 /// The result of building one exercise.
@@ -102,7 +106,8 @@ impl Workbook {
     /// copy cannot swap it while it runs.
     ///
     /// Another copy's code is untrusted: it is built into a target directory of its own (one
-    /// that holds no reference solution), behind `confine`.
+    /// that holds no reference solution), behind `confine`, and its programs are removed from
+    /// there once linked out, before the lock is let go.
     pub fn build(
         &self,
         source: &Source,
@@ -129,11 +134,28 @@ impl Workbook {
             .map(|e| self.bin_name(source, e))
             .collect();
         let outcome = if bins.is_empty() {
-            Outcome::default()
+            Ok(Outcome::default())
         } else {
-            self.cargo_build(&plan, &bins, color, confine, stop, limits)?
+            self.cargo_build(&plan, &bins, color, confine, stop, limits)
         };
+        let results =
+            outcome.and_then(|o| self.link_programs(source, exercises, &plan, &o, limits));
+        // Even after a build that failed or was stopped half-way.
+        if plan.walled.is_some() {
+            self.forget_copy_outputs(&plan.target_dir)?;
+        }
+        results
+    }
 
+    /// Links each built program under a private name, or says why it was not built.
+    fn link_programs(
+        &self,
+        source: &Source,
+        exercises: &[&Exercise],
+        plan: &Plan,
+        outcome: &Outcome,
+        limits: Limits,
+    ) -> Result<Vec<Built>, String> {
         let private = self.program_dir();
         let _ = std::fs::remove_dir_all(&private);
         std::fs::create_dir_all(&private)
@@ -167,26 +189,38 @@ impl Workbook {
             package,
             target_dir: self.cargo_target_dir(),
             missing: BTreeMap::new(),
-            walls: None,
+            walled: None,
         };
         match source {
             Source::Exercises => Ok(own("exercises")),
             Source::Solutions => Ok(own("solutions")),
             Source::Copy(dir) => {
-                let (stage, missing) = self.stage_copy(dir, exercises)?;
-                let target_dir = self.work_dir().join("copies");
+                let stage = self.stage_copy(dir, exercises)?;
+                let target_dir = self.copies_target_dir();
                 std::fs::create_dir_all(&target_dir)
                     .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
-                let walls = self.build_walls(&stage, &target_dir);
+                // A check killed during its build left its programs there.
+                self.forget_copy_outputs(&target_dir)?;
                 Ok(Plan {
-                    manifest: stage.join("Cargo.toml"),
+                    manifest: stage.manifest(),
                     package: COPY_PACKAGE,
+                    missing: stage.missing.clone(),
+                    walled: Some(self.wall(stage, &target_dir)?),
                     target_dir,
-                    missing,
-                    walls: Some(walls),
                 })
             }
         }
+    }
+
+    /// Where copies are built: a target directory of their own, which holds no reference
+    /// solution, shared by every copy so that the dependencies are built once.
+    fn copies_target_dir(&self) -> PathBuf {
+        self.work_dir().join("copies")
+    }
+
+    fn forget_copy_outputs(&self, target_dir: &Path) -> Result<(), String> {
+        let names: Vec<&str> = self.exercises.iter().map(|e| e.name.as_str()).collect();
+        forget_copy_outputs(target_dir, COPY_PACKAGE, &names)
     }
 
     /// The cargo command that reruns a program by hand, before its arguments: every path
