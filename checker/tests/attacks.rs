@@ -1,11 +1,14 @@
-//! The sandbox against student code with bad intent: every program of `corpus/attacks/` is
-//! graded in one class with an honest submission, then checked the way Gradescope checks a
-//! submission. Each attack must earn nothing, change nothing outside its run folder, reach
-//! nothing on the network and leave nothing running; the honest submission keeps its marks.
+//! The sandbox against student code with bad intent: every program of `corpus/attacks/`, and
+//! submissions laid out as links, are graded in one class with an honest submission, then
+//! checked the way Gradescope checks a submission, with a secret in the checker's environment,
+//! in a private file and in cargo's home. Each attack must earn nothing, reveal no secret,
+//! change nothing outside its run folder, reach nothing on the network and leave nothing
+//! running; the honest submission keeps its marks.
 
 mod common;
 
-use common::{checker, exercise_names, root};
+use common::secrets::{Secrets, TOKEN_VARIABLE, leaked};
+use common::{checker, exercise_names, root, work_dir};
 use std::collections::BTreeMap;
 use std::os::linux::net::SocketAddrExt;
 use std::path::{Path, PathBuf};
@@ -29,16 +32,21 @@ fn attacks() -> Vec<PathBuf> {
     files
 }
 
-/// Every file below `paths`, with a hash of its bytes.
+/// Every plain file below `paths` (links not followed), with a hash of its bytes.
 fn snapshot(paths: &[PathBuf]) -> BTreeMap<PathBuf, u64> {
     let mut files = BTreeMap::new();
     let mut stack = paths.to_vec();
     while let Some(p) = stack.pop() {
-        if p.is_dir() {
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
             for entry in std::fs::read_dir(&p).expect("read a folder") {
                 stack.push(entry.expect("an entry").path());
             }
-        } else if let Ok(bytes) = std::fs::read(&p) {
+        } else if meta.is_file()
+            && let Ok(bytes) = std::fs::read(&p)
+        {
             let hash = bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
                 (h ^ *b as u64).wrapping_mul(0x100000001b3)
             });
@@ -117,6 +125,8 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     unix.set_nonblocking(true).expect("non-blocking");
 
     // The attacks, nine to a copy (one per exercise), and an honest copy of the solutions.
+    let secrets = Secrets::new();
+    let words = placeholders(&port, &name, &secrets);
     let names = exercise_names();
     let all = attacks();
     let count = all.len().div_ceil(names.len());
@@ -127,7 +137,9 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         let chunk = all.iter().skip(i).step_by(count);
         for (program, exercise) in chunk.zip(&names) {
             let text = std::fs::read_to_string(program).expect("an attack");
-            let text = text.replace("PORT", &port).replace("NAME", &name);
+            let text = words
+                .iter()
+                .fold(text, |text, (word, value)| text.replace(word, value));
             std::fs::write(bin.join(format!("{exercise}.rs")), text).expect("write");
         }
         copies.push(class.path().join(format!("attacker{i}")));
@@ -138,6 +150,7 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         let solution = root().join(format!("solutions/src/bin/{exercise}.rs"));
         std::fs::copy(solution, honest.join(format!("{exercise}.rs"))).expect("copy");
     }
+    copies.extend(links_as_submissions(class.path(), &secrets));
     let checker_binary = PathBuf::from(assert_cmd::cargo::cargo_bin!("checker"));
     let mut guarded: Vec<PathBuf> = [
         "checker/transcripts",
@@ -194,12 +207,16 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     args.push(out_dir.as_os_str());
     args.push(honest.as_os_str());
     args.extend(copies.iter().map(|c| c.as_os_str()));
+    // From the workbook, as the handout says: a link through /proc/self/cwd leads there.
     let graded = on_a_terminal(&typescript, &args)
+        .envs(secrets.envs())
+        .current_dir(root())
         .output()
         .expect("run grade");
     let said = String::from_utf8_lossy(&graded.stdout).into_owned();
     // ...and one submission at a time, the way Gradescope checks one.
     // (The copies at once: they take turns to build, then run side by side.)
+    let envs = &secrets.envs();
     let results: Vec<(PathBuf, std::process::Output)> = std::thread::scope(|scope| {
         let checks: Vec<_> = copies
             .iter()
@@ -209,9 +226,11 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
                 scope.spawn(move || {
                     let checked = checker()
                         .arg("--exercises")
-                        .arg(copy.join("exercises"))
+                        .arg(copy)
                         .args(["--format", "gradescope", "--seed", "5", "--output"])
                         .arg(&file)
+                        .envs(envs.clone())
+                        .current_dir(root())
                         .output()
                         .expect("run the check");
                     (file, checked)
@@ -271,6 +290,23 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         .map(|e| e.expect("an entry").path())
         .collect();
     reports.sort();
+    let shown = [(&graded, "grade")]
+        .into_iter()
+        .chain(results.iter().map(|(_, checked)| (checked, "a check")));
+    for (output, what) in shown {
+        for text in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(text);
+            if let Some(secret) = leaked(&text) {
+                panic!("{what} showed {secret}:\n{text}");
+            }
+        }
+    }
+    for report in &reports {
+        let text = String::from_utf8_lossy(&std::fs::read(report).unwrap_or_default()).into_owned();
+        if let Some(secret) = leaked(&text) {
+            panic!("{} holds {secret}:\n{text}", report.display());
+        }
+    }
     for report in &reports {
         let text = std::fs::read_to_string(report).unwrap_or_default();
         assert!(
@@ -319,6 +355,7 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     );
     let terminal = std::fs::read(&typescript).unwrap_or_default();
     let terminal = String::from_utf8_lossy(&terminal);
+    assert!(leaked(&terminal).is_none(), "a secret is on the terminal");
     assert!(
         !terminal.contains("FORGED"),
         "an attack wrote on the grader's terminal:\n{terminal}"
@@ -344,6 +381,49 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
         leftovers.is_empty(),
         "run folders left behind: {leftovers:?}"
     );
+}
+
+/// The words the attacks name what they reach for by, with what they stand for here.
+fn placeholders(port: &str, name: &str, secrets: &Secrets) -> Vec<(&'static str, String)> {
+    let path = |p: PathBuf| p.to_str().expect("a UTF-8 path").to_string();
+    // The honest copy is graded first: its program is the one built just before the attacks'.
+    let previous = work_dir().join("copies/debug").join(&exercise_names()[0]);
+    vec![
+        ("PORT", port.to_string()),
+        ("NAME", name.to_string()),
+        ("SECRET_FILE", path(secrets.file.clone())),
+        ("SECRET_VARIABLE", TOKEN_VARIABLE.to_string()),
+        ("CARGO_CREDENTIALS", path(secrets.credentials())),
+        ("PREVIOUS_PROGRAM", path(previous)),
+    ]
+}
+
+/// Submissions made of links, as git, tar and unzip keep them: one whose `exercises` folder
+/// leads to the solutions through the checker's working folder, and one whose exercise files
+/// lead to secrets, a reference solution, the honest copy's file, a hard link and a FIFO.
+fn links_as_submissions(class: &Path, secrets: &Secrets) -> [PathBuf; 2] {
+    use std::os::unix::fs::symlink;
+    let to_solutions = class.join("linked_folder");
+    std::fs::create_dir_all(&to_solutions).expect("a folder");
+    symlink("/proc/self/cwd/solutions", to_solutions.join("exercises")).expect("a link");
+
+    let to_files = class.join("linked_files");
+    let bin = to_files.join("exercises/src/bin");
+    std::fs::create_dir_all(&bin).expect("a folder");
+    let names = exercise_names();
+    let file = |i: usize| bin.join(format!("{}.rs", names[i]));
+    let solution = |i: usize| root().join(format!("solutions/src/bin/{}.rs", names[i]));
+    let theirs = |i: usize| format!("../../../../honest/exercises/src/bin/{}.rs", names[i]);
+    symlink("/etc/shadow", file(0)).expect("a link");
+    symlink(&secrets.file, file(1)).expect("a link");
+    symlink("/proc/self/environ", file(2)).expect("a link");
+    symlink(solution(3), file(3)).expect("a link");
+    std::fs::hard_link(&secrets.file, file(4)).expect("a hard link");
+    nix::unistd::mkfifo(&file(5), nix::sys::stat::Mode::from_bits_truncate(0o644)).expect("a FIFO");
+    symlink(secrets.credentials(), file(6)).expect("a link");
+    symlink(theirs(7), file(7)).expect("a link");
+    symlink(theirs(8), file(8)).expect("a link");
+    [to_solutions, to_files]
 }
 
 /// The System V shared memory segments of this machine.
@@ -399,7 +479,7 @@ fn the_attacks_are_real_programs_for_real_exercises() {
     let names = exercise_names();
     assert!(
         attacks().len() <= 4 * names.len(),
-        "the test spreads them over two copies"
+        "the test spreads them over four copies at most"
     );
     for attack in attacks() {
         let text = std::fs::read_to_string(&attack).expect("an attack");

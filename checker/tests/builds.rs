@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{exercise_names, root};
+use common::secrets::{Secrets, TOKEN_VARIABLE, leaked};
+use common::{exercise_names, root, work_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -549,75 +550,10 @@ fn grade_finds_loose_exercise_files_and_gives_full_marks() {
     );
 }
 
-/// A secret the checker is given three ways, which no build of a copy may reach.
-const TOKEN: &str = "pipes-lab-secret-5f0c2e9a";
-const TOKEN_VARIABLE: &str = "PIPES_LAB_TEST_SECRET";
-
-/// The checker's target directory, where it builds copies: the one this test's checker is in.
-fn target_dir() -> PathBuf {
-    let checker = Path::new(assert_cmd::cargo::cargo_bin!("checker"));
-    checker
-        .ancestors()
-        .nth(2)
-        .expect("target/<profile>/checker")
-        .to_path_buf()
-}
-
-/// The checker's own folder in the target directory, as `Workbook::work_dir` finds it.
-fn work_dir() -> PathBuf {
-    let (root, target) = (root(), target_dir());
-    let shared = target.join("pipes-lab");
-    if target.starts_with(&root) {
-        return shared;
-    }
-    let root = root.canonicalize().expect("the workbook's root");
-    let id = root
-        .to_string_lossy()
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100000001b3)
-        });
-    shared.join(format!("workbook-{id:016x}"))
-}
-
 /// A program whose compilation fails with `value` (a `&str` expression) as its message: what
 /// it read at compile time would be in the report.
 fn revealing(value: &str) -> String {
     format!("const READ: &str = {value};\nconst _: () = panic!(\"{{}}\", READ);\nfn main() {{}}\n")
-}
-
-/// Where the secret lies: a file only its owner (root, on a grading machine) may read, and a
-/// cargo home holding it in place of credentials, beside a link to the real registry.
-struct Secrets {
-    _dir: tempfile::TempDir,
-    file: PathBuf,
-    cargo_home: PathBuf,
-}
-
-fn secrets() -> Secrets {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let file = dir.path().join("secret.txt");
-    std::fs::write(&file, format!("{TOKEN}\n")).expect("write the secret");
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    let cargo_home = dir.path().join("cargo-home");
-    std::fs::create_dir_all(&cargo_home).expect("a cargo home");
-    std::fs::write(
-        cargo_home.join("credentials.toml"),
-        format!("[registry]\ntoken = \"{TOKEN}\"\n"),
-    )
-    .expect("write the credentials");
-    let real = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .expect("a cargo home");
-    std::os::unix::fs::symlink(real.join("registry"), cargo_home.join("registry"))
-        .expect("link the registry");
-    Secrets {
-        _dir: dir,
-        file,
-        cargo_home,
-    }
 }
 
 /// Checks `copy` with the secrets in the checker's environment and cargo home; the text
@@ -635,13 +571,7 @@ fn check_with_secrets(copy: &Path, secrets: &Secrets) -> (Ran, String) {
             "--exercises".as_ref(),
             copy.as_os_str(),
         ],
-        &[
-            (TOKEN_VARIABLE, TOKEN),
-            (
-                "CARGO_HOME",
-                secrets.cargo_home.to_str().expect("a UTF-8 path"),
-            ),
-        ],
+        &secrets.envs().each_ref().map(|(k, v)| (*k, v.as_str())),
         Duration::from_secs(180),
     );
     (ran, read(json.path()))
@@ -654,16 +584,9 @@ fn assert_no_leak(ran: &Ran, json: &str) {
         ("stderr", &ran.stderr),
         ("JSON", &json.to_string()),
     ] {
-        assert!(
-            !text.contains(TOKEN),
-            "the secret is in the {what}:\n{text}"
-        );
-    }
-    // The root-only file every attack reaches for first.
-    if let Ok(shadow) = std::fs::read_to_string("/etc/shadow")
-        && let Some(first) = shadow.lines().next().filter(|l| l.len() > 8)
-    {
-        assert!(!ran.stdout.contains(first), "/etc/shadow is in the report");
+        if let Some(secret) = leaked(text) {
+            panic!("{secret} is in the {what}:\n{text}");
+        }
     }
 }
 
@@ -679,7 +602,7 @@ fn json_score(json: &str, exercise: &str) -> f64 {
 
 #[test]
 fn what_a_build_reads_at_compile_time_stays_behind_its_wall() {
-    let secrets = secrets();
+    let secrets = Secrets::new();
     // The previous submission: an honest 01, and an assembler that includes /etc/shadow into
     // the program (which would print it).
     let previous = tempfile::tempdir().expect("temporary directory");
@@ -738,7 +661,7 @@ fn main() {
 
     let copy = tempfile::tempdir().expect("temporary directory");
     let secret = secrets.file.display().to_string();
-    let credentials = secrets.cargo_home.join("credentials.toml");
+    let credentials = secrets.credentials();
     let option_env = format!(
         "match option_env!(\"{TOKEN_VARIABLE}\") {{ Some(s) => s, None => concat!(\"no secret; package \", env!(\"CARGO_PKG_NAME\")) }}"
     );

@@ -9,6 +9,7 @@ use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::{CaseFailure, ExerciseResult, Verdict};
 use crate::judging::wiring::model::Wiring;
 use crate::wording::{cut, number, quote, shown};
+use crate::workbook::build::MISSING;
 use crate::workbook::manifest::Exercise;
 use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
@@ -97,6 +98,12 @@ pub fn exercise(
             );
             if let Some(hint) = ex.hints.first() {
                 w!(out, "  {DIM}hint: {hint}{DIM:#}");
+            }
+        }
+        // Nothing was compiled: the file is not there, or the upload rule did not read it.
+        Verdict::DoesNotCompile(errors) if errors.contains(MISSING) => {
+            for line in errors.lines() {
+                w!(out, "  {line}");
             }
         }
         Verdict::DoesNotCompile(errors) => {

@@ -22,7 +22,8 @@ pub fn refused(error: &str) -> bool {
 }
 
 /// Said of an exercise file that is a symbolic link.
-pub const A_LINK: &str = "it is a symbolic link, which the checker does not follow";
+pub const A_LINK: &str =
+    "it is a symbolic link, which the checker does not follow; hand in the file itself";
 /// Said of an exercise file that is one of several names of the same file.
 pub const A_HARD_LINK: &str = "it is a hard link (one more name of a file that may lie anywhere), which the checker does not read; hand in a file of its own";
 /// Said of an exercise file that is a FIFO, a device or a socket.
@@ -79,7 +80,9 @@ pub fn refusal(meta: &std::fs::Metadata) -> Option<String> {
     } else {
         return None;
     };
-    Some(format!("{NOT_PLAIN}: it is {what}"))
+    Some(format!(
+        "{NOT_PLAIN}: it is {what}; hand in the exercise's source file"
+    ))
 }
 
 impl Upload {

@@ -1,6 +1,8 @@
 //! Helpers shared by the checker's integration tests.
 #![allow(dead_code)]
 
+pub mod secrets;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -210,4 +212,31 @@ pub fn run_seconds(report: &str) -> Option<f64> {
     let at = report.find(" cases passed, ")?;
     let rest = &report[at + " cases passed, ".len()..];
     rest.split(" s)").next()?.parse().ok()
+}
+
+/// The checker's target directory, where it builds copies: the one this test's checker is in.
+pub fn target_dir() -> PathBuf {
+    let checker = Path::new(assert_cmd::cargo::cargo_bin!("checker"));
+    checker
+        .ancestors()
+        .nth(2)
+        .expect("target/<profile>/checker")
+        .to_path_buf()
+}
+
+/// The checker's own folder in the target directory, as `Workbook::work_dir` finds it.
+pub fn work_dir() -> PathBuf {
+    let (root, target) = (root(), target_dir());
+    let shared = target.join("pipes-lab");
+    if target.starts_with(&root) {
+        return shared;
+    }
+    let root = root.canonicalize().expect("the workbook's root");
+    let id = root
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100000001b3)
+        });
+    shared.join(format!("workbook-{id:016x}"))
 }
