@@ -102,6 +102,63 @@ fn where_root_may_not_look_into_the_runs_forged_stage_records_never_pass_unsaid(
     );
 }
 
+#[test]
+fn a_run_that_keeps_the_checker_s_user_reads_none_of_its_private_files() {
+    // Runs keep the checker's user where root may not trace nobody (powerless root) and where
+    // the checker is not root (here: a user namespace whose user owns root's files). Either
+    // way a run owns what that user owns, /etc/shadow here: Landlock must keep it out.
+    let Some(setpriv) = setpriv() else { return };
+    let Ok(shadow) = std::fs::read_to_string("/etc/shadow") else {
+        eprintln!("not run: no /etc/shadow");
+        return;
+    };
+    let copy = tempfile::tempdir().expect("a temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    std::fs::write(
+        bin.join("01_raw_pipe.rs"),
+        "fn main() {\n    match std::fs::read_to_string(\"/etc/shadow\") {\n        Ok(text) => print!(\"{text}\"),\n        Err(e) => println!(\"refused: {e}\"),\n    }\n}\n",
+    )
+    .expect("write the program");
+    let checker = assert_cmd::cargo::cargo_bin!("checker");
+    let check = |wrapper: &[&str]| {
+        let output = Command::new(wrapper[0])
+            .args(&wrapper[1..])
+            .arg(checker)
+            .args(["--seed", "7", "--exercises"])
+            .arg(copy.path())
+            .arg("01_raw_pipe")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run the checker");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let mut checked = vec![check(&[setpriv, "--bounding-set", "-sys_ptrace", "--"])];
+    let unshare = ["/usr/bin/unshare", "/bin/unshare"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    match unshare {
+        Some(unshare) => checked.push(check(&[
+            unshare,
+            "--user",
+            "--map-user=1000",
+            "--map-group=1000",
+        ])),
+        None => eprintln!("no unshare here: only powerless root is tried"),
+    }
+    let secret = shadow.lines().next().unwrap_or_default();
+    for report in checked {
+        assert!(
+            report.contains("refused: Permission denied"),
+            "the run was not refused: {report}"
+        );
+        assert!(
+            secret.is_empty() || !report.contains(secret),
+            "a run read /etc/shadow: {report}"
+        );
+    }
+}
+
 /// Busy threads beside the checker, 4 per CPU, each setting its CPU affinity back to every
 /// CPU now and then (as a neighbour that pays no heed to the checker's pinning does), until
 /// the returned flag is lowered.

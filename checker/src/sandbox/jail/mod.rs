@@ -401,8 +401,10 @@ impl Jail {
         if self.landlock == 0 {
             return Ok(None);
         }
-        let as_root = self.becomes == setup::Becomes::Powerless;
-        rules::ruleset(walls, &self.path(), as_root)
+        // A run that keeps the checker's user owns that user's files: a terminal of its in
+        // /dev/pts, root's /etc/shadow.
+        let keeps_user = !matches!(self.becomes, setup::Becomes::User(..));
+        rules::ruleset(walls, &self.path(), keeps_user)
             .map(Some)
             .map_err(|e| std::io::Error::other(format!("cannot make the Landlock rules: {e}")))
     }

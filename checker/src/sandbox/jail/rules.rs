@@ -57,9 +57,10 @@ fn existing<'a>(paths: impl IntoIterator<Item = &'a Path>) -> impl Iterator<Item
 
 /// Every file, TCP and scope right handled (so refused unless a rule grants it), and the
 /// system's part: its folders read and run from (with `path_dirs`), /etc, /dev and /proc
-/// read, the harmless devices written. A run that keeps root's user (`as_root`) owns root's
-/// files, so it gets only the parts of /etc and /dev that every user may read.
-fn system(path_dirs: &[PathBuf], as_root: bool) -> Result<RulesetCreated, RulesetError> {
+/// read, the harmless devices written. A run that keeps the checker's user (`keeps_user`, root
+/// or not) owns that user's files, so it gets only the parts of /etc and /dev that every user
+/// may read.
+fn system(path_dirs: &[PathBuf], keeps_user: bool) -> Result<RulesetCreated, RulesetError> {
     let system = SYSTEM
         .iter()
         .map(Path::new)
@@ -67,7 +68,7 @@ fn system(path_dirs: &[PathBuf], as_root: bool) -> Result<RulesetCreated, Rulese
     let read_only_paths: Vec<PathBuf> = READ_ONLY
         .iter()
         .map(Path::new)
-        .flat_map(|top| match as_root && top != Path::new("/proc") {
+        .flat_map(|top| match keeps_user && top != Path::new("/proc") {
             true => open_to_all(top),
             false => vec![top.to_path_buf()],
         })
@@ -92,10 +93,10 @@ fn system(path_dirs: &[PathBuf], as_root: bool) -> Result<RulesetCreated, Rulese
 pub fn ruleset(
     walls: &Walls,
     path_dirs: &[PathBuf],
-    as_root: bool,
+    keeps_user: bool,
 ) -> Result<RulesetCreated, RulesetError> {
     let change = all() & !BitFlags::from(AccessFs::Execute);
-    system(path_dirs, as_root)?
+    system(path_dirs, keeps_user)?
         .add_rules(path_beneath_rules(&walls.readable, read_only()))?
         .add_rules(path_beneath_rules(&walls.writable, change))?
         .add_rules(path_beneath_rules(
