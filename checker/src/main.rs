@@ -8,12 +8,14 @@
 
 /// Writes to stdout, dropping what a closed stdout (`cargo lab | head`) cannot take: the
 /// checker must go on to stop the student's processes, not panic on a broken pipe. Styles are
-/// stripped where colour is off, as everywhere (anstream).
+/// stripped where colour is off, as everywhere (anstream); every other control character is
+/// made visible, for reports quote what programs print (`wording::for_a_terminal`).
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
+        let text = format!($($arg)*);
         let mut out = anstream::stdout();
-        let _ = write!(out, $($arg)*);
+        let _ = out.write_all($crate::wording::for_a_terminal(&text).as_bytes());
         let _ = out.flush();
     }};
 }
@@ -53,7 +55,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(message) => {
-            anstream::eprintln!("checker: {message}");
+            anstream::eprintln!("checker: {}", wording::for_a_terminal(&message));
             ExitCode::from(2)
         }
     }

@@ -242,6 +242,33 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
             .map(|c| c.join().expect("a check"))
             .collect()
     });
+    // A report read on a terminal, colours on, passes on no escape sequence of a program's but
+    // its colours (print_escape_sequences.rs).
+    let escapes = copies
+        .iter()
+        .find(|c| {
+            let bin = c.join("exercises/src/bin");
+            std::fs::read_dir(bin)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| t.contains("OSC 52")))
+        })
+        .expect("the copy that prints escape sequences");
+    let screen = terminal_log.path().join("check");
+    let checked = on_a_terminal(&screen, &["--exercises".as_ref(), escapes.as_os_str()])
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run a check on a terminal");
+    let shown = std::fs::read(&screen).unwrap_or_default();
+    let shown = String::from_utf8_lossy(&shown);
+    for sequence in ["\x1b]", "\x1b[2J", "\x1b[H"] {
+        assert!(
+            !shown.contains(sequence),
+            "{sequence:?} reached the terminal ({:?}):\n{shown}",
+            checked.status
+        );
+    }
     // A process that outlived its run would make itself known by now.
     std::thread::sleep(Duration::from_millis(1500));
 

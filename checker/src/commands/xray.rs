@@ -140,7 +140,10 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     };
     let verdicts = drawing::verdicts(&wiring, exercise, &args);
     if let Some(panic) = panic_message(&stderr) {
-        anstream::eprintln!("note: the program panicked: {panic}");
+        anstream::eprintln!(
+            "note: the program panicked: {}",
+            crate::wording::for_a_terminal(&panic)
+        );
         if panic.starts_with("not yet implemented") {
             anstream::eprintln!("note: it still reaches todo!(), so there is little to see yet");
         }

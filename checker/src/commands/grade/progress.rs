@@ -38,7 +38,8 @@ impl Progress {
             state.0 += 1;
         }
         if !self.on_terminal {
-            anstream::eprintln!("{}", self.line(name, total, status, seconds));
+            let line = self.line(name, total, status, seconds);
+            anstream::eprintln!("{}", crate::wording::for_a_terminal(&line));
         }
         self.draw();
     }
@@ -62,7 +63,7 @@ impl Progress {
                 "-".repeat(30 - filled),
                 state.0,
                 self.total,
-                state.1
+                crate::wording::for_a_terminal(&state.1)
             );
         }
     }
