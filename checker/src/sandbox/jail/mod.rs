@@ -404,7 +404,7 @@ impl Jail {
         // A run that keeps the checker's user owns that user's files: a terminal of its in
         // /dev/pts, root's /etc/shadow.
         let keeps_user = !matches!(self.becomes, setup::Becomes::User(..));
-        rules::ruleset(walls, &self.path(), keeps_user)
+        rules::ruleset(walls, &self.path(), keeps_user, &self.hidden)
             .map(Some)
             .map_err(|e| std::io::Error::other(format!("cannot make the Landlock rules: {e}")))
     }

@@ -59,12 +59,20 @@ fn existing<'a>(paths: impl IntoIterator<Item = &'a Path>) -> impl Iterator<Item
 /// system's part: its folders read and run from (with `path_dirs`), /etc, /dev and /proc
 /// read, the harmless devices written. A run that keeps the checker's user (`keeps_user`, root
 /// or not) owns that user's files, so it gets only the parts of /etc and /dev that every user
-/// may read.
-fn system(path_dirs: &[PathBuf], keeps_user: bool) -> Result<RulesetCreated, RulesetError> {
-    let system = SYSTEM
-        .iter()
-        .map(Path::new)
-        .chain(path_dirs.iter().map(PathBuf::as_path));
+/// may read. `closed` (the workbook, its target directory) stays shut even inside a system
+/// folder.
+fn system(
+    path_dirs: &[PathBuf],
+    keeps_user: bool,
+    closed: &[PathBuf],
+) -> Result<RulesetCreated, RulesetError> {
+    let system = granted(
+        SYSTEM
+            .iter()
+            .map(Path::new)
+            .chain(path_dirs.iter().map(PathBuf::as_path)),
+        closed,
+    );
     let read_only_paths: Vec<PathBuf> = READ_ONLY
         .iter()
         .map(Path::new)
@@ -78,7 +86,7 @@ fn system(path_dirs: &[PathBuf], keeps_user: bool) -> Result<RulesetCreated, Rul
         .handle_access(AccessNet::from_all(TARGET))?
         .scope(Scope::from_all(TARGET))?
         .create()?
-        .add_rules(path_beneath_rules(existing(system), read()))?
+        .add_rules(path_beneath_rules(&system, read()))?
         .add_rules(path_beneath_rules(
             existing(read_only_paths.iter().map(PathBuf::as_path)),
             read_only(),
@@ -94,15 +102,46 @@ pub fn ruleset(
     walls: &Walls,
     path_dirs: &[PathBuf],
     keeps_user: bool,
+    closed: &[PathBuf],
 ) -> Result<RulesetCreated, RulesetError> {
     let change = all() & !BitFlags::from(AccessFs::Execute);
-    system(path_dirs, keeps_user)?
+    system(path_dirs, keeps_user, closed)?
         .add_rules(path_beneath_rules(&walls.readable, read_only()))?
         .add_rules(path_beneath_rules(&walls.writable, change))?
         .add_rules(path_beneath_rules(
             &walls.executable,
             AccessFs::ReadFile | AccessFs::Execute,
         ))
+}
+
+/// `tops` as Landlock sees them (where they really lie), each whole, or when a `closed`
+/// folder lies inside it (a workbook under /opt, a cargo home under /usr/local), everything
+/// beside the way down to that folder.
+fn granted<'a>(tops: impl IntoIterator<Item = &'a Path>, closed: &[PathBuf]) -> Vec<PathBuf> {
+    let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let closed: Vec<PathBuf> = closed.iter().map(|c| real(c)).collect();
+    let mut grant = Vec::new();
+    for top in existing(tops) {
+        around(&real(top), &closed, &mut grant);
+    }
+    grant
+}
+
+/// `top`, or everything beside the way down to the closed folders in it (never through a
+/// link, which Landlock would follow).
+fn around(top: &Path, closed: &[PathBuf], grant: &mut Vec<PathBuf>) {
+    if closed.iter().any(|c| c == top) {
+        return;
+    }
+    if !closed.iter().any(|c| c.starts_with(top)) {
+        grant.push(top.to_path_buf());
+        return;
+    }
+    for entry in std::fs::read_dir(top).into_iter().flatten().flatten() {
+        if entry.file_type().is_ok_and(|t| !t.is_symlink()) {
+            around(&entry.path(), closed, grant);
+        }
+    }
 }
 
 /// The ruleset of a build of untrusted code, which needs far less than a run (measured with
@@ -123,30 +162,7 @@ pub fn build_ruleset(
     const LOADER_CACHE: &str = "/etc/ld.so.cache";
     const DEVICES_READ: [&str; 2] = ["/dev/zero", "/dev/urandom"];
     const DEVICES_WRITTEN: [&str; 1] = ["/dev/null"];
-    /// `top`, or when a closed folder lies inside it, everything beside the way down to it
-    /// (never through a link, which Landlock would follow).
-    fn around(top: &Path, closed: &[PathBuf], grant: &mut Vec<PathBuf>) {
-        if closed.iter().any(|c| c == top) {
-            return;
-        }
-        if !closed.iter().any(|c| c.starts_with(top)) {
-            grant.push(top.to_path_buf());
-            return;
-        }
-        for entry in std::fs::read_dir(top).into_iter().flatten().flatten() {
-            if entry.file_type().is_ok_and(|t| !t.is_symlink()) {
-                around(&entry.path(), closed, grant);
-            }
-        }
-    }
-    let mut run = Vec::new();
-    for top in existing(SYSTEM.iter().map(Path::new)) {
-        around(
-            &top.canonicalize().unwrap_or_else(|_| top.to_path_buf()),
-            closed,
-            &mut run,
-        );
-    }
+    let mut run = granted(SYSTEM.iter().map(Path::new), closed);
     run.extend(runnable.iter().cloned());
     let read_only_paths = std::iter::once(LOADER_CACHE)
         .chain(DEVICES_READ)
@@ -228,6 +244,26 @@ fn readable_by_all(path: &Path, grant: &mut Vec<PathBuf>, budget: &mut usize) ->
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_closed_folder_inside_a_granted_one_stays_shut() {
+        let tmp = tempfile::tempdir().expect("a temporary folder");
+        let top = tmp.path().canonicalize().expect("its real path");
+        for dir in ["opt/workbook/solutions", "opt/other", "lib"] {
+            std::fs::create_dir_all(top.join(dir)).expect("a folder");
+        }
+        std::fs::write(top.join("opt/file"), "x").expect("a file");
+        std::os::unix::fs::symlink(top.join("opt/workbook"), top.join("opt/link")).expect("a link");
+        let mut grant = granted([top.as_path()], &[top.join("opt/workbook")]);
+        grant.sort();
+        // The way down is split; the link, which Landlock would follow, is left out.
+        assert_eq!(
+            grant,
+            [top.join("lib"), top.join("opt/file"), top.join("opt/other")]
+        );
+        // Nothing closed inside: the folder is granted whole.
+        assert_eq!(granted([top.as_path()], &[]), vec![top]);
+    }
 
     #[test]
     fn a_root_run_reads_only_what_every_user_may() {

@@ -22,7 +22,8 @@ pub struct BuildWalls {
     /// Folders to change: the staged copy, its target directory and the cargo home in it.
     pub writable: Vec<PathBuf>,
     /// Folders shut even where a system folder holds them: the real cargo home (the
-    /// devcontainer's is /usr/local/cargo), but for its registry and programs.
+    /// devcontainer's is /usr/local/cargo), but for its registry and programs, and the
+    /// workbook with its target directory, but for the build's own folders in it.
     pub closed: Vec<PathBuf>,
 }
 
@@ -51,7 +52,12 @@ impl Workbook {
         let runnable = toolchain(&self.cargo, real.as_deref());
         let writable = vec![stage.dir().to_path_buf(), target_dir.to_path_buf()];
         let env = environment(&cargo_home, &stage.tmp());
-        let closed = real.into_iter().collect();
+        // The real cargo home (its credentials), and the workbook with its solutions and
+        // target directory, wherever they lie: in a system folder too (/usr/local, /opt).
+        let closed = real
+            .into_iter()
+            .chain([self.root.clone(), self.target_dir.clone()])
+            .collect();
         Ok(Walled {
             stage,
             walls: BuildWalls {
