@@ -502,6 +502,85 @@ fn left_in_run_folders() -> Vec<PathBuf> {
 }
 
 #[test]
+#[ignore = "about a minute: builds the dependencies for a workbook copied into /opt; .ci/run runs it"]
+fn a_workbook_in_a_system_folder_stays_out_of_reach() {
+    // Runs and builds may read the system's folders, /opt among them: a workbook installed
+    // there, with its solutions and target directory, must stay shut all the same.
+    // SAFETY: geteuid cannot fail.
+    let root_user = unsafe { nix::libc::geteuid() } == 0;
+    let Some(tmp) = root_user
+        .then(|| tempfile::tempdir_in("/opt").ok())
+        .flatten()
+    else {
+        eprintln!("not run: needs root and /opt");
+        return;
+    };
+    let workbook = tmp.path().join("pipes-lab");
+    copy_workbook(&root(), &workbook);
+    let solution = workbook.join("solutions/src/bin/01_raw_pipe.rs");
+    let target = tmp.path().join("target");
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    let names = exercise_names();
+    std::fs::write(
+        bin.join(format!("{}.rs", names[0])),
+        format!(
+            "fn main() {{\n    for path in [{:?}, {:?}] {{\n        match std::fs::read_dir(path) {{\n            Ok(_) => println!(\"ATTACK-SUCCEEDED: {{path}}\"),\n            Err(e) => println!(\"refused: {{e}}\"),\n        }}\n    }}\n    if std::fs::read({:?}).is_ok() {{\n        println!(\"ATTACK-SUCCEEDED: a solution\");\n    }}\n}}\n",
+            workbook.join("solutions"),
+            target,
+            solution
+        ),
+    )
+    .expect("write the program");
+    std::fs::write(
+        bin.join(format!("{}.rs", names[1])),
+        format!(
+            "const SOLUTION: &str = include_str!({solution:?});\nfn main() {{\n    println!(\"ATTACK-SUCCEEDED: {{}}\", SOLUTION.len());\n}}\n"
+        ),
+    )
+    .expect("write the program");
+    let output = checker()
+        .current_dir(&workbook)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .env("CARGO_TARGET_DIR", &target)
+        .timeout(Duration::from_secs(400))
+        .arg("--exercises")
+        .arg(copy.path())
+        .args(["1", "2", "--seed", "3"])
+        .output()
+        .expect("run the check");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(!report.contains("ATTACK-SUCCEEDED"), "{report}");
+    assert!(
+        report.matches("refused: Permission denied").count() == 2,
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("couldn't read `{}`", solution.display())),
+        "{report}"
+    );
+}
+
+/// The workbook's own files (not its target directory nor its history) copied into `to`.
+fn copy_workbook(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read a folder") {
+        let entry = entry.expect("an entry");
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let (source, dest) = (entry.path(), to.join(&name));
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_workbook(&source, &dest);
+        } else {
+            std::fs::copy(&source, &dest).expect("copy a file");
+        }
+    }
+}
+
+#[test]
 fn the_attacks_are_real_programs_for_real_exercises() {
     let names = exercise_names();
     assert!(
