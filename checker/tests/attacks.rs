@@ -8,7 +8,7 @@
 mod common;
 
 use common::secrets::{Secrets, TOKEN_VARIABLE, leaked};
-use common::{checker, exercise_names, root, work_dir};
+use common::{checker, copy_workbook, exercise_names, root, work_dir};
 use std::collections::BTreeMap;
 use std::os::linux::net::SocketAddrExt;
 use std::path::{Path, PathBuf};
@@ -516,7 +516,7 @@ fn a_workbook_in_a_system_folder_stays_out_of_reach() {
         return;
     };
     let workbook = tmp.path().join("pipes-lab");
-    copy_workbook(&root(), &workbook);
+    copy_workbook(&workbook);
     let solution = workbook.join("solutions/src/bin/01_raw_pipe.rs");
     let target = tmp.path().join("target");
     let copy = tempfile::tempdir().expect("temporary directory");
@@ -560,24 +560,6 @@ fn a_workbook_in_a_system_folder_stays_out_of_reach() {
         report.contains(&format!("couldn't read `{}`", solution.display())),
         "{report}"
     );
-}
-
-/// The workbook's own files (not its target directory nor its history) copied into `to`.
-fn copy_workbook(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create the copy");
-    for entry in std::fs::read_dir(from).expect("read a folder") {
-        let entry = entry.expect("an entry");
-        let name = entry.file_name();
-        if name == "target" || name == ".git" {
-            continue;
-        }
-        let (source, dest) = (entry.path(), to.join(&name));
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_workbook(&source, &dest);
-        } else {
-            std::fs::copy(&source, &dest).expect("copy a file");
-        }
-    }
 }
 
 #[test]

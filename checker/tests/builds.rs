@@ -5,7 +5,7 @@
 mod common;
 
 use common::secrets::{Secrets, TOKEN_VARIABLE, leaked};
-use common::{exercise_names, root, work_dir};
+use common::{copy_workbook, exercise_names, root, work_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -798,27 +798,6 @@ fn a_submission_that_links_to_the_solutions_earns_nothing() {
         ran.stdout,
         ran.stderr
     );
-}
-
-/// The workbook's own files (not its target directory nor its history) copied into `to`.
-fn copy_workbook(to: &Path) {
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        for entry in std::fs::read_dir(root().join(&rel)).expect("read the workbook") {
-            let entry = entry.expect("an entry");
-            let name = entry.file_name();
-            if name == "target" || name == ".git" {
-                continue;
-            }
-            let rel = rel.join(&name);
-            if entry.file_type().expect("a type").is_dir() {
-                std::fs::create_dir_all(to.join(&rel)).expect("a folder");
-                stack.push(rel);
-            } else {
-                std::fs::copy(entry.path(), to.join(&rel)).expect("copy a file");
-            }
-        }
-    }
 }
 
 #[test]

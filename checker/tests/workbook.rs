@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{checker, exercise_names, root};
+use common::{checker, copy_workbook, exercise_names, root};
 use predicates::prelude::*;
 use predicates::str::contains;
 use std::os::fd::AsRawFd;
@@ -211,24 +211,6 @@ fn a_missing_toolchain_is_an_infrastructure_error() {
         .stderr(contains("cannot run cargo"));
 }
 
-/// Copies the workbook's files, without its target folder and its history, into `to`.
-fn copy_workbook(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).expect("create the copy");
-    for entry in std::fs::read_dir(from).expect("read a folder") {
-        let entry = entry.expect("an entry");
-        let name = entry.file_name();
-        if name == "target" || name == ".git" {
-            continue;
-        }
-        let (source, dest) = (entry.path(), to.join(&name));
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_workbook(&source, &dest);
-        } else {
-            std::fs::copy(&source, &dest).expect("copy a file");
-        }
-    }
-}
-
 #[test]
 fn a_moved_copy_of_the_workbook_checks_its_own_files() {
     // The checker was built here; the copy lives elsewhere and holds a solved 01, where this
@@ -236,7 +218,7 @@ fn a_moved_copy_of_the_workbook_checks_its_own_files() {
     // CARGO_TARGET_DIR would (then each copy builds in a folder of its own there).
     let tmp = tempfile::tempdir().expect("temporary directory");
     let moved = tmp.path().join("moved pipes-lab");
-    copy_workbook(&root(), &moved);
+    copy_workbook(&moved);
     std::fs::copy(
         root().join("solutions/src/bin/01_raw_pipe.rs"),
         moved.join("exercises/src/bin/01_raw_pipe.rs"),

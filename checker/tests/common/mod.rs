@@ -240,3 +240,24 @@ pub fn work_dir() -> PathBuf {
         });
     shared.join(format!("workbook-{id:016x}"))
 }
+
+/// The workbook's own files, without its target folder and its history, copied into `to`.
+pub fn copy_workbook(to: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("create the copy");
+        for entry in std::fs::read_dir(from).expect("read a folder") {
+            let entry = entry.expect("an entry");
+            let name = entry.file_name();
+            if name == "target" || name == ".git" {
+                continue;
+            }
+            let (source, dest) = (entry.path(), to.join(&name));
+            if entry.file_type().expect("a file type").is_dir() {
+                copy(&source, &dest);
+            } else {
+                std::fs::copy(&source, &dest).expect("copy a file");
+            }
+        }
+    }
+    copy(&root(), to);
+}

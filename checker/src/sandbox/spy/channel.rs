@@ -42,23 +42,7 @@ impl Hook {
     /// run may answer, or take, the spies' calls. Never fails the start: whether the spies
     /// were heard is for the checker to say.
     pub fn apply(&self) -> std::io::Result<()> {
-        let program = libc::sock_fprog {
-            len: self.filter.len() as u16,
-            filter: self.filter.as_ptr() as *mut libc::sock_filter,
-        };
-        // Landlock has already set no_new_privs; without the jail nothing has, and an
-        // unprivileged process may only install a filter with it.
-        // SAFETY: prctl and seccomp on a filter that lives until exec; the listener is a
-        // new descriptor of this process.
-        let listener = unsafe {
-            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER,
-                libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                &program as *const libc::sock_fprog,
-            ) as i32
-        };
+        let listener = install_with_listener(&self.filter);
         let errno = match listener {
             fd if fd >= 0 => 0,
             // An OS error is a number: nothing is allocated.
@@ -75,6 +59,29 @@ impl Hook {
             libc::close(self.socket);
         }
         Ok(())
+    }
+}
+
+/// Installs `filter` on this thread, and what it starts, with a listener for its
+/// notifications: the listener, or -1 with errno set. Allocates nothing.
+#[cfg(target_os = "linux")]
+pub(super) fn install_with_listener(filter: &[libc::sock_filter]) -> i32 {
+    let program = libc::sock_fprog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr() as *mut libc::sock_filter,
+    };
+    // Landlock has already set no_new_privs in a run; without the jail nothing has, and an
+    // unprivileged process may only install a filter with it.
+    // SAFETY: prctl and seccomp on a filter that outlives the call (until exec, or the
+    // thread's end); the listener is a new descriptor of this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+            &program as *const libc::sock_fprog,
+        ) as i32
     }
 }
 

@@ -467,26 +467,14 @@ mod tests {
                 jf: 0,
                 k: libc::SECCOMP_RET_ALLOW,
             }];
-            let program = libc::sock_fprog {
-                len: 1,
-                filter: allow.as_ptr() as *mut libc::sock_filter,
-            };
-            // SAFETY: prctl and seccomp on this thread only, with a filter that allows all.
-            let listener = unsafe {
-                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-                libc::syscall(
-                    libc::SYS_seccomp,
-                    libc::SECCOMP_SET_MODE_FILTER,
-                    libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                    &program as *const libc::sock_fprog,
-                )
-            };
+            // On this thread only, a filter that allows all.
+            let listener = super::super::channel::install_with_listener(&allow);
             assert!(listener >= 0, "{}", std::io::Error::last_os_error());
             let mut spy = copy_of_this_test("cat", "call");
             let channel = Supervisor::install(&mut spy);
             let status = spy.status().expect("run a copy of this test");
             // SAFETY: the listener this thread made, closed once.
-            unsafe { libc::close(listener as i32) };
+            unsafe { libc::close(listener) };
             assert!(status.success(), "the run goes on, unheard");
             channel.finish()
         })
