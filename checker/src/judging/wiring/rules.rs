@@ -32,7 +32,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 20] = [
+pub const RULES: [(&str, &str, Rule); 21] = [
     (
         "child_process",
         "the program creates a child process",
@@ -67,6 +67,11 @@ pub const RULES: [(&str, &str, Rule); 20] = [
         "stages_chained",
         "cat's stdout is the write end of one pipe whose read end is grep's stdin, and grep's stdout feeds wc's stdin through a second pipe",
         stages_chained,
+    ),
+    (
+        "waits_for_stages",
+        "the program waits for each of its three children",
+        waits_for_stages,
     ),
     (
         "no_leaked_ends",
@@ -390,6 +395,28 @@ fn stages_chained(w: &Wiring, a: &Context) -> Result<(), Miss> {
         }
     }
     Ok(())
+}
+
+fn waits_for_stages(w: &Wiring, a: &Context) -> Result<(), Miss> {
+    three_stages(w, a)?;
+    let waited = &w.trace.procs[0].waited_for;
+    let missed: Vec<String> = ["cat", "grep", "wc"]
+        .into_iter()
+        .filter_map(|name| {
+            let node = stage(w, name)?;
+            (!waited.contains(&w.nodes[node].pid)).then(|| w.who(node))
+        })
+        .collect();
+    if missed.is_empty() {
+        return Ok(());
+    }
+    miss(
+        format!(
+            "the program ended without waiting for {}",
+            missed.join(" or ")
+        ),
+        "after closing its four pipe ends, wait for each child (waitpid on each pid it forked, or Child::wait): a child nobody waits for stays a zombie, and the program cannot know wc's status",
+    )
 }
 
 fn no_leaked_ends(w: &Wiring, _: &Context) -> Result<(), Miss> {

@@ -588,10 +588,22 @@ impl Tracer<'_> {
                 }
             }
             Role::Wait4 | Role::Waitid => {
+                // wait4 returns the pid it reaped; waitid returns 0 and names it in the
+                // siginfo it fills (si_pid, 0 when WNOHANG found nothing).
+                let reaped = match entry.call {
+                    _ if failed => 0,
+                    Role::Waitid if entry.args[2] != 0 => {
+                        const SI_PID: u64 = 16;
+                        let bytes = read_bytes(tid, entry.args[2] + SI_PID, 4);
+                        bytes.try_into().map(i32::from_ne_bytes).unwrap_or_default()
+                    }
+                    Role::Waitid => 0,
+                    _ => value as i32,
+                };
                 if let Some(p) = self.proc_mut(process) {
                     p.waits += 1;
-                    if !failed && value > 0 {
-                        p.waited_for.push(value as i32);
+                    if reaped > 0 {
+                        p.waited_for.push(reaped);
                     }
                 }
             }
