@@ -26,7 +26,7 @@
 //! - Three children k = 0, 1, 2, each with its own pipe. Child k writes LINES lines
 //!   `child {k} line {j}` (j from 1): line j at j × (2k + 3) / 10 seconds after the child
 //!   started, times the number in the environment variable PIPES_LAB_TIME_SCALE (default 1;
-//!   a value that is not a positive number: a message on stderr and exit status 2). Sleep
+//!   a value that is not a finite number above 0: a message on stderr and exit status 2). Sleep
 //!   until each deadline, measured from the child's start, rather than a fixed time before
 //!   each line, so that delays do not add up. Then the child exits with status 0.
 //! - The parent closes the write ends, then polls the three read ends (`nix::poll::poll`) and

@@ -22,7 +22,7 @@
 //!   consumer keeps only the read end, and has closed the write end before its first read.
 //! - Before EACH send the producer sleeps a random delay, uniform in [1, 2) seconds, times the
 //!   number in the environment variable PIPES_LAB_TIME_SCALE (default 1; a value that is not a
-//!   finite number >= 0: a message on stderr, nothing on stdout, exit status 2, before any
+//!   finite number of at least 0: a message on stderr, nothing on stdout, exit status 2, before any
 //!   fork). It sends every message, then `END`.
 //! - The consumer prints `Message Received: <message>` for each one the moment it arrives,
 //!   `END` included, and stops after `END`.

@@ -23,8 +23,9 @@
 //! ```
 //!
 //! Contract: `05_queue PRODUCERS CONSUMERS RECORDS`
-//! - Three integers: PRODUCERS 1..=16, CONSUMERS 1..=16, RECORDS 1..=1000 (records per
-//!   producer). Anything else, no arguments included: a usage line on stderr, exit status 2.
+//! - PRODUCERS and CONSUMERS: each a whole number from 1 to 16; RECORDS (records per
+//!   producer): a whole number from 1 to 1000. Anything else, no arguments included: a
+//!   usage line on stderr, exit status 2.
 //! - ONE pipe, the queue, is shared by all producers and all consumers.
 //! - Producer p (from 0) sends records i = 0..RECORDS. Record id: `p{p}-{i}` (e.g. `p3-17`).
 //!   Body length n = 4092 - ((37*i + 11*p) % 600) bytes (3493..=4092). Body: the bytes of

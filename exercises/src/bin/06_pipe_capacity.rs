@@ -18,7 +18,7 @@
 //! ```
 //!
 //! Contract: `06_pipe_capacity [SIZE]`
-//! - SIZE: an integer in 1..=2147483647, default 1048576. Anything else (or more than one
+//! - SIZE: a whole number from 1 to 2147483647, default 1048576. Anything else (or more than one
 //!   argument): a usage line on stderr, exit status 2.
 //! - Make a pipe and set O_NONBLOCK on its write end. Write chunks of 4096 bytes (or of any
 //!   size that divides 4096, down to 1 byte) until a write fails with EAGAIN, counting the

@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Contract: `07_broken_pipe [LINES]`
-//! - LINES: an integer from 1 to 1000, default 3. Anything else (or more than one argument): a
+//! - LINES: a whole number from 1 to 1000, default 3. Anything else (or more than one argument): a
 //!   usage line on stderr and exit status 2.
 //! - The reader (both rounds): a child that closes the write end, reads LINES lines, printing
 //!   `reader: <line>` for each, and exits 0 without reading more (so its read end closes).

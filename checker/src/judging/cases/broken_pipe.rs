@@ -11,7 +11,16 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     require,
     cause,
     evidence: super::no_evidence,
+    inputs: INPUTS,
 };
+
+/// LINES, the only argument.
+const INPUTS: &[super::Input] = &[super::Input {
+    name: "LINES",
+    place: super::Place::Argument(0),
+    domain: super::Domain::Whole { min: 1, max: 1000 },
+    fine: "3",
+}];
 
 /// The output for `lines`, with the writer's count left open (it depends on timing).
 pub fn oracle(lines: u64) -> String {
@@ -23,14 +32,12 @@ pub fn oracle(lines: u64) -> String {
 
 pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let lines: u64 = rng.random_range(1..=200);
-    let mut cases = vec![Case::new(
+    vec![Case::new(
         &format!("{lines} lines"),
         Kind::Random,
         vec![lines.to_string()],
         Expected::Pattern(oracle(lines)),
-    )];
-    cases.extend(super::bad_single_argument(rng, "LINES"));
-    cases
+    )]
 }
 
 /// The writer wrote at least the lines the reader read.

@@ -11,6 +11,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     require: super::nothing_more,
     cause,
     evidence,
+    inputs: &[],
 };
 
 pub fn oracle(messages: &[String]) -> String {

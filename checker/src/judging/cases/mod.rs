@@ -2,6 +2,7 @@
 //! output an oracle computes from the inputs (never from a solution at grading time).
 
 mod broken_pipe;
+mod domain;
 mod duplex_pipe;
 mod named_pipe;
 mod pipe_capacity;
@@ -19,6 +20,7 @@ use rand::RngExt;
 use rand::rngs::StdRng;
 use std::time::Duration;
 
+pub use domain::Domain;
 pub use queue::check as queue_check;
 pub use three_stage_chain::check_stages;
 
@@ -202,6 +204,27 @@ pub struct Behaviour {
     /// A cause the run's own output proves (the first message that came out wrong, say),
     /// which says more than the hang doctor's account of who waits for whom: it comes first.
     pub evidence: fn(&Case, &Failure, &RunOutcome) -> Option<String>,
+    /// The arguments and variables the contract restricts: its bad-input cases come from them.
+    pub inputs: &'static [Input],
+}
+
+/// An argument or a variable a program takes, with what it may be.
+#[derive(Debug, Clone, Copy)]
+pub struct Input {
+    /// As the contract names it: `LINES`, `PIPES_LAB_TIME_SCALE`.
+    pub name: &'static str,
+    pub place: Place,
+    pub domain: Domain,
+    /// A value inside the domain, given while another input is the bad one.
+    pub fine: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Place {
+    /// The program's argument at this position (from 0).
+    Argument(usize),
+    /// A variable of its environment.
+    Variable,
 }
 
 /// Every exercise's behaviour, in the manifest's order (a test checks that the two agree).
@@ -242,6 +265,7 @@ pub fn cases(exercise: &Exercise, transcript: &Transcript, rng: &mut StdRng) -> 
         for case in all.iter_mut().filter(|c| c.kind != Kind::Usage) {
             (behaviour.require)(case);
         }
+        all.extend(bad_inputs(rng, behaviour.inputs));
     }
     all
 }
@@ -336,52 +360,52 @@ pub fn bad_input(what: &str, args: Vec<String>, env: Vec<(String, String)>) -> C
     case
 }
 
-/// Malformed values for a number, drawn afresh each time: a word, a negative number, NaN and
-/// an empty string, each with how it is shown in a case's name.
-pub fn malformed_numbers(rng: &mut StdRng) -> Vec<String> {
-    let word_len = rng.random_range(1..=6);
-    vec![
-        random_word(rng, word_len),
-        format!("-{}", rng.random_range(1..=1000)),
-        "NaN".into(),
-        String::new(),
-    ]
-}
-
-/// Cases that give each malformed number as the one argument a program takes, and two
-/// arguments where it takes at most one.
-pub fn bad_single_argument(rng: &mut StdRng, name: &str) -> Vec<Case> {
-    let mut cases: Vec<Case> = malformed_numbers(rng)
-        .into_iter()
-        .map(|v| {
-            bad_input(
-                &format!("{name} {}", crate::wording::quote(&v)),
-                vec![v],
-                Vec::new(),
-            )
-        })
-        .collect();
-    let extra = random_word(rng, 3);
-    cases.push(bad_input(
-        &format!("two arguments (`3 {extra}`)"),
-        vec!["3".into(), extra],
-        Vec::new(),
-    ));
+/// Bad-input cases: each input in turn set to every value outside its domain (the arguments
+/// around it fine), then one argument more than the program takes.
+pub fn bad_inputs(rng: &mut StdRng, inputs: &[Input]) -> Vec<Case> {
+    let mut fine: Vec<String> = Vec::new();
+    for input in inputs {
+        if let Place::Argument(at) = input.place {
+            fine.resize(fine.len().max(at + 1), String::new());
+            fine[at] = input.fine.to_string();
+        }
+    }
+    let mut cases = Vec::new();
+    for input in inputs {
+        let not = format!("not {}", input.domain.words());
+        for value in input.domain.outside(rng) {
+            let shown = crate::wording::quote(&value);
+            cases.push(match input.place {
+                Place::Argument(at) => {
+                    let mut args = fine.clone();
+                    args[at] = value;
+                    let what = match fine.len() {
+                        1 => format!("{} {shown}, {not}", input.name),
+                        _ => format!("{} {shown} in `{}`, {not}", input.name, quoted(&args)),
+                    };
+                    bad_input(&what, args, Vec::new())
+                }
+                Place::Variable => bad_input(
+                    &format!("{}={shown}, {not}", input.name),
+                    Vec::new(),
+                    vec![(input.name.to_string(), value)],
+                ),
+            });
+        }
+    }
+    if !fine.is_empty() {
+        let mut args = fine;
+        args.push(random_word(rng, 3));
+        let what = format!("{} arguments (`{}`)", args.len(), quoted(&args));
+        cases.push(bad_input(&what, args, Vec::new()));
+    }
     cases
 }
 
-/// Cases that set a time-scale variable to each malformed number (besides `args`).
-pub fn bad_time_scale(rng: &mut StdRng, args: Vec<String>) -> Vec<Case> {
-    malformed_numbers(rng)
-        .into_iter()
-        .map(|v| {
-            bad_input(
-                &format!("PIPES_LAB_TIME_SCALE={}", crate::wording::quote(&v)),
-                args.clone(),
-                vec![("PIPES_LAB_TIME_SCALE".into(), v)],
-            )
-        })
-        .collect()
+/// Arguments as a shell would take them.
+fn quoted(args: &[String]) -> String {
+    let words: Vec<String> = args.iter().map(|a| crate::wording::quote(a)).collect();
+    words.join(" ")
 }
 
 /// A lowercase word of `len` letters.
@@ -406,6 +430,42 @@ mod tests {
             .flat_map(|e| cases(e, &empty, &mut StdRng::seed_from_u64(seed)))
             .map(|c| c.args)
             .collect()
+    }
+
+    #[test]
+    fn every_input_s_domain_is_said_in_the_same_words_in_labs_and_the_stub() {
+        let read = |path: &str| {
+            let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            // Words as read, whatever the line breaks and comment markers.
+            text.replace("//!", " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let labs = read("../labs.md");
+        let mut declared = 0;
+        for behaviour in BEHAVIOURS {
+            let heading = format!("### Exercise {}:", &behaviour.name[..2]);
+            let section = labs
+                .split("### ")
+                .find(|s| heading.ends_with(':') && format!("### {s}").starts_with(&heading))
+                .unwrap_or_else(|| panic!("labs.md has no {heading}"));
+            let stub = read(&format!("stubs/{}.rs", behaviour.name));
+            for input in behaviour.inputs {
+                declared += 1;
+                let words = input.domain.words();
+                for (what, text) in [("labs.md", section), ("the stub", stub.as_str())] {
+                    assert!(
+                        text.contains(input.name) && text.contains(&words),
+                        "{what} of {} does not say that {} is {words}",
+                        behaviour.name,
+                        input.name
+                    );
+                }
+            }
+        }
+        assert!(declared >= 7, "only {declared} inputs are declared");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     require,
     cause,
     evidence: super::no_evidence,
+    inputs: &[],
 };
 
 pub fn oracle(messages: &[String]) -> String {

@@ -13,7 +13,30 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     require,
     cause,
     evidence: super::no_evidence,
+    inputs: INPUTS,
 };
+
+/// PRODUCERS, CONSUMERS and RECORDS, in that order.
+const INPUTS: &[super::Input] = &[
+    super::Input {
+        name: "PRODUCERS",
+        place: super::Place::Argument(0),
+        domain: super::Domain::Whole { min: 1, max: 16 },
+        fine: "2",
+    },
+    super::Input {
+        name: "CONSUMERS",
+        place: super::Place::Argument(1),
+        domain: super::Domain::Whole { min: 1, max: 16 },
+        fine: "2",
+    },
+    super::Input {
+        name: "RECORDS",
+        place: super::Place::Argument(2),
+        domain: super::Domain::Whole { min: 1, max: 1000 },
+        fine: "5",
+    },
+];
 
 /// The shape of a run: how many producers, consumers and records per producer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,29 +75,14 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         consumers: 4,
         records: 300,
     };
-    let mut cases = vec![
+    vec![
         case("random producers and consumers", Kind::Random, random),
         case(
             "12 producers, 4 consumers, 300 records each",
             Kind::Many,
             many,
         ),
-    ];
-    // Each malformed number, and a zero, in one of the three places; then a fourth argument.
-    let mut bad = super::malformed_numbers(rng);
-    bad.push("0".into());
-    for value in bad {
-        let mut args = vec!["2".to_string(), "2".into(), "5".into()];
-        args[rng.random_range(0..3)] = value;
-        let shown: Vec<String> = args.iter().map(|a| crate::wording::quote(a)).collect();
-        cases.push(super::bad_input(&shown.join(" "), args, Vec::new()));
-    }
-    cases.push(super::bad_input(
-        "four arguments",
-        vec!["2".into(), "2".into(), "5".into(), "5".into()],
-        Vec::new(),
-    ));
-    cases
+    ]
 }
 
 fn case(name: &str, kind: Kind, q: Queue) -> Case {

@@ -11,6 +11,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     require: super::nothing_more,
     cause,
     evidence: super::no_evidence,
+    inputs: &[],
 };
 
 /// The lecture's messages, used when none are given.

@@ -12,6 +12,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     require,
     cause,
     evidence: super::no_evidence,
+    inputs: &[],
 };
 
 const FILE: &str = "input.txt";
