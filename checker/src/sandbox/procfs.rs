@@ -1,7 +1,7 @@
 //! The one reader of /proc (Linux): a process's stat line, command line, program, descriptors
-//! and what they refer to, descriptor flags, thread group, and the system call it sleeps in.
-//! Elsewhere every read fails and the answers are empty, so the callers degrade to plainer
-//! reports.
+//! and what they refer to, descriptor flags, epoll registrations, thread group, and the system
+//! call it sleeps in. Elsewhere every read fails and the answers are empty, so the callers
+//! degrade to plainer reports.
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
@@ -194,6 +194,38 @@ pub fn fd_flags(pid: i32, fd: i32) -> Option<i32> {
     i32::from_str_radix(flags.trim(), 8).ok()
 }
 
+/// One descriptor registered with an epoll instance, as the instance's fdinfo lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpollTarget {
+    /// The descriptor it was registered under.
+    pub fd: i32,
+    /// The data epoll_ctl gave it: what an epoll wait hands back when it is ready.
+    pub data: u64,
+}
+
+/// The descriptors registered with the epoll instance behind `fd` of `pid`, as the kernel
+/// keeps them: shared through fork and dup, dropped with the last close of their file, and
+/// only the registrations that succeeded.
+pub fn epoll_targets(pid: i32, fd: i32) -> Vec<EpollTarget> {
+    std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+        .map(|info| info.lines().filter_map(epoll_target).collect())
+        .unwrap_or_default()
+}
+
+/// One `tfd:` line of an epoll instance's fdinfo (the data in hex):
+/// `tfd:        4 events:       19 data:                4  pos:0 ino:68757d sdev:f`.
+fn epoll_target(line: &str) -> Option<EpollTarget> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let after = |name: &str| Some(*words.get(words.iter().position(|w| *w == name)? + 1)?);
+    if words.first() != Some(&"tfd:") {
+        return None;
+    }
+    Some(EpollTarget {
+        fd: after("tfd:")?.parse().ok()?,
+        data: u64::from_str_radix(after("data:")?, 16).ok()?,
+    })
+}
+
 /// The descriptors of process `pid`, in order; empty when it is gone or cannot be read.
 pub fn fds(pid: i32) -> Vec<Fd> {
     fd_table(pid).unwrap_or_default()
@@ -244,6 +276,46 @@ fn named_fifo(pid: i32, fd: i32, target: &str) -> Option<Object> {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_epoll_instance_s_fdinfo_names_its_descriptors_and_their_data() {
+        // As Linux writes it: the instance's own lines, then one line per registration.
+        let info = "pos:\t0\nflags:\t02000002\nmnt_id:\t17\nino:\t1038\n\
+            tfd:        4 events:       19 data:                4  pos:0 ino:68757d sdev:f\n\
+            tfd:        7 events:       11 data:     7f00deadbeef  pos:0 ino:68757f sdev:f\n";
+        let targets: Vec<EpollTarget> = info.lines().filter_map(epoll_target).collect();
+        assert_eq!(
+            targets,
+            [
+                EpollTarget { fd: 4, data: 4 },
+                EpollTarget {
+                    fd: 7,
+                    data: 0x7f00_dead_beef
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn this_kernel_lists_an_epoll_instance_s_registrations() {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        let (read_end, _write_end) = std::io::pipe().expect("a pipe");
+        // SAFETY: epoll_create1 makes a new descriptor or fails.
+        let raw = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        assert!(raw >= 0, "epoll_create1 failed");
+        // SAFETY: the descriptor just made, owned by nobody else.
+        let epoll = unsafe { OwnedFd::from_raw_fd(raw) };
+        let mut event = libc::epoll_event {
+            events: libc::EPOLLIN as u32,
+            u64: 42,
+        };
+        let (epfd, fd) = (epoll.as_raw_fd(), read_end.as_raw_fd());
+        // SAFETY: both descriptors are open; epoll_ctl only reads `event`.
+        let added = unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, fd, &mut event) };
+        assert_eq!(added, 0);
+        let me = std::process::id() as i32;
+        assert_eq!(epoll_targets(me, epfd), [EpollTarget { fd, data: 42 }]);
+    }
 
     #[test]
     fn the_flags_of_a_stat_line_tell_an_exiting_process() {

@@ -66,8 +66,8 @@ pub enum Happened {
     ReadBegan {
         object: Object,
     },
-    /// A poll (or select) returned: the ends it reported ready; none for an epoll_wait, whose
-    /// answer names tokens rather than descriptors.
+    /// A poll (or select, or epoll wait) returned: the ends it reported ready; none when its
+    /// answer was not seen (an interrupted call, which the kernel may finish unseen).
     PollReturned {
         ready: Option<Vec<Object>>,
     },
@@ -212,7 +212,8 @@ pub struct TracedProcess {
     /// Reads of a pipe or socket that no poll of this process had reported ready: one per end,
     /// before its first poll and after one.
     pub unpolled_reads: Vec<UnpolledRead>,
-    /// Polls (or selects) that returned with nothing ready: a timeout, or a zero timeout.
+    /// Polls (or selects, or epoll waits) that returned with nothing ready: a timeout, or a
+    /// zero timeout.
     pub empty_polls: u32,
     /// Per end, how many polls reported it hung up with nothing left to read.
     pub hangups: Vec<(Object, u32)>,

@@ -1,6 +1,7 @@
 //! Following a traced run stop by stop: forks, execs and exits, and at each traced call what it
 //! did to the wiring (the descriptor tables are read again from /proc after a change).
 
+use super::epoll;
 use super::faults::Faults;
 use super::memory::{poll_fds, read_bytes, read_fd_pair, read_set};
 use super::peek::Peek;
@@ -58,8 +59,8 @@ struct Tracer<'a> {
     io_index: HashMap<(i32, Object, bool), usize>,
     /// Why the trace cannot be trusted, when it cannot.
     unusable: Option<String>,
-    /// Per process that polled: what its last poll (or select) reported ready; `None` after an
-    /// epoll_wait, whose answer names tokens rather than descriptors.
+    /// Per process that polled: what its last poll (or select, or epoll wait) reported ready;
+    /// `None` when its answer was not seen.
     ready: HashMap<i32, Option<Vec<Object>>>,
     /// The short reads and writes to inject, when asked for.
     faults: Option<Faults>,
@@ -398,17 +399,15 @@ impl Tracer<'_> {
                         .map(|(fd, _)| fd)
                         .collect(),
                     Watched::ReadSet => read_set(tid, args[0], args[1]),
+                    // Its descriptors were watched as epoll_ctl added them.
                     Watched::Epoll => Vec::new(),
                 };
                 self.watch(process, &fds);
                 if let Some(p) = self.proc_mut(process).filter(|_| own) {
                     p.polls += 1;
                 }
-                if own && watched == Watched::Epoll {
-                    self.ready.insert(process, None);
-                }
                 // Its answer is wanted: which descriptors it reported ready.
-                own && watched != Watched::Epoll
+                own
             }
             Role::EpollCtl => {
                 if args[1] as i32 == libc::EPOLL_CTL_ADD {
@@ -677,7 +676,13 @@ impl Tracer<'_> {
                     }
                     // select rewrites the set in place: what is left is ready.
                     Watched::ReadSet => read_set(tid, entry.args[0], entry.args[1]),
-                    Watched::Epoll => return,
+                    // epoll_wait(epfd, events, maxevents, ...) returns how many events it wrote.
+                    Watched::Epoll => {
+                        let (epfd, events) = (entry.args[0] as i32, entry.args[1]);
+                        let answer = epoll::ready(tid, epfd, events, value as u64);
+                        self.note_hangups(process, &answer);
+                        answer.into_iter().map(|(fd, _)| fd).collect()
+                    }
                 };
                 let ready = self.objects(process, &fds);
                 self.ready.insert(process, Some(ready.clone()));

@@ -6,9 +6,10 @@
 //! dozen numbers), not at every call, so that timing checks keep their meaning. Where seccomp
 //! is refused, every call stops and the same code picks the interesting ones. The descriptor
 //! tables come from /proc while the process is stopped: the kernel's word, not an emulation
-//! of dup2 and close-on-exec. This file starts the program; `follow` handles its stops and
-//! `memory` reads the arrays a stopped call points to.
+//! of dup2 and close-on-exec. This file starts the program; `follow` handles its stops,
+//! `memory` reads the arrays a stopped call points to and `epoll` what an epoll wait answered.
 
+mod epoll;
 mod faults;
 mod follow;
 mod memory;
