@@ -34,13 +34,23 @@ pub fn one_line(ex: &Exercise, failure: &Failure) -> String {
 
 pub fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, String) {
     match failure {
-        Failure::Hang(after) | Failure::Busy(after) => (
-            format!("the program to finish within {} s", ex.timeout_secs),
-            format!(
-                "it was still running after {:.1} s, so it hangs; the checker stopped every process it had started",
-                after.as_secs_f64()
-            ),
-        ),
+        Failure::Hang(after) | Failure::Busy(after) => {
+            // Past its limit by more than the time to stop it: the X-ray's stops had cost it
+            // that much, and the run was given it.
+            let more = after.as_secs_f64() - ex.timeout_secs as f64;
+            let given = if more >= 1.0 {
+                format!(" (its {} s, and {more:.1} s more for what the X-ray's stops cost it)", ex.timeout_secs)
+            } else {
+                String::new()
+            };
+            (
+                format!("the program to finish within {} s", ex.timeout_secs),
+                format!(
+                    "it was still running after {:.1} s{given}, so it hangs; the checker stopped every process it had started",
+                    after.as_secs_f64()
+                ),
+            )
+        }
         Failure::MemoryLimit => (
             format!("at most {} GiB of memory for the whole run", RUN_MEMORY >> 30),
             "memory limit: its processes used all of it; the checker stopped them".into(),

@@ -258,7 +258,7 @@ impl Snapshot {
                 "hang: every process of {program} was waiting for another, with nothing moving, for {:.1} s: a deadlock, caught before the {timeout_secs} s time limit",
                 settled.as_secs_f64()
             ),
-            None => format!("hang: {program} timed out after {timeout_secs} s"),
+            None => format!("hang: {program} ran out of its {timeout_secs} s"),
         }];
         if self.procs.is_empty() {
             lines.push(
@@ -574,7 +574,7 @@ mod tests {
         };
         let text = snap.explain("01_raw_pipe", 5).join("\n");
         assert!(
-            text.contains("hang: 01_raw_pipe timed out after 5 s"),
+            text.contains("hang: 01_raw_pipe ran out of its 5 s"),
             "{text}"
         );
         assert!(

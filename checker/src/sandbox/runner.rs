@@ -196,10 +196,11 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     // SAFETY: close_inherited_fds only makes system calls, which is allowed between fork and exec.
     unsafe { command.pre_exec(close_inherited_fds) };
     // After the descriptors, before the tracer's own set-up (which must come last).
+    // A traced run may get its limit twice over (what the X-ray's stops cost), and its CPU
+    // time with it.
+    let runs_for = spec.timeout.as_secs() * if spec.trace { 2 } else { 1 };
     let confined = match &spec.jail {
-        Some((jail, walls)) => {
-            Some(jail.confine(&mut command, walls, spec.timeout.as_secs() + 2)?)
-        }
+        Some((jail, walls)) => Some(jail.confine(&mut command, walls, runs_for + 2)?),
         None => None,
     };
     // After the jail's hooks (its rules set no_new_privs), before the tracer's.
@@ -321,7 +322,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
             // Keep reading what the program's children still write, for a short while.
             Some(t) if streams.iter().all(|s| s.fd.is_none()) || t.elapsed() > GRACE => break,
             Some(_) => {}
-            None if start.elapsed() > spec.timeout => {
+            None if start.elapsed() > spec.timeout + started.x_ray_cost(spec.timeout) => {
                 end = Some(End::TimedOut);
                 break;
             }
@@ -416,6 +417,16 @@ impl Started {
             Ok(WaitStatus::Signaled(_, sig, _)) => Some(End::Signaled(sig)),
             _ => None,
         }
+    }
+
+    /// The time the X-ray's stops cost the run, up to `limit` (then the run had twice its
+    /// limit: a program that needs more is too slow under any reading).
+    fn x_ray_cost(&self, limit: Duration) -> Duration {
+        #[cfg(target_os = "linux")]
+        if let Some(traced) = &self.traced {
+            return traced.x_ray_cost().min(limit);
+        }
+        Duration::ZERO
     }
 
     /// The tracer stopped the run for forking past the limits.

@@ -7,7 +7,6 @@ use crate::judging::judge::{fifos_in, judge, panic_message};
 use crate::judging::reproduce::reproduce;
 use crate::judging::verdict::{CaseFailure, CaseStatus, ExerciseResult, Verdict, outcomes_unrun};
 use crate::judging::wiring;
-use crate::sandbox::hang::Doing;
 use crate::sandbox::jail::{Jail, Walls};
 use crate::sandbox::runner::{self, RunOutcome, RunSpec};
 use crate::sandbox::spy;
@@ -111,7 +110,7 @@ impl CaseRunner<'_> {
         let _turn = case.is_timed().then(|| self.timed_turn()).flatten();
         let mut last = None;
         for _ in 0..self.repeat.max(1) {
-            let (failure, outcome) = match self.run_judged(case, faults) {
+            let (failure, outcome) = match self.run_once(case, faults) {
                 Ok(result) => result,
                 Err(e) => {
                     let failure = Failure::Output {
@@ -138,29 +137,15 @@ impl CaseRunner<'_> {
         Flock::lock(file, FlockArg::LockExclusive).ok()
     }
 
-    fn run_judged(
-        &mut self,
-        case: &Case,
-        faults: u64,
-    ) -> Result<(Option<Failure>, RunOutcome), String> {
-        let first = self.run_once(case, faults, self.trace)?;
-        // The X-ray's stops cost time: a run that ran out of it while still working, after
-        // tens of thousands of them, is run again untraced, so that the X-ray never fails a
-        // right program for being slow under it (only its structural checks are lost).
-        if matches!(first.0, Some(Failure::Hang(_) | Failure::Busy(_)))
-            && slowed_by_the_x_ray(&first.1)
-        {
-            return self.run_once(case, faults, false);
-        }
-        Ok(first)
-    }
-
+    /// Runs `case` once. A verdict stands only on what the X-ray saw: a traced run that the
+    /// X-ray slows gets more time (`TracedRun::x_ray_cost`), never a run unwatched, where a
+    /// program may well behave otherwise.
     fn run_once(
         &mut self,
         case: &Case,
         faults: u64,
-        trace: bool,
     ) -> Result<(Option<Failure>, RunOutcome), String> {
+        let trace = self.trace;
         let tmp = self.work.join("tmp");
         std::fs::create_dir_all(&tmp)
             .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
@@ -270,27 +255,4 @@ impl CaseRunner<'_> {
         })();
         (written.ok().map(|_| dir), command)
     }
-}
-
-/// Stops beyond which the X-ray's cost (some 50 microseconds each) weighs on a time limit.
-const COSTLY_STOPS: u64 = 20_000;
-
-/// A traced run that timed out with a process still working (not blocked) after many stops
-/// that moved data: at least a byte written per stop on average. A loop of failing writes,
-/// of reads at end-of-file or of empty polls moves nothing and is judged as it is.
-fn slowed_by_the_x_ray(outcome: &RunOutcome) -> bool {
-    let Some(Ok(trace)) = &outcome.trace else {
-        return false;
-    };
-    let written: u64 = trace
-        .io
-        .iter()
-        .filter(|io| io.writes)
-        .map(|io| io.bytes)
-        .sum();
-    let working = outcome
-        .hang
-        .as_ref()
-        .is_some_and(|s| s.deadlock.is_none() && s.procs.iter().any(|p| p.doing == Doing::Running));
-    trace.stops > COSTLY_STOPS && written >= trace.stops && working
 }

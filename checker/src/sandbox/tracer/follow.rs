@@ -5,7 +5,7 @@ use super::epoll;
 use super::faults::Faults;
 use super::memory::{poll_fds, read_bytes, read_fd_pair, read_set};
 use super::peek::Peek;
-use super::{Limits, Mode, escapes_tracing};
+use super::{Cost, Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
 use crate::sandbox::syscalls::{self, Role, Watched};
 use crate::sandbox::trace::{
@@ -41,6 +41,8 @@ struct Tracer<'a> {
     limits: Limits,
     /// Set once the run forked past its limits and was killed.
     over_limit: &'a AtomicBool,
+    /// What the run's stops cost, for the runner's clock.
+    cost: &'a Cost,
     started: bool,
     ended: Sender<Exit>,
     root_ended: bool,
@@ -98,6 +100,7 @@ pub fn follow(
     ended: Sender<Exit>,
     limits: Limits,
     over_limit: &AtomicBool,
+    cost: &Cost,
 ) -> Result<Trace, String> {
     let faults = limits.faults.map(Faults::new);
     let mut t = Tracer {
@@ -105,6 +108,7 @@ pub fn follow(
         mode,
         limits,
         over_limit,
+        cost,
         started: false,
         ended,
         root_ended: false,
@@ -364,6 +368,7 @@ impl Tracer<'_> {
     /// A traced call begins; returns whether its result is needed.
     fn on_entry(&mut self, tid: i32, nr: u64, args: [u64; 6]) -> bool {
         self.trace.stops += 1;
+        self.cost.stops.fetch_add(1, Ordering::Relaxed);
         if self.mode == Mode::EveryCall && escapes_tracing(tid, nr, &args) {
             // Without the filter to refuse it, a task the tracer could not follow is stopped
             // before it exists, with the whole run.
@@ -941,6 +946,7 @@ impl Tracer<'_> {
     /// trace's io, which counts them all).
     fn wrote(&mut self, process: i32, object: Object, index: usize, value: i64) {
         if value > 0 {
+            self.cost.written.fetch_add(value as u64, Ordering::Relaxed);
             let total = self.trace.io[index].bytes;
             let bytes = value as u64;
             self.event(

@@ -26,7 +26,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
@@ -54,13 +54,42 @@ pub struct TracedRun {
     /// Receives how the program itself ended (the tracer reaps it, so nobody else may).
     pub ended: Receiver<Exit>,
     over_limit: Arc<AtomicBool>,
+    cost: Arc<Cost>,
     done: Receiver<Result<Trace, String>>,
 }
+
+/// What the X-ray has cost the run so far, counted as it goes: its stops, and the bytes the
+/// stopped writes moved.
+#[derive(Debug, Default)]
+pub struct Cost {
+    pub stops: AtomicU64,
+    pub written: AtomicU64,
+}
+
+/// Stops beyond which the X-ray's cost weighs on a time limit.
+const COSTLY_STOPS: u64 = 20_000;
+/// What one stop costs a traced program (some 50 microseconds on a quiet machine, twice that
+/// on a busy one).
+const STOP_COST: Duration = Duration::from_micros(100);
 
 impl TracedRun {
     /// The run forked past its limits; the tracer has killed every process of it.
     pub fn over_limit(&self) -> bool {
         self.over_limit.load(Ordering::SeqCst)
+    }
+
+    /// The time the X-ray's stops have cost a run that works through many of them, each
+    /// moving data (at least a byte written per stop): the runner adds it to the time limit,
+    /// so that the X-ray never fails a right program for being slow under it. A loop of
+    /// failing writes, of reads at end-of-file or of empty polls moves nothing, and gets no
+    /// more time.
+    pub fn x_ray_cost(&self) -> Duration {
+        let stops = self.cost.stops.load(Ordering::Relaxed);
+        let written = self.cost.written.load(Ordering::Relaxed);
+        if stops <= COSTLY_STOPS || written < stops {
+            return Duration::ZERO;
+        }
+        STOP_COST.saturating_mul(u32::try_from(stops).unwrap_or(u32::MAX))
     }
 
     /// The trace, once every process of the run is gone (or the deadline has passed).
@@ -145,6 +174,8 @@ pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun>
     let (done_tx, done) = channel();
     let over_limit = Arc::new(AtomicBool::new(false));
     let over = over_limit.clone();
+    let cost = Arc::new(Cost::default());
+    let counted = cost.clone();
     let follow = move || -> Result<Trace, String> {
         share_one_cpu();
         put_first();
@@ -194,7 +225,7 @@ pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun>
                 return Err(format!("ptrace is not permitted here ({errno})"));
             }
         };
-        follow::follow(pid, mode, ended_tx, limits, &over)
+        follow::follow(pid, mode, ended_tx, limits, &over, &counted)
     };
     std::thread::Builder::new()
         .name("x-ray".into())
@@ -210,6 +241,7 @@ pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun>
         stderr,
         ended,
         over_limit,
+        cost,
         done,
     })
 }
