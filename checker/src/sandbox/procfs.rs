@@ -108,6 +108,13 @@ pub fn argv(pid: i32) -> std::io::Result<Vec<String>> {
         .collect())
 }
 
+/// The name a process was last exec'd by (the last part of the path given to execve, cut to
+/// 15 bytes), as /proc/PID/comm says: only the process itself may change it.
+pub fn comm(pid: i32) -> std::io::Result<String> {
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm"))?;
+    Ok(name.strip_suffix('\n').unwrap_or(&name).to_string())
+}
+
 /// The file a process's program was started from (its device and inode say which), through
 /// /proc/PID/exe: `PermissionDenied` where this process may not look into that one.
 pub fn exe(pid: i32) -> std::io::Result<std::fs::Metadata> {
