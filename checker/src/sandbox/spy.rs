@@ -1,11 +1,12 @@
 //! Stage spies for 04: the checker puts `cat`, `grep` and `wc` links to itself first on PATH.
-//! Started under one of those names, the checker makes one agreed call (`channel`) and then
-//! becomes the real program, so the student's pipeline still does the real work. A seccomp
-//! filter put on the run turns that call into a notification for the checker, which makes
-//! the stage's record itself, from /proc, while the spy waits (`supervisor`): its arguments,
-//! what its stdin and stdout are, which other descriptors it holds. Nothing the run can write
-//! is believed, and a call from anything but a spy is refused. `probe` proves, before any
-//! student code runs, that the spies are heard behind the sandbox.
+//! Exec'd by one of those names (whatever argv[0] says), the checker makes one agreed call
+//! (`channel`) and then becomes the real program with the argv it was given, so the student's
+//! pipeline still does the real work. A seccomp filter put on the run turns that call into a
+//! notification for the checker, which makes the stage's record itself, from /proc, while the
+//! spy waits (`supervisor`): its argv, what its stdin and stdout are, which other descriptors
+//! it holds. Nothing the run can write is believed, and a call from anything but a spy is
+//! refused. `probe` proves, before any student code runs, that the spies are heard behind the
+//! sandbox.
 
 mod channel;
 mod probe;
@@ -112,12 +113,12 @@ pub fn prepare(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
 }
 
 /// The checker started in a run by something other than the person checking.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub enum Spy {
     /// Started as `cat`, `grep` or `wc`: the stage to record and then become.
     Stage(&'static str),
-    /// Started from a spy, by a name that is no stage (a link of the program's own, say): it
-    /// cannot know which program to become.
+    /// Started in a run with spies, by a name that is no stage (the program's own link to a
+    /// spy, say): it cannot know which program to become.
     Stray(String),
 }
 
