@@ -46,8 +46,8 @@ fn main() -> ExitCode {
         return ExitCode::from(status);
     }
     // Started as `cat`, `grep` or `wc` in 04's runs: record the stage and become the real one.
-    if let Some(stage) = sandbox::spy::spy_name() {
-        return ExitCode::from(sandbox::spy::run_as_spy(&stage) as u8);
+    if let Some(spy) = sandbox::spy::Spy::started() {
+        return ExitCode::from(spy.run() as u8);
     }
     let cli = commands::Cli::parse();
     sandbox::proctree::become_subreaper();

@@ -1,10 +1,11 @@
 //! The corpus: classic broken programs, which the checker must fail with the diagnosis a
 //! student can act on, and correct programs written independently of the reference solutions,
 //! which it must pass. Each file's `//!` header says which exercise it is for, whether it
-//! passes, and the phrases its report must contain. A `structural_cheat_*` program is right
-//! in output and must pass with the X-ray off: only its wiring gives it away. Unless its
-//! header says `//! without the x-ray: fail`: a cheat that something besides the X-ray must
-//! catch (forged stage records) fails with the X-ray off too, with the same diagnosis.
+//! passes, the phrases its report must contain, and those it must not (`//! absent:`). A
+//! `structural_cheat_*` program is right in output and must pass with the X-ray off: only its
+//! wiring gives it away. Unless its header says `//! without the x-ray: fail`: a cheat that
+//! something besides the X-ray must catch (forged stage records) fails with the X-ray off
+//! too, with the same diagnosis.
 
 mod common;
 
@@ -65,6 +66,11 @@ fn check_one(file: &Path) -> Result<(), String> {
     for phrase in &h.diagnosis {
         if !run.stdout.contains(phrase.as_str()) {
             problems.push(format!("the report lacks `{phrase}`"));
+        }
+    }
+    for phrase in &h.absent {
+        if run.stdout.contains(phrase.as_str()) {
+            problems.push(format!("the report says `{phrase}`"));
         }
     }
     if !h.expect_pass && h.diagnosis.is_empty() {

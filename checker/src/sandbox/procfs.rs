@@ -108,6 +108,27 @@ pub fn argv(pid: i32) -> std::io::Result<Vec<String>> {
         .collect())
 }
 
+/// The name a process was last exec'd by (the last part of the path given to execve, cut to
+/// 15 bytes), as /proc/PID/comm says: only the process itself may change it.
+pub fn comm(pid: i32) -> std::io::Result<String> {
+    let name = std::fs::read_to_string(format!("/proc/{pid}/comm"))?;
+    Ok(name.strip_suffix('\n').unwrap_or(&name).to_string())
+}
+
+/// Where in its memory a process keeps the path it was last exec'd by, as given to execve:
+/// AT_EXECFN of its auxiliary vector (only a tracer may read that memory).
+pub fn exec_fn_address(pid: i32) -> Option<u64> {
+    /// include/uapi/linux/auxvec.h
+    const AT_EXECFN: usize = 31;
+    const WORD: usize = std::mem::size_of::<usize>();
+    let auxv = std::fs::read(format!("/proc/{pid}/auxv")).ok()?;
+    let word = |bytes: &[u8]| Some(usize::from_ne_bytes(bytes.try_into().ok()?));
+    auxv.chunks_exact(2 * WORD)
+        .find(|pair| word(&pair[..WORD]) == Some(AT_EXECFN))
+        .and_then(|pair| word(&pair[WORD..]))
+        .map(|address| address as u64)
+}
+
 /// The file a process's program was started from (its device and inode say which), through
 /// /proc/PID/exe: `PermissionDenied` where this process may not look into that one.
 pub fn exe(pid: i32) -> std::io::Result<std::fs::Metadata> {
@@ -337,6 +358,15 @@ mod tests {
         let stat = Stat::parse(&exiting).expect("a stat line");
         assert_ne!(stat.flags & PF_EXITING, 0);
         assert_eq!(Stat::parse("4242 (cut"), None);
+    }
+
+    #[test]
+    fn the_address_of_the_path_this_process_was_exec_d_by_is_its_auxv_s() {
+        // SAFETY: getauxval only reads this process's auxiliary vector.
+        let mine = unsafe { libc::getauxval(libc::AT_EXECFN) } as u64;
+        assert_ne!(mine, 0);
+        assert_eq!(exec_fn_address(std::process::id() as i32), Some(mine));
+        assert_eq!(exec_fn_address(-1), None);
     }
 
     #[test]

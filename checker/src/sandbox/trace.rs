@@ -242,15 +242,20 @@ pub struct UnpolledRead {
 }
 
 impl TracedProcess {
-    /// The program it runs now: the name of its last exec (argv[0] without its directory).
+    /// The program it runs now: the last part of the path of its last exec, whatever argv[0]
+    /// says (`execvp("grep", ["Yost"])` runs grep); argv[0]'s where that path was not read.
     pub fn program(&self) -> Option<&str> {
-        let argv0 = self.execs.last()?.argv.first()?;
-        Some(argv0.rsplit('/').next().unwrap_or(argv0))
+        let exec = self.execs.last()?;
+        let name = exec.path.as_ref().or(exec.argv.first())?;
+        Some(name.rsplit('/').next().unwrap_or(name))
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Exec {
+    /// The path given to execve (`/tmp/.../spies/grep`), when it could be read.
+    pub path: Option<String>,
+    /// The arguments as given, argv[0] (any name the caller chose) first.
     pub argv: Vec<String>,
     /// The descriptors it started the program with.
     pub fds: Vec<Fd>,
@@ -293,5 +298,25 @@ impl Default for Io {
             held: Vec::new(),
             sample: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_runs_the_program_of_the_path_it_was_exec_d_by() {
+        let exec = |path: Option<&str>, argv: &[&str]| Exec {
+            path: path.map(str::to_string),
+            argv: argv.iter().map(|a| a.to_string()).collect(),
+            fds: Vec::new(),
+        };
+        let mut p = TracedProcess::default();
+        assert_eq!(p.program(), None);
+        p.execs.push(exec(Some("/tmp/run/spies/grep"), &["Yost"]));
+        assert_eq!(p.program(), Some("grep"));
+        p.execs.push(exec(None, &["/usr/bin/wc", "-l"]));
+        assert_eq!(p.program(), Some("wc"));
     }
 }

@@ -146,6 +146,9 @@ pub struct Header {
     pub mistake: String,
     /// Phrases the report must contain (`//! diagnosis:` lines).
     pub diagnosis: Vec<String>,
+    /// Phrases the report must not contain (`//! absent:` lines): a message that would send
+    /// the student the wrong way.
+    pub absent: Vec<String>,
     /// A structural cheat that must fail with the X-ray off too (`//! without the x-ray: fail`).
     pub fails_without_xray: bool,
 }
@@ -173,6 +176,7 @@ pub fn header(path: &Path) -> Header {
         expect_pass: one("expect") == "pass",
         mistake: one("mistake"),
         diagnosis: field("diagnosis"),
+        absent: field("absent"),
         fails_without_xray: field("without the x-ray").iter().any(|v| v == "fail"),
     }
 }

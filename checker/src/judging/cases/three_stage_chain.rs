@@ -117,6 +117,43 @@ pub fn check_stages(
     expected: &Stages,
     records: &[StageRecord],
 ) -> Result<(), (String, &'static str)> {
+    let chain = as_a_chain(expected, records)?;
+    let role = |inode: u64| match inode {
+        i if i == chain.pipes[0] => " (the cat -> grep pipe)",
+        i if i == chain.pipes[1] => " (the grep -> wc pipe)",
+        _ => "",
+    };
+    for stage in chain.stages {
+        if let Some((fd, what)) = stage.extra.first() {
+            let pipe = match what {
+                Endpoint::Pipe { inode, .. } => role(*inode),
+                _ => "",
+            };
+            return Err((
+                format!(
+                    "`{}` (pid {}) started with descriptor {fd} open: {what}{pipe}",
+                    stage.stage, stage.pid
+                ),
+                "a pipe end leaked into a stage: a stage must start with only 0, 1 and 2, so after dup2 close every pipe end in the child (or create the pipes with O_CLOEXEC). A leaked write end keeps the reader of that pipe from ever seeing end-of-file",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// cat, grep and wc as the spies saw them, each run once with its arguments, and the two
+/// pipes that join them.
+struct Chain<'a> {
+    stages: [&'a StageRecord; 3],
+    pipes: [u64; 2],
+}
+
+/// The stages as a chain, or the first thing that keeps them from being one: what makes the
+/// output right, before what makes the run end.
+fn as_a_chain<'a>(
+    expected: &Stages,
+    records: &'a [StageRecord],
+) -> Result<Chain<'a>, (String, &'static str)> {
     let one = |name: &str| -> Result<&StageRecord, (String, &'static str)> {
         let runs: Vec<&StageRecord> = records.iter().filter(|r| r.stage == name).collect();
         match runs.as_slice() {
@@ -138,14 +175,8 @@ pub fn check_stages(
         (wc, vec!["-l".to_string()]),
     ];
     for (stage, args) in &want {
-        if stage.args != *args {
-            return Err((
-                format!(
-                    "`{}` got the arguments {:?}; expected {:?}",
-                    stage.stage, stage.args, args
-                ),
-                "pass each stage exactly its arguments: `cat FILE`, `grep PATTERN`, `wc -l`",
-            ));
+        if stage.args() != args.as_slice() {
+            return Err(wrong_arguments(stage, args));
         }
     }
     let link = |from: &StageRecord, to: &StageRecord| -> Result<u64, (String, &'static str)> {
@@ -164,37 +195,55 @@ pub fn check_stages(
             )),
         }
     };
-    let first = link(cat, grep)?;
-    let second = link(grep, wc)?;
-    let role = |inode: u64| match inode {
-        i if i == first => " (the cat -> grep pipe)",
-        i if i == second => " (the grep -> wc pipe)",
-        _ => "",
-    };
-    for stage in [cat, grep, wc] {
-        if let Some((fd, what)) = stage.extra.first() {
-            let pipe = match what {
-                Endpoint::Pipe { inode, .. } => role(*inode),
-                _ => "",
-            };
-            return Err((
-                format!(
-                    "`{}` (pid {}) started with descriptor {fd} open: {what}{pipe}",
-                    stage.stage, stage.pid
-                ),
-                "a pipe end leaked into a stage: a stage must start with only 0, 1 and 2, so after dup2 close every pipe end in the child (or create the pipes with O_CLOEXEC). A leaked write end keeps the reader of that pipe from ever seeing end-of-file",
-            ));
-        }
-    }
-    Ok(())
+    Ok(Chain {
+        stages: [cat, grep, wc],
+        pipes: [link(cat, grep)?, link(grep, wc)?],
+    })
 }
 
-pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+/// A stage that got other arguments than `expected`. An argv that is the arguments alone
+/// (`execvp("grep", ["Yost"])`) lacks argv[0]: the stage then takes its first argument for
+/// its own name, which is worth saying in those words.
+fn wrong_arguments(stage: &StageRecord, expected: &[String]) -> (String, &'static str) {
+    match stage.argv.first() {
+        Some(name) if stage.argv == expected => (
+            format!(
+                "`{}` was started with the argv {:?}, which lacks argv[0]: {} took {name:?} for its own name and got the arguments {:?}, not {expected:?}",
+                stage.stage,
+                stage.argv,
+                stage.stage,
+                stage.args()
+            ),
+            "argv[0] is the program's own name and its arguments start at argv[1], so pass the name first, as a shell does: exec `cat` with [\"cat\", FILE], `grep` with [\"grep\", PATTERN] and `wc` with [\"wc\", \"-l\"]",
+        ),
+        _ => (
+            format!(
+                "`{}` got the arguments {:?}; expected {expected:?}",
+                stage.stage,
+                stage.args()
+            ),
+            "pass each stage exactly its arguments: `cat FILE`, `grep PATTERN`, `wc -l`",
+        ),
+    }
+}
+
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
     Some(match failure {
         Failure::Hang(_) => "a stage never sees end-of-file on its stdin because a write end of its input pipe is still open: in the parent (close all four ends before waiting) or in a child (close every pipe end after dup2, or create the pipes with O_CLOEXEC)".into(),
         Failure::Status { expected: 0, .. } if case.kind == Kind::NoMatch => "grep exits with 1 when no line matches; that is not an error. Exit 0 when wc -l succeeds".into(),
+        Failure::Output { .. } => return chain_cause(case, run),
         _ => return None,
     })
+}
+
+/// Why the output is wrong, when the spies saw stages that cannot make it right: one that
+/// never ran, got other arguments, or is not joined to the next by a pipe.
+fn chain_cause(case: &Case, run: &RunOutcome) -> Option<String> {
+    let (Some(expected), Some(Ok(heard))) = (&case.stages, &run.spies) else {
+        return None;
+    };
+    let (problem, cause) = as_a_chain(expected, &heard.records).err()?;
+    Some(format!("{problem}. {cause}"))
 }
 
 #[cfg(test)]
@@ -205,7 +254,10 @@ mod tests {
         StageRecord {
             stage: name.into(),
             pid: 1,
-            args: args.iter().map(|a| a.to_string()).collect(),
+            argv: std::iter::once(name)
+                .chain(args.iter().copied())
+                .map(str::to_string)
+                .collect(),
             stdin,
             stdout,
             extra: Vec::new(),
@@ -232,6 +284,22 @@ mod tests {
             pattern: "p".into(),
         }
     }
+
+    /// A case with stages, and a run of it whose spies made `records`.
+    fn wrong_output_seen(records: Vec<StageRecord>) -> (Case, RunOutcome) {
+        let mut case = case("a case", Kind::Random, "p\n".into(), "p".into());
+        case.stages = Some(expected());
+        let mut run = RunOutcome::empty(String::new());
+        run.spies = Some(Ok(crate::sandbox::spy::Heard {
+            records,
+            refused: Vec::new(),
+        }));
+        (case, run)
+    }
+    const WRONG: Failure = Failure::Output {
+        expected: String::new(),
+        actual: String::new(),
+    };
 
     #[test]
     fn a_shell_like_pipeline_passes() {
@@ -269,13 +337,52 @@ mod tests {
     #[test]
     fn wrong_arguments_are_shown() {
         let mut records = wired();
-        records[2].args = vec!["-w".into()];
+        records[2].argv = vec!["wc".into(), "-w".into()];
         assert!(
             check_stages(&expected(), &records)
                 .unwrap_err()
                 .0
                 .contains("`wc` got the arguments [\"-w\"]")
         );
+    }
+
+    #[test]
+    fn an_argv_without_argv_0_is_named_as_such() {
+        let mut records = wired();
+        records[1].argv = vec!["p".into()];
+        let (err, cause) = check_stages(&expected(), &records).unwrap_err();
+        assert!(
+            err.contains("`grep` was started with the argv [\"p\"], which lacks argv[0]"),
+            "{err}"
+        );
+        assert!(cause.contains("[\"grep\", PATTERN]"), "{cause}");
+    }
+
+    #[test]
+    fn any_argv_0_will_do() {
+        let mut records = wired();
+        records[1].argv[0] = "my-grep".into();
+        assert_eq!(check_stages(&expected(), &records), Ok(()));
+    }
+
+    #[test]
+    fn wrong_output_from_a_stage_without_argv_0_says_so() {
+        let mut records = wired();
+        records[1].argv = vec!["p".into()];
+        let (case, mut run) = wrong_output_seen(records);
+        let said = cause(&case, &WRONG, &run).expect("a cause");
+        assert!(said.contains("lacks argv[0]"), "{said}");
+        // Without the spies' records nothing more is known.
+        run.spies = None;
+        assert_eq!(cause(&case, &WRONG, &run), None);
+    }
+
+    #[test]
+    fn a_leak_is_no_cause_of_wrong_output() {
+        let mut records = wired();
+        records[0].extra.push((4, pipe(2, false)));
+        let (case, run) = wrong_output_seen(records);
+        assert_eq!(cause(&case, &WRONG, &run), None);
     }
 
     #[test]

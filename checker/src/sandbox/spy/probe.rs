@@ -46,7 +46,7 @@ pub fn heard(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         None => return Err("a spy's run had no channel".into()),
     };
     match heard.records.as_slice() {
-        [cat] if cat.stage == "cat" && cat.args == args => Ok(()),
+        [cat] if cat.stage == "cat" && cat.args() == args => Ok(()),
         [] => Err(heard
             .refused
             .first()

@@ -1,12 +1,12 @@
 //! The checker's side of the spies' channel: a thread that takes the run's listener, receives
 //! each agreed call as a notification, and believes it only from a spy (a process running the
-//! checker's own program, started as `cat`, `grep` or `wc`). For a spy it makes the stage's
+//! checker's own program, exec'd as `cat`, `grep` or `wc`). For a spy it makes the stage's
 //! record itself, from /proc, while the spy waits in the call, and then lets the spy go on;
 //! any other caller gets an error and is recorded nowhere. The thread ends with the run.
 
 use super::super::procfs::{self, Fd, Object};
 use super::channel::{self, SPY_FD, SPY_REQUEST};
-use super::{Endpoint, Heard, STAGES, StageRecord};
+use super::{Endpoint, Heard, StageRecord, stage_named};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{
@@ -15,7 +15,6 @@ use nix::sys::socket::{
 use std::io::IoSliceMut;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
 use std::process::Command;
 use std::thread::JoinHandle;
 
@@ -51,14 +50,16 @@ fn record(pid: i32, checker: Program) -> Result<StageRecord, String> {
     if program != checker {
         return Err("a caller that is not a stage spy (not the checker's program)".into());
     }
-    let argv = procfs::argv(pid)
-        .map_err(|e| format!("the checker may not read a run's process's arguments ({e})"))?;
-    let stage = argv
-        .first()
-        .and_then(|a| Path::new(a).file_name()?.to_str())
-        .filter(|name| STAGES.contains(name))
+    // The stage is the name the spy was exec'd by, which the kernel keeps as the comm of the
+    // thread that exec'd (the process's first): argv[0] is whatever the program that started
+    // it chose. The caller may be another thread, with a name of its own.
+    let name = procfs::comm(procfs::thread_group(pid).unwrap_or(pid))
+        .map_err(|e| format!("the checker may not read a run's process's name ({e})"))?;
+    let stage = stage_named(&name)
         .ok_or("a caller that runs the checker's program, but not as a stage")?
         .to_string();
+    let argv = procfs::argv(pid)
+        .map_err(|e| format!("the checker may not read a run's process's arguments ({e})"))?;
     let fds = procfs::fd_table(pid)
         .map_err(|e| format!("the checker may not read a run's process's descriptors ({e})"))?;
     let at = |n: i32| {
@@ -69,7 +70,7 @@ fn record(pid: i32, checker: Program) -> Result<StageRecord, String> {
     Ok(StageRecord {
         stage,
         pid: pid as u32,
-        args: argv.into_iter().skip(1).collect(),
+        argv,
         stdin: at(0),
         stdout: at(1),
         extra: fds
@@ -314,6 +315,7 @@ mod tests {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::MetadataExt;
     use std::os::unix::process::CommandExt;
+    use std::path::Path;
     use std::process::{Child, Command, Stdio};
     use std::time::Duration;
 
@@ -332,10 +334,13 @@ mod tests {
         }
     }
 
-    /// This test program, started as `argv0`, doing `role`.
-    fn copy_of_this_test(argv0: &str, role: &str) -> Command {
+    /// This test program, exec'd through a link called `name` in `links` with argv[0]
+    /// `argv0`, doing `role`.
+    fn copy_of_this_test(links: &Path, name: &str, argv0: &str, role: &str) -> Command {
         let me = std::env::current_exe().expect("this test's program");
-        let mut command = Command::new(me);
+        let link = links.join(name);
+        std::os::unix::fs::symlink(me, &link).expect("link to this test's program");
+        let mut command = Command::new(link);
         command
             .arg0(argv0)
             .args([
@@ -350,6 +355,22 @@ mod tests {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         command
+    }
+
+    fn links() -> tempfile::TempDir {
+        tempfile::tempdir().expect("a temporary directory")
+    }
+
+    /// Once `child` has its program's arguments: spawn may return while its exec is still
+    /// setting them up.
+    fn started(child: Child) -> Child {
+        for _ in 0..500 {
+            if procfs::argv(child.id() as i32).is_ok_and(|argv| !argv.is_empty()) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        child
     }
 
     fn checker() -> Program {
@@ -373,7 +394,8 @@ mod tests {
                 .ino()
         });
         let (pipe_in, pipe_out) = (inode(&input), inode(&output));
-        let mut command = copy_of_this_test("/usr/bin/grep", "idle");
+        let links = links();
+        let mut command = copy_of_this_test(links.path(), "grep", "/usr/bin/grep", "idle");
         command.stdin(input).stdout(output);
         // SAFETY: dup2 and fcntl only, between fork and exec: the file reaches the stage as
         // fd 57 (dup2 leaves close-on-exec set when `raw` is 57 already).
@@ -385,13 +407,13 @@ mod tests {
                 }
             })
         };
-        let child = command.spawn().expect("start a copy of this test");
+        let child = started(command.spawn().expect("start a copy of this test"));
         let made = record(child.id() as i32, checker());
         stop(child);
         drop((feed, drain, file));
         let record = made.expect("a record");
         assert_eq!(record.stage, "grep");
-        assert_eq!(record.args[..2], ["--ignored", "--exact"]);
+        assert_eq!(record.argv[..3], ["/usr/bin/grep", "--ignored", "--exact"]);
         assert_eq!(
             (record.stdin, record.stdout),
             (
@@ -417,18 +439,23 @@ mod tests {
 
     #[test]
     fn a_caller_that_is_not_a_spy_is_refused() {
-        let other = Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .expect("start sleep");
+        let other = started(
+            Command::new("sleep")
+                .arg("30")
+                .spawn()
+                .expect("start sleep"),
+        );
         let refused = record(other.id() as i32, checker());
         stop(other);
         let why = refused.expect_err("sleep is not a spy");
         assert!(why.contains("not a stage spy"), "{why}");
-        // The checker's own program, but not started as a stage.
-        let unnamed = copy_of_this_test("sh", "idle")
-            .spawn()
-            .expect("start a copy of this test");
+        // The checker's own program, but not exec'd as a stage: argv[0] says nothing.
+        let links = links();
+        let unnamed = started(
+            copy_of_this_test(links.path(), "sh", "grep", "idle")
+                .spawn()
+                .expect("start a copy of this test"),
+        );
         let refused = record(unnamed.id() as i32, checker());
         stop(unnamed);
         let why = refused.expect_err("not started as a stage");
@@ -436,17 +463,40 @@ mod tests {
     }
 
     #[test]
+    fn the_stage_is_the_name_it_was_exec_d_by_not_its_argv_0() {
+        let links = links();
+        for argv0 in ["Yost", "my-grep", ""] {
+            let child = started(
+                copy_of_this_test(links.path(), "grep", argv0, "idle")
+                    .spawn()
+                    .expect("start a copy of this test"),
+            );
+            let made = record(child.id() as i32, checker());
+            stop(child);
+            let record = made.expect("a record");
+            assert_eq!(record.stage, "grep", "{record:?}");
+            assert_eq!(
+                record.argv.get(..2),
+                Some(&[argv0.to_string(), "--ignored".to_string()][..]),
+                "{record:?}"
+            );
+            std::fs::remove_file(links.path().join("grep")).expect("remove the link");
+        }
+    }
+
+    #[test]
     fn a_spys_call_is_heard_and_the_same_call_from_another_is_not() {
-        let mut spy = copy_of_this_test("wc", "call");
+        let links = links();
+        let mut spy = copy_of_this_test(links.path(), "wc", "wc", "call");
         let channel = Supervisor::install(&mut spy);
         let status = spy.status().expect("run a copy of this test");
         let heard = channel.finish().expect("the spy was heard");
         assert!(status.success());
         let stages: Vec<&str> = heard.records.iter().map(|r| r.stage.as_str()).collect();
-        assert_eq!(stages, ["wc"]);
+        assert_eq!(stages, ["wc"], "{:?}", heard.refused);
         assert!(heard.refused.is_empty(), "{:?}", heard.refused);
 
-        let mut stranger = copy_of_this_test("true", "call");
+        let mut stranger = copy_of_this_test(links.path(), "true", "wc", "call");
         let channel = Supervisor::install(&mut stranger);
         let status = stranger.status().expect("run a copy of this test");
         let heard = channel.finish().expect("the channel worked");
@@ -470,7 +520,8 @@ mod tests {
             // On this thread only, a filter that allows all.
             let listener = super::super::channel::install_with_listener(&allow);
             assert!(listener >= 0, "{}", std::io::Error::last_os_error());
-            let mut spy = copy_of_this_test("cat", "call");
+            let links = links();
+            let mut spy = copy_of_this_test(links.path(), "cat", "cat", "call");
             let channel = Supervisor::install(&mut spy);
             let status = spy.status().expect("run a copy of this test");
             // SAFETY: the listener this thread made, closed once.

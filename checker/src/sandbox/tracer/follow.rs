@@ -3,7 +3,7 @@
 
 use super::epoll;
 use super::faults::Faults;
-use super::memory::{poll_fds, read_bytes, read_fd_pair, read_set};
+use super::memory::{poll_fds, read_bytes, read_c_string, read_fd_pair, read_set};
 use super::peek::Peek;
 use super::{Cost, Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
@@ -905,11 +905,12 @@ impl Tracer<'_> {
     }
 
     fn record_exec(&mut self, pid: i32) {
+        let path = procfs::exec_fn_address(pid).and_then(|at| read_c_string(pid, at));
         let argv = procfs::cmdline(pid);
         let fds = self.table_of(pid);
         self.tables.insert(pid, fds.clone());
         if let Some(p) = self.proc_mut(pid) {
-            p.execs.push(Exec { argv, fds });
+            p.execs.push(Exec { path, argv, fds });
         }
     }
 

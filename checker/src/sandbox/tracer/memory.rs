@@ -1,5 +1,5 @@
 //! Reading what a stopped call points to: arrays a word at a time through ptrace, a buffer
-//! with process_vm_readv.
+//! or a string with process_vm_readv.
 
 use nix::sys::ptrace;
 use nix::unistd::Pid;
@@ -67,4 +67,55 @@ pub fn read_bytes(tid: i32, addr: u64, len: usize) -> Vec<u8> {
     .unwrap_or(0);
     buf.truncate(got);
     buf
+}
+
+/// The NUL-terminated string at `addr` in the stopped task `tid` (at most PATH_MAX bytes),
+/// read up to a page's end at a time: a string at the top of the stack ends right before
+/// memory that cannot be read.
+pub fn read_c_string(tid: i32, addr: u64) -> Option<String> {
+    const PAGE: u64 = 4096;
+    const MAX: usize = libc::PATH_MAX as usize;
+    let mut bytes = Vec::new();
+    let mut at = addr;
+    while bytes.len() < MAX {
+        let room = ((PAGE - at % PAGE) as usize).min(MAX - bytes.len());
+        let chunk = read_bytes(tid, at, room);
+        if let Some(end) = chunk.iter().position(|b| *b == 0) {
+            bytes.extend_from_slice(&chunk[..end]);
+            return Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        if chunk.len() < room {
+            return None;
+        }
+        bytes.extend_from_slice(&chunk);
+        at += room as u64;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_string_is_read_up_to_its_nul_across_pages() {
+        // Laid across a page boundary, with nothing but zeroes after its NUL.
+        let page = 4096;
+        let mut buffer = vec![b'x'; 3 * page];
+        let start = page - (buffer.as_ptr() as usize % page) + page - 3;
+        buffer[start..start + 6].copy_from_slice(b"/grep\0");
+        let me = std::process::id() as i32;
+        let at = buffer[start..].as_ptr() as u64;
+        assert_eq!(read_c_string(me, at).as_deref(), Some("/grep"));
+        assert_eq!(read_c_string(me, 0), None);
+    }
+
+    #[test]
+    fn the_path_this_process_was_exec_d_by_is_read_from_its_memory() {
+        let me = std::process::id() as i32;
+        let at = crate::sandbox::procfs::exec_fn_address(me).expect("AT_EXECFN");
+        let path = read_c_string(me, at).expect("the path");
+        let exe = std::env::current_exe().expect("this test's program");
+        assert_eq!(std::path::Path::new(&path).file_name(), exe.file_name());
+    }
 }
