@@ -128,14 +128,17 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     let secrets = Secrets::new();
     let words = placeholders(&port, &name, &secrets);
     let names = exercise_names();
+    // The last exercise stays free in every attacker's copy: its program is the one an attack
+    // reaches for as another submission's (a copy's own programs are its own to read).
+    let free = &names[..names.len() - 1];
     let all = attacks();
-    let count = all.len().div_ceil(names.len());
+    let count = all.len().div_ceil(free.len());
     let mut copies = Vec::new();
     for i in 0..count {
         let bin = class.path().join(format!("attacker{i}/exercises/src/bin"));
         std::fs::create_dir_all(&bin).expect("create a copy");
         let chunk = all.iter().skip(i).step_by(count);
-        for (program, exercise) in chunk.zip(&names) {
+        for (program, exercise) in chunk.zip(free) {
             let text = std::fs::read_to_string(program).expect("an attack");
             let text = words
                 .iter()
@@ -413,8 +416,12 @@ fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
 /// The words the attacks name what they reach for by, with what they stand for here.
 fn placeholders(port: &str, name: &str, secrets: &Secrets) -> Vec<(&'static str, String)> {
     let path = |p: PathBuf| p.to_str().expect("a UTF-8 path").to_string();
-    // The honest copy is graded first: its program is the one built just before the attacks'.
-    let previous = work_dir().join("copies/debug").join(&exercise_names()[0]);
+    // The honest copy is graded first, and only it builds the last exercise: its program is
+    // the one built just before the attacks', which no attacker builds itself.
+    let names = exercise_names();
+    let previous = work_dir()
+        .join("copies/debug")
+        .join(&names[names.len() - 1]);
     vec![
         ("PORT", port.to_string()),
         ("NAME", name.to_string()),
@@ -566,7 +573,7 @@ fn a_workbook_in_a_system_folder_stays_out_of_reach() {
 fn the_attacks_are_real_programs_for_real_exercises() {
     let names = exercise_names();
     assert!(
-        attacks().len() <= 4 * names.len(),
+        attacks().len() <= 4 * (names.len() - 1),
         "the test spreads them over four copies at most"
     );
     for attack in attacks() {
