@@ -58,6 +58,8 @@ pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String
                 format!("only {got} of the {want} messages arrived: one read() returns only what is in the pipe at that moment, not everything the child will write. Keep reading until read returns 0 (end-of-file), and split what you read into lines")
             } else if case.kind != Kind::Transcript && *actual == oracle(&DEFAULTS.map(String::from)) {
                 "this is the output for the lecture's default messages, not for the messages given: read them from the arguments (std::env::args().skip(1)) and use the defaults only when there are none".into()
+            } else if actual.contains('\u{FFFD}') && !expected.contains('\u{FFFD}') {
+                "a character came out as \u{FFFD} (the replacement character): its bytes came in two reads, and each read was decoded on its own. Keep the bytes until a whole line is in (BufReader::lines, or read_until(b'\\n')), then decode the line".into()
             } else if got > want {
                 "more lines than messages were received: split what you read on `\\n` only, and do not print a line for an empty chunk".into()
             } else {

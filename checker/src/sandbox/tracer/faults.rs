@@ -3,6 +3,10 @@
 //! is cut short. A correct program loops until it has what it needs; one that assumes a read
 //! per message, a read per line or a write per buffer fails on every run, not by luck.
 //!
+//! A read is cut where a wrong program breaks, when the bytes waiting show such a place: inside
+//! a multi-byte character, just before or just after a newline, inside a 4-byte length header;
+//! the draw picks the kind of place, and a random length where the head has none of that kind.
+//!
 //! A stopped call's byte count is changed before the kernel runs it (at its seccomp or entry
 //! stop), so injecting costs no stop of its own. Each end of each process gets its first
 //! `CUTS` cuts and no more: a program that takes one read for one message fails at its first
@@ -53,8 +57,10 @@ impl Faults {
             return false;
         }
         let waiting = peek.waiting(process, fd);
+        let most = waiting.map_or(asked, |w| w.min(asked)).min(HEAD) as usize;
+        let head = peek.head(process, fd, most).unwrap_or_default();
         let draw = self.draw(index);
-        match cut_read(asked, waiting, draw) {
+        match cut_read(asked, waiting, draw, &head) {
             Some(n) if set_count(tid, n) => {
                 self.injected.reads_cut += 1;
                 self.count(process, object, false);
@@ -108,10 +114,13 @@ impl Faults {
     }
 }
 
+/// The waiting bytes looked at for a place to cut.
+const HEAD: u64 = 4096;
+
 /// The byte count a read of `asked` bytes is cut to, when `waiting` bytes are in the channel
-/// (none: unknown): fewer than both and at least one. An empty channel's read waits for its
-/// first byte only. None when there is nothing to cut.
-pub fn cut_read(asked: u64, waiting: Option<u64>, draw: u64) -> Option<u64> {
+/// (none: unknown), `head` being the first of them: fewer than both and at least one. An empty
+/// channel's read waits for its first byte only. None when there is nothing to cut.
+pub fn cut_read(asked: u64, waiting: Option<u64>, draw: u64, head: &[u8]) -> Option<u64> {
     let most = match waiting {
         Some(w) => asked.min(w),
         None => asked,
@@ -122,7 +131,24 @@ pub fn cut_read(asked: u64, waiting: Option<u64>, draw: u64) -> Option<u64> {
     if most < 2 {
         return Some(1);
     }
-    Some(1 + draw % (most - 1))
+    Some(where_it_breaks(head, most, draw).unwrap_or(1 + draw % (most - 1)))
+}
+
+/// A length to cut a read to, below `most`, at a place of the kind the draw picks in `head`:
+/// inside a multi-byte UTF-8 character, just before a newline, just after one, or inside a
+/// 4-byte length header. None when `head` holds no such place.
+fn where_it_breaks(head: &[u8], most: u64, draw: u64) -> Option<u64> {
+    let below = (most as usize).min(head.len());
+    let places: Vec<usize> = (1..below)
+        .filter(|&p| match draw % 4 {
+            0 => head[p] & 0xC0 == 0x80,
+            1 => head[p] == b'\n',
+            2 => head[p - 1] == b'\n',
+            _ => p < 4,
+        })
+        .collect();
+    let pick = (draw / 4) as usize % places.len().max(1);
+    places.get(pick).map(|&p| p as u64)
 }
 
 /// The byte count a write of `asked` bytes is cut to: writes of at most PIPE_BUF bytes are
@@ -189,18 +215,43 @@ mod tests {
     #[test]
     fn a_read_is_cut_below_what_it_asks_and_what_waits() {
         for draw in 0..200 {
-            let n = cut_read(1000, Some(30), draw).expect("a cut");
+            let n = cut_read(1000, Some(30), draw, &[]).expect("a cut");
             assert!((1..30).contains(&n), "{n}");
-            let n = cut_read(20, Some(500), draw).expect("a cut");
+            let n = cut_read(20, Some(500), draw, &[]).expect("a cut");
             assert!((1..20).contains(&n), "{n}");
-            let n = cut_read(8192, None, draw).expect("a cut");
+            let n = cut_read(8192, None, draw, &[]).expect("a cut");
             assert!((1..8192).contains(&n), "{n}");
         }
         // An empty channel: the read gets its first byte only.
-        assert_eq!(cut_read(8192, Some(0), 5), Some(1));
+        assert_eq!(cut_read(8192, Some(0), 5, &[]), Some(1));
         // Nothing shorter exists.
-        assert_eq!(cut_read(1, Some(100), 5), None);
-        assert_eq!(cut_read(100, Some(1), 5), None);
+        assert_eq!(cut_read(1, Some(100), 5, &[]), None);
+        assert_eq!(cut_read(100, Some(1), 5, &[]), None);
+    }
+
+    #[test]
+    fn a_read_is_cut_where_a_wrong_program_breaks() {
+        let head = "ab\ncafé\n".as_bytes();
+        let most = head.len() as u64;
+        // Inside é (its second byte is at 7), before and after a newline, inside a header.
+        assert_eq!(where_it_breaks(head, most, 0), Some(7));
+        let before: Vec<u64> = (0..40)
+            .filter_map(|k| where_it_breaks(head, most, 4 * k + 1))
+            .collect();
+        assert!(before.iter().all(|&p| head[p as usize] == b'\n') && before.contains(&2));
+        let after: Vec<u64> = (0..40)
+            .filter_map(|k| where_it_breaks(head, most, 4 * k + 2))
+            .collect();
+        assert!(after.iter().all(|&p| head[p as usize - 1] == b'\n') && after.contains(&3));
+        assert!((0..40).all(|k| where_it_breaks(head, most, 4 * k + 3).is_some_and(|p| p < 4)));
+        // No such place: the random cut.
+        assert_eq!(where_it_breaks(b"plain", 5, 0), None);
+        assert_eq!(cut_read(5, Some(5), 0, b"plain"), Some(1));
+        // Every cut stays below what waits.
+        for draw in 0..200 {
+            let n = cut_read(100, Some(9), draw, head).expect("a cut");
+            assert!((1..9).contains(&n), "{n}");
+        }
     }
 
     #[test]

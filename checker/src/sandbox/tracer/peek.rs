@@ -1,7 +1,9 @@
-//! Asking the kernel about a stopped program's pipe: how many bytes wait in it (FIONREAD) and
-//! how much it holds (F_GETPIPE_SZ). The question goes to a copy of the program's descriptor,
-//! taken with pidfd_getfd while the program is stopped and closed before it runs on, so the
-//! copy never holds an end open that the program has closed.
+//! Asking the kernel about a stopped program's pipe: how many bytes wait in it (FIONREAD), how
+//! much it holds (F_GETPIPE_SZ) and what its first waiting bytes are (tee(2) into a pipe of the
+//! checker's for a pipe, MSG_PEEK for a socket: neither takes them from the program). The
+//! question goes to a copy of the program's descriptor, taken with pidfd_getfd while the
+//! program is stopped and closed before it runs on, so the copy never holds an end open that
+//! the program has closed.
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -31,6 +33,45 @@ impl Peek {
         // SAFETY: FIONREAD writes one int into `n`.
         let ok = unsafe { libc::ioctl(copy.as_raw_fd(), libc::FIONREAD, &mut n) } == 0;
         (ok && size > 0 && n >= 0).then_some((size as u64, n as u64))
+    }
+
+    /// The first bytes (at most `most`) waiting in the pipe, FIFO or socket behind `fd` of
+    /// `process`, left where they are.
+    pub fn head(&mut self, process: i32, fd: i32, most: usize) -> Option<Vec<u8>> {
+        let copy = self.copy(process, fd)?;
+        let mut bytes = vec![0u8; most];
+        // A socket: peek at it.
+        // SAFETY: recv writes at most `most` bytes into `bytes`.
+        let n = unsafe {
+            libc::recv(
+                copy.as_raw_fd(),
+                bytes.as_mut_ptr().cast(),
+                most,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if n >= 0 {
+            bytes.truncate(n as usize);
+            return Some(bytes);
+        }
+        // A pipe: duplicate its head into a pipe of ours and read that.
+        let (theirs, ours) = std::io::pipe().ok()?;
+        // SAFETY: tee between two pipe descriptors, copying at most `most` bytes.
+        let copied = unsafe {
+            libc::tee(
+                copy.as_raw_fd(),
+                ours.as_raw_fd(),
+                most,
+                libc::SPLICE_F_NONBLOCK,
+            )
+        };
+        drop(ours);
+        if copied < 0 {
+            return None;
+        }
+        let mut head = Vec::with_capacity(copied as usize);
+        std::io::Read::read_to_end(&mut &theirs, &mut head).ok()?;
+        Some(head)
     }
 
     /// A process is gone: its pidfd is closed.
