@@ -74,8 +74,10 @@ fn canaries() -> Vec<PathBuf> {
     dirs.into_iter().map(|d| d.join(MARK)).collect()
 }
 
-/// Live processes started from a program the checker built for a run.
+/// Live processes started from a program this checker built for a run (not another
+/// workbook's, which may be checking on the same machine).
 fn programs_left() -> Vec<String> {
+    let ours = work_dir().join("bin").to_string_lossy().into_owned();
     std::fs::read_dir("/proc")
         .expect("/proc")
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
@@ -83,7 +85,7 @@ fn programs_left() -> Vec<String> {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
             let argv0 = String::from_utf8_lossy(cmdline.split(|b| *b == 0).next()?).into_owned();
             argv0
-                .contains("/pipes-lab/bin/")
+                .starts_with(&ours)
                 .then(|| format!("pid {pid} {argv0}"))
         })
         .collect()

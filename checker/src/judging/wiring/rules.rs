@@ -32,7 +32,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 21] = [
+pub const RULES: [(&str, &str, Rule); 22] = [
     (
         "child_process",
         "the program creates a child process",
@@ -102,6 +102,11 @@ pub const RULES: [(&str, &str, Rule); 21] = [
         "fifo_between_programs",
         "two programs, one started by the other, share a FIFO opened by its name: one writes, the other reads",
         fifo_between_programs,
+    ),
+    (
+        "started_programs_print_on_stdout",
+        "every program the run starts prints on the run's own stdout, inherited",
+        started_programs_print_on_stdout,
     ),
     (
         "children_polled",
@@ -417,6 +422,32 @@ fn waits_for_stages(w: &Wiring, a: &Context) -> Result<(), Miss> {
         ),
         "after closing its four pipe ends, wait for each child (waitpid on each pid it forked, or Child::wait): a child nobody waits for stays a zombie, and the program cannot know wc's status",
     )
+}
+
+fn started_programs_print_on_stdout(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    let Some(stdout) = w.trace.output.first() else {
+        return Ok(());
+    };
+    for node in (1..w.nodes.len()).filter(|&i| w.nodes[i].execed) {
+        let Some(out) = w.trace.procs[node]
+            .execs
+            .last()
+            .and_then(|e| e.fds.iter().find(|f| f.fd == 1))
+        else {
+            continue;
+        };
+        if out.object != *stdout {
+            return miss(
+                format!(
+                    "{} started with {} as its stdout, not the run's stdout",
+                    w.who(node),
+                    w.describe(&out.object, true)
+                ),
+                "start the second program with its stdout inherited (Command's default): it prints its own lines on the run's stdout; the writer must not take them and print them itself",
+            );
+        }
+    }
+    Ok(())
 }
 
 fn no_leaked_ends(w: &Wiring, _: &Context) -> Result<(), Miss> {
