@@ -23,6 +23,7 @@ pub fn verdicts(
             let context = rules::Context {
                 args,
                 printed_by_readers: &exercise.wiring.printed_by_readers,
+                quoted_by_readers: &exercise.wiring.quoted_by_readers,
             };
             (
                 asks.to_string(),

@@ -37,6 +37,10 @@ pub struct WiringSpec {
     /// read from a pipe, FIFO or socket (rule `readers_print`).
     #[serde(default)]
     pub printed_by_readers: Vec<String>,
+    /// Those of them whose rest must be bytes the printer read from a channel (rule
+    /// `readers_print`): the line reports what came through, not what the printer knew.
+    #[serde(default)]
+    pub quoted_by_readers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,6 +14,7 @@ pub fn check(trace: &Trace, spec: &WiringSpec, args: &[String]) -> Option<Failur
     let context = rules::Context {
         args,
         printed_by_readers: &spec.printed_by_readers,
+        quoted_by_readers: &spec.quoted_by_readers,
     };
     rules::check(&wiring, &spec.checks, &context)
         .err()
@@ -30,6 +31,7 @@ pub fn first_miss(trace: &Trace, names: &[&str], args: &[String]) -> Option<(Str
     let context = rules::Context {
         args,
         printed_by_readers: &[],
+        quoted_by_readers: &[],
     };
     names
         .iter()

@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub args: &'a [String],
     /// The beginnings of the lines that report data received (`wiring.printed_by_readers`).
     pub printed_by_readers: &'a [String],
+    /// Those whose rest is the bytes read (`wiring.quoted_by_readers`).
+    pub quoted_by_readers: &'a [String],
 }
 
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
@@ -750,7 +752,95 @@ fn readers_print(w: &Wiring, c: &Context) -> Result<(), Miss> {
             );
         }
     }
+    quoted_lines_came_through(w, c)
+}
+
+/// Each line of `quoted_by_readers` carries, after its prefix, bytes that were written into a
+/// channel its printer read. Where the X-ray did not see all of those bytes (more than its
+/// sample, or one-byte writes it does not stop at), the line is not judged.
+fn quoted_lines_came_through(w: &Wiring, c: &Context) -> Result<(), Miss> {
+    for (node, p) in w.trace.procs.iter().enumerate() {
+        let quoted = p.printed.iter().filter_map(|printed| {
+            c.quoted_by_readers
+                .iter()
+                .find_map(|prefix| printed.line.strip_prefix(prefix.as_str()))
+                .map(|rest| (printed, rest))
+        });
+        let mut came = None;
+        for (printed, rest) in quoted {
+            let Some(came) = came.get_or_insert_with(|| came_through(w, node)) else {
+                return Ok(());
+            };
+            // 02 prints its messages as Rust quotes them ({:?}): the bytes are inside.
+            let text = unquoted(rest).unwrap_or_else(|| rest.to_string());
+            let found = text.is_empty()
+                || came
+                    .windows(text.len())
+                    .any(|bytes| bytes == text.as_bytes());
+            if !found {
+                return miss(
+                    format!(
+                        "`{}` was printed by {}, but `{rest}` never came through a channel it read",
+                        printed.line,
+                        w.who(node)
+                    ),
+                    "print what you read, as you read it: a received line reports the bytes that came out of the pipe, not a message the printer already knew",
+                );
+            }
+        }
+    }
     Ok(())
+}
+
+/// The text of a string as `{:?}` prints it (`"tab\there"`), or None when `quoted` is not one.
+fn unquoted(quoted: &str) -> Option<String> {
+    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    let mut text = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        text.push(match chars.next()? {
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            '0' => '\0',
+            'u' => {
+                let hex: String = chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
+                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+            }
+            other => other,
+        });
+    }
+    Some(text)
+}
+
+/// Every byte written into the links `node` read from, when the X-ray saw them all.
+fn came_through(w: &Wiring, node: usize) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    for link in w
+        .links
+        .iter()
+        .filter(|l| l.readers.iter().any(|u| u.node == node && u.bytes > 0))
+    {
+        if link.untraced > 0 {
+            return None;
+        }
+        for io in w
+            .trace
+            .io
+            .iter()
+            .filter(|io| io.writes && io.object == link.write_end)
+        {
+            if io.sample.len() as u64 != io.bytes {
+                return None;
+            }
+            bytes.extend_from_slice(&io.sample);
+        }
+    }
+    Some(bytes)
 }
 
 fn refills_after_resize(w: &Wiring, _: &Context) -> Result<(), Miss> {
@@ -898,6 +988,7 @@ mod tests {
     const NONE: Context = Context {
         args: &[],
         printed_by_readers: &[],
+        quoted_by_readers: &[],
     };
     use crate::sandbox::procfs::Fd;
     use crate::sandbox::trace::{Io, Printed, Resize, Trace, TracedProcess, UnpolledRead};
@@ -1064,12 +1155,22 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_message_is_read_back_as_its_text() {
+        assert_eq!(
+            unquoted(r#""tab\there \"q\" \\ \u{1f980}""#).as_deref(),
+            Some("tab\there \"q\" \\ \u{1f980}")
+        );
+        assert_eq!(unquoted("plain"), None);
+    }
+
+    #[test]
     fn a_received_line_printed_by_a_process_that_read_nothing_is_caught() {
         let mut w = raw_pipe(vec![end(3, 7, false)]);
         let prefixes = ["received: ".to_string()];
         let c = Context {
             args: &[],
             printed_by_readers: &prefixes,
+            quoted_by_readers: &[],
         };
         let line = |had_read| Printed {
             line: "received: hello".into(),
