@@ -16,6 +16,8 @@ pub struct Trace {
     pub io: Vec<Io>,
     /// The two sockets of each socketpair, by inode.
     pub socket_pairs: Vec<(u64, u64)>,
+    /// The signals the run's processes sent each other or themselves (kill, tgkill...).
+    pub signals: Vec<SentSignal>,
     /// F_SETPIPE_SZ calls, in order.
     pub pipe_resizes: Vec<Resize>,
     /// The checker's own stdout and stderr pipes, as the program started with them.
@@ -144,6 +146,27 @@ impl Trace {
                 .sum()
         };
         bytes(false).saturating_sub(bytes(true))
+    }
+}
+
+/// A signal that a process of the run sent, by a call that succeeded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentSignal {
+    pub from: i32,
+    pub signal: i32,
+    /// The processes of the run it went to: one, or for a process group or every process
+    /// (kill with 0 or below) all those alive then; none when it went outside the run.
+    pub to: Vec<i32>,
+}
+
+impl Trace {
+    /// The processes of the run that sent `signal` to `pid`.
+    pub fn senders_of(&self, signal: Signal, pid: i32) -> Vec<i32> {
+        self.signals
+            .iter()
+            .filter(|s| s.signal == signal as i32 && s.to.contains(&pid))
+            .map(|s| s.from)
+            .collect()
     }
 }
 
