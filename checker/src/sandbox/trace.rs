@@ -138,14 +138,20 @@ impl Trace {
     /// Bytes read from `object` beyond what the traced writes put in: one-byte writes, which
     /// the X-ray does not stop at (a lock's token goes back that way).
     pub fn untraced_bytes(&self, object: &Object) -> u64 {
-        let bytes = |writes: bool| -> u64 {
+        self.unseen_bytes(object, object)
+    }
+
+    /// Bytes read from `read_end` beyond what the traced writes put into `write_end`: the same
+    /// object for a pipe or FIFO, the two sockets of a socket pair.
+    pub fn unseen_bytes(&self, write_end: &Object, read_end: &Object) -> u64 {
+        let bytes = |object: &Object, writes: bool| -> u64 {
             self.io
                 .iter()
                 .filter(|io| io.object == *object && io.writes == writes)
                 .map(|io| io.bytes)
                 .sum()
         };
-        bytes(false).saturating_sub(bytes(true))
+        bytes(read_end, false).saturating_sub(bytes(write_end, true))
     }
 }
 
