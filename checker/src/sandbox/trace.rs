@@ -135,8 +135,8 @@ impl Trace {
 }
 
 impl Trace {
-    /// Bytes read from `object` beyond what the traced writes put in: one-byte writes, which
-    /// the X-ray does not stop at (a lock's token goes back that way).
+    /// Bytes read from `object` beyond what the traced writes put in: one-byte writes, where
+    /// the X-ray lets them through (a pipe filled a byte at a time).
     pub fn untraced_bytes(&self, object: &Object) -> u64 {
         self.unseen_bytes(object, object)
     }

@@ -37,6 +37,11 @@ pub struct WiringSpec {
     /// read from a pipe, FIFO or socket (rule `readers_print`).
     #[serde(default)]
     pub printed_by_readers: Vec<String>,
+    /// The program may fill a pipe a byte at a time: the X-ray lets its writes of one byte
+    /// through without a stop (it would stop 65,536 times per fill) and infers their writers
+    /// from the bytes read.
+    #[serde(default)]
+    pub fill_loop: bool,
 }
 
 #[derive(Debug, Deserialize)]

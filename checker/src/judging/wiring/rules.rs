@@ -3,7 +3,7 @@
 
 use super::model::{ChannelKind, Link, Wiring};
 use crate::sandbox::procfs::Object;
-use crate::sandbox::trace::{Exit, SAMPLE_BYTES};
+use crate::sandbox::trace::{Exit, Io, SAMPLE_BYTES};
 use nix::sys::signal::Signal;
 use std::collections::BTreeSet;
 
@@ -299,7 +299,7 @@ fn producer_consumer(w: &Wiring, a: &Context) -> Result<(), Miss> {
                 "the parent only starts the two children, closes both pipe ends and waits; the producer writes and the consumer reads",
             );
         }
-        return Ok(());
+        return messages_through(w, l, a.args);
     }
     if let Some(l) =
         data_links(w).find(|l| readers(l).contains(&0) && writers(l).iter().any(|n| *n != 0))
@@ -316,6 +316,41 @@ fn producer_consumer(w: &Wiring, a: &Context) -> Result<(), Miss> {
         "no producer child wrote into a pipe that a different consumer child read",
         "fork two children: one that only writes (the producer) and one that only reads and prints (the consumer)",
     )
+}
+
+/// Each message went through the link, as the X-ray kept what its writers put in: a pipe that
+/// carries only doorbells while the messages take another way (shared memory, a file) fails.
+/// Where some bytes were not kept (past the sample, or not by plain writes), it says nothing.
+fn messages_through(w: &Wiring, l: &Link, messages: &[String]) -> Result<(), Miss> {
+    let sent: Vec<&Io> = w
+        .trace
+        .io
+        .iter()
+        .filter(|io| io.writes && io.object == l.write_end)
+        .collect();
+    let all_kept = sent
+        .iter()
+        .all(|io| (io.sample.len() as u64) == io.bytes && io.sample.len() < SAMPLE_BYTES);
+    if l.untraced > 0 || !all_kept {
+        return Ok(());
+    }
+    let carried = |m: &String| {
+        let m = m.as_bytes();
+        m.is_empty()
+            || sent
+                .iter()
+                .any(|io| io.sample.windows(m.len()).any(|b| b == m))
+    };
+    match messages.iter().find(|m| !carried(m)) {
+        None => Ok(()),
+        Some(m) => miss(
+            format!(
+                "the message {m:?} never went through {}: the consumer printed it, but the producer did not write it into the pipe",
+                w.channels[l.channel].name
+            ),
+            "the producer writes each message itself into the pipe, and the consumer prints what it reads from there",
+        ),
+    }
 }
 
 /// The child of the program itself that exec'd `name`.

@@ -471,6 +471,11 @@ impl Tracer<'_> {
                     self.note_printed(process, tid, args[1], args[2]);
                 }
                 if got_bytes || self.trace.output.contains(&object) {
+                    // A read of an end that has given bytes most likely moves some: a reader
+                    // taking a byte at a time stops as often as its writer.
+                    if got_bytes {
+                        self.cost.written.fetch_add(1, Ordering::Relaxed);
+                    }
                     self.record_io(process, object, writes, fd, 0, false);
                     return false;
                 }
