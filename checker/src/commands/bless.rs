@@ -58,6 +58,7 @@ pub fn bless(wb: &Workbook, selected: &[String]) -> Result<ExitCode, String> {
                 timeout: ex.timeout(),
                 trace: false,
                 faults: None,
+                untraced_byte_writes: false,
                 // The reference solutions are the workbook's own: trusted, run as they are.
                 jail: None,
                 path_first: None,

@@ -80,9 +80,18 @@ fn fifo_open(s: &Snapshot) -> Option<String> {
     ))
 }
 
-/// Bytes went into `object` that no traced write put in: a token passed a byte at a time.
+/// A pipe that passes a token: a process both took bytes out of it and put bytes in, or bytes
+/// went in that no traced write put in (a token passed a byte at a time).
 fn token_pipe(trace: Option<&Trace>, object: &Object) -> bool {
-    trace.is_some_and(|t| t.untraced_bytes(object) > 0)
+    let Some(t) = trace else { return false };
+    let used = |pid: i32, writes: bool| {
+        t.io.iter()
+            .any(|io| io.pid == pid && io.object == *object && io.writes == writes && io.bytes > 0)
+    };
+    t.untraced_bytes(object) > 0
+        || t.io
+            .iter()
+            .any(|io| used(io.pid, false) && used(io.pid, true))
 }
 
 fn token_never_returned(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {

@@ -59,6 +59,7 @@ pub fn trace_seen(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         timeout: Duration::from_secs(5),
         trace: true,
         faults: None,
+        untraced_byte_writes: false,
         jail: Some((jail.clone(), walls)),
         path_first: None,
     };

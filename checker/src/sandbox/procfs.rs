@@ -215,6 +215,13 @@ pub fn fd_flags(pid: i32, fd: i32) -> Option<i32> {
     i32::from_str_radix(flags.trim(), 8).ok()
 }
 
+/// The process a pidfd (descriptor `fd` of `pid`) refers to, as its fdinfo says (`Pid:`).
+pub fn pidfd_target(pid: i32, fd: i32) -> Option<i32> {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    let target = info.lines().find_map(|l| l.strip_prefix("Pid:"))?;
+    target.trim().parse().ok()
+}
+
 /// One descriptor registered with an epoll instance, as the instance's fdinfo lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EpollTarget {

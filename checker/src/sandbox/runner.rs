@@ -59,6 +59,9 @@ pub struct RunSpec {
     pub trace: bool,
     /// With the X-ray: the seed of the short reads and writes it injects; none for none.
     pub faults: Option<u64>,
+    /// With the X-ray: let writes of one byte through without a stop, for a program that may
+    /// fill a pipe a byte at a time (65,536 stops per fill otherwise).
+    pub untraced_byte_writes: bool,
     /// Run behind the sandbox's wall, with what the run may touch; none for trusted programs
     /// (the reference solutions when transcripts are blessed).
     pub jail: Option<(Arc<Jail>, Walls)>,
@@ -210,7 +213,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         .then(|| Supervisor::install(&mut command));
 
     let start = Instant::now();
-    let mut started = start_program(command, spec.trace, spec.faults, start)?;
+    let mut started = start_program(command, spec, start)?;
     let pid = started.pid;
     let mut streams = [
         Stream::new(started.stdout.take()),
@@ -448,18 +451,14 @@ impl Started {
     }
 }
 
-fn start_program(
-    mut command: Command,
-    trace: bool,
-    faults: Option<u64>,
-    start: Instant,
-) -> std::io::Result<Started> {
+fn start_program(mut command: Command, spec: &RunSpec, start: Instant) -> std::io::Result<Started> {
     #[cfg(target_os = "linux")]
-    if trace {
+    if spec.trace {
         let limits = super::tracer::Limits {
             processes: PROCESS_CAP,
             tasks: TASK_CAP,
-            faults,
+            faults: spec.faults,
+            untraced_byte_writes: spec.untraced_byte_writes,
             start,
         };
         let mut traced = super::tracer::spawn(command, limits)?;
@@ -470,7 +469,7 @@ fn start_program(
             traced: Some(traced),
         });
     }
-    let _ = (trace, faults, start);
+    let _ = (spec, start);
     let mut child = command.spawn()?;
     // The child is reaped with waitpid, not through `child`, which is only dropped.
     Ok(Started {

@@ -41,12 +41,27 @@ pub enum Role {
     Fcntl,
     /// close, close_range.
     Close,
+    /// kill and its kin: argument `sig` is the signal, argument 0 whom it goes to: a pid (or
+    /// for kill, 0 or below, a process group or every process), a thread (tkill), or a pidfd.
+    Signal {
+        sig: usize,
+        to: Addressee,
+    },
     /// open, openat: how a FIFO is opened by its name.
     Open,
     Sleep,
     Futex,
     /// restart_syscall: a call resumed after a stop, which one not said.
     Restart,
+}
+
+/// What the first argument of a call that sends a signal names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressee {
+    /// A process by its pid; for kill, 0 or below names a process group or every process.
+    Process,
+    Thread,
+    Pidfd,
 }
 
 /// Where a waiting call keeps the descriptors it watches.
@@ -75,6 +90,7 @@ const fn call(nr: libc::c_long, role: Role, traced: bool) -> Known {
 /// Calls every Linux architecture has.
 #[cfg(target_os = "linux")]
 const CALLS: &[Known] = {
+    use Addressee::*;
     use Role::*;
     use Watched::*;
     const IN: Role = Read {
@@ -123,6 +139,46 @@ const CALLS: &[Known] = {
         call(libc::SYS_wait4, Wait4, true),
         call(libc::SYS_waitid, Waitid, true),
         call(libc::SYS_fcntl, Fcntl, true),
+        // Signals sent by a process of the run (rare, so cheap to stop at): a SIGPIPE that
+        // the program sent itself did not come from a broken pipe.
+        call(
+            libc::SYS_kill,
+            Signal {
+                sig: 1,
+                to: Process,
+            },
+            true,
+        ),
+        call(libc::SYS_tkill, Signal { sig: 1, to: Thread }, true),
+        call(
+            libc::SYS_tgkill,
+            Signal {
+                sig: 2,
+                to: Process,
+            },
+            true,
+        ),
+        call(
+            libc::SYS_rt_sigqueueinfo,
+            Signal {
+                sig: 1,
+                to: Process,
+            },
+            true,
+        ),
+        call(
+            libc::SYS_rt_tgsigqueueinfo,
+            Signal {
+                sig: 2,
+                to: Process,
+            },
+            true,
+        ),
+        call(
+            libc::SYS_pidfd_send_signal,
+            Signal { sig: 1, to: Pidfd },
+            true,
+        ),
         // Sleeps are traced for the timeline: a late line is judged against when its writer
         // asked to wake up, not only against the clock of a busy machine.
         call(libc::SYS_nanosleep, Sleep, true),

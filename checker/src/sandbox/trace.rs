@@ -16,6 +16,8 @@ pub struct Trace {
     pub io: Vec<Io>,
     /// The two sockets of each socketpair, by inode.
     pub socket_pairs: Vec<(u64, u64)>,
+    /// The signals the run's processes sent each other or themselves (kill, tgkill...).
+    pub signals: Vec<SentSignal>,
     /// F_SETPIPE_SZ calls, in order.
     pub pipe_resizes: Vec<Resize>,
     /// The checker's own stdout and stderr pipes, as the program started with them.
@@ -133,17 +135,44 @@ impl Trace {
 }
 
 impl Trace {
-    /// Bytes read from `object` beyond what the traced writes put in: one-byte writes, which
-    /// the X-ray does not stop at (a lock's token goes back that way).
+    /// Bytes read from `object` beyond what the traced writes put in: one-byte writes, where
+    /// the X-ray lets them through (a pipe filled a byte at a time).
     pub fn untraced_bytes(&self, object: &Object) -> u64 {
-        let bytes = |writes: bool| -> u64 {
+        self.unseen_bytes(object, object)
+    }
+
+    /// Bytes read from `read_end` beyond what the traced writes put into `write_end`: the same
+    /// object for a pipe or FIFO, the two sockets of a socket pair.
+    pub fn unseen_bytes(&self, write_end: &Object, read_end: &Object) -> u64 {
+        let bytes = |object: &Object, writes: bool| -> u64 {
             self.io
                 .iter()
                 .filter(|io| io.object == *object && io.writes == writes)
                 .map(|io| io.bytes)
                 .sum()
         };
-        bytes(false).saturating_sub(bytes(true))
+        bytes(read_end, false).saturating_sub(bytes(write_end, true))
+    }
+}
+
+/// A signal that a process of the run sent, by a call that succeeded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentSignal {
+    pub from: i32,
+    pub signal: i32,
+    /// The processes of the run it went to: one, or for a process group or every process
+    /// (kill with 0 or below) all those alive then; none when it went outside the run.
+    pub to: Vec<i32>,
+}
+
+impl Trace {
+    /// The processes of the run that sent `signal` to `pid`.
+    pub fn senders_of(&self, signal: Signal, pid: i32) -> Vec<i32> {
+        self.signals
+            .iter()
+            .filter(|s| s.signal == signal as i32 && s.to.contains(&pid))
+            .map(|s| s.from)
+            .collect()
     }
 }
 

@@ -187,6 +187,7 @@ impl CaseRunner<'_> {
                 .map_or(self.exercise.timeout(), |t| t.min(self.exercise.timeout())),
             trace,
             faults: trace.then_some(faults),
+            untraced_byte_writes: self.exercise.wiring.fill_loop,
             jail: Some((self.jail.clone(), walls)),
             path_first,
         };

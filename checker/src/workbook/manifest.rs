@@ -41,6 +41,11 @@ pub struct WiringSpec {
     /// `readers_print`): the line reports what came through, not what the printer knew.
     #[serde(default)]
     pub quoted_by_readers: Vec<String>,
+    /// The program may fill a pipe a byte at a time: the X-ray lets its writes of one byte
+    /// through without a stop (it would stop 65,536 times per fill) and infers their writers
+    /// from the bytes read.
+    #[serde(default)]
+    pub fill_loop: bool,
 }
 
 #[derive(Debug, Deserialize)]

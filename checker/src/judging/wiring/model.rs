@@ -343,14 +343,16 @@ impl Wiring {
     /// back that way) and processes still holding it at their exit; failing those, the
     /// processes that closed it.
     fn add_untraced_writers(&self, link: &mut Link) {
-        if !matches!(link.write_end, Object::Pipe(_) | Object::Fifo(..)) {
+        if matches!(link.write_end, Object::Other(_)) {
             return;
         }
-        link.untraced = self.trace.untraced_bytes(&link.write_end);
+        link.untraced = self.trace.unseen_bytes(&link.write_end, &link.read_end);
         if link.untraced == 0 {
             return;
         }
-        let held = |f: &&Fd| f.object == link.write_end && f.writes && !f.reads;
+        // A socket's descriptor both reads and writes; a pipe's write end only writes.
+        let socket = matches!(link.write_end, Object::Socket(_));
+        let held = |f: &&Fd| f.object == link.write_end && f.writes && (socket || !f.reads);
         let candidates = |closers: bool| -> Vec<(usize, i32)> {
             (0..self.trace.procs.len())
                 .filter(|n| !link.writers.iter().any(|u| u.node == *n))

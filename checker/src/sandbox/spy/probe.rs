@@ -36,6 +36,7 @@ pub fn heard(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         timeout: Duration::from_secs(5),
         trace: false,
         faults: None,
+        untraced_byte_writes: false,
         jail: Some((jail.clone(), walls)),
         path_first: Some(spies),
     };

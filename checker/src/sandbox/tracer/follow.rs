@@ -7,10 +7,10 @@ use super::memory::{poll_fds, read_bytes, read_c_string, read_fd_pair, read_set}
 use super::peek::Peek;
 use super::{Cost, Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
-use crate::sandbox::syscalls::{self, Role, Watched};
+use crate::sandbox::syscalls::{self, Addressee, Role, Watched};
 use crate::sandbox::trace::{
-    Exec, Exit, Happened, Io, Moment, Printed, Resize, SAMPLE_BYTES, TIMELINE_CAP, Trace,
-    TracedProcess, UnpolledRead,
+    Exec, Exit, Happened, Io, Moment, Printed, Resize, SAMPLE_BYTES, SentSignal, TIMELINE_CAP,
+    Trace, TracedProcess, UnpolledRead,
 };
 use nix::errno::Errno;
 use nix::sys::ptrace::{self, Event, Options};
@@ -471,6 +471,11 @@ impl Tracer<'_> {
                     self.note_printed(process, tid, args[1], args[2]);
                 }
                 if got_bytes || self.trace.output.contains(&object) {
+                    // A read of an end that has given bytes most likely moves some: a reader
+                    // taking a byte at a time stops as often as its writer.
+                    if got_bytes {
+                        self.cost.written.fetch_add(1, Ordering::Relaxed);
+                    }
                     self.record_io(process, object, writes, fd, 0, false);
                     return false;
                 }
@@ -655,6 +660,14 @@ impl Tracer<'_> {
                     self.trace.socket_pairs.push((a, b));
                 }
             }
+            Role::Signal { sig, to } if !failed && entry.args[sig] != 0 => {
+                let to = self.addressees(tid, to, entry.args[0]);
+                self.trace.signals.push(SentSignal {
+                    from: process,
+                    signal: entry.args[sig] as i32,
+                    to,
+                });
+            }
             Role::Pipe => self.refresh_diff(process, tid, !failed),
             Role::Dup | Role::Fcntl | Role::Close | Role::Open => {
                 self.refresh_diff(process, tid, false)
@@ -701,7 +714,28 @@ impl Tracer<'_> {
                 self.event(process, Happened::PollReturned { ready: None });
             }
             // Never stopped at, or nothing to learn from the result.
-            Role::EpollCtl | Role::Sleep | Role::Futex | Role::Restart => {}
+            Role::Signal { .. } | Role::EpollCtl | Role::Sleep | Role::Futex | Role::Restart => {}
+        }
+    }
+
+    /// The processes of the run a signal sent by `tid` went to, from the first argument of the
+    /// call that sent it.
+    fn addressees(&self, tid: i32, to: Addressee, arg: u64) -> Vec<i32> {
+        let target = match to {
+            Addressee::Pidfd => procfs::pidfd_target(tid, arg as i32),
+            Addressee::Thread => Some(self.process(arg as i32)),
+            Addressee::Process => Some(arg as i32),
+        };
+        match target {
+            // kill(0), kill(-1), kill(-pgid): a group, maybe all of the run.
+            Some(pid) if pid <= 0 && to == Addressee::Process => {
+                let mut all: Vec<i32> = self.live.iter().map(|t| self.process(*t)).collect();
+                all.sort_unstable();
+                all.dedup();
+                all
+            }
+            Some(pid) if self.group.contains_key(&pid) => vec![self.process(pid)],
+            _ => Vec::new(),
         }
     }
 

@@ -42,6 +42,8 @@ pub struct Limits {
     pub tasks: usize,
     /// The seed of the short reads and writes to inject (tracer/faults.rs); none for none.
     pub faults: Option<u64>,
+    /// Let writes of one byte through without a stop (a pipe filled a byte at a time).
+    pub untraced_byte_writes: bool,
     /// The run's clock: the timeline counts from here.
     pub start: std::time::Instant,
 }
@@ -59,7 +61,7 @@ pub struct TracedRun {
 }
 
 /// What the X-ray has cost the run so far, counted as it goes: its stops, and the bytes the
-/// stopped writes moved.
+/// stopped writes moved (and a byte for each read of an end that had given bytes).
 #[derive(Debug, Default)]
 pub struct Cost {
     pub stops: AtomicU64,
@@ -180,7 +182,7 @@ pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun>
         share_one_cpu();
         put_first();
         // Built before the fork: the child may not allocate.
-        let filter = seccomp_filter();
+        let filter = seccomp_filter(limits.untraced_byte_writes);
         let (mut status_rx, status_tx) = match std::io::pipe() {
             Ok(p) => p,
             Err(e) => {
@@ -323,9 +325,10 @@ enum Target {
 /// A classic BPF program: for the calls `syscalls` marks as traced, stop for the tracer;
 /// refuse the ways out of tracing (clone with CLONE_UNTRACED, clone3, io_uring's rings, which
 /// move data outside system calls) and kill a call of another architecture (`int 0x80`, x32),
-/// which nothing here can read; let everything else through untouched. The jail's own filter
-/// refuses these too; this one holds where the sandbox is off.
-fn seccomp_filter() -> Vec<libc::sock_filter> {
+/// which nothing here can read; let everything else through untouched (and, when asked, a
+/// write of one byte). The jail's own filter refuses these too; this one holds where the
+/// sandbox is off.
+fn seccomp_filter(untraced_byte_writes: bool) -> Vec<libc::sock_filter> {
     use Target::*;
     // seccomp_data: nr at offset 0, arch at 4, then the arguments, 8 bytes each from 16 (the
     // low half first on the little-endian machines the X-ray runs on).
@@ -351,14 +354,18 @@ fn seccomp_filter() -> Vec<libc::sock_filter> {
         Refuse,
         Next,
     ));
-    // A write of one byte goes untraced: a pipe filled a byte at a time (exercise 06) would
-    // otherwise stop the program some 65,536 times per fill. What such writes do is measured
-    // instead (how full a resized pipe is; bytes read that nobody was seen writing).
+    ops.push(Op::JumpIfEqual(libc::SYS_clone3 as u32, NoSuchCall, Next));
+    // Where a pipe may be filled a byte at a time, a write of one byte goes untraced: it would
+    // stop the program some 65,536 times per fill. What such writes do is measured instead
+    // (how full a resized pipe is; bytes read that nobody was seen writing).
+    if untraced_byte_writes {
+        ops.extend([
+            Op::JumpIfEqual(libc::SYS_write as u32, Next, SkipTwo),
+            Op::Load(ARG2),
+            Op::JumpIfEqual(1, Allow, Trace),
+        ]);
+    }
     ops.extend([
-        Op::JumpIfEqual(libc::SYS_clone3 as u32, NoSuchCall, Next),
-        Op::JumpIfEqual(libc::SYS_write as u32, Next, SkipTwo),
-        Op::Load(ARG2),
-        Op::JumpIfEqual(1, Allow, Trace),
         Op::JumpIfEqual(libc::SYS_clone as u32, Next, List),
         Op::Load(ARG0),
         Op::JumpIfAnyBit(libc::CLONE_UNTRACED as u32, Refuse, Allow),

@@ -1,7 +1,7 @@
 //! exercise: 07_broken_pipe
 //! expect: fail
 //! mistake: round 2's writer writes exactly LINES lines, none of which can fail, and then kills itself with `kill(getpid(), SIGPIPE)`, so the parent reports `writer killed by SIGPIPE` although no write ever went into a pipe without readers.
-//! diagnosis: was killed by SIGPIPE, but none of its writes had failed
+//! diagnosis: was killed by a SIGPIPE it sent itself
 //! diagnosis: do not send the signal yourself
 
 use std::fs::File;
