@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: the child sends each message back unchanged and the parent upper-cases it itself before printing: the output is right, but the answers never came from the child
 //! diagnosis: seen by the X-ray
-//! diagnosis: back: the answers the program printed did not come from its child
+//! diagnosis: never came through a channel it read
 
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, fork};

@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: the messages travel through memory that the two children share (mmap MAP_SHARED), and the pipe carries only a one-byte doorbell per message: the output and its timing are right, but no message went through the pipe
 //! diagnosis: seen by the X-ray
-//! diagnosis: never went through pipe A
+//! diagnosis: never came through a channel it read
 
 use std::fs::File;
 use std::io::{Read, Write};
