@@ -973,17 +973,35 @@ fn own_pipe_only(w: &Wiring, _: &Context) -> Result<(), Miss> {
     Ok(())
 }
 
+/// What a frame may add to a message: a length of up to 8 bytes, a separator, with room to
+/// spare.
+const FRAME_BYTES: u64 = 16;
+
 fn child_answers(w: &Wiring, c: &Context) -> Result<(), Miss> {
     // What the children wrote into the channels the program reads, as far as the X-ray kept.
-    let sent: Vec<&Vec<u8>> = data_links(w)
+    let writes: Vec<&Io> = data_links(w)
         .filter(|l| readers(l).contains(&0))
         .flat_map(|l| {
             w.trace.io.iter().filter(move |io| {
                 io.writes && io.object == l.write_end && w.node_of(io.pid).is_some_and(|n| n != 0)
             })
         })
-        .map(|io| &io.sample)
         .collect();
+    // The answers and a frame each: a child that sends more sends something else besides
+    // (a block to fill what the X-ray keeps, say), and its answers cannot be told apart.
+    let answers: u64 = c.args.iter().map(|m| m.to_uppercase().len() as u64).sum();
+    let most = answers + FRAME_BYTES * (c.args.len() as u64 + 1);
+    let sent_bytes: u64 = writes.iter().map(|io| io.bytes).sum();
+    if !c.args.is_empty() && sent_bytes > most {
+        return miss(
+            format!(
+                "the child sent {sent_bytes} bytes where its {} answers take {answers}, at most {most} with their frames",
+                c.args.len()
+            ),
+            "send back each message upper-cased, in a frame of its own (its length, then its bytes), and nothing else",
+        );
+    }
+    let sent: Vec<&Vec<u8>> = writes.iter().map(|io| &io.sample).collect();
     if sent.is_empty() || sent.iter().any(|s| s.len() >= SAMPLE_BYTES) {
         return Ok(());
     }
