@@ -6,6 +6,7 @@
 //! failure in words; `verdict` and `scorecard` hold the points.
 
 pub mod cases;
+pub mod contract;
 pub mod diagnosis;
 pub mod explain;
 pub mod failure;

@@ -20,6 +20,32 @@ pub struct Exercise {
     pub case_points: std::collections::BTreeMap<String, f64>,
     /// How the exercise's processes and pipes must be wired (see the X-ray).
     pub wiring: WiringSpec,
+    /// The contract of labs.md, clause by clause, with what enforces each one.
+    #[serde(default)]
+    pub clauses: Vec<Clause>,
+}
+
+/// One clause of an exercise's contract: words of labs.md, the checks that enforce them, and
+/// the corpus programs that prove those checks (see `judging::contract`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    /// The clause, word for word as the contract in labs.md says it.
+    pub says: String,
+    /// What enforces it: `rule NAME` (a wiring rule), `case KIND` (the cases of one kind) or
+    /// a check of the judge (`judging::contract::CHECKS`).
+    #[serde(default)]
+    pub checked_by: Vec<String>,
+    /// Corpus programs (`checker/tests/corpus/<exercise>/<stem>.rs`) that break this clause
+    /// alone and fail for it.
+    #[serde(default)]
+    pub broken_by: Vec<String>,
+    /// For a freedom the contract grants: corpus programs that use it and pass.
+    #[serde(default)]
+    pub passed_by: Vec<String>,
+    /// Why nothing checks it: a promise about the input, or words that explain and oblige
+    /// nothing.
+    pub given: Option<String>,
 }
 
 /// The expected wiring: the processes and links the X-ray draws next to what a run built,

@@ -34,7 +34,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 22] = [
+pub const RULES: [(&str, &str, Rule); 23] = [
     (
         "child_process",
         "the program creates a child process",
@@ -69,6 +69,11 @@ pub const RULES: [(&str, &str, Rule); 22] = [
         "stages_chained",
         "cat's stdout is the write end of one pipe whose read end is grep's stdin, and grep's stdout feeds wc's stdin through a second pipe",
         stages_chained,
+    ),
+    (
+        "waits_for_children",
+        "the program waits for each child it started",
+        waits_for_children,
     ),
     (
         "waits_for_stages",
@@ -458,6 +463,24 @@ fn waits_for_stages(w: &Wiring, a: &Context) -> Result<(), Miss> {
             missed.join(" or ")
         ),
         "after closing its four pipe ends, wait for each child (waitpid on each pid it forked, or Child::wait): a child nobody waits for stays a zombie, and the program cannot know wc's status",
+    )
+}
+
+fn waits_for_children(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    let waited = &w.trace.procs[0].waited_for;
+    let missed: Vec<String> = (1..w.nodes.len())
+        .filter(|&i| w.nodes[i].parent == Some(0) && !waited.contains(&w.nodes[i].pid))
+        .map(|i| w.who(i))
+        .collect();
+    if missed.is_empty() {
+        return Ok(());
+    }
+    miss(
+        format!(
+            "the program ended without waiting for {}",
+            missed.join(" or ")
+        ),
+        "wait for each child it started (waitpid on the pid fork returned, or Child::wait) before it ends: the status it reports must come from that wait, and a child nobody waits for stays a zombie",
     )
 }
 
