@@ -27,9 +27,11 @@ impl Domain {
     }
 
     /// Values a program must refuse: malformed ones (a word drawn afresh, an empty string,
-    /// NaN, a negative number) and those just outside the domain, where an off-by-one or a
-    /// forgotten check lets them through (0 or inf for a positive number, 1e400, which parses
-    /// as infinity, max + 1, a fraction, a number too long for any integer type).
+    /// NaN, a negative number, a hexadecimal one) and those
+    /// just outside the domain, where an off-by-one or a forgotten check lets them through
+    /// (0 or inf for a positive number, 1e400, which parses as infinity, max + 1, a fraction,
+    /// a number too long for any integer type). Neither `+1` nor ` 1` is among them: Rust's
+    /// `parse` reads the first as 1, and a program may trim a value before it parses it.
     pub fn outside(self, rng: &mut StdRng) -> Vec<String> {
         let word_len = rng.random_range(1..=6);
         let mut bad = vec![
@@ -37,6 +39,7 @@ impl Domain {
             String::new(),
             "NaN".into(),
             format!("-{}", rng.random_range(1..=1000)),
+            "0x10".into(),
         ];
         match self {
             Domain::Whole { min, max } => {
@@ -98,6 +101,7 @@ mod tests {
             }
         }
         assert!(Domain::Finite { zero_allowed: true }.holds("0"));
+        assert!(Domain::Whole { min: 1, max: 4 }.holds("+1"));
         assert!(Domain::Whole { min: 1, max: 4 }.holds("4"));
     }
 }
