@@ -4,6 +4,7 @@
 
 mod bless;
 mod check;
+mod contract;
 mod export;
 mod grade;
 mod gradescope;
@@ -98,6 +99,11 @@ enum Command {
         #[command(flatten)]
         copy: CopyArg,
     },
+    /// An exercise's contract clause by clause, with what the checker checks for each.
+    Contract {
+        /// The exercise, by number (4, 04) or name.
+        exercise: String,
+    },
     /// Put an exercise's original file back (asks first).
     Reset {
         #[arg(value_name = "EXERCISE")]
@@ -140,6 +146,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             hint::hint(&wb, &wb.exercise_files(&copy.source()), exercise)
         }
         Command::List { copy } => list::list(&wb, copy.source()),
+        Command::Contract { exercise } => contract::contract(wb.exercise(&exercise)?),
         Command::Reset {
             exercise,
             yes,

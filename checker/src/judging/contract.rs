@@ -3,7 +3,9 @@
 //! case or one of the judge's checks below, and the corpus programs that break that clause
 //! alone and fail for it. A clause nothing checks says why (a promise about the input).
 
-use crate::workbook::manifest::{Clause, Exercise};
+#[cfg(test)]
+use crate::workbook::manifest::Clause;
+use crate::workbook::manifest::Exercise;
 
 /// The judge's own checks (`judge::judge`), by the name a clause gives them.
 pub const CHECKS: [(&str, &str); 10] = [
@@ -43,9 +45,28 @@ pub const CHECKS: [(&str, &str); 10] = [
     ),
 ];
 
+/// A check a clause names, in words: a rule's, a kind of case's, or the judge's.
+pub fn check_words(exercise: &Exercise, check: &str) -> String {
+    if let Some(rule) = check.strip_prefix("rule ") {
+        let words = crate::judging::wiring::rules::find(rule).map_or(rule, |(_, words, _)| words);
+        return format!("{words} (the X-ray)");
+    }
+    if let Some(kind) = check.strip_prefix("case ") {
+        return format!(
+            "the cases of kind `{kind}` ({} points)",
+            exercise.case_points.get(kind).copied().unwrap_or(0.0)
+        );
+    }
+    CHECKS
+        .iter()
+        .find(|(name, _)| *name == check)
+        .map_or_else(|| check.to_string(), |(_, words)| words.to_string())
+}
+
 /// The sentences of the contract whose first line is `**The contract.** `usage``: each item
 /// of its list split at its sentences' ends, and each row of a table in it (cells joined by
 /// ` | `, the header row left out). Markdown's `**` is dropped and white space made single.
+#[cfg(test)]
 pub fn sentences(labs: &str, usage: &str) -> Option<Vec<String>> {
     let head = format!("**The contract.** `{usage}`");
     let start = labs.find(&head)? + head.len();
@@ -82,6 +103,7 @@ pub fn sentences(labs: &str, usage: &str) -> Option<Vec<String>> {
 }
 
 /// Single spaces, no `**`.
+#[cfg(test)]
 pub fn normal(text: &str) -> String {
     text.replace("**", "")
         .split_whitespace()
@@ -91,6 +113,7 @@ pub fn normal(text: &str) -> String {
 
 /// A paragraph's sentences: one ends at a `.` followed by a space and a capital, a backtick or
 /// an opening parenthesis.
+#[cfg(test)]
 fn split(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
@@ -113,6 +136,7 @@ fn split(text: &str) -> Vec<String> {
 }
 
 /// What is wrong with one clause on its own: what it checks and how it is proven.
+#[cfg(test)]
 pub fn clause_problems(exercise: &Exercise, clause: &Clause) -> Vec<String> {
     let mut problems = Vec::new();
     let who = format!("{}: clause `{}`", exercise.name, clause.says);

@@ -47,6 +47,9 @@ pub enum Role {
         sig: usize,
         to: Addressee,
     },
+    /// A signal the kernel sends later, arranged now: prctl(PR_SET_PDEATHSIG, sig) and
+    /// timer_create or mq_notify with a `struct sigevent` (fcntl's F_SETSIG is under Fcntl).
+    Arranges(Arrangement),
     /// open, openat: how a FIFO is opened by its name.
     Open,
     Sleep,
@@ -62,6 +65,15 @@ pub enum Addressee {
     Process,
     Thread,
     Pidfd,
+}
+
+/// Where a call that arranges a later signal says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrangement {
+    /// prctl: argument 0 is the option (PR_SET_PDEATHSIG), argument 1 the signal.
+    DeathSignal,
+    /// A `struct sigevent` at argument `at` (none: the call's default, SIGALRM).
+    Sigevent { at: usize },
 }
 
 /// Where a waiting call keeps the descriptors it watches.
@@ -177,6 +189,18 @@ const CALLS: &[Known] = {
         call(
             libc::SYS_pidfd_send_signal,
             Signal { sig: 1, to: Pidfd },
+            true,
+        ),
+        // Signals arranged for later, as rare: a SIGPIPE from a timer is no broken pipe either.
+        call(libc::SYS_prctl, Arranges(Arrangement::DeathSignal), true),
+        call(
+            libc::SYS_timer_create,
+            Arranges(Arrangement::Sigevent { at: 1 }),
+            true,
+        ),
+        call(
+            libc::SYS_mq_notify,
+            Arranges(Arrangement::Sigevent { at: 1 }),
             true,
         ),
         // Sleeps are traced for the timeline: a late line is judged against when its writer

@@ -631,8 +631,8 @@ fn broken_pipe(w: &Wiring, a: &Context) -> Result<(), Miss> {
         );
     }
     // The kernel sends SIGPIPE at the write that finds no reader: a SIGPIPE that a process of
-    // the program sent (kill, raise) did not come from a broken pipe. Whether the failing
-    // write was seen proves nothing: a write of one byte goes untraced.
+    // the program sent (kill, raise) or arranged (a timer, F_SETSIG, a death signal) did not
+    // come from a broken pipe. Judged by the senders, not by whether the failing write was seen.
     for n in killed {
         let senders = w.trace.senders_of(Signal::SIGPIPE, w.trace.procs[n].pid);
         let Some(sender) = senders.first().and_then(|pid| w.node_of(*pid)) else {
@@ -644,7 +644,7 @@ fn broken_pipe(w: &Wiring, a: &Context) -> Result<(), Miss> {
         };
         return miss(
             format!(
-                "{} was killed by a SIGPIPE {by} (kill, raise): the signal did not come from a broken pipe",
+                "{} was killed by a SIGPIPE {by} (kill, raise, or a timer or other signal it arranged): the signal did not come from a broken pipe",
                 w.who(n)
             ),
             "round 2: keep writing until a write meets the closed pipe; with SIGPIPE's default action restored, the kernel kills the writer at that write (do not send the signal yourself)",

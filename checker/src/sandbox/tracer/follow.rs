@@ -3,11 +3,11 @@
 
 use super::epoll;
 use super::faults::Faults;
-use super::memory::{poll_fds, read_bytes, read_c_string, read_fd_pair, read_set};
+use super::memory::{poll_fds, read_bytes, read_c_string, read_fd_pair, read_set, sigevent_signal};
 use super::peek::Peek;
 use super::{Cost, Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
-use crate::sandbox::syscalls::{self, Addressee, Role, Watched};
+use crate::sandbox::syscalls::{self, Addressee, Arrangement, Role, Watched};
 use crate::sandbox::trace::{
     Exec, Exit, Happened, Io, Moment, Printed, Resize, SAMPLE_BYTES, SentSignal, TIMELINE_CAP,
     Trace, TracedProcess, UnpolledRead,
@@ -20,6 +20,9 @@ use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
+
+/// fcntl's command that makes a descriptor's I/O send a chosen signal (fcntl.h; not in libc).
+const F_SETSIG: i32 = 10;
 
 /// A call stopped at its entry, kept until its exit says how it went.
 struct Pending {
@@ -490,7 +493,7 @@ impl Tracer<'_> {
             // Only the commands that make a descriptor or resize a pipe.
             Role::Fcntl => matches!(
                 args[1] as i32,
-                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETFD
+                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETFD | F_SETSIG
             ),
             _ => true,
         };
@@ -660,6 +663,21 @@ impl Tracer<'_> {
                     self.trace.socket_pairs.push((a, b));
                 }
             }
+            Role::Fcntl if !failed && entry.args[1] as i32 == F_SETSIG => {
+                self.note_arranged(process, entry.args[2] as i32);
+            }
+            Role::Arranges(how) if !failed => {
+                let signal = match how {
+                    Arrangement::DeathSignal if entry.args[0] == libc::PR_SET_PDEATHSIG as u64 => {
+                        Some(entry.args[1] as i32)
+                    }
+                    Arrangement::DeathSignal => None,
+                    Arrangement::Sigevent { at } => sigevent_signal(tid, entry.args[at]),
+                };
+                if let Some(signal) = signal {
+                    self.note_arranged(process, signal);
+                }
+            }
             Role::Signal { sig, to } if !failed && entry.args[sig] != 0 => {
                 let to = self.addressees(tid, to, entry.args[0]);
                 self.trace.signals.push(SentSignal {
@@ -714,12 +732,34 @@ impl Tracer<'_> {
                 self.event(process, Happened::PollReturned { ready: None });
             }
             // Never stopped at, or nothing to learn from the result.
-            Role::Signal { .. } | Role::EpollCtl | Role::Sleep | Role::Futex | Role::Restart => {}
+            Role::Signal { .. }
+            | Role::Arranges(_)
+            | Role::EpollCtl
+            | Role::Sleep
+            | Role::Futex
+            | Role::Restart => {}
         }
     }
 
     /// The processes of the run a signal sent by `tid` went to, from the first argument of the
     /// call that sent it.
+    /// A signal the kernel will send later on `process`'s behalf (a timer's, a parent's
+    /// death's, a descriptor's): its addressee is not known now, so it counts as sent to every
+    /// process of the run.
+    fn note_arranged(&mut self, process: i32, signal: i32) {
+        if signal <= 0 {
+            return;
+        }
+        let mut to: Vec<i32> = self.live.iter().map(|t| self.process(*t)).collect();
+        to.sort_unstable();
+        to.dedup();
+        self.trace.signals.push(SentSignal {
+            from: process,
+            signal,
+            to,
+        });
+    }
+
     fn addressees(&self, tid: i32, to: Addressee, arg: u64) -> Vec<i32> {
         let target = match to {
             Addressee::Pidfd => procfs::pidfd_target(tid, arg as i32),
