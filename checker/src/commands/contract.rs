@@ -17,23 +17,27 @@ fn text(exercise: &Exercise) -> String {
     );
     for clause in &exercise.clauses {
         out.push_str(&format!("\n  {}\n", clause.says));
-        match &clause.given {
-            Some(why) => out.push_str(&format!("    not checked: {why}\n")),
-            None => {
-                for check in &clause.checked_by {
-                    out.push_str(&format!("    checked: {}\n", check_words(exercise, check)));
-                }
-                // The workbook's own tests run these programs: each must get that verdict.
-                let proofs: Vec<String> = (clause.broken_by.iter().map(|p| (p, "fails")))
-                    .chain(clause.passed_by.iter().map(|p| (p, "passes")))
-                    .map(|(p, verdict)| format!("{p}.rs {verdict}"))
-                    .collect();
-                out.push_str(&format!(
-                    "    shown by checker/tests/corpus/{}/: {}\n",
-                    exercise.name,
-                    proofs.join(", ")
-                ));
-            }
+        if let Some(why) = &clause.given {
+            out.push_str(&format!("    not checked: {why}\n"));
+        }
+        for check in &clause.checked_by {
+            out.push_str(&format!("    checked: {}\n", check_words(exercise, check)));
+        }
+        if let Some(gap) = &clause.gap {
+            out.push_str(&format!("    not checked yet: {gap}\n"));
+        }
+        // The workbook's own tests run these programs: each must get that verdict.
+        let proofs: Vec<String> = (clause.broken_by.iter().map(|p| (p, "fails")))
+            .chain(clause.passed_by.iter().map(|p| (p, "passes")))
+            .chain(clause.escaped_by.iter().map(|p| (p, "passes, wrongly")))
+            .map(|(p, verdict)| format!("{p}.rs {verdict}"))
+            .collect();
+        if !proofs.is_empty() {
+            out.push_str(&format!(
+                "    shown by checker/tests/corpus/{}/: {}\n",
+                exercise.name,
+                proofs.join(", ")
+            ));
         }
     }
     out

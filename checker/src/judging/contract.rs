@@ -8,7 +8,7 @@ use crate::workbook::manifest::Clause;
 use crate::workbook::manifest::Exercise;
 
 /// The judge's own checks (`judge::judge`), by the name a clause gives them.
-pub const CHECKS: [(&str, &str); 10] = [
+pub const CHECKS: [(&str, &str); 11] = [
     ("output", "stdout, line by line, against the lines expected"),
     ("exit status", "the program's exit status"),
     (
@@ -38,6 +38,10 @@ pub const CHECKS: [(&str, &str); 10] = [
     (
         "at least",
         "a count the program reports, against its least value (07)",
+    ),
+    (
+        "says why",
+        "a refusal that says why on stderr, with nothing on stdout (08: the FIFO's name is taken)",
     ),
     (
         "no FIFO left",
@@ -155,11 +159,24 @@ pub fn clause_problems(exercise: &Exercise, clause: &Clause) -> Vec<String> {
         }
     }
     let proven = !clause.broken_by.is_empty() || !clause.passed_by.is_empty();
+    if clause.gap.is_some() {
+        if clause.given.is_some() || clause.escaped_by.is_empty() {
+            problems.push(format!(
+                "{who} has a gap: it names the programs that escape it (`escaped_by`) and is not `given`"
+            ));
+        }
+        return problems;
+    }
+    if !clause.escaped_by.is_empty() {
+        problems.push(format!("{who} names programs that escape it but no `gap`"));
+    }
     match (&clause.given, clause.checked_by.is_empty(), proven) {
         (Some(_), true, false) => {}
         (Some(_), _, _) => problems.push(format!(
             "{who} is given, so nothing may check it or prove it"
         )),
+        // A freedom: nothing forbids it, and programs that use it pass.
+        (None, true, _) if !clause.passed_by.is_empty() && clause.broken_by.is_empty() => {}
         (None, true, _) => problems.push(format!(
             "{who} names no check (or, for a promise about the input, says why it is `given`)"
         )),
@@ -243,7 +260,8 @@ mod tests {
                     .broken_by
                     .iter()
                     .map(|p| (p, "fail"))
-                    .chain(clause.passed_by.iter().map(|p| (p, "pass")));
+                    .chain(clause.passed_by.iter().map(|p| (p, "pass")))
+                    .chain(clause.escaped_by.iter().map(|p| (p, "pass")));
                 for (program, expect) in programs {
                     let path = corpus.join(format!("{program}.rs"));
                     let header = std::fs::read_to_string(&path).unwrap_or_default();

@@ -145,6 +145,13 @@ pub fn judge(
             });
         }
     }
+    if case.refused && stderr.trim().is_empty() {
+        return Some(Failure::Contract {
+            expected: "a message on stderr that says what went wrong".into(),
+            happened: "nothing on stderr".into(),
+            cause: String::new(),
+        });
+    }
     if case.no_fifo_left && !fifos.is_empty() {
         return Some(Failure::Contract {
             expected: "no FIFO left in the working directory when the program ends".into(),

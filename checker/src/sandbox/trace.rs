@@ -235,6 +235,8 @@ pub struct TracedProcess {
     pub watched: Vec<Object>,
     /// The children its waits returned, by pid.
     pub waited_for: Vec<i32>,
+    /// For each of them, the pipe, FIFO and socket ends it held when that wait returned.
+    pub waited_holding: Vec<Vec<Fd>>,
     /// Descriptors it marked close-on-exec with fcntl(F_SETFD).
     pub cloexec: Vec<i32>,
     pub polls: u32,

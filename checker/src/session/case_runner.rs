@@ -208,9 +208,10 @@ impl CaseRunner<'_> {
         Ok((failure, outcome))
     }
 
-    /// The structural checks on a traced run (not on usage errors, which build nothing).
+    /// The structural checks on a traced run (not on usage errors and refusals, which build
+    /// nothing).
     fn wiring(&mut self, case: &Case, outcome: &RunOutcome) -> Option<Failure> {
-        if case.kind == Kind::Usage {
+        if case.kind == Kind::Usage || case.refused {
             return None;
         }
         match outcome.trace.as_ref()? {

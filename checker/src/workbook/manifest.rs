@@ -46,6 +46,12 @@ pub struct Clause {
     /// Why nothing checks it: a promise about the input, or words that explain and oblige
     /// nothing.
     pub given: Option<String>,
+    /// What no check sees yet, said openly: the checks above (if any) catch only part of it.
+    pub gap: Option<String>,
+    /// For a gap: corpus programs that break the clause and still pass (`expect: pass`), so
+    /// that the check that closes the gap turns them into `broken_by`.
+    #[serde(default)]
+    pub escaped_by: Vec<String>,
 }
 
 /// The expected wiring: the processes and links the X-ray draws next to what a run built,

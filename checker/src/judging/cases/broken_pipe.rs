@@ -32,12 +32,22 @@ pub fn oracle(lines: u64) -> String {
 
 pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let lines: u64 = rng.random_range(1..=200);
-    vec![Case::new(
-        &format!("{lines} lines"),
-        Kind::Random,
-        vec![lines.to_string()],
-        Expected::Pattern(oracle(lines)),
-    )]
+    // And the largest LINES the contract allows: an off-by-one in the range refuses it.
+    let most = 1000;
+    vec![
+        Case::new(
+            &format!("{lines} lines"),
+            Kind::Random,
+            vec![lines.to_string()],
+            Expected::Pattern(oracle(lines)),
+        ),
+        Case::new(
+            &format!("{most} lines, the most LINES may be"),
+            Kind::Random,
+            vec![most.to_string()],
+            Expected::Pattern(oracle(most)),
+        ),
+    ]
 }
 
 /// The writer wrote at least the lines the reader read.

@@ -10,6 +10,9 @@ mod poll;
 mod producer_consumer;
 mod queue;
 mod raw_pipe;
+
+/// The lecture's seven messages, sent when the command line gives none (01, 02, 03, 08).
+pub use raw_pipe::DEFAULTS as LECTURE_MESSAGES;
 mod three_stage_chain;
 
 use super::failure::Failure;
@@ -47,6 +50,9 @@ pub struct Case {
     pub at_least: Option<AtLeast>,
     /// 08: no FIFO may be left in the working directory afterwards.
     pub no_fifo_left: bool,
+    /// An error the program must refuse at once, saying why on stderr: it builds nothing, so
+    /// no wiring is judged.
+    pub refused: bool,
     /// 09: when each stdout line is due, counted from the start.
     pub schedule: Option<Schedule>,
     /// A time limit shorter than the exercise's (bad input must be refused at once).
@@ -104,6 +110,7 @@ impl Case {
             queue: None,
             at_least: None,
             no_fifo_left: false,
+            refused: false,
             schedule: None,
             timeout: None,
         }

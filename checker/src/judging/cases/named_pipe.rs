@@ -25,11 +25,12 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         .map(|_| random_message(rng))
         .collect();
     let expected = oracle(&messages);
+    let failed = "writer: reader exited with status 3\nwriter: removed pipes-lab.fifo\n";
     let mut failing = Case::with_messages(
         "the reader fails (PIPES_LAB_FAIL_READER=1)",
         Kind::Error,
         vec!["hello".into()],
-        "writer: reader exited with status 3\nwriter: removed pipes-lab.fifo\n".into(),
+        failed.into(),
     );
     failing.env = vec![("PIPES_LAB_FAIL_READER".into(), "1".into())];
     failing.status = 1;
@@ -38,6 +39,26 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         .map(|i| format!("message {i:04} {}", super::random_word(rng, 20)))
         .collect();
     let many_expected = oracle(&many);
+    // The reader fails while more than a pipe holds is on its way: a write meets EPIPE for
+    // certain, and the writer must still clean up.
+    let mut broken = Case::with_messages(
+        "the reader fails while 100 KiB are on their way (a write meets EPIPE)",
+        Kind::Error,
+        many.clone(),
+        failed.into(),
+    );
+    broken.env = failing.env.clone();
+    broken.status = 1;
+    // The name is taken already: the writer refuses, says why, and leaves the file alone.
+    let mut taken = Case::with_messages(
+        "pipes-lab.fifo already exists",
+        Kind::Error,
+        vec!["hello".into()],
+        String::new(),
+    );
+    taken.files = vec![("pipes-lab.fifo".into(), b"not yours to remove\n".to_vec())];
+    taken.status = 1;
+    taken.refused = true;
     vec![
         Case::with_messages("random messages", Kind::Random, messages, expected),
         Case::with_messages(
@@ -47,6 +68,8 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
             many_expected,
         ),
         failing,
+        broken,
+        taken,
     ]
 }
 

@@ -105,7 +105,14 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         Expected::Exact(oracle(lines)),
     );
     case.env = vec![("PIPES_LAB_TIME_SCALE".into(), SCALE.to_string())];
-    vec![case]
+    // Without the variable the delays are as written (scale 1): one line each, done in 0.7 s.
+    let unscaled = Case::new(
+        "1 line each, PIPES_LAB_TIME_SCALE not set",
+        Kind::Random,
+        vec!["1".into()],
+        Expected::Exact(oracle(1)),
+    );
+    vec![case, unscaled]
 }
 
 /// Every case, the transcript's included, is timed.

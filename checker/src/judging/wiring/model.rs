@@ -203,6 +203,32 @@ impl Wiring {
         found
     }
 
+    /// Users of one socket of a socket pair that still held the other socket at their first
+    /// use: the other side's end, which they never use (02's child then never sees the parent
+    /// hang up).
+    pub fn users_holding_other_socket(&self) -> Vec<HeldEnd> {
+        let mut found = Vec::new();
+        for (i, l) in self.links.iter().enumerate() {
+            if l.write_end == l.read_end || !matches!(l.write_end, Object::Socket(_)) {
+                continue;
+            }
+            let writers = l.writers.iter().map(|u| (u, &l.read_end));
+            let readers = l.readers.iter().map(|u| (u, &l.write_end));
+            for (u, other) in writers.chain(readers).filter(|(u, _)| u.bytes > 0) {
+                if let Some(f) = u.held.iter().find(|f| f.object == *other) {
+                    found.push(HeldEnd {
+                        node: u.node,
+                        link: i,
+                        fd: f.fd,
+                    });
+                }
+            }
+        }
+        found.sort_by_key(|h| (h.node, h.link));
+        found.dedup_by_key(|h| h.node);
+        found
+    }
+
     /// The channel an object belongs to.
     pub fn channel_of(&self, object: &Object) -> Option<usize> {
         self.channels

@@ -3,7 +3,7 @@
 
 use super::model::{ChannelKind, Link, Wiring};
 use crate::sandbox::procfs::Object;
-use crate::sandbox::trace::{Exit, Io, SAMPLE_BYTES};
+use crate::sandbox::trace::{Exit, Happened, Io, SAMPLE_BYTES};
 use nix::sys::signal::Signal;
 use std::collections::BTreeSet;
 
@@ -34,7 +34,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 23] = [
+pub const RULES: [(&str, &str, Rule); 33] = [
     (
         "child_process",
         "the program creates a child process",
@@ -69,6 +69,56 @@ pub const RULES: [(&str, &str, Rule); 23] = [
         "stages_chained",
         "cat's stdout is the write end of one pipe whose read end is grep's stdin, and grep's stdout feeds wc's stdin through a second pipe",
         stages_chained,
+    ),
+    (
+        "own_socket_only",
+        "each process holds only its own end of a socket pair when it uses it",
+        own_socket_only,
+    ),
+    (
+        "framed_both_ways",
+        "each message and each reply goes through the channel as a frame (its length in bytes as 4 big-endian bytes, then its bytes), and nothing else does",
+        framed_both_ways,
+    ),
+    (
+        "waits_for_each_reply",
+        "each side waits for the other: the program sends a message only after it began reading the reply to the one before, and the child replies only after it printed what it got",
+        waits_for_each_reply,
+    ),
+    (
+        "closes_before_waiting",
+        "the program holds no end of its children's pipes when it waits for them",
+        closes_before_waiting,
+    ),
+    (
+        "closes_before_waiting_round_two",
+        "the program holds no end of round 2's pipe when it waits for round 2's children",
+        closes_before_waiting_round_two,
+    ),
+    (
+        "counts_its_writes",
+        "round 1's writer writes one line per write, and the count it prints is the number of writes that succeeded",
+        counts_its_writes,
+    ),
+    (
+        "readers_are_children",
+        "the program reads none of the pipes: a child of it reads each one",
+        readers_are_children,
+    ),
+    (
+        "reader_then_writer",
+        "the program waits for round 2's reader before its writer",
+        reader_then_writer,
+    ),
+    (
+        "reader_started_as_told",
+        "the FIFO is pipes-lab.fifo, and the reader is this very program started with the arguments --reader pipes-lab.fifo",
+        reader_started_as_told,
+    ),
+    (
+        "children_exit_zero",
+        "every child of the program exits with status 0",
+        children_exit_zero,
     ),
     (
         "waits_for_children",
@@ -154,6 +204,16 @@ pub const RULES: [(&str, &str, Rule); 23] = [
 
 pub fn find(name: &str) -> Option<(&'static str, &'static str, Rule)> {
     RULES.iter().find(|(n, _, _)| *n == name).copied()
+}
+
+/// 02's messages: the arguments, or the lecture's when there are none.
+fn messages(c: &Context) -> Vec<String> {
+    match c.args.is_empty() {
+        true => crate::judging::cases::LECTURE_MESSAGES
+            .map(String::from)
+            .to_vec(),
+        false => c.args.to_vec(),
+    }
 }
 
 /// Checks `names` in order; the first miss, with what its rule asks for.
@@ -311,6 +371,44 @@ fn producer_consumer(w: &Wiring, a: &Context) -> Result<(), Miss> {
                 "the parent only starts the two children, closes both pipe ends and waits; the producer writes and the consumer reads",
             );
         }
+        if !matches!(w.channels[l.channel].kind, ChannelKind::Pipe) {
+            return miss(
+                format!(
+                    "the messages went through {}, not through a pipe",
+                    w.channels[l.channel].name
+                ),
+                "make the channel with pipe(): one pipe, a read end for the consumer and a write end for the producer",
+            );
+        }
+        // One way only: the producer reads no channel, the consumer writes into none.
+        let (producer, consumer) = (
+            *ws.iter().find(|p| **p != 0).unwrap_or(&0),
+            *rs.iter().find(|c| **c != 0).unwrap_or(&0),
+        );
+        for other in data_links(w).filter(|o| o.channel != l.channel) {
+            let backwards = [
+                (
+                    producer,
+                    readers(other).contains(&producer),
+                    "the producer, read from",
+                ),
+                (
+                    consumer,
+                    writers(other).contains(&consumer),
+                    "the consumer, wrote into",
+                ),
+            ];
+            if let Some((node, _, did)) = backwards.into_iter().find(|b| b.1) {
+                return miss(
+                    format!(
+                        "{}, {did} {} as well",
+                        w.who(node),
+                        w.channels[other.channel].name
+                    ),
+                    "the producer only writes and the consumer only reads: nothing goes back from the consumer to the producer",
+                );
+            }
+        }
         return messages_through(w, l, a.args);
     }
     if let Some(l) =
@@ -464,6 +562,218 @@ fn waits_for_stages(w: &Wiring, a: &Context) -> Result<(), Miss> {
         ),
         "after closing its four pipe ends, wait for each child (waitpid on each pid it forked, or Child::wait): a child nobody waits for stays a zombie, and the program cannot know wc's status",
     )
+}
+
+fn closes_before_waiting(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    held_while_waiting(w, 0)
+}
+
+/// 07: round 1's parent may wait for its reader still holding round 1's write end (the
+/// contract does not ask it to close it); from the second wait on, it holds nothing.
+fn closes_before_waiting_round_two(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    held_while_waiting(w, 1)
+}
+
+/// The first end of a channel its children used that the program still held when a wait of
+/// its (from the `skip`-th on) returned a child.
+fn held_while_waiting(w: &Wiring, skip: usize) -> Result<(), Miss> {
+    let p = &w.trace.procs[0];
+    for (pid, held) in p.waited_for.iter().zip(&p.waited_holding).skip(skip) {
+        for f in held {
+            let Some(l) = data_links(w).find(|l| {
+                (l.write_end == f.object || l.read_end == f.object)
+                    && l.writers.iter().chain(&l.readers).any(|u| u.node != 0)
+            }) else {
+                continue;
+            };
+            let end = w.describe(&f.object, f.writes && !f.reads);
+            let child = w.node_of(*pid).map_or(format!("pid {pid}"), |n| w.who(n));
+            return miss(
+                format!(
+                    "P1 (the program) still held {end}, fd {}, when it waited for {child}",
+                    f.fd
+                ),
+                format!(
+                    "the parent closes every end of {} before it waits: while it holds a write end, the reader never sees end-of-file; while it holds a read end, a writer whose reader is gone is not told",
+                    w.channels[l.channel].name
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn counts_its_writes(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    const SAID: &str = "writer: EPIPE after ";
+    let printed = w.trace.procs.iter().enumerate().find_map(|(node, p)| {
+        let said = p.printed.iter().find_map(|l| {
+            l.line
+                .strip_prefix(SAID)?
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })?;
+        Some((node, said))
+    });
+    let Some((node, said)) = printed else {
+        return Ok(());
+    };
+    if node != 0 {
+        return miss(
+            format!(
+                "`{SAID}{said} lines` was printed by {}, not by the program",
+                w.who(node)
+            ),
+            "in round 1 the parent itself is the writer: it writes the lines into the pipe until a write fails with EPIPE, and reports it",
+        );
+    }
+    let p = &w.trace.procs[0];
+    // Round 1's pipe: the one the program wrote into until a write failed with EPIPE.
+    let Some(io) = w
+        .trace
+        .io
+        .iter()
+        .find(|io| io.writes && io.pid == p.pid && io.errors.contains_key("EPIPE"))
+    else {
+        return miss(
+            format!(
+                "P1 (the program) printed `{SAID}{said} lines`, but none of its own writes failed with EPIPE"
+            ),
+            "in round 1 the parent itself is the writer: it writes the lines into the pipe until a write fails with EPIPE",
+        );
+    };
+    let failed: u64 = io.errors.values().sum();
+    let succeeded = io.calls.saturating_sub(failed);
+    let complete = io.sample.len() as u64 == io.bytes && io.sample.len() < SAMPLE_BYTES;
+    let lines = io.sample.iter().filter(|b| **b == b'\n').count() as u64;
+    let name = w
+        .channel_of(&io.object)
+        .map_or("the pipe".to_string(), |c| w.channels[c].name.clone());
+    if complete && lines != succeeded {
+        return miss(
+            format!("P1 (the program) wrote {lines} lines into {name} in {succeeded} writes"),
+            "write each line with one call (build `line N\\n` first, then one write_all of it): the count you print is the number of writes that succeeded",
+        );
+    }
+    if said != succeeded {
+        return miss(
+            format!(
+                "P1 (the program) printed `{SAID}{said} lines`, but {succeeded} of its writes into {name} succeeded"
+            ),
+            "count a line only once its write succeeded, and stop at the first EPIPE without counting it",
+        );
+    }
+    Ok(())
+}
+
+fn readers_are_children(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    match data_links(w).find(|l| readers(l).contains(&0)) {
+        None => Ok(()),
+        Some(l) => miss(
+            format!(
+                "P1 (the program) read {} itself",
+                w.channels[l.channel].name
+            ),
+            "fork a reader child for each round: the child reads and prints the lines, the parent only writes (round 1) or waits (round 2)",
+        ),
+    }
+}
+
+fn reader_then_writer(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    let waited = &w.trace.procs[0].waited_for;
+    let at = |node: usize| waited.iter().position(|pid| *pid == w.nodes[node].pid);
+    for l in data_links(w) {
+        let (ws, rs) = (writers(l), readers(l));
+        for writer in ws.iter().filter(|n| **n != 0) {
+            for reader in rs.iter().filter(|n| **n != 0 && *n != writer) {
+                if let (Some(r), Some(x)) = (at(*reader), at(*writer))
+                    && x < r
+                {
+                    return miss(
+                        format!(
+                            "the program waited for {} before {}",
+                            w.who(*writer),
+                            w.who(*reader)
+                        ),
+                        "round 2: wait for the reader first (it ends once it has its lines, and its exit is what breaks the pipe), then for the writer",
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn reader_started_as_told(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    const FIFO: &str = "pipes-lab.fifo";
+    let named = w
+        .channels
+        .iter()
+        .flat_map(|c| &c.objects)
+        .find_map(|o| match o {
+            Object::Fifo(_, path) => Some(path.rsplit('/').next().unwrap_or(path)),
+            _ => None,
+        });
+    if let Some(name) = named.filter(|n| *n != FIFO) {
+        return miss(
+            format!("the FIFO was called {name}, not {FIFO}"),
+            format!(
+                "make the FIFO {FIFO} in the current directory, with that name exactly: the checker looks for it there"
+            ),
+        );
+    }
+    let own = w.trace.procs[0].program();
+    for node in (1..w.nodes.len()).filter(|&n| w.nodes[n].execed) {
+        let p = &w.trace.procs[node];
+        let Some(exec) = p.execs.last() else {
+            continue;
+        };
+        if p.program() != own {
+            return miss(
+                format!(
+                    "{} ran {}, not this program again",
+                    w.who(node),
+                    p.program().unwrap_or("another program")
+                ),
+                "start the reader as a second copy of this very program: Command::new(std::env::current_exe()?)",
+            );
+        }
+        if exec.argv.get(1..) != Some(&["--reader".to_string(), FIFO.to_string()][..]) {
+            return miss(
+                format!(
+                    "{} was started with the arguments {:?}, not [\"--reader\", \"{FIFO}\"]",
+                    w.who(node),
+                    exec.argv.get(1..).unwrap_or_default()
+                ),
+                format!(
+                    "give the reader two arguments, `--reader` and `{FIFO}`: .args([\"--reader\", \"{FIFO}\"])"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn children_exit_zero(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    for node in (1..w.nodes.len()).filter(|&n| w.nodes[n].parent == Some(0)) {
+        match w.nodes[node].exit {
+            Some(Exit::Code(0)) | None => {}
+            Some(Exit::Code(code)) => {
+                return miss(
+                    format!("{} exited with status {code}", w.who(node)),
+                    "each child ends with status 0 once its work is done: std::process::exit(0)",
+                );
+            }
+            Some(Exit::Signal(sig)) => {
+                return miss(
+                    format!("{} was killed by {}", w.who(node), sig.as_str()),
+                    "each child ends with status 0 once its work is done: std::process::exit(0)",
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn waits_for_children(w: &Wiring, _: &Context) -> Result<(), Miss> {
@@ -999,6 +1309,265 @@ fn own_pipe_only(w: &Wiring, _: &Context) -> Result<(), Miss> {
 /// What a frame may add to a message: a length of up to 8 bytes, a separator, with room to
 /// spare.
 const FRAME_BYTES: u64 = 16;
+
+fn own_socket_only(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    let Some(h) = w.users_holding_other_socket().into_iter().next() else {
+        return Ok(());
+    };
+    let l = &w.links[h.link];
+    let other = w
+        .trace
+        .procs
+        .get(h.node)
+        .and_then(|_| {
+            [&l.write_end, &l.read_end].into_iter().find(|o| {
+                l.writers.iter().chain(&l.readers).any(|u| {
+                    u.node == h.node && u.held.iter().any(|f| f.fd == h.fd && f.object == **o)
+                })
+            })
+        })
+        .unwrap_or(&l.read_end);
+    miss(
+        format!(
+            "{} still held {}, fd {}, the other side's end, when it began using its own",
+            w.who(h.node),
+            w.describe(other, true),
+            h.fd
+        ),
+        "after the fork each process drops the end it does not use: a process that still holds the other side's end keeps that side open, so its own reads never see the other side hang up",
+    )
+}
+
+/// What the program (node 0) wrote into its channels, and what the others wrote into the
+/// channels it reads: each as one stream, where the X-ray saw all of it.
+fn streams<'a>(w: &'a Wiring) -> [Option<(&'a Io, u64)>; 2] {
+    let unseen = |io: &Io| -> u64 {
+        data_links(w)
+            .filter(|l| l.write_end == io.object)
+            .map(|l| l.untraced)
+            .sum()
+    };
+    fn only<'a>(ios: &[&'a Io]) -> Option<&'a Io> {
+        match ios {
+            [io] => Some(*io),
+            _ => None,
+        }
+    }
+    let one = |ios: Vec<&'a Io>| only(&ios).map(|io| (io, unseen(io)));
+    let sent = w
+        .trace
+        .io
+        .iter()
+        .filter(|io| io.writes && w.node_of(io.pid) == Some(0))
+        .filter(|io| data_links(w).any(|l| l.write_end == io.object))
+        .collect();
+    let answered = data_links(w)
+        .filter(|l| readers(l).contains(&0))
+        .flat_map(|l| {
+            w.trace.io.iter().filter(move |io| {
+                io.writes && io.object == l.write_end && w.node_of(io.pid).is_some_and(|n| n != 0)
+            })
+        })
+        .collect();
+    [one(sent), one(answered)]
+}
+
+/// Texts framed as 02 frames them: each one's length in bytes (4 bytes, big-endian), then it.
+fn framed<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<u8> {
+    texts
+        .flat_map(|t| {
+            let length = (t.len() as u32).to_be_bytes();
+            length.into_iter().chain(t.bytes())
+        })
+        .collect()
+}
+
+fn framed_both_ways(w: &Wiring, c: &Context) -> Result<(), Miss> {
+    let messages = messages(c);
+    let replies: Vec<String> = messages.iter().map(|m| m.to_uppercase()).collect();
+    let [sent, answered] = streams(w);
+    let sides = [
+        ("the program", "message", sent, &messages),
+        ("the child", "reply", answered, &replies),
+    ];
+    for (who, what, stream, texts) in sides {
+        // One stream each way, every byte seen: otherwise there is nothing exact to compare
+        // (the rules on the channel itself speak of those runs).
+        let Some((io, 0)) = stream else {
+            continue;
+        };
+        let expected = framed(texts.iter().map(String::as_str));
+        let sample = &io.sample;
+        let differs = sample
+            .iter()
+            .zip(&expected)
+            .position(|(a, b)| a != b)
+            .or_else(|| (sample.len() > expected.len()).then_some(expected.len()));
+        let (problem, cause) = match differs {
+            Some(at) => frame_difference(what, texts, sample, at),
+            None if io.bytes != expected.len() as u64 => (
+                format!(
+                    "sent {} bytes into the channel where its {}s and their frames take {}",
+                    io.bytes,
+                    what,
+                    expected.len()
+                ),
+                format!(
+                    "send each {what} as one frame, its length in bytes then its bytes, and nothing else"
+                ),
+            ),
+            None => continue,
+        };
+        return miss(format!("{who} {problem}"), cause);
+    }
+    Ok(())
+}
+
+/// Where a stream first differs from the frames of `texts`, in words, with the likely cause.
+fn frame_difference(what: &str, texts: &[String], sent: &[u8], at: usize) -> (String, String) {
+    let byte = |b: Option<&u8>| match b {
+        Some(b) if b.is_ascii_graphic() => format!("0x{b:02x} ({:?})", *b as char),
+        Some(b) => format!("0x{b:02x}"),
+        None => "nothing".into(),
+    };
+    let mut start = 0;
+    for (k, text) in texts.iter().enumerate() {
+        let frame = framed(std::iter::once(text.as_str()));
+        let end = start + frame.len();
+        if at >= end {
+            start = end;
+            continue;
+        }
+        let here = &sent[start.min(sent.len())..];
+        let length =
+            |read: fn([u8; 4]) -> u32| here.get(..4).and_then(|h| h.try_into().ok()).map(read);
+        let in_length = at < start + 4;
+        let cause = if in_length && here.starts_with(text.as_bytes()) && !text.is_empty() {
+            format!(
+                "the {what} went without its length: send its length in bytes first, as 4 big-endian bytes, then its bytes (lines would break on a newline inside a message)"
+            )
+        } else if in_length && at == start && sent.get(at) == Some(&b'\n') {
+            "a newline went between two frames: nothing goes between them".into()
+        } else if in_length && length(u32::from_le_bytes) == Some(text.len() as u32) {
+            "the length goes first as 4 big-endian bytes (u32::to_be_bytes), not little-endian"
+                .into()
+        } else if in_length && length(u32::from_be_bytes) == Some(text.chars().count() as u32) {
+            "the length counts bytes (text.len()), not characters (chars().count())".into()
+        } else if in_length {
+            "each frame begins with its text's length in bytes, as 4 big-endian bytes".into()
+        } else if what == "reply"
+            && sent
+                .get(start + 4..)
+                .is_some_and(|b| b.starts_with(texts_message(text).as_bytes()))
+        {
+            "the child sent something else before its reply, or the message as it came: it replies with message.to_uppercase() and nothing else".into()
+        } else {
+            format!("after its 4-byte length a frame holds exactly the {what}'s bytes")
+        };
+        let place = if in_length { "length" } else { "text" };
+        return (
+            format!(
+                "sent {} as byte {at} of its stream, in the {place} of {what} {} ({text:?}), where the frame has {}",
+                byte(sent.get(at)),
+                k + 1,
+                byte(frame.get(at - start)),
+            ),
+            cause,
+        );
+    }
+    (
+        format!("sent more after its last {what}'s frame (from byte {at} on)"),
+        format!(
+            "send each {what} as one frame and nothing else: no newline, no count, no end marker"
+        ),
+    )
+}
+
+/// A reply's text as its message might have been sent back unchanged: the same letters in
+/// lower case (what the child received, for the lecture's and most random messages).
+fn texts_message(reply: &str) -> String {
+    reply.to_lowercase()
+}
+
+fn waits_for_each_reply(w: &Wiring, c: &Context) -> Result<(), Miss> {
+    let messages = messages(c);
+    let [Some((sent, _)), Some((answered, _))] = streams(w) else {
+        return Ok(());
+    };
+    if w.trace.timeline_full {
+        return Ok(());
+    }
+    // Where each message's frame ends in the program's stream.
+    let mut ends = Vec::new();
+    let mut total = 0u64;
+    for m in &messages {
+        total += 4 + m.len() as u64;
+        ends.push(total);
+    }
+    // The reply to message k comes through the channel the child answers on: the program must
+    // begin reading it between the end of frame k and the first byte of frame k + 1.
+    let reply_end = w
+        .links
+        .iter()
+        .find(|l| l.write_end == answered.object)
+        .map(|l| &l.read_end);
+    let Some(reply_end) = reply_end else {
+        return Ok(());
+    };
+    let mut written = 0u64;
+    let mut read_since = true;
+    for moment in w.trace.events_of(sent.pid) {
+        match &moment.what {
+            Happened::ReadBegan { object } if object == reply_end => read_since = true,
+            Happened::Wrote { object, total, .. } if *object == sent.object => {
+                let done = ends.iter().filter(|&&e| e <= written).count();
+                if *total > written && done > 0 && !read_since {
+                    return miss(
+                        format!(
+                            "the program sent message {} before it read anything of the reply to message {}",
+                            done + 1,
+                            done
+                        ),
+                        "send one message, then read its whole reply (and print it), and only then send the next: each side waits for the other",
+                    );
+                }
+                if ends.contains(total) || ends.iter().any(|&e| e > written && e <= *total) {
+                    read_since = false;
+                }
+                written = *total;
+            }
+            _ => {}
+        }
+    }
+    // The child prints `child got: ...` for message k before the first byte of reply k.
+    let mut ends = Vec::new();
+    let mut total = 0u64;
+    for m in &messages {
+        total += 4 + m.to_uppercase().len() as u64;
+        ends.push(total);
+    }
+    let (mut written, mut printed) = (0u64, 0usize);
+    for moment in w.trace.events_of(answered.pid) {
+        match &moment.what {
+            Happened::Printed { line } if line.starts_with("child got: ") => printed += 1,
+            Happened::Wrote { object, total, .. } if *object == answered.object => {
+                let reply = ends.iter().filter(|&&e| e <= written).count();
+                if *total > written && reply < ends.len() && printed <= reply {
+                    return miss(
+                        format!(
+                            "the child began its reply to message {} before it printed `child got: ...` for it",
+                            reply + 1
+                        ),
+                        "the child prints `child got: ...` first and only then replies: once the reply is sent, the parent may print its own line before the child's",
+                    );
+                }
+                written = *total;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
 
 fn child_answers(w: &Wiring, c: &Context) -> Result<(), Miss> {
     // What the children wrote into the channels the program reads, as far as the X-ray kept.

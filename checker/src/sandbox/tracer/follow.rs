@@ -612,10 +612,24 @@ impl Tracer<'_> {
                     Role::Waitid => 0,
                     _ => value as i32,
                 };
+                let holding: Vec<Fd> = self
+                    .tables
+                    .get(&process)
+                    .into_iter()
+                    .flatten()
+                    .filter(|f| {
+                        matches!(
+                            f.object,
+                            Object::Pipe(_) | Object::Fifo(..) | Object::Socket(_)
+                        )
+                    })
+                    .cloned()
+                    .collect();
                 if let Some(p) = self.proc_mut(process) {
                     p.waits += 1;
                     if reaped > 0 {
                         p.waited_for.push(reaped);
+                        p.waited_holding.push(holding);
                     }
                 }
             }

@@ -1,8 +1,7 @@
 //! exercise: 02_duplex_pipe
 //! expect: fail
 //! mistake: messages are sent as lines over the socket, so a message that contains a newline arrives as two messages
-//! diagnosis: case: messages containing newlines
-//! diagnosis: framed by newlines
+//! diagnosis: the message went without its length
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;

@@ -1,8 +1,7 @@
 //! exercise: 02_duplex_pipe
 //! expect: fail
 //! mistake: a cheat: the child sends a 64 KiB block first and then a two-byte token per message, and the parent prints answers it made itself; the output is right, but no answer came from the child
-//! diagnosis: bytes where its
-//! diagnosis: answers take
+//! diagnosis: the child sent 0x20 as byte 0 of its stream, in the length of reply 1
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;

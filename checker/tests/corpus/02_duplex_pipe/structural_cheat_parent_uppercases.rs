@@ -1,8 +1,8 @@
 //! exercise: 02_duplex_pipe
 //! expect: fail
 //! mistake: the child sends each message back unchanged and the parent upper-cases it itself before printing: the output is right, but the answers never came from the child
+//! diagnosis: the child sent 0x68 ('h') as byte 4 of its stream
 //! diagnosis: seen by the X-ray
-//! diagnosis: never came through a channel it read
 
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, fork};

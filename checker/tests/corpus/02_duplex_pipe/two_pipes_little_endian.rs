@@ -1,9 +1,11 @@
 //! exercise: 02_duplex_pipe
-//! expect: pass
-//! mistake: none
+//! expect: fail
+//! mistake: each frame's length goes as 4 little-endian bytes, not big-endian as the contract (and Python's `send`) has it; both sides agree, so the messages arrive, but these are not the contract's frames
+//! diagnosis: big-endian
 
-// A correct solution without a socket: two one-way pipes (parent -> child and child -> parent),
-// each message framed by a 4-byte little-endian length.
+// Two one-way pipes (parent -> child and child -> parent), each message framed by a 4-byte
+// length. MISTAKE: the length is little-endian (to_le_bytes); the contract's is big-endian
+// (to_be_bytes), the byte order Python's `send` uses. Everything else is right.
 
 use std::fs::File;
 use std::io::{self, ErrorKind, Read, Write};
