@@ -39,6 +39,10 @@ pub struct CheckArgs {
     /// goes to stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Stop each exercise at its first failing case: the same verdict and explanation,
+    /// sooner; the cases after it are not run and earn nothing (not for grading).
+    #[arg(long)]
+    fail_fast: bool,
     /// Run each case N times; it passes only if every run passes.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(super::REPEATS))]
     repeat: u32,
@@ -194,6 +198,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
 fn options(args: &CheckArgs, source: Source, seed: u64) -> Options {
     Options {
         repeat: args.repeat,
+        fail_fast: args.fail_fast,
         require_sandbox: args.require_sandbox,
         require_xray: args.require_xray,
         jobs: args.jobs.map_or_else(session::default_jobs, |n| n as usize),
@@ -207,6 +212,9 @@ fn lane_args(args: &CheckArgs) -> Vec<std::ffi::OsString> {
     let mut passed = Vec::new();
     if args.verbose {
         passed.push("--verbose".into());
+    }
+    if args.fail_fast {
+        passed.push("--fail-fast".into());
     }
     if let Some(dir) = &args.keep_runs {
         let mut arg = std::ffi::OsString::from("--keep-runs=");

@@ -3,7 +3,8 @@
 //! table); `judge` turns what the sandbox saw into the one `failure` to fix first; `wiring`
 //! judges how the X-ray saw the processes and pipes connected; `timing` when the lines of a
 //! timed case came, against what carried them; `explain` and `reproduce` put a
-//! failure in words; `verdict` and `scorecard` hold the points.
+//! failure in words; `verdict` and `scorecard` hold the points; `contract` names the check
+//! behind each clause of each contract.
 
 pub mod cases;
 pub mod contract;

@@ -20,6 +20,9 @@ pub struct Trace {
     pub signals: Vec<SentSignal>,
     /// F_SETPIPE_SZ calls, in order.
     pub pipe_resizes: Vec<Resize>,
+    /// F_GETPIPE_SZ calls, in order: the process and what the kernel answered (a negative
+    /// errno on failure).
+    pub pipe_size_answers: Vec<(i32, i64)>,
     /// The checker's own stdout and stderr pipes, as the program started with them.
     pub output: Vec<Object>,
     /// Whether only the wiring calls stopped the program (a seccomp filter).

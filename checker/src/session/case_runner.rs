@@ -25,6 +25,8 @@ pub struct CaseRunner<'a> {
     pub kept: &'a Path,
     /// Runs per case; a case passes only when every run passes (races show up this way).
     pub repeat: u32,
+    /// Stop at the first failing case (the cases after it are left unrun).
+    pub fail_fast: bool,
     /// The cargo command that runs the program by hand, before its arguments.
     pub rerun: &'a str,
     /// The check that replays this exercise's cases with the same seed.
@@ -46,7 +48,8 @@ pub struct CaseRunner<'a> {
 impl CaseRunner<'_> {
     /// Runs every case in order, each with its own time limit: a case that hangs costs only
     /// its own points, so the same program gets the same score whatever the seed. Stops early
-    /// only when the stub is untouched (its first case reaches `todo!()`) or on Ctrl-C.
+    /// only when the stub is untouched (its first case reaches `todo!()`), on Ctrl-C, or at
+    /// the first failure when asked to (`--fail-fast`).
     pub fn check(&mut self, cases: Vec<Case>) -> ExerciseResult {
         let started = std::time::Instant::now();
         let mut outcomes = outcomes_unrun(self.exercise, &cases);
@@ -87,7 +90,7 @@ impl CaseRunner<'_> {
                     panic,
                 });
             }
-            if interrupted {
+            if interrupted || self.fail_fast {
                 break;
             }
         }

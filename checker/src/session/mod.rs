@@ -38,6 +38,8 @@ pub struct Options {
     pub source: Source,
     pub seed: u64,
     pub repeat: u32,
+    /// Stop each exercise at its first failing case.
+    pub fail_fast: bool,
     /// Refuse to run anything where the sandbox lacks a protection.
     pub require_sandbox: bool,
     /// Refuse to run anything where runs cannot be traced (no structural check skipped).
@@ -58,6 +60,7 @@ impl Options {
             source,
             seed,
             repeat: 1,
+            fail_fast: false,
             require_sandbox: false,
             require_xray: false,
             jobs: default_jobs(),
@@ -191,6 +194,7 @@ pub fn run<'w>(
                     work: &work,
                     kept: &kept,
                     repeat: options.repeat,
+                    fail_fast: options.fail_fast,
                     rerun: &rerun,
                     replay: &replay,
                     trace,

@@ -64,12 +64,28 @@ pub fn check_program(exercise: &str, program: &Path, envs: &[(&str, &str)]) -> C
     check_program_with_seed(exercise, program, 7, envs)
 }
 
+/// `check_program`, stopping each exercise at its first failing case (`--fail-fast`): the
+/// same verdict and report, sooner.
+pub fn check_program_fast(exercise: &str, program: &Path, envs: &[(&str, &str)]) -> Checked {
+    check_program_with(exercise, program, 7, envs, &["--fail-fast"])
+}
+
 /// `check_program` with the random cases (and the X-ray's cuts) drawn from `seed`.
 pub fn check_program_with_seed(
     exercise: &str,
     program: &Path,
     seed: u64,
     envs: &[(&str, &str)],
+) -> Checked {
+    check_program_with(exercise, program, seed, envs, &[])
+}
+
+fn check_program_with(
+    exercise: &str,
+    program: &Path,
+    seed: u64,
+    envs: &[(&str, &str)],
+    args: &[&str],
 ) -> Checked {
     let copy = tempfile::tempdir().expect("temporary directory");
     let bin = copy.path().join("src/bin");
@@ -82,6 +98,7 @@ pub fn check_program_with_seed(
         .arg("--exercises")
         .arg(copy.path())
         .arg(exercise)
+        .args(args)
         .env("NO_COLOR", "1")
         .envs(envs.iter().copied())
         .stdin(Stdio::null())

@@ -34,7 +34,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 33] = [
+pub const RULES: [(&str, &str, Rule); 36] = [
     (
         "child_process",
         "the program creates a child process",
@@ -109,6 +109,21 @@ pub const RULES: [(&str, &str, Rule); 33] = [
         "reader_then_writer",
         "the program waits for round 2's reader before its writer",
         reader_then_writer,
+    ),
+    (
+        "records_framed",
+        "each record goes into the queue as its frame: its length n as 4 big-endian bytes, then `{id}:` repeated and cut to n bytes",
+        records_framed,
+    ),
+    (
+        "asks_pipe_size",
+        "the program asks F_GETPIPE_SZ, prints what the kernel answered, and fills the pipe again until EAGAIN after trying F_SETPIPE_SZ",
+        asks_pipe_size,
+    ),
+    (
+        "producers_hold_one_end",
+        "each producer holds only the queue's write end when it first writes into it",
+        producers_hold_one_end,
     ),
     (
         "reader_started_as_told",
@@ -705,6 +720,160 @@ fn reader_then_writer(w: &Wiring, _: &Context) -> Result<(), Miss> {
     Ok(())
 }
 
+/// 05: record `i` of producer `p` as its frame: its length, 4 bytes big-endian, then its body.
+fn record_frame(p: u64, i: u64) -> Vec<u8> {
+    let n = 4092 - ((37 * i + 11 * p) % 600);
+    let id = format!("p{p}-{i}:");
+    let body = id.bytes().cycle().take(n as usize);
+    (n as u32).to_be_bytes().into_iter().chain(body).collect()
+}
+
+fn records_framed(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    // The queue: the channel that carried the most bytes (the lock's carries one a turn).
+    let Some(queue) = data_links(w).max_by_key(|l| l.writers.iter().map(|u| u.bytes).sum::<u64>())
+    else {
+        return Ok(());
+    };
+    let sent = w.trace.io.iter().filter(|io| {
+        io.writes && io.object == queue.write_end && w.node_of(io.pid).is_some_and(|n| n != 0)
+    });
+    for io in sent {
+        let who = w
+            .node_of(io.pid)
+            .map_or(format!("pid {}", io.pid), |n| w.who(n));
+        let mut at = 0;
+        // Record by record, as far as the X-ray kept what this producer wrote.
+        while at + 4 <= io.sample.len() {
+            let header = [
+                io.sample[at],
+                io.sample[at + 1],
+                io.sample[at + 2],
+                io.sample[at + 3],
+            ];
+            let n = u32::from_be_bytes(header) as usize;
+            let body = &io.sample[at + 4..io.sample.len().min(at + 4 + n)];
+            let id = body.split(|b| *b == b':').next().unwrap_or_default();
+            let parsed = std::str::from_utf8(id).ok().and_then(|id| {
+                let (p, i) = id.strip_prefix('p')?.split_once('-')?;
+                Some((p.parse::<u64>().ok()?, i.parse::<u64>().ok()?))
+            });
+            let Some((p, i)) = parsed.filter(|_| (1..=4096).contains(&n)) else {
+                let little = u32::from_le_bytes(header) as usize;
+                if parsed.is_some() && (1..=4096).contains(&little) {
+                    return miss(
+                        format!(
+                            "{who} wrote the length of a frame at byte {at} of what it sent as {little} little-endian: read big-endian, as the consumers read it, it is {n}"
+                        ),
+                        "write the length as 4 big-endian bytes: (n as u32).to_be_bytes()",
+                    );
+                }
+                return miss(
+                    format!(
+                        "{who} wrote a frame at byte {at} of what it sent whose header reads {n} and whose body does not begin with an id `p{{p}}-{{i}}:`"
+                    ),
+                    "each frame is the body's length n as 4 big-endian bytes (u32::to_be_bytes), then the body: `{id}:` repeated and cut to n bytes",
+                );
+            };
+            let expected = record_frame(p, i);
+            let got = &io.sample[at..io.sample.len().min(at + expected.len())];
+            if let Some(k) = got.iter().zip(&expected).position(|(a, b)| a != b) {
+                let place = if k < 4 { "length" } else { "body" };
+                return miss(
+                    format!(
+                        "{who} sent record p{p}-{i} with a wrong {place}: byte {k} of its frame is 0x{:02x}, where the contract's frame has 0x{:02x} (n = {})",
+                        got[k],
+                        expected[k],
+                        expected.len() - 4
+                    ),
+                    "the body of record i of producer p is n = 4092 - ((37*i + 11*p) % 600) bytes: `p{p}-{i}:` repeated and cut to n bytes, after n as 4 big-endian bytes",
+                );
+            }
+            at += expected.len();
+        }
+    }
+    Ok(())
+}
+
+fn asks_pipe_size(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    const SAID: &str = "F_GETPIPE_SZ: ";
+    let answers: Vec<i64> = w.trace.pipe_size_answers.iter().map(|(_, a)| *a).collect();
+    if answers.is_empty() {
+        return miss(
+            "the program never asked the kernel for the pipe's size (fcntl F_GETPIPE_SZ)",
+            "call fcntl(&write_end, FcntlArg::F_GETPIPE_SZ) on the full pipe and print what it returns: the second line reports the kernel's answer, not a number you know",
+        );
+    }
+    let printed = w.trace.procs[0].printed.iter().find_map(|l| {
+        l.line
+            .strip_prefix(SAID)?
+            .split(' ')
+            .next()?
+            .parse::<i64>()
+            .ok()
+    });
+    if let Some(said) = printed.filter(|n| !answers.contains(n)) {
+        return miss(
+            format!(
+                "the program printed `{SAID}{said} bytes`, but F_GETPIPE_SZ answered {}",
+                answers
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "print the number F_GETPIPE_SZ returned, as it returned it",
+        );
+    }
+    // Two fills, each until EAGAIN, the second after F_SETPIPE_SZ was tried, granted or not
+    // (a fill a byte at a time shows no EAGAIN: those runs are judged by the pipe's fill).
+    let untraced = data_links(w).any(|l| l.untraced > 0);
+    let eagains: u64 = w
+        .trace
+        .io
+        .iter()
+        .filter(|io| io.writes)
+        .filter_map(|io| io.errors.get("EAGAIN"))
+        .sum();
+    if !untraced && !w.trace.pipe_resizes.is_empty() && eagains < 2 {
+        return miss(
+            format!(
+                "writes into the pipe failed with EAGAIN {eagains} time(s): it was not filled again after F_SETPIPE_SZ"
+            ),
+            "after trying F_SETPIPE_SZ, granted or refused, write into the same pipe again until a write fails with EAGAIN, and print the total",
+        );
+    }
+    Ok(())
+}
+
+fn producers_hold_one_end(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    let Some(queue) = data_links(w).max_by_key(|l| l.writers.iter().map(|u| u.bytes).sum::<u64>())
+    else {
+        return Ok(());
+    };
+    let channel_ends: Vec<&Object> = data_links(w)
+        .flat_map(|l| [&l.write_end, &l.read_end])
+        .collect();
+    for u in queue.writers.iter().filter(|u| u.node != 0 && u.bytes > 0) {
+        let other = u.held.iter().find(|f| {
+            channel_ends.contains(&&f.object)
+                && !(f.object == queue.write_end && f.writes && !f.reads)
+        });
+        if let Some(f) = other {
+            return miss(
+                format!(
+                    "{}, a producer, still held {}, fd {}, when it first wrote into {}",
+                    w.who(u.node),
+                    w.describe(&f.object, f.writes && !f.reads),
+                    f.fd,
+                    w.channels[queue.channel].name
+                ),
+                "a producer keeps only the queue's write end: close the queue's read end and both ends of the lock pipe before it writes (a read end held by a producer keeps the queue readable after the consumers are gone; a lock end lets it take part in the lock)",
+            );
+        }
+    }
+    Ok(())
+}
+
 fn reader_started_as_told(w: &Wiring, _: &Context) -> Result<(), Miss> {
     const FIFO: &str = "pipes-lab.fifo";
     let named = w
@@ -890,12 +1059,15 @@ fn fills_pipe(w: &Wiring, _: &Context) -> Result<(), Miss> {
         );
     }
     // A pipe filled a byte at a time shows no EAGAIN (one-byte writes go untraced), but the
-    // kernel said it was full when it was resized, with its write end non-blocking.
+    // kernel said it was full when it was resized, with its write end non-blocking. Only
+    // then: a program that stops at the size it knows never learns it by a failed write.
+    let untraced = data_links(w).any(|l| l.untraced > 0);
     if errors_on_writes(w, "EAGAIN")
-        || w.trace
-            .pipe_resizes
-            .iter()
-            .any(|r| r.nonblocking && r.full_before() == Some(true))
+        || (untraced
+            && w.trace
+                .pipe_resizes
+                .iter()
+                .any(|r| r.nonblocking && r.full_before() == Some(true)))
     {
         return Ok(());
     }

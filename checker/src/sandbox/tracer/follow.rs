@@ -493,7 +493,11 @@ impl Tracer<'_> {
             // Only the commands that make a descriptor or resize a pipe.
             Role::Fcntl => matches!(
                 args[1] as i32,
-                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETFD | F_SETSIG
+                libc::F_DUPFD
+                    | libc::F_DUPFD_CLOEXEC
+                    | libc::F_SETFD
+                    | F_SETSIG
+                    | libc::F_GETPIPE_SZ
             ),
             _ => true,
         };
@@ -650,6 +654,9 @@ impl Tracer<'_> {
                     before: entry.fill,
                     after: None,
                 });
+            }
+            Role::Fcntl if entry.args[1] as i32 == libc::F_GETPIPE_SZ => {
+                self.trace.pipe_size_answers.push((process, value));
             }
             Role::Fcntl if entry.args[1] as i32 == libc::F_SETFD => {
                 let flag = entry.args[2] as i32 & libc::FD_CLOEXEC != 0;

@@ -93,6 +93,21 @@ pub fn read_c_string(tid: i32, addr: u64) -> Option<String> {
     None
 }
 
+/// The signal a `struct sigevent` at `addr` asks for: SIGALRM where there is none (the
+/// default), none where it asks for no signal (SIGEV_NONE, SIGEV_THREAD).
+pub fn sigevent_signal(tid: i32, addr: u64) -> Option<i32> {
+    if addr == 0 {
+        return Some(libc::SIGALRM);
+    }
+    // sigev_value (8 bytes), then sigev_signo and sigev_notify, each an int.
+    let bytes = read_bytes(tid, addr, 16);
+    let int = |at: usize| Some(i32::from_ne_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    match int(12)? {
+        libc::SIGEV_SIGNAL | libc::SIGEV_THREAD_ID => int(8),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,20 +132,5 @@ mod tests {
         let path = read_c_string(me, at).expect("the path");
         let exe = std::env::current_exe().expect("this test's program");
         assert_eq!(std::path::Path::new(&path).file_name(), exe.file_name());
-    }
-}
-
-/// The signal a `struct sigevent` at `addr` asks for: SIGALRM where there is none (the
-/// default), none where it asks for no signal (SIGEV_NONE, SIGEV_THREAD).
-pub fn sigevent_signal(tid: i32, addr: u64) -> Option<i32> {
-    if addr == 0 {
-        return Some(libc::SIGALRM);
-    }
-    // sigev_value (8 bytes), then sigev_signo and sigev_notify, each an int.
-    let bytes = read_bytes(tid, addr, 16);
-    let int = |at: usize| Some(i32::from_ne_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
-    match int(12)? {
-        libc::SIGEV_SIGNAL | libc::SIGEV_THREAD_ID => int(8),
-        _ => None,
     }
 }

@@ -1,7 +1,7 @@
 //! exercise: 07_broken_pipe
 //! expect: fail
 //! mistake: round 1 forks no reader: the parent writes LINES lines into the pipe, reads them back and prints them itself, closes its read end, gets EPIPE at its next write, and prints a `reader exited with status 0` that no reader produced (the output is right)
-//! diagnosis: no child read pipe A
+//! diagnosis: P1 (the program) read pipe A itself
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};

@@ -1,7 +1,8 @@
 //! exercise: 07_broken_pipe
 //! expect: fail
 //! mistake: round 1's writer is a second child instead of the parent: that child writes until EPIPE and prints the `writer: EPIPE` line, while the parent keeps no end and only waits (the output is right)
-//! diagnosis: (parent) never wrote into pipe A
+//! diagnosis: was printed by P3 (child of P1), not by the program
+//! diagnosis: in round 1 the parent itself is the writer
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};

@@ -1,7 +1,8 @@
 //! exercise: 07_broken_pipe
 //! expect: fail
 //! mistake: round 1's writer sends each line with `writeln!` on an unbuffered File, which makes one write() per piece of the format (`line `, the number, the newline): three writes per line instead of one (the output is right)
-//! diagnosis: one write per line
+//! diagnosis: lines into pipe A in
+//! diagnosis: write each line with one call
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};

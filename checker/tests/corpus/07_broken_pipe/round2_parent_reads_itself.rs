@@ -1,7 +1,7 @@
 //! exercise: 07_broken_pipe
 //! expect: fail
 //! mistake: round 2 forks no reader: the parent forks the writer, reads LINES lines from the pipe and prints them itself, closes its read end (the writer is killed by SIGPIPE), and prints a `reader exited with status 0` that no reader produced (the output is right)
-//! diagnosis: no child read pipe B
+//! diagnosis: P1 (the program) read pipe B itself
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};

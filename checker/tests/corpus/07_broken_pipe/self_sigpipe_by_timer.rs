@@ -10,9 +10,9 @@ use std::io::{BufRead, BufReader, ErrorKind, Write};
 use std::os::fd::OwnedFd;
 use std::process::{ExitCode, exit};
 
-use nix::sys::signal::{SigHandler, Signal, kill, signal};
+use nix::sys::signal::{SigHandler, Signal, signal};
 use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::{ForkResult, Pid, fork, getpid, pipe};
+use nix::unistd::{ForkResult, Pid, fork, pipe};
 
 // Makes a new pipe and forks its reader, the `head` of the pipeline: it prints `lines`
 // lines, then leaves without reading more. Returns the reader and the parent's two ends.

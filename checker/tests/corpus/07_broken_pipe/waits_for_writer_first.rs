@@ -1,7 +1,7 @@
 //! exercise: 07_broken_pipe
 //! expect: fail
 //! mistake: round 2's parent waits for the writer first and for the reader second, the other way round from the contract; it keeps both statuses and prints them in the contract's order, so the output is right
-//! diagnosis: the program waited for P4 before P3
+//! diagnosis: the program waited for P4 (child of P1) before P3 (child of P1)
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};
