@@ -80,6 +80,8 @@ fn require(case: &mut Case) {
 
 pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
+        // The name was taken before the run: mkfifo fails with EEXIST.
+        _ if case.refused => "mkfifo fails with EEXIST when pipes-lab.fifo exists already: say so on stderr and exit with status 1, before starting the reader, and leave the file where it is".into(),
         Failure::Contract { .. } => "the FIFO is a file: remove it (std::fs::remove_file) on every way out of the writer, the error paths included".into(),
         Failure::Hang(_) => "one side waits for the other forever: opening a FIFO blocks until the other side opens it too, so the writer must start the reader before it opens the FIFO, and close its end after the last message so the reader sees end-of-file".into(),
         Failure::Output { .. } | Failure::Status { .. } if case.kind == Kind::Error => "when the reader fails, the writer stops writing (a write may fail with EPIPE), waits for it, reports its status, removes the FIFO, and exits with status 1".into(),

@@ -1,7 +1,8 @@
 //! exercise: 06_pipe_capacity
 //! expect: fail
 //! mistake: when F_SETPIPE_SZ fails, the program does not write again and prints the first count as the fourth line; the number is the same, so the output is right
-//! diagnosis: after F_SETPIPE_SZ, no write into pipe A failed with EAGAIN
+//! diagnosis: it was not filled again after F_SETPIPE_SZ
+//! diagnosis: granted or refused
 
 use std::os::fd::OwnedFd;
 use std::process::ExitCode;

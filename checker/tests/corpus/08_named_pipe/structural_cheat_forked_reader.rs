@@ -33,7 +33,10 @@ fn main() -> ExitCode {
     if messages.is_empty() {
         messages = DEFAULT_MESSAGES.map(String::from).to_vec();
     }
-    mkfifo(FIFO, Mode::S_IRUSR | Mode::S_IWUSR).expect("mkfifo");
+    if let Err(err) = mkfifo(FIFO, Mode::S_IRUSR | Mode::S_IWUSR) {
+        eprintln!("writer: cannot make {FIFO}: {err}");
+        return ExitCode::from(1);
+    }
 
     // MISTAKE: fork() instead of starting a second program. The child is a copy of this
     // process and could have shared an anonymous pipe just as well: the FIFO's name, the

@@ -1,6 +1,8 @@
 //! exercise: 09_poll
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) each child keeps the read ends of the earlier pipes that it inherited from the parent, instead of closing them
+//! expect: fail
+//! mistake: each child keeps the read ends of the earlier pipes that it inherited from the parent, instead of closing them
+//! diagnosis: still held the read end of pipe A, fd 3, when it began writing into its own pipe
+//! diagnosis: close the read ends it inherited too
 
 use std::env;
 use std::fs::File;
