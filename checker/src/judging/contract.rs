@@ -8,12 +8,12 @@ use crate::workbook::manifest::Clause;
 use crate::workbook::manifest::Exercise;
 
 /// The judge's own checks (`judge::judge`), by the name a clause gives them.
-pub const CHECKS: [(&str, &str); 11] = [
+pub const CHECKS: [(&str, &str); 12] = [
     ("output", "stdout, line by line, against the lines expected"),
     ("exit status", "the program's exit status"),
     (
         "bad input",
-        "bad input refused at once: a line on stderr, nothing on stdout, exit status 2",
+        "bad input refused at once: a line on stderr, nothing on stdout, exit status 2, and no child started first where the contract says so",
     ),
     (
         "time limit",
@@ -42,6 +42,10 @@ pub const CHECKS: [(&str, &str); 11] = [
     (
         "says why",
         "a refusal that says why on stderr, with nothing on stdout (08: the FIFO's name is taken)",
+    ),
+    (
+        "failed exec",
+        "with a stage missing from PATH, the child whose execvp failed says why on stderr and exits with 127 (04)",
     ),
     (
         "no FIFO left",

@@ -66,6 +66,19 @@ pub fn judge(
             stderr_empty: stderr.trim().is_empty(),
         });
     }
+    if case.alone
+        && let Some(Ok(trace)) = &outcome.trace
+        && trace.procs.len() > 1
+    {
+        return Some(Failure::Contract {
+            expected: "bad input refused before the first fork: the program alone, no child".into(),
+            happened: format!(
+                "it refused it, but only after starting {} other process(es)",
+                trace.procs.len() - 1
+            ),
+            cause: "check every argument and variable first, before the first fork: a child that finds the input bad is too late, the processes are started already".into(),
+        });
+    }
     // Before the output: a parent that never waited usually also printed too little, and
     // the processes it left are the better clue.
     if !outcome.left_behind.is_empty() {
@@ -145,6 +158,13 @@ pub fn judge(
             });
         }
     }
+    if let Some(stage) = case.missing_stage
+        && let Some(Ok(trace)) = &outcome.trace
+    {
+        if let Some(failure) = failed_stage(trace, stage) {
+            return Some(failure);
+        }
+    }
     if case.refused && stderr.trim().is_empty() {
         return Some(Failure::Contract {
             expected: "a message on stderr that says what went wrong".into(),
@@ -174,6 +194,51 @@ pub fn judge(
     }
     // Last: right output from wrong wiring (no child, no pipe, a leaked end) is still wrong.
     wiring.cloned()
+}
+
+/// 04 with `stage` missing from PATH: the child whose execvp failed (it never became a
+/// program) says why on stderr and exits with 127, or, where the child is std's own (Command
+/// reports a failed exec to the parent, which says why), the program says why.
+fn failed_stage(trace: &crate::sandbox::trace::Trace, stage: &str) -> Option<Failure> {
+    use crate::sandbox::trace::Exit;
+    let program = trace.procs.first()?.pid;
+    let said = |pid: i32| {
+        trace.output.get(1).is_some_and(|stderr| {
+            trace
+                .io
+                .iter()
+                .any(|io| io.pid == pid && io.writes && io.object == *stderr && io.calls > 0)
+        })
+    };
+    let failed = trace
+        .procs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.parent == Some(program) && p.execs.is_empty());
+    for (at, child) in failed {
+        let who = format!("P{}", at + 1);
+        if !said(child.pid) && !said(program) {
+            return Some(Failure::Contract {
+                expected: format!("the child whose execvp of {stage} failed says why on stderr"),
+                happened: format!("nothing on stderr from that child, {who}, or from the program"),
+                cause: "if execvp returns, it failed: say why on stderr (eprintln!, with the error execvp returned) and std::process::exit(127)".into(),
+            });
+        }
+        let exit = match child.exit {
+            Some(Exit::Code(127)) => continue,
+            // std's own child (Command) ends as std decides; the program said why.
+            _ if !said(child.pid) => continue,
+            Some(Exit::Code(code)) => format!("exited with status {code}"),
+            Some(Exit::Signal(sig)) => format!("was killed by {}", sig.as_str()),
+            None => "did not end".into(),
+        };
+        return Some(Failure::Contract {
+            expected: format!("the child whose execvp of {stage} failed exits with status 127, as a shell's does"),
+            happened: format!("that child, {who}, {exit}"),
+            cause: "if execvp returns, it failed: say why on stderr (eprintln!) and std::process::exit(127); never unwrap() it, which panics with 101".into(),
+        });
+    }
+    None
 }
 
 /// `panicked at src/main.rs:3:5:\nmessage` from a Rust program's stderr, as one line.

@@ -52,6 +52,12 @@ pub enum Role {
     Arranges(Arrangement),
     /// open, openat: how a FIFO is opened by its name.
     Open,
+    /// mknod, mknodat (what mkfifo calls): the path is in argument `path`, the mode in
+    /// argument `mode`.
+    MakeNode {
+        path: usize,
+        mode: usize,
+    },
     Sleep,
     Futex,
     /// restart_syscall: a call resumed after a stop, which one not said.
@@ -137,6 +143,7 @@ const CALLS: &[Known] = {
         call(libc::SYS_tee, Move { from: 0, to: 1 }, true),
         call(libc::SYS_openat, Open, true),
         call(libc::SYS_openat2, Open, true),
+        call(libc::SYS_mknodat, MakeNode { path: 1, mode: 2 }, true),
         call(libc::SYS_close, Close, true),
         call(libc::SYS_close_range, Close, true),
         call(libc::SYS_ppoll, Poll(PollFds), true),
@@ -220,6 +227,7 @@ const OLDER_CALLS: &[Known] = {
     &[
         call(libc::SYS_open, Open, true),
         call(libc::SYS_creat, Open, true),
+        call(libc::SYS_mknod, MakeNode { path: 0, mode: 1 }, true),
         call(libc::SYS_poll, Poll(PollFds), true),
         call(libc::SYS_select, Poll(ReadSet), true),
         call(libc::SYS_epoll_wait, Poll(Epoll), true),

@@ -20,6 +20,9 @@ pub struct Trace {
     pub signals: Vec<SentSignal>,
     /// F_SETPIPE_SZ calls, in order.
     pub pipe_resizes: Vec<Resize>,
+    /// The FIFOs the run's processes made (mkfifo): who, the path as given, and the mode asked
+    /// for (its permission bits).
+    pub fifos_made: Vec<(i32, String, u32)>,
     /// F_GETPIPE_SZ calls, in order: the process and what the kernel answered (a negative
     /// errno on failure).
     pub pipe_size_answers: Vec<(i32, i64)>,

@@ -180,6 +180,21 @@ impl CaseRunner<'_> {
             walls.executable.push(checker);
             path_first = Some(spies);
         }
+        if let Some(missing) = case.missing_stage {
+            // A PATH of one folder, holding every stage but the missing one.
+            let stages = dir.path().join("stages");
+            std::fs::create_dir(&stages)
+                .map_err(|e| format!("cannot create {}: {e}", stages.display()))?;
+            let system = self.jail.path();
+            for stage in spy::STAGES.iter().filter(|s| **s != missing) {
+                if let Some(real) = system.iter().map(|d| d.join(stage)).find(|p| p.is_file()) {
+                    std::os::unix::fs::symlink(&real, stages.join(stage))
+                        .map_err(|e| format!("cannot link {}: {e}", real.display()))?;
+                }
+            }
+            walls.readable.push(stages.clone());
+            env.push(("PATH".into(), stages.to_string_lossy().into_owned()));
+        }
         let spec = RunSpec {
             program: self.program.to_path_buf(),
             args: case.args.clone(),

@@ -12,6 +12,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     cause,
     evidence: super::no_evidence,
     inputs: INPUTS,
+    refuses_before_forking: false,
 };
 
 /// LINES, the only argument.

@@ -50,9 +50,13 @@ pub struct Case {
     pub at_least: Option<AtLeast>,
     /// 08: no FIFO may be left in the working directory afterwards.
     pub no_fifo_left: bool,
-    /// An error the program must refuse at once, saying why on stderr: it builds nothing, so
-    /// no wiring is judged.
+    /// An error the program must report on stderr: its run is not the wiring the exercise
+    /// draws (it refuses at once, or a stage cannot start), so no wiring is judged.
     pub refused: bool,
+    /// 04: this stage is not on the run's PATH, so its execvp fails.
+    pub missing_stage: Option<&'static str>,
+    /// Bad input refused before any fork: the X-ray must see the program alone.
+    pub alone: bool,
     /// 09: when each stdout line is due, counted from the start.
     pub schedule: Option<Schedule>,
     /// A time limit shorter than the exercise's (bad input must be refused at once).
@@ -111,6 +115,8 @@ impl Case {
             at_least: None,
             no_fifo_left: false,
             refused: false,
+            missing_stage: None,
+            alone: false,
             schedule: None,
             timeout: None,
         }
@@ -213,6 +219,9 @@ pub struct Behaviour {
     pub evidence: fn(&Case, &Failure, &RunOutcome) -> Option<String>,
     /// The arguments and variables the contract restricts: its bad-input cases come from them.
     pub inputs: &'static [Input],
+    /// The contract refuses bad input before the first fork: a usage case's run must be the
+    /// program alone (03).
+    pub refuses_before_forking: bool,
 }
 
 /// An argument or a variable a program takes, with what it may be.
@@ -273,6 +282,9 @@ pub fn cases(exercise: &Exercise, transcript: &Transcript, rng: &mut StdRng) -> 
             (behaviour.require)(case);
         }
         all.extend(bad_inputs(rng, behaviour.inputs));
+        for case in all.iter_mut().filter(|c| c.kind == Kind::Usage) {
+            case.alone = behaviour.refuses_before_forking;
+        }
     }
     all
 }

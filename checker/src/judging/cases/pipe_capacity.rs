@@ -13,6 +13,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     cause,
     evidence: super::no_evidence,
     inputs: INPUTS,
+    refuses_before_forking: false,
 };
 
 /// SIZE, the only argument: any size an `i32` holds, the kernel decides the rest.

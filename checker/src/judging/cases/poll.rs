@@ -14,6 +14,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     cause,
     evidence: super::no_evidence,
     inputs: INPUTS,
+    refuses_before_forking: false,
 };
 
 /// LINES, the only argument, and the time scale, which must be above 0 (the children's

@@ -13,6 +13,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     cause,
     evidence: super::no_evidence,
     inputs: INPUTS,
+    refuses_before_forking: true,
 };
 
 /// The time scale: 0 is allowed (no pauses at all).

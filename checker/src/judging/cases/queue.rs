@@ -14,6 +14,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     cause,
     evidence: super::no_evidence,
     inputs: INPUTS,
+    refuses_before_forking: false,
 };
 
 /// PRODUCERS, CONSUMERS and RECORDS, in that order.

@@ -13,6 +13,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     cause,
     evidence: super::no_evidence,
     inputs: &[],
+    refuses_before_forking: false,
 };
 
 const FILE: &str = "input.txt";
@@ -76,8 +77,21 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     // Capitals never occur in the file: grep finds nothing and exits 1, which is not an error.
     let absent = random_word(rng, 5).to_uppercase();
     let none = random_file(rng, 100, &absent, 0);
+    // wc is nowhere on PATH: its child's execvp fails, says why and exits with 127, and the
+    // program, whose wc did not exit with 0, exits with 1.
+    let mut missing = case(
+        "wc cannot be found on PATH",
+        Kind::Random,
+        small.clone(),
+        pattern.clone(),
+    );
+    missing.stdout = super::Expected::Exact(String::new());
+    missing.status = 1;
+    missing.refused = true;
+    missing.missing_stage = Some("wc");
     vec![
         case("a random file", Kind::Random, small, pattern),
+        missing,
         case(
             &format!("a file of {:.1} MiB", big.len() as f64 / (1 << 20) as f64),
             Kind::Big,
@@ -103,6 +117,9 @@ fn case(name: &str, kind: Kind, text: String, pattern: String) -> Case {
 
 /// Every run with a file and a pattern, the transcript's too, is watched by the stage spies.
 fn require(case: &mut Case) {
+    if case.missing_stage.is_some() {
+        return;
+    }
     if let [file, pattern] = case.args.as_slice() {
         case.stages = Some(Stages {
             file: file.clone(),

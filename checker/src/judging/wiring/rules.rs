@@ -6,6 +6,7 @@ use crate::sandbox::procfs::Object;
 use crate::sandbox::trace::{Exit, Happened, Io, SAMPLE_BYTES};
 use nix::sys::signal::Signal;
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 /// What a rule found missing.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +35,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 37] = [
+pub const RULES: [(&str, &str, Rule); 38] = [
     (
         "child_process",
         "the program creates a child process",
@@ -131,8 +132,13 @@ pub const RULES: [(&str, &str, Rule); 37] = [
         closes_inherited_read_ends,
     ),
     (
+        "pauses_before_each_send",
+        "the producer pauses before each line it sends, each pause drawn afresh",
+        pauses_before_each_send,
+    ),
+    (
         "reader_started_as_told",
-        "the FIFO is pipes-lab.fifo, and the reader is this very program started with the arguments --reader pipes-lab.fifo",
+        "the FIFO is pipes-lab.fifo, made with mode 0o600, and the reader is this very program started with the arguments --reader pipes-lab.fifo",
         reader_started_as_told,
     ),
     (
@@ -879,6 +885,95 @@ fn producers_hold_one_end(w: &Wiring, _: &Context) -> Result<(), Miss> {
     Ok(())
 }
 
+fn pauses_before_each_send(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    if w.trace.timeline_full {
+        return Ok(());
+    }
+    // The producer: a child writing into a pipe another child reads.
+    let found = data_links(w).find_map(|l| {
+        let (ws, rs) = (writers(l), readers(l));
+        let producer = *ws
+            .iter()
+            .find(|p| **p != 0 && rs.iter().any(|c| *c != 0 && c != *p))?;
+        let io = w.trace.io.iter().find(|io| {
+            io.writes && io.object == l.write_end && w.node_of(io.pid) == Some(producer)
+        })?;
+        Some((producer, io))
+    });
+    let Some((producer, io)) = found else {
+        return Ok(());
+    };
+    let events: Vec<&Happened> = w.trace.events_of(io.pid).map(|m| &m.what).collect();
+    // No pause at all is a scale of 0 (std makes no call for a sleep of nothing), or a
+    // producer the timing of the lines judges.
+    if !events.iter().any(|e| matches!(e, Happened::Slept { .. })) {
+        return Ok(());
+    }
+    let (mut written, mut paused, mut pause) = (0u64, false, Duration::ZERO);
+    let mut pauses: Vec<Duration> = Vec::new();
+    let mut line = 0;
+    for moment in w.trace.events_of(io.pid) {
+        match &moment.what {
+            Happened::Slept { until } => {
+                paused = true;
+                pause += until.saturating_sub(moment.at);
+            }
+            Happened::Wrote { object, total, .. } if *object == io.object => {
+                let start = written as usize;
+                let end = (*total as usize).min(io.sample.len());
+                written = *total;
+                if start >= end {
+                    continue;
+                }
+                let begins_line = start == 0 || io.sample.get(start - 1) == Some(&b'\n');
+                let lines = io.sample[start..end]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
+                if begins_line {
+                    line += 1;
+                    if !paused {
+                        return miss(
+                            format!(
+                                "{}, the producer, sent line {line} with no pause before it",
+                                w.who(producer)
+                            ),
+                            "sleep before each send, END included: draw the pause, sleep, then write that one line at once",
+                        );
+                    }
+                    pauses.push(pause);
+                    (paused, pause) = (false, Duration::ZERO);
+                }
+                if lines > 1 {
+                    return miss(
+                        format!(
+                            "{}, the producer, sent {lines} lines in one write",
+                            w.who(producer)
+                        ),
+                        "write each message on its own, right after its own pause: a BufWriter (or one write of several lines) holds lines back and sends them together",
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    // Pauses drawn at random are never all the same length.
+    let shortest = pauses.iter().min().copied().unwrap_or_default();
+    let longest = pauses.iter().max().copied().unwrap_or_default();
+    if pauses.len() >= 3 && !shortest.is_zero() && (longest - shortest) * 50 < shortest {
+        return miss(
+            format!(
+                "the {} pauses of {}, the producer, all lasted {:.3} s",
+                pauses.len(),
+                w.who(producer),
+                shortest.as_secs_f64()
+            ),
+            "draw each pause afresh: rand::rng().random_range(1.0..2.0) seconds (a float range; 1..2 is a range of whole numbers, always 1) times the scale",
+        );
+    }
+    Ok(())
+}
+
 fn reader_started_as_told(w: &Wiring, _: &Context) -> Result<(), Miss> {
     const FIFO: &str = "pipes-lab.fifo";
     let named = w
@@ -895,6 +990,13 @@ fn reader_started_as_told(w: &Wiring, _: &Context) -> Result<(), Miss> {
             format!(
                 "make the FIFO {FIFO} in the current directory, with that name exactly: the checker looks for it there"
             ),
+        );
+    }
+    if let Some((pid, path, mode)) = w.trace.fifos_made.iter().find(|(_, _, m)| *m != 0o600) {
+        let who = w.node_of(*pid).map_or(format!("pid {pid}"), |n| w.who(n));
+        return miss(
+            format!("{who} made the FIFO {path} with mode {mode:#o}, not 0o600"),
+            "make the FIFO readable and writable by its owner alone: mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR), which is 0o600",
         );
     }
     let own = w.trace.procs[0].program();

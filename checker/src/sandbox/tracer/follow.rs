@@ -684,6 +684,14 @@ impl Tracer<'_> {
                     self.trace.socket_pairs.push((a, b));
                 }
             }
+            Role::MakeNode { path, mode } if !failed => {
+                let asked = entry.args[mode] as u32;
+                if asked & libc::S_IFMT == libc::S_IFIFO
+                    && let Some(name) = read_c_string(tid, entry.args[path])
+                {
+                    self.trace.fifos_made.push((process, name, asked & 0o7777));
+                }
+            }
             Role::Fcntl if !failed && entry.args[1] as i32 == F_SETSIG => {
                 self.note_arranged(process, entry.args[2] as i32);
             }
@@ -755,6 +763,7 @@ impl Tracer<'_> {
             // Never stopped at, or nothing to learn from the result.
             Role::Signal { .. }
             | Role::Arranges(_)
+            | Role::MakeNode { .. }
             | Role::EpollCtl
             | Role::Sleep
             | Role::Futex

@@ -1,6 +1,8 @@
 //! exercise: 03_producer_consumer
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) PIPES_LAB_TIME_SCALE is checked in the producer, where the pauses are taken, so on a bad value the program has already forked both children when it exits with status 2
+//! expect: fail
+//! mistake: PIPES_LAB_TIME_SCALE is checked in the producer, where the pauses are taken, so on a bad value the program has already forked both children when it exits with status 2
+//! diagnosis: bad input refused before the first fork
+//! diagnosis: but only after starting 2 other process(es)
 
 // A correct producer and consumer in every other way. No check of the checker sees this mistake
 // yet: a bad input is judged by its stdout, stderr and exit status, which are right here.

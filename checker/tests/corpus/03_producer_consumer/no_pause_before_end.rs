@@ -1,6 +1,7 @@
 //! exercise: 03_producer_consumer
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the producer pauses before each message but sends `END` at once after the last one, so `END` arrives without its pause
+//! expect: fail
+//! mistake: the producer pauses before each message but sends `END` at once after the last one, so `END` arrives without its pause
+//! diagnosis: the producer, sent line 8 with no pause before it
 
 // A correct producer and consumer in every other way. No check of the checker sees this mistake
 // yet: a line may not come sooner than k times the shortest pause after the start, and the pauses

@@ -1,6 +1,8 @@
 //! exercise: 03_producer_consumer
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the producer draws its pause with `random_range(1..2)`, a range of whole numbers that holds only 1, so every pause is exactly 1 second (times the scale) instead of a random time in [1, 2)
+//! expect: fail
+//! mistake: the producer draws its pause with `random_range(1..2)`, a range of whole numbers that holds only 1, so every pause is exactly 1 second (times the scale) instead of a random time in [1, 2)
+//! diagnosis: pauses of P2 (child of P1), the producer, all lasted
+//! diagnosis: draw each pause afresh
 
 // A correct producer and consumer in every other way. No check of the checker sees this mistake
 // yet: each pause lies in [1, 2) seconds times the scale, and nothing asks the pauses to differ.

@@ -1,6 +1,9 @@
 //! exercise: 04_three_stage_chain
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) when execvp fails, the child panics (`unwrap()`), so it says why on stderr but exits with status 101 instead of 127
+//! expect: fail
+//! mistake: when execvp fails, the child panics (`unwrap()`), so it says why on stderr but exits with status 101 instead of 127
+//! diagnosis: case: wc cannot be found on PATH
+//! diagnosis: exits with status 127, as a shell
+//! diagnosis: exited with status 101
 
 // The reference solution in every other way. No case of the checker makes execvp fail yet: only
 // such a case can see this mistake.

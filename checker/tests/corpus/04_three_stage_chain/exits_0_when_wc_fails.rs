@@ -1,6 +1,8 @@
 //! exercise: 04_three_stage_chain
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the parent waits for the three stages but never looks at wc's status, so it exits with 0 even when wc fails
+//! expect: fail
+//! mistake: the parent waits for the three stages but never looks at wc's status, so it exits with 0 even when wc fails
+//! diagnosis: case: wc cannot be found on PATH
+//! diagnosis: expected: exit status 1
 
 // The reference solution in every other way. wc -l does not fail in any case of the checker yet:
 // only a case where it does can see this mistake.

@@ -64,5 +64,6 @@ fn main() {
             };
         }
     }
-    exit(wc_code);
+    // Status 0 when wc succeeded, 1 otherwise (wc's own 127 included).
+    exit(if wc_code == 0 { 0 } else { 1 });
 }

@@ -1,6 +1,7 @@
 //! exercise: 08_named_pipe
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the writer makes the FIFO with mode 0o666 instead of 0o600, so (umask permitting) other users may open it and read the messages or write their own
+//! expect: fail
+//! mistake: the writer makes the FIFO with mode 0o666 instead of 0o600, so (umask permitting) other users may open it and read the messages or write their own
+//! diagnosis: made the FIFO pipes-lab.fifo with mode 0o666, not 0o600
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
