@@ -1,8 +1,8 @@
 //! exercise: 03_producer_consumer
 //! expect: fail
 //! mistake: the producer writes its messages into a BufWriter, which holds them until it is dropped at the end, so every message reaches the pipe only after the last pause
-//! diagnosis: the producer slept several times without writing anything into the pipe
-//! diagnosis: not into a BufWriter
+//! diagnosis: the producer, sent 8 lines in one write
+//! diagnosis: a BufWriter (or one write of several lines) holds lines back
 
 // A correct producer and consumer in every other way.
 

@@ -12,8 +12,9 @@ use nix::sys::signal::{SigHandler, Signal, signal};
 use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, dup2_stdin, dup2_stdout, execvp, fork, pipe};
 
-/// Replaces this process with `argv[0]` found on PATH.
-fn exec(argv: &[&str]) -> ! {
+/// Replaces this process with `argv[0]` found on PATH; if that fails, says why and exits with
+/// `failed` (127 in a child, as a shell's; 1 for the program itself, whose wc did not run).
+fn exec(argv: &[&str], failed: i32) -> ! {
     // SAFETY: installing the default disposition runs no code of ours.
     let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
     let args: Vec<CString> = argv
@@ -22,7 +23,7 @@ fn exec(argv: &[&str]) -> ! {
         .collect();
     let err = execvp(&args[0], &args).unwrap_err();
     eprintln!("04_three_stage_chain: cannot run {}: {err}", argv[0]);
-    exit(127);
+    exit(failed);
 }
 
 fn main() -> ExitCode {
@@ -41,13 +42,13 @@ fn main() -> ExitCode {
         if let ForkResult::Child = unsafe { fork() }.expect("fork") {
             dup2_stdout(&cat_out).expect("dup2");
             drop((grep_in, cat_out, wc_in, grep_out));
-            exec(&["cat", file]);
+            exec(&["cat", file], 127);
         }
         if let ForkResult::Child = unsafe { fork() }.expect("fork") {
             dup2_stdin(&grep_in).expect("dup2");
             dup2_stdout(&grep_out).expect("dup2");
             drop((grep_in, cat_out, wc_in, grep_out));
-            exec(&["grep", pattern]);
+            exec(&["grep", pattern], 127);
         }
         // It keeps its copy of grep's write end until cat and grep are reaped, and the
         // kernel closes it when the helper exits: wc sees end-of-file only then, so wc is
@@ -63,5 +64,5 @@ fn main() -> ExitCode {
     // parent that waits for them all; here the program is gone before its children end.
     dup2_stdin(&wc_in).expect("dup2");
     drop((grep_in, cat_out, wc_in, grep_out));
-    exec(&["wc", "-l"]);
+    exec(&["wc", "-l"], 1);
 }

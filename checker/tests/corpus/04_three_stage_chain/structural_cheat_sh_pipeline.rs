@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     }
     // MISTAKE: the exercise is to do the shell's job (two pipes, three forks, dup2, exec);
     // asking a shell to do it skips the lesson, and the X-ray sees sh as the stages' parent.
-    let status = Command::new("sh")
+    let status = Command::new("/bin/sh")
         .args([
             "-c",
             "cat \"$1\" | grep \"$2\" | wc -l",
