@@ -160,10 +160,9 @@ pub fn judge(
     }
     if let Some(stage) = case.missing_stage
         && let Some(Ok(trace)) = &outcome.trace
+        && let Some(failure) = failed_stage(trace, stage)
     {
-        if let Some(failure) = failed_stage(trace, stage) {
-            return Some(failure);
-        }
+        return Some(failure);
     }
     if case.refused && stderr.trim().is_empty() {
         return Some(Failure::Contract {
