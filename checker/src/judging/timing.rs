@@ -223,7 +223,7 @@ fn cause_of_write(
                     pause = None;
                 }
             }
-            Happened::Slept { until } if m.at >= since => {
+            Happened::Slept { until, .. } if m.at >= since => {
                 pause = Some(match pause {
                     Some(p) => Pause {
                         woke: p.woke.max(*until),
@@ -547,7 +547,14 @@ mod tests {
             self
         }
         fn slept(&mut self, when: u64, pid: i32, until: u64) -> &mut Self {
-            self.at(when, pid, Happened::Slept { until: ms(until) })
+            self.at(
+                when,
+                pid,
+                Happened::Slept {
+                    until: ms(until),
+                    asked: None,
+                },
+            )
         }
         fn printed(&mut self, when: u64, line: &str) -> &mut Self {
             let line = line.to_string();

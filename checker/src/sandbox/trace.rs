@@ -83,9 +83,11 @@ pub enum Happened {
     Printed {
         line: String,
     },
-    /// A sleep began, asking to wake up at `until` (counted from the run's start too).
+    /// A sleep began, asking to wake up at `until` (counted from the run's start too); `asked`
+    /// is the length it asked for, when it asked for a length rather than a time.
     Slept {
         until: Duration,
+        asked: Option<Duration>,
     },
     /// The process let go of an end: closed it, had it replaced, or exited holding it.
     Dropped {
@@ -121,7 +123,7 @@ impl std::fmt::Display for Moment {
                 write!(f, "poll returned (which ends were ready is not known)")
             }
             Happened::Printed { line } => write!(f, "printed {line:?}"),
-            Happened::Slept { until } => {
+            Happened::Slept { until, .. } => {
                 write!(f, "began a sleep until {:.4} s", until.as_secs_f64())
             }
             Happened::Dropped { object, writes } => {

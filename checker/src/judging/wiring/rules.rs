@@ -35,7 +35,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 38] = [
+pub const RULES: [(&str, &str, Rule); 39] = [
     (
         "child_process",
         "the program creates a child process",
@@ -135,6 +135,11 @@ pub const RULES: [(&str, &str, Rule); 38] = [
         "pauses_before_each_send",
         "the producer pauses before each line it sends, each pause drawn afresh",
         pauses_before_each_send,
+    ),
+    (
+        "sleeps_until_deadlines",
+        "each child sleeps until each line's deadline, not for the same length before every line",
+        sleeps_until_deadlines,
     ),
     (
         "reader_started_as_told",
@@ -914,9 +919,9 @@ fn pauses_before_each_send(w: &Wiring, _: &Context) -> Result<(), Miss> {
     let mut line = 0;
     for moment in w.trace.events_of(io.pid) {
         match &moment.what {
-            Happened::Slept { until } => {
+            Happened::Slept { until, asked } => {
                 paused = true;
-                pause += until.saturating_sub(moment.at);
+                pause += asked.unwrap_or_else(|| until.saturating_sub(moment.at));
             }
             Happened::Wrote { object, total, .. } if *object == io.object => {
                 let start = written as usize;
@@ -970,6 +975,34 @@ fn pauses_before_each_send(w: &Wiring, _: &Context) -> Result<(), Miss> {
             ),
             "draw each pause afresh: rand::rng().random_range(1.0..2.0) seconds (a float range; 1..2 is a range of whole numbers, always 1) times the scale",
         );
+    }
+    Ok(())
+}
+
+fn sleeps_until_deadlines(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    for node in (1..w.nodes.len()).filter(|&n| w.nodes[n].parent == Some(0)) {
+        // The lengths it asked for: a sleep until a deadline asks for what is left of it,
+        // which the time spent writing shortens by a little, never twice the same.
+        let asked: Vec<Duration> = w
+            .trace
+            .events_of(w.nodes[node].pid)
+            .filter_map(|m| match m.what {
+                Happened::Slept { asked, .. } => asked,
+                _ => None,
+            })
+            .filter(|d| !d.is_zero())
+            .collect();
+        if asked.len() >= 2 && asked.iter().all(|d| *d == asked[0]) {
+            return miss(
+                format!(
+                    "{} slept {} times for exactly {:.3} s each",
+                    w.who(node),
+                    asked.len(),
+                    asked[0].as_secs_f64()
+                ),
+                "sleep until each line's deadline, counted from the child's start (start + j x period, minus Instant::now()), not for the period before each line: the small delays of writing add up",
+            );
+        }
     }
     Ok(())
 }

@@ -424,8 +424,8 @@ impl Tracer<'_> {
                 false
             }
             Role::Sleep => {
-                if let Some(until) = self.wake_up(tid, nr, &args) {
-                    self.event(process, Happened::Slept { until });
+                if let Some((until, asked)) = self.wake_up(tid, nr, &args) {
+                    self.event(process, Happened::Slept { until, asked });
                 }
                 false
             }
@@ -1076,7 +1076,12 @@ impl Tracer<'_> {
 
     /// When a sleep that begins now asks to wake up, on the run's clock: nanosleep(req, rem),
     /// clock_nanosleep(clock, flags, req, rem), the latter maybe with an absolute time.
-    fn wake_up(&self, tid: i32, nr: u64, args: &[u64; 6]) -> Option<std::time::Duration> {
+    fn wake_up(
+        &self,
+        tid: i32,
+        nr: u64,
+        args: &[u64; 6],
+    ) -> Option<(std::time::Duration, Option<std::time::Duration>)> {
         let (clock, flags, req) = if nr == libc::SYS_clock_nanosleep as u64 {
             (args[0] as libc::clockid_t, args[1] as i32, args[2])
         } else {
@@ -1091,7 +1096,7 @@ impl Tracer<'_> {
         let asked = std::time::Duration::new(secs as u64, nanos as u32);
         let now = self.limits.start.elapsed();
         if flags & libc::TIMER_ABSTIME == 0 {
-            return Some(now + asked);
+            return Some((now + asked, Some(asked)));
         }
         let mut clock_now = libc::timespec {
             tv_sec: 0,
@@ -1103,7 +1108,7 @@ impl Tracer<'_> {
         }
         let clock_now =
             std::time::Duration::new(clock_now.tv_sec.max(0) as u64, clock_now.tv_nsec as u32);
-        Some(now + asked.saturating_sub(clock_now))
+        Some((now + asked.saturating_sub(clock_now), None))
     }
 
     fn proc_mut(&mut self, pid: i32) -> Option<&mut TracedProcess> {
