@@ -108,6 +108,7 @@ fn solution_lines() -> Vec<String> {
 }
 
 #[test]
+#[ignore = "the attacks, about a minute: .ci/run runs it"]
 fn attacks_earn_nothing_change_nothing_and_leave_nothing_running() {
     for canary in canaries() {
         let _ = std::fs::remove_file(canary);
@@ -572,6 +573,7 @@ fn a_workbook_in_a_system_folder_stays_out_of_reach() {
 }
 
 #[test]
+#[ignore = "the attacks, about a minute: .ci/run runs it"]
 fn the_attacks_are_real_programs_for_real_exercises() {
     let names = exercise_names();
     assert!(

@@ -111,6 +111,7 @@ fn results(agroot: &Path) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "the autograder packages, about a minute: .ci/run runs it"]
 fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
     let dir = simulated_root();
     let package = dir.join("package");
@@ -224,6 +225,7 @@ fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
 }
 
 #[test]
+#[ignore = "the autograder packages, about a minute: .ci/run runs it"]
 fn run_autograder_takes_loose_files_anywhere_and_explains_an_upload_it_cannot_use() {
     let dir = simulated_root();
     let agroot = dir.join("root");
@@ -303,6 +305,7 @@ fn tools(dir: &Path) -> PathBuf {
 }
 
 #[test]
+#[ignore = "the autograder packages, about a minute: .ci/run runs it"]
 fn run_autograder_leaves_results_json_when_the_checker_cannot_write_it() {
     // No cargo at all: not on PATH, and no ~/.cargo/env.
     let agroot = bare_root();
@@ -359,6 +362,7 @@ fn runner(encoded: &[u8]) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "the autograder packages, about a minute: .ci/run runs it"]
 fn a_classroom_runner_result_carries_each_case_s_points() {
     let solved = checker()
         .args(["--solutions", "--seed", "3", "--format", "classroom", "1"])
@@ -392,6 +396,7 @@ fn a_classroom_runner_result_carries_each_case_s_points() {
 }
 
 #[test]
+#[ignore = "the autograder packages, about a minute: .ci/run runs it"]
 fn the_student_copy_carries_a_classroom_workflow_and_a_dev_container() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let copy = dir.path().join("copy");

@@ -5,7 +5,8 @@
 //! `structural_cheat_*` program is right in output and must pass with the X-ray off: only its
 //! wiring gives it away. Unless its header says `//! without the x-ray: fail`: a cheat that
 //! something besides the X-ray must catch (forged stage records) fails with the X-ray off
-//! too, with the same diagnosis.
+//! too, with the same diagnosis. A few minutes in all: `cargo test` leaves them out, `.ci/run`
+//! runs them (`cargo test -p checker --test corpus -- --ignored`).
 
 mod common;
 
@@ -132,51 +133,61 @@ fn check_one(file: &Path) -> Result<(), String> {
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_01_raw_pipe() {
     check_corpus("01_raw_pipe");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_02_duplex_pipe() {
     check_corpus("02_duplex_pipe");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_03_producer_consumer() {
     check_corpus("03_producer_consumer");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_04_three_stage_chain() {
     check_corpus("04_three_stage_chain");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_05_queue() {
     check_corpus("05_queue");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_06_pipe_capacity() {
     check_corpus("06_pipe_capacity");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_07_broken_pipe() {
     check_corpus("07_broken_pipe");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_08_named_pipe() {
     check_corpus("08_named_pipe");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn corpus_09_poll() {
     check_corpus("09_poll");
 }
 
 #[test]
+#[ignore = "the corpus, a few minutes: .ci/run runs it"]
 fn hostile_programs_are_stopped_and_cleaned_up() {
     check_corpus("hostile");
 }

@@ -130,6 +130,7 @@ fn exercise_points() -> Vec<u32> {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn gradescope_results_of_the_solutions_score_every_point() {
     let assert = checker()
         .args(["--solutions", "--format", "gradescope", "--seed", "5"])
@@ -153,6 +154,7 @@ fn gradescope_results_of_the_solutions_score_every_point() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn a_failed_build_still_writes_the_json_file() {
     let out = tempfile::tempdir().expect("temporary directory");
     let file = out.path().join("results.json");
@@ -174,6 +176,7 @@ fn a_failed_build_still_writes_the_json_file() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn grading_a_class_gives_each_submission_its_points_and_status() {
     let class = tempfile::tempdir().expect("temporary directory");
     let names = exercise_names();
@@ -325,6 +328,7 @@ fn json(path: &Path) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn one_seed_checks_the_whole_class_and_is_printed_at_both_ends() {
     let class = tempfile::tempdir().expect("temporary directory");
     let paths = class_of_solutions(class.path(), &["ann", "ben"]);
@@ -353,6 +357,7 @@ fn one_seed_checks_the_whole_class_and_is_printed_at_both_ends() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn without_a_terminal_each_submission_gets_a_line_on_stderr() {
     let class = tempfile::tempdir().expect("temporary directory");
     let mut paths = class_of_solutions(class.path(), &["ann"]);
@@ -386,6 +391,7 @@ fn without_a_terminal_each_submission_gets_a_line_on_stderr() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn a_rerun_replaces_its_own_rows_and_keeps_the_others() {
     let class = tempfile::tempdir().expect("temporary directory");
     let paths = class_of_solutions(class.path(), &["ann", "ben"]);
@@ -446,6 +452,7 @@ fn a_rerun_replaces_its_own_rows_and_keeps_the_others() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn every_file_grade_writes_is_readable_by_all_and_writable_by_its_owner() {
     use std::os::unix::fs::PermissionsExt;
     let class = tempfile::tempdir().expect("temporary directory");
@@ -471,6 +478,7 @@ fn every_file_grade_writes_is_readable_by_all_and_writable_by_its_owner() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn each_submission_keeps_its_runs_in_its_own_folder() {
     let class = tempfile::tempdir().expect("temporary directory");
     let wrong = root().join("checker/tests/corpus/01_raw_pipe/wrong_format.rs");
@@ -542,6 +550,7 @@ fn still_runs(pid: i32, start: &str) -> bool {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn sigterm_stops_grading_at_once_and_keeps_every_finished_row() {
     use std::time::{Duration, Instant};
     let class = tempfile::tempdir().expect("temporary directory");
@@ -634,6 +643,7 @@ fn sigterm_stops_grading_at_once_and_keeps_every_finished_row() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn the_handout_holds_everything_but_the_solutions() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let handout = dir.path().join("handout");
@@ -700,6 +710,7 @@ fn the_handout_holds_everything_but_the_solutions() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn repeat_catches_a_program_that_fails_only_sometimes() {
     let copy = tempfile::tempdir().expect("temporary directory");
     let bin = copy.path().join("src/bin");
@@ -783,6 +794,7 @@ const FORGED: &str = r#"REPORT"#;
 "##;
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn a_program_that_forges_its_report_and_kills_its_checker_earns_nothing() {
     let class = tempfile::tempdir().expect("temporary directory");
     for (name, forge) in [("alice", false), ("mallory", true)] {
@@ -835,6 +847,7 @@ fn a_program_that_forges_its_report_and_kills_its_checker_earns_nothing() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn grade_refuses_a_repeat_of_zero_before_running_anything() {
     let class = tempfile::tempdir().expect("temporary directory");
     let sub = class.path().join("ann");
@@ -863,6 +876,7 @@ fn grade_refuses_a_repeat_of_zero_before_running_anything() {
 }
 
 #[test]
+#[ignore = "grading classes, half a minute: .ci/run runs it"]
 fn a_missing_sandbox_is_said_and_refused_on_request() {
     let out = tempfile::tempdir().expect("temporary directory");
     let file = out.path().join("report.json");
