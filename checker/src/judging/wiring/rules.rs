@@ -736,6 +736,11 @@ fn reader_then_writer(w: &Wiring, _: &Context) -> Result<(), Miss> {
     Ok(())
 }
 
+/// 05's queue: the channel that carried the most bytes (the lock's carries one a turn).
+fn busiest_link(w: &Wiring) -> Option<&Link> {
+    data_links(w).max_by_key(|l| l.writers.iter().map(|u| u.bytes).sum::<u64>())
+}
+
 /// 05: record `i` of producer `p` as its frame: its length, 4 bytes big-endian, then its body.
 fn record_frame(p: u64, i: u64) -> Vec<u8> {
     let n = 4092 - ((37 * i + 11 * p) % 600);
@@ -745,9 +750,7 @@ fn record_frame(p: u64, i: u64) -> Vec<u8> {
 }
 
 fn records_framed(w: &Wiring, _: &Context) -> Result<(), Miss> {
-    // The queue: the channel that carried the most bytes (the lock's carries one a turn).
-    let Some(queue) = data_links(w).max_by_key(|l| l.writers.iter().map(|u| u.bytes).sum::<u64>())
-    else {
+    let Some(queue) = busiest_link(w) else {
         return Ok(());
     };
     let sent = w.trace.io.iter().filter(|io| {
@@ -862,8 +865,7 @@ fn asks_pipe_size(w: &Wiring, _: &Context) -> Result<(), Miss> {
 }
 
 fn producers_hold_one_end(w: &Wiring, _: &Context) -> Result<(), Miss> {
-    let Some(queue) = data_links(w).max_by_key(|l| l.writers.iter().map(|u| u.bytes).sum::<u64>())
-    else {
+    let Some(queue) = busiest_link(w) else {
         return Ok(());
     };
     let channel_ends: Vec<&Object> = data_links(w)
