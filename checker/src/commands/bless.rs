@@ -59,6 +59,7 @@ pub fn bless(wb: &Workbook, selected: &[String]) -> Result<ExitCode, String> {
                 trace: false,
                 faults: None,
                 untraced_byte_writes: false,
+                mishap: None,
                 // The reference solutions are the workbook's own: trusted, run as they are.
                 jail: None,
                 path_first: None,

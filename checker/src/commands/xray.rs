@@ -102,6 +102,7 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         trace: true,
         faults: Some(request.seed.unwrap_or_else(session::fresh_seed)),
         untraced_byte_writes: exercise.wiring.fill_loop,
+        mishap: None,
         jail: Some((jail, walls)),
         path_first: None,
     };

@@ -8,7 +8,7 @@ use crate::workbook::manifest::Clause;
 use crate::workbook::manifest::Exercise;
 
 /// The judge's own checks (`judge::judge`), by the name a clause gives them.
-pub const CHECKS: [(&str, &str); 12] = [
+pub const CHECKS: [(&str, &str); 13] = [
     ("output", "stdout, line by line, against the lines expected"),
     ("exit status", "the program's exit status"),
     (
@@ -50,6 +50,10 @@ pub const CHECKS: [(&str, &str); 12] = [
     (
         "no FIFO left",
         "no FIFO left in the working folder when the program ends (08)",
+    ),
+    (
+        "made to fail",
+        "a case where the X-ray makes one call fail that a correct run never sees fail (a fork, an open, a writer's write that becomes an exit), and the program must go on as the contract says (07, 08)",
     ),
 ];
 

@@ -165,6 +165,15 @@ pub fn likely_cause(
     if matches!(failure, Failure::Signal(sig) if sig == "SIGSYS") {
         return general_cause(failure);
     }
+    // The case's failure never happened: its verdict says nothing about how the program
+    // handles it.
+    if let (Some(mishap), Some(trace)) = (case.mishap, trace)
+        && trace.injected.mishaps == 0
+    {
+        return format!(
+            "the X-ray never met the call this case makes fail ({mishap}): the program never made that call as the contract has it, so the failure this case is about did not happen; see the other cases first"
+        );
+    }
     if let Some(proved) = behaviour(exercise).and_then(|b| (b.evidence)(case, failure, run)) {
         return proved;
     }

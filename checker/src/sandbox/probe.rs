@@ -60,6 +60,7 @@ pub fn trace_seen(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         trace: true,
         faults: None,
         untraced_byte_writes: false,
+        mishap: None,
         jail: Some((jail.clone(), walls)),
         path_first: None,
     };

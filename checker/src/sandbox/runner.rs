@@ -8,7 +8,7 @@ use super::interrupt::interrupted;
 use super::jail::{Jail, Walls};
 use super::proctree::{self, Descendant};
 use super::spy::{Heard, supervisor::Supervisor};
-use super::trace::{Exit, Trace};
+use super::trace::{Exit, Mishap, Trace};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
@@ -62,6 +62,8 @@ pub struct RunSpec {
     /// With the X-ray: let writes of one byte through without a stop, for a program that may
     /// fill a pipe a byte at a time (65,536 stops per fill otherwise).
     pub untraced_byte_writes: bool,
+    /// With the X-ray: the failure it makes happen in this run (`trace::Mishap`).
+    pub mishap: Option<Mishap>,
     /// Run behind the sandbox's wall, with what the run may touch; none for trusted programs
     /// (the reference solutions when transcripts are blessed).
     pub jail: Option<(Arc<Jail>, Walls)>,
@@ -459,6 +461,7 @@ fn start_program(mut command: Command, spec: &RunSpec, start: Instant) -> std::i
             tasks: TASK_CAP,
             faults: spec.faults,
             untraced_byte_writes: spec.untraced_byte_writes,
+            mishap: spec.mishap,
             start,
         };
         let mut traced = super::tracer::spawn(command, limits)?;

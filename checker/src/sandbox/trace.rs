@@ -191,6 +191,36 @@ pub struct Injected {
     pub seed: Option<u64>,
     pub reads_cut: u64,
     pub writes_cut: u64,
+    /// How many calls the case's mishap changed (see `Mishap`).
+    pub mishaps: u64,
+}
+
+/// A failure the X-ray makes happen in a case of its own, where the contract says what a
+/// program does when something goes wrong that a correct run never meets (tracer/mishap.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mishap {
+    /// Every fork fails with EAGAIN (a clone that makes a process, not a thread): nothing the
+    /// program starts can start.
+    ForkFails,
+    /// Every open for writing of a file with this name fails with EACCES.
+    OpenForWritingFails(&'static str),
+    /// A child process that has written `after` bytes into a pipe exits with `status` at its
+    /// next write there, instead of making it.
+    ExitsInstead { after: u64, status: i32 },
+}
+
+impl std::fmt::Display for Mishap {
+    /// The call a mishap makes fail, as a report names it.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Mishap::ForkFails => write!(f, "a fork"),
+            Mishap::OpenForWritingFails(name) => write!(f, "an open of {name} for writing"),
+            Mishap::ExitsInstead { after, status } => write!(
+                f,
+                "a child's write into a pipe after its first {after} bytes (an exit with status {status} instead)"
+            ),
+        }
+    }
 }
 
 /// One F_SETPIPE_SZ call, with how full the pipe was around it (the kernel's count, taken

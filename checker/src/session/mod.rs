@@ -346,7 +346,10 @@ pub fn record(card: &Scorecard, files: &ExerciseFiles) -> Result<(), String> {
 /// checks, because, `unheard`, the stage spies cannot be heard here.
 fn skipped_line(xray: &Xray, refused: Option<&str>, unheard: Option<&str>) -> Option<String> {
     let structural = match (xray.why_off(), refused) {
-        (Some(why), _) => Some(why),
+        // The cases whose failure the X-ray makes happen (`Case::mishap`) go with it.
+        (Some(why), _) => Some(format!(
+            "{why}; so were the cases where the X-ray makes a call fail"
+        )),
         (None, Some(refused)) => Some(format!("runs cannot be traced here: {refused}")),
         (None, None) => None,
     };

@@ -2,6 +2,7 @@
 
 use super::{AtLeast, Case, Expected, Failure, Kind};
 use crate::sandbox::runner::RunOutcome;
+use crate::sandbox::trace::Mishap;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -25,16 +26,42 @@ const INPUTS: &[super::Input] = &[super::Input {
 
 /// The output for `lines`, with the writer's count left open (it depends on timing).
 pub fn oracle(lines: u64) -> String {
+    ended(lines, "writer killed by SIGPIPE")
+}
+
+/// The output for `lines` when round 2's writer ended as `last` says.
+fn ended(lines: u64, last: &str) -> String {
     let reader: String = (1..=lines).map(|k| format!("reader: line {k}\n")).collect();
     format!(
-        "{reader}writer: EPIPE after [..] lines\nreader exited with status 0\n{reader}reader exited with status 0\nwriter killed by SIGPIPE\n"
+        "{reader}writer: EPIPE after [..] lines\nreader exited with status 0\n{reader}reader exited with status 0\n{last}\n"
     )
 }
+
+/// The status round 2's writer exits with when the X-ray makes it exit.
+const EXITS_WITH: i32 = 7;
 
 pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let lines: u64 = rng.random_range(1..=200);
     // And the largest LINES the contract allows: an off-by-one in the range refuses it.
     let most = 1000;
+    // Round 2's writer exits on its own once the reader has its lines, instead of meeting
+    // SIGPIPE: the parent must look at how it ended.
+    let few: u64 = rng.random_range(1..=20);
+    let mut exits = Case::new(
+        &format!(
+            "{few} lines, round 2's writer exits with status {EXITS_WITH} (the X-ray makes its write after line {few} an exit)"
+        ),
+        Kind::Random,
+        vec![few.to_string()],
+        Expected::Pattern(ended(
+            few,
+            &format!("writer exited with status {EXITS_WITH}"),
+        )),
+    );
+    exits.mishap = Some(Mishap::ExitsInstead {
+        after: (1..=few).map(|k| format!("line {k}\n").len() as u64).sum(),
+        status: EXITS_WITH,
+    });
     vec![
         Case::new(
             &format!("{lines} lines"),
@@ -48,6 +75,7 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
             vec![most.to_string()],
             Expected::Pattern(oracle(most)),
         ),
+        exits,
     ]
 }
 
@@ -61,8 +89,9 @@ pub fn require(case: &mut Case) {
     });
 }
 
-pub fn cause(_case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
+        Failure::Output { actual, .. } if case.mishap.is_some() && actual.contains("writer killed by SIGPIPE") => format!("round 2's writer exited with status {EXITS_WITH} here, yet the program printed that SIGPIPE killed it: look at the status waitpid returns (WaitStatus::Exited or Signaled) and print what really happened"),
         Failure::Signal(sig) if sig == "SIGPIPE" => "the program itself was killed by SIGPIPE: in round 1 the writer (the parent) must keep Rust's setting (SIGPIPE ignored), so that the write returns EPIPE; restore the default only in round 2's writer child".into(),
         Failure::Status { actual: 101, .. } => "the writer panicked when the write failed: match the error (std::io::ErrorKind::BrokenPipe, or Errno::EPIPE), report it and stop writing".into(),
         Failure::Hang(_) | Failure::Busy(_) => "the writer never stops: a failed write (EPIPE) means the reader is gone for good, so stop writing at the first one; and the reader must exit after its lines, closing its read end".into(),

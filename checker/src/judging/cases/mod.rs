@@ -17,6 +17,7 @@ mod three_stage_chain;
 
 use super::failure::Failure;
 use crate::sandbox::runner::RunOutcome;
+use crate::sandbox::trace::Mishap;
 use crate::workbook::manifest::Exercise;
 use crate::workbook::transcript::{Transcript, TranscriptCase};
 use rand::RngExt;
@@ -57,10 +58,16 @@ pub struct Case {
     pub missing_stage: Option<&'static str>,
     /// Bad input refused before any fork: the X-ray must see the program alone.
     pub alone: bool,
+    /// The program runs as one of its roles by itself (08's reader): the wiring the exercise
+    /// draws is judged in its other runs, not in this one.
+    pub one_role: bool,
     /// 09: when each stdout line is due, counted from the start.
     pub schedule: Option<Schedule>,
     /// A time limit shorter than the exercise's (bad input must be refused at once).
     pub timeout: Option<Duration>,
+    /// A failure the X-ray makes happen in this run (an exec, an open, a writer that exits);
+    /// without the X-ray the case is not run, and the report says so.
+    pub mishap: Option<Mishap>,
 }
 
 /// How long a program may take to refuse bad input.
@@ -119,6 +126,8 @@ impl Case {
             alone: false,
             schedule: None,
             timeout: None,
+            mishap: None,
+            one_role: false,
         }
     }
 

@@ -1,7 +1,8 @@
 //! 08_named_pipe: a FIFO between two instances of the program.
 
-use super::{Case, Failure, Kind, random_message};
+use super::{Case, Expected, Failure, Kind, random_message};
 use crate::sandbox::runner::RunOutcome;
+use crate::sandbox::trace::Mishap;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -15,9 +16,19 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     refuses_before_forking: false,
 };
 
+/// The FIFO's name, which the writer passes to the reader.
+const FIFO: &str = "pipes-lab.fifo";
+
 pub fn oracle(messages: &[String]) -> String {
+    let mut out = reader_lines(messages);
+    out.push_str("writer: reader exited with status 0\nwriter: removed pipes-lab.fifo\n");
+    out
+}
+
+/// What the reader prints for `messages`, end-of-file included.
+fn reader_lines(messages: &[String]) -> String {
     let mut out: String = messages.iter().map(|m| format!("reader: {m}\n")).collect();
-    out.push_str("reader: end of file\nwriter: reader exited with status 0\nwriter: removed pipes-lab.fifo\n");
+    out.push_str("reader: end of file\n");
     out
 }
 
@@ -60,6 +71,47 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     taken.files = vec![("pipes-lab.fifo".into(), b"not yours to remove\n".to_vec())];
     taken.status = 1;
     taken.refused = true;
+    // Failures a correct run never meets, made by the X-ray: the writer still removes the
+    // FIFO, says why on stderr and exits with status 1.
+    let removed = "writer: removed pipes-lab.fifo\n";
+    let mut no_reader = Case::with_messages(
+        "the reader cannot start (the X-ray makes the fork fail with EAGAIN)",
+        Kind::Error,
+        vec!["hello".into()],
+        removed.into(),
+    );
+    no_reader.status = 1;
+    no_reader.refused = true;
+    no_reader.mishap = Some(Mishap::ForkFails);
+    let mut no_open = Case::with_messages(
+        "opening pipes-lab.fifo for writing fails (the X-ray makes it fail with EACCES)",
+        Kind::Error,
+        vec!["hello".into()],
+        removed.into(),
+    );
+    no_open.status = 1;
+    no_open.refused = true;
+    no_open.mishap = Some(Mishap::OpenForWritingFails(FIFO));
+    // The reader alone, on a PATH of the checker's choosing: a plain file of lines, which it
+    // reads to end-of-file as it would a FIFO.
+    let lines: Vec<String> = (0..rng.random_range(2..=5))
+        .map(|_| random_message(rng))
+        .collect();
+    let mut alone = Case::new(
+        "the reader alone on another PATH (--reader messages.txt, a plain file)",
+        Kind::Random,
+        vec!["--reader".into(), "messages.txt".into()],
+        Expected::Exact(reader_lines(&lines)),
+    );
+    alone.files = vec![(
+        "messages.txt".into(),
+        lines
+            .iter()
+            .map(|m| format!("{m}\n"))
+            .collect::<String>()
+            .into_bytes(),
+    )];
+    alone.one_role = true;
     vec![
         Case::with_messages("random messages", Kind::Random, messages, expected),
         Case::with_messages(
@@ -71,6 +123,9 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         failing,
         broken,
         taken,
+        no_reader,
+        no_open,
+        alone,
     ]
 }
 
@@ -82,6 +137,9 @@ fn require(case: &mut Case) {
 pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     Some(match failure {
         // The name was taken before the run: mkfifo fails with EEXIST.
+        _ if case.mishap == Some(Mishap::ForkFails) => "when the reader cannot start, spawn() returns an error: the writer must still remove the FIFO (and print that it did), say why on stderr and exit with status 1, never unwrap() or expect() it".into(),
+        _ if case.mishap.is_some() => "when opening the FIFO fails, the reader is still blocked in its own open, waiting for a writer that never comes: the writer kills it (Child::kill) and waits for it, removes the FIFO (and prints that it did), says why on stderr and exits with status 1".into(),
+        _ if case.one_role => "the reader must open the PATH it is given after --reader, not a name of its own: the writer's FIFO is one such PATH, but the reader works on any file of lines".into(),
         _ if case.refused => "mkfifo fails with EEXIST when pipes-lab.fifo exists already: say so on stderr and exit with status 1, before starting the reader, and leave the file where it is".into(),
         Failure::Contract { .. } => "the FIFO is a file: remove it (std::fs::remove_file) on every way out of the writer, the error paths included".into(),
         Failure::Hang(_) => "one side waits for the other forever: opening a FIFO blocks until the other side opens it too, so the writer must start the reader before it opens the FIFO, and close its end after the last message so the reader sees end-of-file".into(),

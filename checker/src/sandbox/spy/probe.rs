@@ -37,6 +37,7 @@ pub fn heard(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         trace: false,
         faults: None,
         untraced_byte_writes: false,
+        mishap: None,
         jail: Some((jail.clone(), walls)),
         path_first: Some(spies),
     };

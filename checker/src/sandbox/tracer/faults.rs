@@ -168,44 +168,7 @@ fn mix(mut x: u64) -> u64 {
 /// Sets the third argument (the byte count of read, write, recvfrom, sendto, pread64 and
 /// pwrite64) of the call `tid` is stopped at; false where the registers cannot be changed.
 fn set_count(tid: i32, count: u64) -> bool {
-    #[cfg(all(
-        target_os = "linux",
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    ))]
-    {
-        // SAFETY: user_regs_struct is plain data; zeroed is a valid value.
-        let mut regs: libc::user_regs_struct = unsafe { std::mem::zeroed() };
-        let regset = |op: libc::c_uint, regs: &mut libc::user_regs_struct| {
-            let mut iov = libc::iovec {
-                iov_base: (regs as *mut libc::user_regs_struct).cast(),
-                iov_len: std::mem::size_of::<libc::user_regs_struct>(),
-            };
-            let set = libc::NT_PRSTATUS as usize as *mut libc::c_void;
-            // SAFETY: the kernel reads or fills at most iov_len bytes of `regs` of a tracee
-            // stopped at a system call.
-            unsafe { libc::ptrace(op, tid, set, &mut iov) == 0 }
-        };
-        if !regset(libc::PTRACE_GETREGSET, &mut regs) {
-            return false;
-        }
-        #[cfg(target_arch = "x86_64")]
-        {
-            regs.rdx = count;
-        }
-        #[cfg(target_arch = "aarch64")]
-        {
-            regs.regs[2] = count;
-        }
-        regset(libc::PTRACE_SETREGSET, &mut regs)
-    }
-    #[cfg(not(all(
-        target_os = "linux",
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    )))]
-    {
-        let _ = (tid, count);
-        false
-    }
+    super::regs::set_arg(tid, 2, count)
 }
 
 #[cfg(test)]

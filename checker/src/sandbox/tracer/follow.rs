@@ -4,6 +4,7 @@
 use super::epoll;
 use super::faults::Faults;
 use super::memory::{poll_fds, read_bytes, read_c_string, read_fd_pair, read_set, sigevent_signal};
+use super::mishap::{self, Change};
 use super::peek::Peek;
 use super::{Cost, Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
@@ -69,6 +70,8 @@ struct Tracer<'a> {
     ready: HashMap<i32, Option<Vec<Object>>>,
     /// The short reads and writes to inject, when asked for.
     faults: Option<Faults>,
+    /// Tasks stopped in a call the mishap makes fail, with the errno it returns.
+    failing: HashMap<i32, i32>,
     peek: Peek,
     /// Processes whose last write to stdout did not end its line.
     mid_line: HashSet<i32>,
@@ -129,6 +132,7 @@ pub fn follow(
         unusable: None,
         ready: HashMap::new(),
         faults,
+        failing: HashMap::new(),
         peek: Peek::default(),
         mid_line: HashSet::new(),
     };
@@ -155,7 +159,9 @@ pub fn follow(
         let _ = t.ended.send(Exit::Signal(Signal::SIGKILL));
     }
     if let Some(faults) = &t.faults {
+        let mishaps = t.trace.injected.mishaps;
         t.trace.injected = faults.injected;
+        t.trace.injected.mishaps = mishaps;
     }
     match t.unusable {
         Some(why) => Err(why),
@@ -353,6 +359,10 @@ impl Tracer<'_> {
                 }
             }
             libc::PTRACE_SYSCALL_INFO_EXIT => {
+                if let Some(errno) = self.failing.remove(&pid) {
+                    // A call the kernel skipped: it returns what the mishap says.
+                    super::regs::set_return(pid, -i64::from(errno));
+                }
                 // SAFETY: the kernel filled the exit member for an exit stop.
                 let (value, failed) = unsafe { (info.u.exit.sval, info.u.exit.is_error != 0) };
                 if let Some(entry) = self.pending.remove(&pid) {
@@ -377,6 +387,17 @@ impl Tracer<'_> {
             // before it exists, with the whole run.
             self.kill_everything();
             return false;
+        }
+        if let Some(change) = self.mishap(tid, nr, &args) {
+            self.trace.injected.mishaps += 1;
+            return match change {
+                Change::Fails(errno) => {
+                    // Stop at its exit too, to set its result again.
+                    self.failing.insert(tid, errno);
+                    true
+                }
+                Change::Exits => false,
+            };
         }
         let Some(call) = syscalls::traced(nr) else {
             return false;
@@ -505,6 +526,32 @@ impl Tracer<'_> {
             self.pending.insert(tid, entry);
         }
         wanted
+    }
+
+    /// Makes the run's mishap happen to this call, if it is the call the mishap changes.
+    fn mishap(&mut self, tid: i32, nr: u64, args: &[u64; 6]) -> Option<Change> {
+        let made = self.limits.mishap?;
+        let process = self.process(tid);
+        // For a write into a pipe: what its process had written into it before.
+        let written_before = match syscalls::traced(nr) {
+            Some(Role::Write { fd }) => self
+                .end_of(process, args[fd] as i32)
+                .filter(|o| matches!(o, Object::Pipe(_)) && !self.trace.output.contains(o))
+                .map(|object| {
+                    self.io_index
+                        .get(&(process, object, true))
+                        .map_or(0, |i| self.trace.io[*i].bytes)
+                }),
+            _ => None,
+        };
+        let call = mishap::Stopped {
+            tid,
+            root: process == self.root,
+            nr,
+            args,
+            written_before,
+        };
+        mishap::make(made, &call)
     }
 
     /// Cuts a read or write of a data channel short, as `faults` draws it.

@@ -13,10 +13,12 @@ mod epoll;
 mod faults;
 mod follow;
 mod memory;
+mod mishap;
 mod peek;
+mod regs;
 
 use super::syscalls;
-use super::trace::{Exit, Trace};
+use super::trace::{Exit, Mishap, Trace};
 use nix::errno::Errno;
 use nix::sys::ptrace;
 use nix::sys::wait::{WaitStatus, waitpid};
@@ -44,6 +46,8 @@ pub struct Limits {
     pub faults: Option<u64>,
     /// Let writes of one byte through without a stop (a pipe filled a byte at a time).
     pub untraced_byte_writes: bool,
+    /// The failure to make happen in this run, if any.
+    pub mishap: Option<Mishap>,
     /// The run's clock: the timeline counts from here.
     pub start: std::time::Instant,
 }
@@ -182,7 +186,7 @@ pub fn spawn(mut command: Command, limits: Limits) -> std::io::Result<TracedRun>
         share_one_cpu();
         put_first();
         // Built before the fork: the child may not allocate.
-        let filter = seccomp_filter(limits.untraced_byte_writes);
+        let filter = seccomp_filter(limits.untraced_byte_writes, limits.mishap);
         let (mut status_rx, status_tx) = match std::io::pipe() {
             Ok(p) => p,
             Err(e) => {
@@ -328,7 +332,7 @@ enum Target {
 /// which nothing here can read; let everything else through untouched (and, when asked, a
 /// write of one byte). The jail's own filter refuses these too; this one holds where the
 /// sandbox is off.
-fn seccomp_filter(untraced_byte_writes: bool) -> Vec<libc::sock_filter> {
+fn seccomp_filter(untraced_byte_writes: bool, mishap: Option<Mishap>) -> Vec<libc::sock_filter> {
     use Target::*;
     // seccomp_data: nr at offset 0, arch at 4, then the arguments, 8 bytes each from 16 (the
     // low half first on the little-endian machines the X-ray runs on).
@@ -368,7 +372,16 @@ fn seccomp_filter(untraced_byte_writes: bool) -> Vec<libc::sock_filter> {
     ops.extend([
         Op::JumpIfEqual(libc::SYS_clone as u32, Next, List),
         Op::Load(ARG0),
-        Op::JumpIfAnyBit(libc::CLONE_UNTRACED as u32, Refuse, Allow),
+        // A clone stops only where a mishap makes the fork fail.
+        Op::JumpIfAnyBit(
+            libc::CLONE_UNTRACED as u32,
+            Refuse,
+            if mishap == Some(Mishap::ForkFails) {
+                Trace
+            } else {
+                Allow
+            },
+        ),
     ]);
     let list = ops.len();
     ops.extend(syscalls::traced_numbers().map(|nr| Op::JumpIfEqual(nr as u32, Trace, Next)));

@@ -1,6 +1,9 @@
 //! exercise: 07_broken_pipe
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the parent waits for round 2's writer but never looks at how it ended: it prints `writer killed by SIGPIPE` whatever the status, so a writer that exited would be reported killed too (with a correct writer the output is right)
+//! expect: fail
+//! mistake: the parent waits for round 2's writer but never looks at how it ended: it prints `writer killed by SIGPIPE` whatever the status, so a writer that exited would be reported killed too (with a correct writer the output is right)
+//! diagnosis: round 2's writer exits with status 7
+//! diagnosis: +writer killed by SIGPIPE
+//! diagnosis: look at the status waitpid returns
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};

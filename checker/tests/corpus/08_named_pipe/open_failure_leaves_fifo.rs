@@ -1,6 +1,8 @@
 //! exercise: 08_named_pipe
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) when opening the FIFO for writing fails, the writer panics (expect) and leaves `pipes-lab.fifo` behind, and the reader blocked in its own open with it
+//! expect: fail
+//! mistake: when opening the FIFO for writing fails, the writer panics (expect) and leaves `pipes-lab.fifo` behind, and the reader blocked in its own open with it
+//! diagnosis: case: opening pipes-lab.fifo for writing fails
+//! diagnosis: the writer kills it
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};

@@ -1,6 +1,8 @@
 //! exercise: 08_named_pipe
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the reader opens `pipes-lab.fifo` whatever PATH it is given after `--reader`: it works only because the writer always passes that name
+//! expect: fail
+//! mistake: the reader opens `pipes-lab.fifo` whatever PATH it is given after `--reader`: it works only because the writer always passes that name
+//! diagnosis: case: the reader alone on another PATH
+//! diagnosis: must open the PATH it is given
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};

@@ -1,6 +1,8 @@
 //! exercise: 08_named_pipe
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) when the reader cannot be started, the writer panics on spawn()'s error (expect) and leaves `pipes-lab.fifo` behind
+//! expect: fail
+//! mistake: when the reader cannot be started, the writer panics on spawn()'s error (expect) and leaves `pipes-lab.fifo` behind
+//! diagnosis: case: the reader cannot start
+//! diagnosis: -writer: removed pipes-lab.fifo
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};

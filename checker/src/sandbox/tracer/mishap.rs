@@ -1,0 +1,84 @@
+//! The case's mishap (`trace::Mishap`), made at the stop of the call it changes: the kernel
+//! never runs the call, so the failure is certain and the same on every run.
+
+use super::memory::{read_bytes, read_c_string};
+use super::regs;
+use crate::sandbox::trace::Mishap;
+
+/// What a mishap does to a stopped call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The call fails with this errno (set again when it returns).
+    Fails(i32),
+    /// The call became exit_group.
+    Exits,
+}
+
+/// A stopped call, as a mishap needs to see it.
+pub struct Stopped<'a> {
+    pub tid: i32,
+    /// Whether its process is the program itself rather than one it started.
+    pub root: bool,
+    pub nr: u64,
+    pub args: &'a [u64; 6],
+    /// For a write into a pipe: the bytes its process had written into that pipe before.
+    pub written_before: Option<u64>,
+}
+
+/// Makes `mishap` happen to the stopped call, when the call is the one it changes.
+pub fn make(mishap: Mishap, call: &Stopped) -> Option<Change> {
+    let nr = call.nr as i64;
+    match mishap {
+        Mishap::ForkFails
+            if nr == libc::SYS_clone && call.args[0] & libc::CLONE_THREAD as u64 == 0 =>
+        {
+            regs::fail(call.tid, libc::EAGAIN).then_some(Change::Fails(libc::EAGAIN))
+        }
+        Mishap::OpenForWritingFails(name) => {
+            let (path, flags) = open_of(call)?;
+            let writes = matches!(flags & libc::O_ACCMODE as u64, f if f == libc::O_WRONLY as u64 || f == libc::O_RDWR as u64);
+            let named = path.rsplit('/').next() == Some(name);
+            (writes && named && regs::fail(call.tid, libc::EACCES))
+                .then_some(Change::Fails(libc::EACCES))
+        }
+        Mishap::ExitsInstead { after, status } if !call.root => {
+            let before = call.written_before?;
+            (before >= after && regs::replace(call.tid, libc::SYS_exit_group, status as u64))
+                .then_some(Change::Exits)
+        }
+        _ => None,
+    }
+}
+
+/// The path and flags of an open call.
+fn open_of(call: &Stopped) -> Option<(String, u64)> {
+    let nr = call.nr as i64;
+    let a = call.args;
+    let (path, flags) = if nr == libc::SYS_openat {
+        (a[1], a[2])
+    } else if nr == libc::SYS_openat2 {
+        // struct open_how begins with its flags.
+        let how = read_bytes(call.tid, a[2], 8);
+        (a[1], u64::from_ne_bytes(how.try_into().ok()?))
+    } else {
+        older_open(nr, a)?
+    };
+    Some((read_c_string(call.tid, path)?, flags))
+}
+
+/// open and creat, where the architecture has them.
+#[cfg(target_arch = "x86_64")]
+fn older_open(nr: i64, a: &[u64; 6]) -> Option<(u64, u64)> {
+    if nr == libc::SYS_open {
+        Some((a[0], a[1]))
+    } else if nr == libc::SYS_creat {
+        Some((a[0], libc::O_WRONLY as u64))
+    } else {
+        None
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn older_open(_: i64, _: &[u64; 6]) -> Option<(u64, u64)> {
+    None
+}
