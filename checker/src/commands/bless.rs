@@ -60,6 +60,7 @@ pub fn bless(wb: &Workbook, selected: &[String]) -> Result<ExitCode, String> {
                 faults: None,
                 untraced_byte_writes: false,
                 mishap: None,
+                await_reads: false,
                 // The reference solutions are the workbook's own: trusted, run as they are.
                 jail: None,
                 path_first: None,

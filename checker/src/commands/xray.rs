@@ -103,6 +103,7 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         faults: Some(request.seed.unwrap_or_else(session::fresh_seed)),
         untraced_byte_writes: exercise.wiring.fill_loop,
         mishap: None,
+        await_reads: exercise.wiring.awaits_reads(),
         jail: Some((jail, walls)),
         path_first: None,
     };

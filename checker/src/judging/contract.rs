@@ -53,7 +53,7 @@ pub const CHECKS: [(&str, &str); 13] = [
     ),
     (
         "made to fail",
-        "a case where the X-ray makes one call fail that a correct run never sees fail (a fork, an open, a writer's write that becomes an exit), and the program must go on as the contract says (07, 08)",
+        "a case where the X-ray makes one call fail that a correct run never sees fail (a fork, an open, a writer's write that becomes an exit, a record changed on its way), and the program must go on as the contract says (05, 07, 08)",
     ),
 ];
 

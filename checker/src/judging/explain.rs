@@ -165,13 +165,14 @@ pub fn likely_cause(
     if matches!(failure, Failure::Signal(sig) if sig == "SIGSYS") {
         return general_cause(failure);
     }
-    // The case's failure never happened: its verdict says nothing about how the program
-    // handles it.
+    // The call the case changes never came (a wiring rule that saw why explains itself): the
+    // verdict says nothing about how the program handles the change.
     if let (Some(mishap), Some(trace)) = (case.mishap, trace)
         && trace.injected.mishaps == 0
+        && !matches!(failure, Failure::Wiring { .. })
     {
         return format!(
-            "the X-ray never met the call this case makes fail ({mishap}): the program never made that call as the contract has it, so the failure this case is about did not happen; see the other cases first"
+            "the X-ray never met the call this case changes, {mishap}: the program never made that call as the contract has it, so what this case is about did not happen; see the other cases first"
         );
     }
     if let Some(proved) = behaviour(exercise).and_then(|b| (b.evidence)(case, failure, run)) {

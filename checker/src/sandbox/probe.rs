@@ -61,6 +61,7 @@ pub fn trace_seen(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         faults: None,
         untraced_byte_writes: false,
         mishap: None,
+        await_reads: false,
         jail: Some((jail.clone(), walls)),
         path_first: None,
     };

@@ -64,6 +64,8 @@ pub struct RunSpec {
     pub untraced_byte_writes: bool,
     /// With the X-ray: the failure it makes happen in this run (`trace::Mishap`).
     pub mishap: Option<Mishap>,
+    /// With the X-ray: wait for every read's result (`tracer::Limits::await_reads`).
+    pub await_reads: bool,
     /// Run behind the sandbox's wall, with what the run may touch; none for trusted programs
     /// (the reference solutions when transcripts are blessed).
     pub jail: Option<(Arc<Jail>, Walls)>,
@@ -462,6 +464,7 @@ fn start_program(mut command: Command, spec: &RunSpec, start: Instant) -> std::i
             faults: spec.faults,
             untraced_byte_writes: spec.untraced_byte_writes,
             mishap: spec.mishap,
+            await_reads: spec.await_reads,
             start,
         };
         let mut traced = super::tracer::spawn(command, limits)?;

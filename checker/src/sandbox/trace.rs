@@ -32,6 +32,9 @@ pub struct Trace {
     pub filtered: bool,
     /// The short reads and writes the X-ray injected.
     pub injected: Injected,
+    /// The call the X-ray changed in this run, if it was asked to (`injected.mishaps` says
+    /// how many times it did).
+    pub mishap: Option<Mishap>,
     /// How many times the X-ray stopped the program (each stop costs it some microseconds).
     pub stops: u64,
     /// What happened when, in the order the X-ray saw it: the first `TIMELINE_CAP` events.
@@ -207,18 +210,34 @@ pub enum Mishap {
     /// A child process that has written `after` bytes into a pipe exits with `status` at its
     /// next write there, instead of making it.
     ExitsInstead { after: u64, status: i32 },
+    /// The first write of more than 4 bytes into a pipe by a child process carries its last
+    /// byte changed (the program's memory is put back as the write returns): a record that
+    /// arrives corrupt.
+    CorruptsFirstRecord,
+    /// Not a failure: every sleep for a length sleeps `1/by` of it, so that pauses of seconds
+    /// are judged by the lengths asked for (the timeline keeps those) in a fraction of the time.
+    PausesShortened { by: u32 },
 }
 
 impl std::fmt::Display for Mishap {
     /// The call a mishap makes fail, as a report names it.
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            Mishap::ForkFails => write!(f, "a fork"),
-            Mishap::OpenForWritingFails(name) => write!(f, "an open of {name} for writing"),
+            Mishap::ForkFails => write!(f, "a fork (it fails with EAGAIN)"),
+            Mishap::OpenForWritingFails(name) => {
+                write!(f, "an open of {name} for writing (it fails with EACCES)")
+            }
             Mishap::ExitsInstead { after, status } => write!(
                 f,
-                "a child's write into a pipe after its first {after} bytes (an exit with status {status} instead)"
+                "a child's write into a pipe after its first {after} bytes (it becomes an exit with status {status})"
             ),
+            Mishap::CorruptsFirstRecord => write!(
+                f,
+                "the first record a child writes into a pipe (its last byte arrives changed)"
+            ),
+            Mishap::PausesShortened { by } => {
+                write!(f, "every pause (it lasts 1/{by} of what it asks for)")
+            }
         }
     }
 }
@@ -352,6 +371,10 @@ pub struct Io {
     pub held: Vec<Fd>,
     /// The first bytes it wrote (at most `SAMPLE_BYTES`), when it writes.
     pub sample: Vec<u8>,
+    /// Its reads that returned end-of-file (0 bytes). Every such read where the X-ray waits
+    /// for each read's result (`tracer::Limits::await_reads`); elsewhere, only those before
+    /// its first bytes.
+    pub ends_of_file: u64,
 }
 
 impl Default for Io {
@@ -366,6 +389,7 @@ impl Default for Io {
             errors: BTreeMap::new(),
             held: Vec::new(),
             sample: Vec::new(),
+            ends_of_file: 0,
         }
     }
 }

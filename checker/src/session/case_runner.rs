@@ -214,6 +214,7 @@ impl CaseRunner<'_> {
             faults: trace.then_some(faults),
             untraced_byte_writes: self.exercise.wiring.fill_loop,
             mishap: case.mishap.filter(|_| trace),
+            await_reads: self.exercise.wiring.awaits_reads(),
             jail: Some((self.jail.clone(), walls)),
             path_first,
         };
@@ -259,7 +260,7 @@ impl CaseRunner<'_> {
         if let Some(mishap) = case.mishap {
             // Only the X-ray makes the call fail: the check replays it, a shell cannot.
             command = format!(
-                "{} (the X-ray makes {mishap} fail; without it: {command})",
+                "{} (the X-ray changes {mishap}; without it: {command})",
                 self.replay
             );
         }

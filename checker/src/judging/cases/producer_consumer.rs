@@ -3,6 +3,7 @@
 use super::{Carried, Case, Failure, Kind, Timing, random_message};
 use crate::judging::failure::Since;
 use crate::sandbox::runner::RunOutcome;
+use crate::sandbox::trace::Mishap;
 use rand::rngs::StdRng;
 use std::time::Duration;
 
@@ -66,7 +67,16 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let mut case = Case::with_messages(&name, Kind::Timed, messages, expected);
     case.timing = Some(timing);
     case.env = vec![("PIPES_LAB_TIME_SCALE".into(), SCALE.to_string())];
-    vec![case]
+    // The scale unset: pauses of 1-2 s, which the X-ray notes and shortens a hundredfold.
+    let one = vec![random_message(rng)];
+    let mut unscaled = Case::with_messages(
+        "PIPES_LAB_TIME_SCALE unset: pauses of 1-2 s (the X-ray shortens them a hundredfold)",
+        Kind::Timed,
+        one.clone(),
+        oracle(&one),
+    );
+    unscaled.mishap = Some(Mishap::PausesShortened { by: 100 });
+    vec![case, unscaled]
 }
 
 pub fn cause(_case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {

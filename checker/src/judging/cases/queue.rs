@@ -3,6 +3,7 @@
 use super::{Case, Expected, Failure, Kind};
 use crate::sandbox::procfs::Object;
 use crate::sandbox::runner::RunOutcome;
+use crate::sandbox::trace::Mishap;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
@@ -45,6 +46,9 @@ pub struct Queue {
     pub producers: usize,
     pub consumers: usize,
     pub records: usize,
+    /// The record the X-ray corrupts on its way (`Mishap::CorruptsFirstRecord`): it must be
+    /// reported as `corrupt record`, once.
+    pub corrupt: Option<&'static str>,
 }
 
 impl Queue {
@@ -68,6 +72,7 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         producers: rng.random_range(2..=5),
         consumers: rng.random_range(2..=4),
         records: rng.random_range(10..=30),
+        corrupt: None,
     };
     // Many producers with records close to PIPE_BUF keep the pipe full, and 3600 records
     // (about 14 MB) give consumers racing without a lock every chance to collide.
@@ -75,7 +80,21 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         producers: 12,
         consumers: 4,
         records: 300,
+        corrupt: None,
     };
+    // One producer writes p0-0 first: the X-ray changes its last byte on the way.
+    let corrupt = Queue {
+        producers: 1,
+        consumers: 2,
+        records: rng.random_range(3..=10),
+        corrupt: Some("p0-0"),
+    };
+    let mut corrupted = case(
+        "a corrupt record: the X-ray changes the last byte of p0-0 on its way",
+        Kind::Random,
+        corrupt,
+    );
+    corrupted.mishap = Some(Mishap::CorruptsFirstRecord);
     vec![
         case("random producers and consumers", Kind::Random, random),
         case(
@@ -83,6 +102,7 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
             Kind::Many,
             many,
         ),
+        corrupted,
     ]
 }
 
@@ -104,10 +124,12 @@ fn case(name: &str, kind: Kind, q: Queue) -> Case {
 pub fn require(case: &mut Case) {
     let n: Vec<usize> = case.args.iter().filter_map(|a| a.parse().ok()).collect();
     if let [producers, consumers, records] = n[..] {
+        let corrupt = case.queue.as_ref().and_then(|q| q.corrupt);
         case.queue = Some(Queue {
             producers,
             consumers,
             records,
+            corrupt,
         });
     }
 }
@@ -116,16 +138,24 @@ pub fn require(case: &mut Case) {
 /// by a consumer that exists, and `done` last. Returns what was expected and what happened.
 pub fn check(q: &Queue, stdout: &str) -> Result<(), (String, String)> {
     let lines: Vec<&str> = stdout.lines().collect();
-    let expected = format!(
-        "each of the {} records exactly once, as `consumer C: pP-I` with C below {}, then `done`",
-        q.producers * q.records,
-        q.consumers
-    );
+    let expected = match q.corrupt {
+        None => format!(
+            "each of the {} records exactly once, as `consumer C: pP-I` with C below {}, then `done`",
+            q.producers * q.records,
+            q.consumers
+        ),
+        Some(id) => format!(
+            "each of the {} records exactly once, as `consumer C: pP-I` with C below {}, but {id} (changed on its way) as `consumer C: corrupt record`, then `done`",
+            q.producers * q.records,
+            q.consumers
+        ),
+    };
     let fail = |what: String| Err((expected.clone(), what));
     if lines.last() != Some(&"done") {
         return fail("the last line is not `done`".into());
     }
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut corrupt_lines = 0;
     for line in &lines[..lines.len() - 1] {
         let Some((consumer, what)) = line
             .strip_prefix("consumer ")
@@ -137,14 +167,32 @@ pub fn check(q: &Queue, stdout: &str) -> Result<(), (String, String)> {
             Ok(c) if c < q.consumers => {}
             _ => return fail(format!("`{line}` names a consumer that does not exist")),
         }
+        if what == "corrupt record" && q.corrupt.is_some() && corrupt_lines == 0 {
+            corrupt_lines += 1;
+            continue;
+        }
         if what == "corrupt record" {
             return fail(format!(
                 "`{line}`: a consumer received a record that was not whole"
             ));
         }
+        if q.corrupt == Some(what) {
+            return fail(format!(
+                "`{line}`: {what} arrived with its last byte changed (the X-ray did it), yet it was printed as whole: the body must be exactly the pattern of its id, or the line is `corrupt record`"
+            ));
+        }
         *seen.entry(what.to_string()).or_default() += 1;
     }
-    let ids = q.ids();
+    if let (Some(id), 0) = (&q.corrupt, corrupt_lines) {
+        return fail(format!(
+            "no consumer printed `corrupt record`, though {id} arrived with its last byte changed (the X-ray did it)"
+        ));
+    }
+    let ids: Vec<String> = q
+        .ids()
+        .into_iter()
+        .filter(|id| q.corrupt != Some(id.as_str()))
+        .collect();
     let missing: Vec<&String> = ids.iter().filter(|id| !seen.contains_key(*id)).collect();
     let twice: Vec<&String> = seen
         .iter()
@@ -220,6 +268,12 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
     if matches!(failure, Failure::Wiring { .. }) {
         return None;
     }
+    if let Failure::Contract { happened, .. } = failure
+        && case.mishap.is_some()
+        && (happened.contains("printed as whole") || happened.contains("no consumer printed"))
+    {
+        return Some("compare each body with the pattern of its id at its length (the bytes of `{id}:` repeated and cut to n bytes): print `consumer {c}: corrupt record` when they differ, the id only when the body is exactly the pattern".into());
+    }
     if !matches!(failure, Failure::Hang(_) | Failure::Usage { .. })
         && let Some(cause) = producer_writes(case, run)
     {
@@ -252,7 +306,26 @@ mod tests {
         producers: 2,
         consumers: 2,
         records: 2,
+        corrupt: None,
     };
+
+    #[test]
+    fn a_record_corrupted_on_its_way_is_reported_once_and_only_as_corrupt() {
+        let q = Queue {
+            producers: 1,
+            consumers: 2,
+            records: 2,
+            corrupt: Some("p0-0"),
+        };
+        let right = "consumer 1: corrupt record\nconsumer 0: p0-1\ndone\n";
+        assert_eq!(check(&q, right), Ok(()));
+        let err = |out: &str| check(&q, out).unwrap_err().1;
+        assert!(err("consumer 1: p0-0\nconsumer 0: p0-1\ndone\n").contains("printed as whole"));
+        assert!(err("consumer 0: p0-1\ndone\n").contains("no consumer printed `corrupt record`"));
+        let twice =
+            "consumer 1: corrupt record\nconsumer 0: corrupt record\nconsumer 0: p0-1\ndone\n";
+        assert!(err(twice).contains("not whole"));
+    }
 
     #[test]
     fn any_order_and_any_consumer_is_right() {

@@ -3,7 +3,7 @@
 
 use super::model::{ChannelKind, Link, Wiring};
 use crate::sandbox::procfs::Object;
-use crate::sandbox::trace::{Exit, Happened, Io, SAMPLE_BYTES};
+use crate::sandbox::trace::{Exit, Happened, Io, Mishap, SAMPLE_BYTES};
 use nix::sys::signal::Signal;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -35,7 +35,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 39] = [
+pub const RULES: [(&str, &str, Rule); 40] = [
     (
         "child_process",
         "the program creates a child process",
@@ -130,6 +130,11 @@ pub const RULES: [(&str, &str, Rule); 39] = [
         "closes_inherited_read_ends",
         "each child writing into its pipe holds no read end of another child's pipe",
         closes_inherited_read_ends,
+    ),
+    (
+        "stops_after_end",
+        "the consumer stops reading at END: none of its reads returns end-of-file",
+        stops_after_end,
     ),
     (
         "pauses_before_each_send",
@@ -892,6 +897,27 @@ fn producers_hold_one_end(w: &Wiring, _: &Context) -> Result<(), Miss> {
     Ok(())
 }
 
+/// 03: END is the last message, so a consumer that stops at it never sees end-of-file, which
+/// only comes once the producer has closed its write end. (The X-ray waits for every read's
+/// result in this exercise: `WiringSpec::awaits_reads`.)
+fn stops_after_end(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    let past = w
+        .trace
+        .io
+        .iter()
+        .find(|io| !io.writes && io.ends_of_file > 0 && !w.trace.output.contains(&io.object));
+    let Some(node) = past.and_then(|io| w.node_of(io.pid)) else {
+        return Ok(());
+    };
+    miss(
+        format!(
+            "{} read on after END: one of its reads of the pipe returned end-of-file (0 bytes), which only comes once every write end is closed",
+            w.who(node)
+        ),
+        "the consumer stops at the END line: leave the loop when the line is END, instead of reading on until end-of-file",
+    )
+}
+
 fn pauses_before_each_send(w: &Wiring, _: &Context) -> Result<(), Miss> {
     if w.trace.timeline_full {
         return Ok(());
@@ -911,9 +937,21 @@ fn pauses_before_each_send(w: &Wiring, _: &Context) -> Result<(), Miss> {
         return Ok(());
     };
     let events: Vec<&Happened> = w.trace.events_of(io.pid).map(|m| &m.what).collect();
+    // With the scale unset the pauses last seconds: the X-ray notes the lengths asked for and
+    // lets the program sleep a fraction of them.
+    let unscaled = matches!(w.trace.mishap, Some(Mishap::PausesShortened { .. }));
     // No pause at all is a scale of 0 (std makes no call for a sleep of nothing), or a
     // producer the timing of the lines judges.
     if !events.iter().any(|e| matches!(e, Happened::Slept { .. })) {
+        if unscaled {
+            return miss(
+                format!(
+                    "{}, the producer, never paused (the X-ray saw no sleep) with PIPES_LAB_TIME_SCALE unset",
+                    w.who(producer)
+                ),
+                "when PIPES_LAB_TIME_SCALE is not set the scale is 1: each pause lasts 1-2 s",
+            );
+        }
         return Ok(());
     }
     let (mut written, mut paused, mut pause) = (0u64, false, Duration::ZERO);
@@ -963,6 +1001,21 @@ fn pauses_before_each_send(w: &Wiring, _: &Context) -> Result<(), Miss> {
             }
             _ => {}
         }
+    }
+    // Unscaled, each pause asks for 1-2 s (a millisecond either side for rounding).
+    let unscaled_pause = Duration::from_millis(999)..=Duration::from_millis(2001);
+    if let Some(p) = pauses
+        .iter()
+        .find(|p| unscaled && !unscaled_pause.contains(p))
+    {
+        return miss(
+            format!(
+                "{}, the producer, paused {:.3} s before a line with PIPES_LAB_TIME_SCALE unset",
+                w.who(producer),
+                p.as_secs_f64()
+            ),
+            "when PIPES_LAB_TIME_SCALE is not set the scale is 1: each pause is uniform in [1, 2) seconds",
+        );
     }
     // Pauses drawn at random are never all the same length.
     let shortest = pauses.iter().min().copied().unwrap_or_default();

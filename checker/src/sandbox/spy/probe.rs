@@ -38,6 +38,7 @@ pub fn heard(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         faults: None,
         untraced_byte_writes: false,
         mishap: None,
+        await_reads: false,
         jail: Some((jail.clone(), walls)),
         path_first: Some(spies),
     };

@@ -9,6 +9,7 @@ use super::peek::Peek;
 use super::{Cost, Limits, Mode, escapes_tracing};
 use crate::sandbox::procfs::{self, Fd, Object};
 use crate::sandbox::syscalls::{self, Addressee, Arrangement, Role, Watched};
+use crate::sandbox::trace::Mishap;
 use crate::sandbox::trace::{
     Exec, Exit, Happened, Io, Moment, Printed, Resize, SAMPLE_BYTES, SentSignal, TIMELINE_CAP,
     Trace, TracedProcess, UnpolledRead,
@@ -72,6 +73,8 @@ struct Tracer<'a> {
     faults: Option<Faults>,
     /// Tasks stopped in a call the mishap makes fail, with the errno it returns.
     failing: HashMap<i32, i32>,
+    /// Tasks stopped in a write the mishap corrupted: the byte to put back, and where.
+    restore: HashMap<i32, (u64, u8)>,
     peek: Peek,
     /// Processes whose last write to stdout did not end its line.
     mid_line: HashSet<i32>,
@@ -126,6 +129,7 @@ pub fn follow(
         live: HashSet::from([root]),
         trace: Trace {
             filtered: mode == Mode::Filtered,
+            mishap: limits.mishap,
             ..Trace::default()
         },
         io_index: HashMap::new(),
@@ -133,6 +137,7 @@ pub fn follow(
         ready: HashMap::new(),
         faults,
         failing: HashMap::new(),
+        restore: HashMap::new(),
         peek: Peek::default(),
         mid_line: HashSet::new(),
     };
@@ -359,6 +364,9 @@ impl Tracer<'_> {
                 }
             }
             libc::PTRACE_SYSCALL_INFO_EXIT => {
+                if let Some((at, original)) = self.restore.remove(&pid) {
+                    super::memory::write_bytes(pid, at, &[original]);
+                }
                 if let Some(errno) = self.failing.remove(&pid) {
                     // A call the kernel skipped: it returns what the mishap says.
                     super::regs::set_return(pid, -i64::from(errno));
@@ -390,6 +398,10 @@ impl Tracer<'_> {
         }
         if let Some(change) = self.mishap(tid, nr, &args) {
             self.trace.injected.mishaps += 1;
+            if let Change::Corrupted(at, original) = change {
+                // The call goes on as any other, and stops at its exit to put the byte back.
+                self.restore.insert(tid, (at, original));
+            }
             return match change {
                 Change::Fails(errno) => {
                     // Stop at its exit too, to set its result again.
@@ -397,8 +409,17 @@ impl Tracer<'_> {
                     true
                 }
                 Change::Exits => false,
+                Change::Corrupted(..) => {
+                    self.on_entry_as_usual(tid, nr, args);
+                    true
+                }
             };
         }
+        self.on_entry_as_usual(tid, nr, args)
+    }
+
+    /// What a traced call's entry means for the trace; returns whether its result is needed.
+    fn on_entry_as_usual(&mut self, tid: i32, nr: u64, args: [u64; 6]) -> bool {
         let Some(call) = syscalls::traced(nr) else {
             return false;
         };
@@ -447,6 +468,13 @@ impl Tracer<'_> {
             Role::Sleep => {
                 if let Some((until, asked)) = self.wake_up(tid, nr, &args) {
                     self.event(process, Happened::Slept { until, asked });
+                    // The length asked for is noted; the program sleeps a fraction of it.
+                    if let (Some(Mishap::PausesShortened { by }), Some(asked)) =
+                        (self.limits.mishap, asked)
+                        && mishap::shorten(tid, nr, &args, asked / by)
+                    {
+                        self.trace.injected.mishaps += 1;
+                    }
                 }
                 false
             }
@@ -494,6 +522,7 @@ impl Tracer<'_> {
                 {
                     self.note_printed(process, tid, args[1], args[2]);
                 }
+                let got_bytes = got_bytes && !self.limits.await_reads;
                 if got_bytes || self.trace.output.contains(&object) {
                     // A read of an end that has given bytes most likely moves some: a reader
                     // taking a byte at a time stops as often as its writer.
@@ -628,6 +657,9 @@ impl Tracer<'_> {
                 );
                 if writes && !failed {
                     self.wrote(process, object, index, value);
+                }
+                if !writes && !failed && value == 0 {
+                    self.trace.io[index].ends_of_file += 1;
                 }
                 // The first bytes each process writes into a channel, as they went in.
                 let io = &mut self.trace.io[index];

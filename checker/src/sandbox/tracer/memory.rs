@@ -69,6 +69,17 @@ pub fn read_bytes(tid: i32, addr: u64, len: usize) -> Vec<u8> {
     buf
 }
 
+/// Writes `bytes` at `addr` in the stopped task `tid`; whether all of them went in.
+pub fn write_bytes(tid: i32, addr: u64, bytes: &[u8]) -> bool {
+    use nix::sys::uio::{RemoteIoVec, process_vm_writev};
+    let remote = [RemoteIoVec {
+        base: addr as usize,
+        len: bytes.len(),
+    }];
+    process_vm_writev(Pid::from_raw(tid), &[std::io::IoSlice::new(bytes)], &remote)
+        .is_ok_and(|n| n == bytes.len())
+}
+
 /// The NUL-terminated string at `addr` in the stopped task `tid` (at most PATH_MAX bytes),
 /// read up to a page's end at a time: a string at the top of the stack ends right before
 /// memory that cannot be read.

@@ -1,7 +1,7 @@
 //! The case's mishap (`trace::Mishap`), made at the stop of the call it changes: the kernel
 //! never runs the call, so the failure is certain and the same on every run.
 
-use super::memory::{read_bytes, read_c_string};
+use super::memory::{read_bytes, read_c_string, write_bytes};
 use super::regs;
 use crate::sandbox::trace::Mishap;
 
@@ -12,6 +12,9 @@ pub enum Change {
     Fails(i32),
     /// The call became exit_group.
     Exits,
+    /// The byte at this address of the program's memory was changed from this value: put it
+    /// back when the call returns.
+    Corrupted(u64, u8),
 }
 
 /// A stopped call, as a mishap needs to see it.
@@ -41,6 +44,11 @@ pub fn make(mishap: Mishap, call: &Stopped) -> Option<Change> {
             (writes && named && regs::fail(call.tid, libc::EACCES))
                 .then_some(Change::Fails(libc::EACCES))
         }
+        Mishap::CorruptsFirstRecord if !call.root && call.written_before == Some(0) => {
+            let at = last_byte(call)?;
+            let original = *read_bytes(call.tid, at, 1).first()?;
+            write_bytes(call.tid, at, &[!original]).then_some(Change::Corrupted(at, original))
+        }
         Mishap::ExitsInstead { after, status } if !call.root => {
             let before = call.written_before?;
             (before >= after && regs::replace(call.tid, libc::SYS_exit_group, status as u64))
@@ -48,6 +56,41 @@ pub fn make(mishap: Mishap, call: &Stopped) -> Option<Change> {
         }
         _ => None,
     }
+}
+
+/// Makes the relative sleep the stopped task asks for (nanosleep, clock_nanosleep without
+/// TIMER_ABSTIME) last `length` instead; whether it did.
+pub fn shorten(tid: i32, nr: u64, args: &[u64; 6], length: std::time::Duration) -> bool {
+    let req = if nr as i64 == libc::SYS_clock_nanosleep {
+        if args[1] as i32 & libc::TIMER_ABSTIME != 0 {
+            return false;
+        }
+        args[2]
+    } else {
+        args[0]
+    };
+    // struct timespec: seconds, then nanoseconds, both 64-bit here.
+    let mut timespec = (length.as_secs() as i64).to_ne_bytes().to_vec();
+    timespec.extend_from_slice(&i64::from(length.subsec_nanos()).to_ne_bytes());
+    write_bytes(tid, req, &timespec)
+}
+
+/// Where the last byte of a write of more than 4 bytes is: write's buffer, or writev's last
+/// slice.
+fn last_byte(call: &Stopped) -> Option<u64> {
+    let (nr, a) = (call.nr as i64, call.args);
+    let (base, len) = if nr == libc::SYS_write {
+        (a[1], a[2])
+    } else if nr == libc::SYS_writev && a[2] > 0 {
+        // struct iovec: base, then length.
+        let slice = read_bytes(call.tid, a[1] + 16 * (a[2] - 1), 16);
+        let base = u64::from_ne_bytes(slice.get(..8)?.try_into().ok()?);
+        let len = u64::from_ne_bytes(slice.get(8..16)?.try_into().ok()?);
+        (base, len)
+    } else {
+        return None;
+    };
+    (len > 4 || nr == libc::SYS_writev && len > 0).then(|| base + len - 1)
 }
 
 /// The path and flags of an open call.

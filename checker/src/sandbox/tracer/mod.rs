@@ -48,6 +48,9 @@ pub struct Limits {
     pub untraced_byte_writes: bool,
     /// The failure to make happen in this run, if any.
     pub mishap: Option<Mishap>,
+    /// Wait for the result of every read, not only of an end's first reads: each end-of-file
+    /// is then seen (03's consumer must stop at END, not read on to end-of-file).
+    pub await_reads: bool,
     /// The run's clock: the timeline counts from here.
     pub start: std::time::Instant,
 }

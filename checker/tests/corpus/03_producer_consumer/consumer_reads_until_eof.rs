@@ -1,6 +1,8 @@
 //! exercise: 03_producer_consumer
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the consumer does not stop after END: it goes on reading until end-of-file, which comes only because every write end happens to be closed
+//! expect: fail
+//! mistake: the consumer does not stop after END: it goes on reading until end-of-file, which comes only because every write end happens to be closed
+//! diagnosis: read on after END
+//! diagnosis: leave the loop when the line is END
 
 // A correct producer and consumer in every other way. No check of the checker sees this mistake
 // yet: every write end is closed right after END, so the end-of-file the consumer waits for comes

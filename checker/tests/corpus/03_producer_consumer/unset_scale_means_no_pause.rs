@@ -1,6 +1,8 @@
 //! exercise: 03_producer_consumer
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) when PIPES_LAB_TIME_SCALE is not set, the program takes the scale to be 0 instead of 1, so a run without the variable has no pauses at all
+//! expect: fail
+//! mistake: when PIPES_LAB_TIME_SCALE is not set, the program takes the scale to be 0 instead of 1, so a run without the variable has no pauses at all
+//! diagnosis: case: PIPES_LAB_TIME_SCALE unset
+//! diagnosis: never paused
 
 // A correct producer and consumer in every other way. No check of the checker sees this mistake
 // yet: every case sets PIPES_LAB_TIME_SCALE, so none runs with the default scale.

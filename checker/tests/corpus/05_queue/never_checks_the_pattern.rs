@@ -1,6 +1,8 @@
 //! exercise: 05_queue
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the consumer prints the text before the first `:` as the id without checking that the body is that id's pattern at that length, so a torn record would be printed under a wrong id instead of as `corrupt record`
+//! expect: fail
+//! mistake: the consumer prints the text before the first `:` as the id without checking that the body is that id's pattern at that length, so a torn record would be printed under a wrong id instead of as `corrupt record`
+//! diagnosis: case: a corrupt record
+//! diagnosis: printed as whole
 
 use std::fs::File;
 use std::io::{self, Read, Write};
