@@ -214,8 +214,26 @@ fn failed_stage(trace: &crate::sandbox::trace::Trace, stage: &str) -> Option<Fai
         .iter()
         .enumerate()
         .filter(|(_, p)| p.parent == Some(program) && p.execs.is_empty());
+    // std's Command makes its child with posix_spawn (a vfork), or forks one that reports
+    // its failed exec to the parent through a pipe: such a child cannot speak for itself.
+    let std_child = |child: &crate::sandbox::trace::TracedProcess| {
+        child.vforked
+            || trace.io.iter().any(|io| {
+                io.pid == child.pid
+                    && io.writes
+                    && io.bytes > 0
+                    && !trace.output.contains(&io.object)
+            })
+    };
     for (at, child) in failed {
         let who = format!("P{}", at + 1);
+        if !said(child.pid) && !std_child(child) {
+            return Some(Failure::Contract {
+                expected: format!("the child whose execvp of {stage} failed says why on stderr"),
+                happened: format!("nothing on stderr from that child, {who}, though it was a fork of the program's own (the program's own words do not tell which stage failed, or why)"),
+                cause: "if execvp returns, it failed: say why on stderr in that child (eprintln!, with the error execvp returned), then std::process::exit(127)".into(),
+            });
+        }
         if !said(child.pid) && !said(program) {
             return Some(Failure::Contract {
                 expected: format!("the child whose execvp of {stage} failed says why on stderr"),

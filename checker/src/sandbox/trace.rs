@@ -214,6 +214,10 @@ pub enum Mishap {
     /// byte changed (the program's memory is put back as the write returns): a record that
     /// arrives corrupt.
     CorruptsFirstRecord,
+    /// Not a failure: a child's first read of a pipe waits (the X-ray holds it) until `bytes`
+    /// wait in the pipe or a process has exited, and is not cut short: one read then brings
+    /// several messages, as the kernel may at any time.
+    FirstReadWaits { bytes: u64 },
     /// Not a failure: every sleep for a length sleeps `1/by` of it, so that pauses of seconds
     /// are judged by the lengths asked for (the timeline keeps those) in a fraction of the time.
     PausesShortened { by: u32 },
@@ -234,6 +238,10 @@ impl std::fmt::Display for Mishap {
             Mishap::CorruptsFirstRecord => write!(
                 f,
                 "the first record a child writes into a pipe (its last byte arrives changed)"
+            ),
+            Mishap::FirstReadWaits { bytes } => write!(
+                f,
+                "a child's first read of a pipe (it waits until {bytes} bytes are there, so one read brings several messages)"
             ),
             Mishap::PausesShortened { by } => {
                 write!(f, "every pause (it lasts 1/{by} of what it asks for)")
@@ -275,6 +283,9 @@ pub struct TracedProcess {
     pub pid: i32,
     /// The process that created it; none for the program itself.
     pub parent: Option<i32>,
+    /// It was made by vfork (a clone with CLONE_VFORK), as posix_spawn, and so std's
+    /// Command, makes a child: its parent waits until it execs or exits.
+    pub vforked: bool,
     /// The programs it exec'd, in order (the checker's own start of the program counts).
     pub execs: Vec<Exec>,
     /// The inodes of the pipes it created.

@@ -76,12 +76,30 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         oracle(&one),
     );
     unscaled.mishap = Some(Mishap::PausesShortened { by: 100 });
-    vec![case, unscaled]
+    // No pauses, and the consumer's first read waits until every message is in the pipe: one
+    // read brings them all, to be split at the newlines.
+    let several: Vec<String> = (0..4)
+        .map(|_| random_message(rng))
+        .filter(|m| m != "END")
+        .collect();
+    let mut together = Case::with_messages(
+        "one read brings every message (PIPES_LAB_TIME_SCALE=0; the X-ray holds the consumer's first read until all are in the pipe)",
+        Kind::Timed,
+        several.clone(),
+        oracle(&several),
+    );
+    together.env = vec![("PIPES_LAB_TIME_SCALE".into(), "0".into())];
+    together.mishap = Some(Mishap::FirstReadWaits {
+        bytes: several.iter().map(|m| m.len() as u64 + 1).sum::<u64>() + 4,
+    });
+    vec![case, unscaled, together]
 }
 
-pub fn cause(_case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
     let write_at_once = "write each message into the pipe as soon as its pause ends, not into a BufWriter (or a String) that holds it back until the end";
+    let together = matches!(case.mishap, Some(Mishap::FirstReadWaits { .. }));
     Some(match failure {
+        Failure::Output { expected, actual } if together && actual.lines().count() < expected.lines().count() => "one read brought every message at once here: keep what a read returns after the first newline for the lines that follow, with one BufReader made once for the whole pipe (a new BufReader, or a fresh buffer, for each line throws the rest away)".into(),
         Failure::Timing { early: true, .. } => "a line arrived sooner than the producer's delays allow: the producer must sleep a random 1-2 s (times PIPES_LAB_TIME_SCALE) before every send, END included".into(),
         Failure::Timing { since: Since::Written { .. }, .. } => "the consumer printed a message long after it reached the pipe: it seems to collect the messages and print them at the end. Print each one as soon as it is received".into(),
         Failure::Timing { since: Since::Paused { sleeps, .. }, .. } if *sleeps > 1 => format!("the producer slept several times without writing anything into the pipe: {write_at_once}"),

@@ -26,6 +26,15 @@ use std::sync::mpsc::Sender;
 /// fcntl's command that makes a descriptor's I/O send a chosen signal (fcntl.h; not in libc).
 const F_SETSIG: i32 = 10;
 
+/// A read the mishap holds: its task, process and descriptor, and whether its result is
+/// wanted (it resumes to stop again at its exit).
+struct Held {
+    tid: i32,
+    process: i32,
+    fd: i32,
+    wanted: bool,
+}
+
 /// A call stopped at its entry, kept until its exit says how it went.
 struct Pending {
     call: Role,
@@ -75,6 +84,12 @@ struct Tracer<'a> {
     failing: HashMap<i32, i32>,
     /// Tasks stopped in a write the mishap corrupted: the byte to put back, and where.
     restore: HashMap<i32, (u64, u8)>,
+    /// The read the mishap holds now, once its entry is handled: not resumed yet.
+    holding: Option<Held>,
+    /// Reads the mishap holds (`Mishap::FirstReadWaits`) until their pipe has the bytes.
+    held: Vec<Held>,
+    /// A process exited since the holds began: nothing is held any longer.
+    exited: bool,
     peek: Peek,
     /// Processes whose last write to stdout did not end its line.
     mid_line: HashSet<i32>,
@@ -138,6 +153,9 @@ pub fn follow(
         faults,
         failing: HashMap::new(),
         restore: HashMap::new(),
+        holding: None,
+        held: Vec::new(),
+        exited: false,
         peek: Peek::default(),
         mid_line: HashSet::new(),
     };
@@ -154,6 +172,9 @@ pub fn follow(
             WaitStatus::Exited(pid, code) => t.on_exit(pid.as_raw(), Exit::Code(code)),
             WaitStatus::Signaled(pid, sig, _) => t.on_exit(pid.as_raw(), Exit::Signal(sig)),
             _ => {}
+        }
+        if !t.held.is_empty() {
+            t.release_held();
         }
         if t.root_ended && t.live.is_empty() {
             break;
@@ -274,12 +295,11 @@ impl Tracer<'_> {
     }
 
     fn on_event(&mut self, pid: i32, event: i32) {
-        let forked = [Event::PTRACE_EVENT_FORK, Event::PTRACE_EVENT_VFORK]
-            .iter()
-            .any(|e| *e as i32 == event);
+        let vforked = event == Event::PTRACE_EVENT_VFORK as i32;
+        let forked = vforked || event == Event::PTRACE_EVENT_FORK as i32;
         if forked || event == Event::PTRACE_EVENT_CLONE as i32 {
             if let Ok(new) = ptrace::getevent(Pid::from_raw(pid)) {
-                self.spawned(pid, new as i32, !forked);
+                self.spawned(pid, new as i32, !forked, vforked);
             }
         } else if event == Event::PTRACE_EVENT_EXEC as i32 {
             // A thread that execs takes over the process's id; its old id is gone.
@@ -295,7 +315,11 @@ impl Tracer<'_> {
         {
             // SAFETY: the kernel filled the seccomp member for a seccomp stop.
             let (nr, args) = unsafe { (info.u.seccomp.nr, info.u.seccomp.args) };
-            if self.on_entry(pid, nr, args) {
+            let wanted = self.on_entry(pid, nr, args);
+            if self.hold(wanted) {
+                return;
+            }
+            if wanted {
                 // Stop again when the call returns: its result is wanted.
                 let _ = ptrace::syscall(Pid::from_raw(pid), None);
                 return;
@@ -304,7 +328,7 @@ impl Tracer<'_> {
         self.resume(pid, None);
     }
 
-    fn spawned(&mut self, parent: i32, new: i32, clone: bool) {
+    fn spawned(&mut self, parent: i32, new: i32, clone: bool, vforked: bool) {
         let process = self.process(parent);
         let thread = clone && procfs::thread_group(new).is_some_and(|g| g != new);
         self.live.insert(new);
@@ -318,6 +342,7 @@ impl Tracer<'_> {
             self.trace.procs.push(TracedProcess {
                 pid: new,
                 parent: Some(process),
+                vforked,
                 inherited: table,
                 ..TracedProcess::default()
             });
@@ -360,7 +385,10 @@ impl Tracer<'_> {
                     // architecture means nothing to this tracer, so the run stops here.
                     self.kill_everything();
                 } else {
-                    self.on_entry(pid, nr, args);
+                    let wanted = self.on_entry(pid, nr, args);
+                    if self.hold(wanted) {
+                        return;
+                    }
                 }
             }
             libc::PTRACE_SYSCALL_INFO_EXIT => {
@@ -402,13 +430,28 @@ impl Tracer<'_> {
                 // The call goes on as any other, and stops at its exit to put the byte back.
                 self.restore.insert(tid, (at, original));
             }
+            if change == Change::Held
+                && let Some(Role::Read { fd, .. }) = syscalls::traced(nr)
+            {
+                // Handled as any read, but uncut and not resumed until its pipe has the bytes.
+                self.holding = Some(Held {
+                    tid,
+                    process: self.process(tid),
+                    fd: args[fd] as i32,
+                    wanted: false,
+                });
+                let faults = self.faults.take();
+                let wanted = self.on_entry_as_usual(tid, nr, args);
+                self.faults = faults;
+                return wanted;
+            }
             return match change {
                 Change::Fails(errno) => {
                     // Stop at its exit too, to set its result again.
                     self.failing.insert(tid, errno);
                     true
                 }
-                Change::Exits => false,
+                Change::Exits | Change::Held => false,
                 Change::Corrupted(..) => {
                     self.on_entry_as_usual(tid, nr, args);
                     true
@@ -557,6 +600,40 @@ impl Tracer<'_> {
         wanted
     }
 
+    /// Keeps the read the mishap holds stopped; whether there was one.
+    fn hold(&mut self, wanted: bool) -> bool {
+        let Some(mut held) = self.holding.take() else {
+            return false;
+        };
+        held.wanted = wanted;
+        self.held.push(held);
+        true
+    }
+
+    /// Resumes the held reads whose pipe has the bytes, or all of them once a process exited
+    /// (a writer gone, or one that waits for something else, never brings more).
+    fn release_held(&mut self) {
+        let Some(Mishap::FirstReadWaits { bytes }) = self.limits.mishap else {
+            return;
+        };
+        let held = std::mem::take(&mut self.held);
+        for h in held {
+            let ready = self.exited
+                || !self.live.contains(&h.tid)
+                || self
+                    .peek
+                    .waiting(h.process, h.fd)
+                    .is_some_and(|w| w >= bytes);
+            if !ready {
+                self.held.push(h);
+            } else if h.wanted {
+                let _ = ptrace::syscall(Pid::from_raw(h.tid), None);
+            } else {
+                self.resume(h.tid, None);
+            }
+        }
+    }
+
     /// Makes the run's mishap happen to this call, if it is the call the mishap changes.
     fn mishap(&mut self, tid: i32, nr: u64, args: &[u64; 6]) -> Option<Change> {
         let made = self.limits.mishap?;
@@ -573,12 +650,21 @@ impl Tracer<'_> {
                 }),
             _ => None,
         };
+        // For a read of a pipe: whether its process reads that pipe for the first time.
+        let first_read = match syscalls::traced(nr) {
+            Some(Role::Read { fd, .. }) => self
+                .end_of(process, args[fd] as i32)
+                .filter(|o| matches!(o, Object::Pipe(_)) && !self.trace.output.contains(o))
+                .is_some_and(|object| !self.io_index.contains_key(&(process, object, false))),
+            _ => false,
+        };
         let call = mishap::Stopped {
             tid,
             root: process == self.root,
             nr,
             args,
             written_before,
+            first_read,
         };
         mishap::make(made, &call)
     }
@@ -1098,6 +1184,7 @@ impl Tracer<'_> {
     }
 
     fn on_exit(&mut self, tid: i32, how: Exit) {
+        self.exited = true;
         self.live.remove(&tid);
         self.pending.remove(&tid);
         self.early.remove(&tid);

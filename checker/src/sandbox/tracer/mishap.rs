@@ -12,6 +12,8 @@ pub enum Change {
     Fails(i32),
     /// The call became exit_group.
     Exits,
+    /// The call waits until the mishap's condition holds (tracer's `held`), uncut.
+    Held,
     /// The byte at this address of the program's memory was changed from this value: put it
     /// back when the call returns.
     Corrupted(u64, u8),
@@ -26,6 +28,8 @@ pub struct Stopped<'a> {
     pub args: &'a [u64; 6],
     /// For a write into a pipe: the bytes its process had written into that pipe before.
     pub written_before: Option<u64>,
+    /// For a read of a pipe: whether it is its process's first read of that pipe.
+    pub first_read: bool,
 }
 
 /// Makes `mishap` happen to the stopped call, when the call is the one it changes.
@@ -44,6 +48,7 @@ pub fn make(mishap: Mishap, call: &Stopped) -> Option<Change> {
             (writes && named && regs::fail(call.tid, libc::EACCES))
                 .then_some(Change::Fails(libc::EACCES))
         }
+        Mishap::FirstReadWaits { .. } if !call.root && call.first_read => Some(Change::Held),
         Mishap::CorruptsFirstRecord if !call.root && call.written_before == Some(0) => {
             let at = last_byte(call)?;
             let original = *read_bytes(call.tid, at, 1).first()?;

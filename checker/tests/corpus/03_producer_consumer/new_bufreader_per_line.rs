@@ -1,10 +1,10 @@
 //! exercise: 03_producer_consumer
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) the consumer makes a new BufReader for each line, so when one read brings several messages, the ones after the first are thrown away with that BufReader
+//! expect: fail
+//! mistake: the consumer makes a new BufReader for each line, so when one read brings several messages, the ones after the first are thrown away with that BufReader
+//! diagnosis: case: one read brings every message
 
-// A correct producer and consumer in every other way. No check of the checker sees this mistake
-// yet: in every case the producer pauses before each message, so no read ever brings more than
-// one.
+// A correct producer and consumer in every other way. Only a read that brings several
+// messages shows the mistake: the case where the X-ray holds the consumer's first read.
 
 use std::env;
 use std::fs::File;

@@ -1,9 +1,11 @@
 //! exercise: 04_three_stage_chain
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) when execvp fails, the child exits with 127 without saying why on stderr, so a missing program leaves no trace of what went wrong
+//! expect: fail
+//! mistake: when execvp fails, the child exits with 127 without saying why on stderr, so a missing program leaves no trace of what went wrong
+//! diagnosis: case: wc cannot be found on PATH
+//! diagnosis: nothing on stderr from that child
 
-// The reference solution in every other way. No case of the checker makes execvp fail yet: only
-// such a case can see this mistake.
+// The reference solution in every other way. Only the case where wc is missing from PATH
+// makes execvp fail, and shows this mistake.
 
 use std::ffi::CString;
 use std::process::{ExitCode, exit};

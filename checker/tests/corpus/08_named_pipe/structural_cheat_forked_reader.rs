@@ -15,9 +15,10 @@ use nix::unistd::{ForkResult, fork, mkfifo};
 const DEFAULT_MESSAGES: [&str; 7] = ["hello", "are you there?", "hey", "LOL", "K", "THX", "Bye!"];
 const FIFO: &str = "pipes-lab.fifo";
 
-/// The reader's side, run in the forked child: every line, then end of file.
-fn read_fifo() -> i32 {
-    let fifo = File::open(FIFO).expect("open the FIFO");
+/// The reader's side, run in the forked child (or as `--reader PATH`, which the writer never
+/// uses): every line, then end of file.
+fn read_fifo(path: &str) -> i32 {
+    let fifo = File::open(path).expect("open the FIFO");
     if std::env::var_os("PIPES_LAB_FAIL_READER").is_some() {
         return 3;
     }
@@ -30,6 +31,11 @@ fn read_fifo() -> i32 {
 
 fn main() -> ExitCode {
     let mut messages: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path] = messages.as_slice()
+        && flag == "--reader"
+    {
+        exit(read_fifo(path));
+    }
     if messages.is_empty() {
         messages = DEFAULT_MESSAGES.map(String::from).to_vec();
     }
@@ -43,7 +49,7 @@ fn main() -> ExitCode {
     // only thing two unrelated programs can share, is not what joins them here.
     // SAFETY: this process has a single thread, so the child may do anything after fork.
     let reader = match unsafe { fork() }.expect("fork") {
-        ForkResult::Child => exit(read_fifo()),
+        ForkResult::Child => exit(read_fifo(FIFO)),
         ForkResult::Parent { child } => child,
     };
 
