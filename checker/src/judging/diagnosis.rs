@@ -1,11 +1,48 @@
-//! The precise fault behind a hang, from the hang doctor's snapshot and the X-ray's trace: the
-//! one thing to change, said as the likely cause. Nothing here guesses: where the evidence
+//! The precise fault behind a hang, from the hang doctor's snapshot and the X-ray's trace, or
+//! behind lines that never came, from the trace alone: the one thing to change, said as the
+//! likely cause. Nothing here guesses: where the evidence
 //! points nowhere in particular, there is no diagnosis and the exercise's words are used.
 
 use crate::sandbox::hang::{Doing, ProcessAtHang, Snapshot};
 use crate::sandbox::procfs::Object;
 use crate::sandbox::syscalls::Call;
 use crate::sandbox::trace::Trace;
+
+/// Lines missing from stdout, when the trace shows why: a child that held the write end of a
+/// pipe (or FIFO) that someone read, and exited without writing a byte into it, while its
+/// readers got nothing. Its lines stayed in a buffer, or were never written.
+pub fn silent_writer(trace: &Trace, missing_lines: bool) -> Option<String> {
+    if !missing_lines {
+        return None;
+    }
+    let data =
+        |o: &Object| matches!(o, Object::Pipe(_) | Object::Fifo(..)) && !trace.output.contains(o);
+    for (n, p) in trace.procs.iter().enumerate().skip(1) {
+        let wrote = trace
+            .io
+            .iter()
+            .any(|io| io.pid == p.pid && io.writes && io.bytes > 0 && data(&io.object));
+        if wrote || p.exit.is_none() {
+            continue;
+        }
+        let silent = p.inherited.iter().chain(&p.gained).find(|f| {
+            let reads: Vec<_> = trace
+                .io
+                .iter()
+                .filter(|io| !io.writes && io.object == f.object)
+                .collect();
+            f.writes && data(&f.object) && !reads.is_empty() && reads.iter().all(|io| io.bytes == 0)
+        });
+        if let Some(end) = silent {
+            return Some(format!(
+                "P{} exited without writing a byte into {}, whose write end it held, and its reader got nothing: lines written through a BufWriter stay in its buffer until it is flushed, and std::process::exit runs no destructor, so flush it (or drop it) before exit; if it never wrote, write each message there",
+                n + 1,
+                end.object
+            ));
+        }
+    }
+    None
+}
 
 /// The likely cause of a hang, when the evidence names its fault. The first fault found in
 /// this order wins, so the same program gets the same words on every run: a FIFO open that

@@ -183,6 +183,10 @@ pub fn likely_cause(
     {
         return cause;
     }
+    let missing_lines = matches!(failure, Failure::Output { expected, actual } if actual.lines().count() < expected.lines().count());
+    if let Some(cause) = trace.and_then(|t| diagnosis::silent_writer(t, missing_lines)) {
+        return cause;
+    }
     behaviour(exercise)
         .and_then(|b| (b.cause)(case, failure, run))
         .unwrap_or_else(|| general_cause(failure))

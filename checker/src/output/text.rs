@@ -224,13 +224,36 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
     }
 }
 
+/// Whether the cuts may explain the failure: a wrong output, status or record count, where a
+/// cut write, or a cut read of a channel that brought bytes, took part. Not a hang (the hang
+/// section says what each process waits for), not the wiring, timing or limits, and not a
+/// run whose cut reads all met channels that brought nothing (an unflushed writer).
+fn cuts_may_matter(failure: &Failure, trace: &crate::sandbox::trace::Trace) -> bool {
+    let about_content = matches!(
+        failure,
+        Failure::Output { .. }
+            | Failure::MissingFinalNewline
+            | Failure::Status { .. }
+            | Failure::Contract { .. }
+            | Failure::Stages { .. }
+            | Failure::Usage { .. }
+    );
+    let brought_bytes = trace.cut_reads_of.iter().any(|object| {
+        trace
+            .io
+            .iter()
+            .any(|io| !io.writes && io.object == *object && io.bytes > 0)
+    });
+    about_content && (trace.injected.writes_cut > 0 || brought_bytes)
+}
+
 /// What the X-ray injected into the failed run, and how to get the same again.
 fn injected(f: &CaseFailure) -> Option<String> {
     let Some(Ok(trace)) = &f.outcome.trace else {
         return None;
     };
     let i = trace.injected;
-    if i.reads_cut + i.writes_cut == 0 {
+    if i.reads_cut + i.writes_cut == 0 || !cuts_may_matter(&f.failure, trace) {
         return None;
     }
     Some(format!(

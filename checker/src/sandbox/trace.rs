@@ -32,6 +32,8 @@ pub struct Trace {
     pub filtered: bool,
     /// The short reads and writes the X-ray injected.
     pub injected: Injected,
+    /// The channels some read of which the X-ray cut short.
+    pub cut_reads_of: Vec<Object>,
     /// The call the X-ray changed in this run, if it was asked to (`injected.mishaps` says
     /// how many times it did).
     pub mishap: Option<Mishap>,

@@ -83,7 +83,9 @@ pub struct WiringSpec {
 impl WiringSpec {
     /// Whether the X-ray must see every read's result: a rule judges the ends-of-file.
     pub fn awaits_reads(&self) -> bool {
-        self.checks.iter().any(|c| c == "stops_after_end")
+        self.checks
+            .iter()
+            .any(|c| c == "stops_after_end" || c == "hang_up_found")
     }
 }
 

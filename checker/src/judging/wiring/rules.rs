@@ -35,7 +35,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 40] = [
+pub const RULES: [(&str, &str, Rule); 41] = [
     (
         "child_process",
         "the program creates a child process",
@@ -130,6 +130,11 @@ pub const RULES: [(&str, &str, Rule); 40] = [
         "closes_inherited_read_ends",
         "each child writing into its pipe holds no read end of another child's pipe",
         closes_inherited_read_ends,
+    ),
+    (
+        "hang_up_found",
+        "the child reports the hang-up only after a read of the channel found end-of-file",
+        hang_up_found,
     ),
     (
         "stops_after_end",
@@ -891,6 +896,34 @@ fn producers_hold_one_end(w: &Wiring, _: &Context) -> Result<(), Miss> {
                     w.channels[queue.channel].name
                 ),
                 "a producer keeps only the queue's write end: close the queue's read end and both ends of the lock pipe before it writes (a read end held by a producer keeps the queue readable after the consumers are gone; a lock end lets it take part in the lock)",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// 02: the child learns that the parent hung up from a read that returns end-of-file (the
+/// X-ray waits for every read's result here: `WiringSpec::awaits_reads`), not from a count it
+/// knew beforehand.
+fn hang_up_found(w: &Wiring, _: &Context) -> Result<(), Miss> {
+    const HUNG_UP: &str = "child: parent hung up";
+    for (node, p) in w.trace.procs.iter().enumerate() {
+        if !p.printed.iter().any(|l| l.line.starts_with(HUNG_UP)) {
+            continue;
+        }
+        let found = w.trace.io.iter().any(|io| {
+            io.pid == p.pid
+                && !io.writes
+                && io.ends_of_file > 0
+                && !w.trace.output.contains(&io.object)
+        });
+        if !found {
+            return miss(
+                format!(
+                    "{} printed `{HUNG_UP}`, but none of its reads of the channel returned end-of-file",
+                    w.who(node)
+                ),
+                "print it when the receive of a frame's first byte finds end-of-file (read returns 0): that is the parent hanging up. Counting the messages instead stops at a number the parent never sent",
             );
         }
     }

@@ -92,6 +92,19 @@ impl Faults {
         }
     }
 
+    /// The channels some read of which was cut.
+    pub fn cut_reads_of(&self) -> Vec<Object> {
+        let mut objects: Vec<Object> = self
+            .made
+            .keys()
+            .filter(|(_, _, writes)| !writes)
+            .map(|(_, object, _)| object.clone())
+            .collect();
+        objects.sort_by_key(ToString::to_string);
+        objects.dedup();
+        objects
+    }
+
     fn may_cut(&self, process: i32, object: &Object, writes: bool) -> bool {
         self.made
             .get(&(process, object.clone(), writes))

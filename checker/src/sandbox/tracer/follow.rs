@@ -188,6 +188,7 @@ pub fn follow(
         let mishaps = t.trace.injected.mishaps;
         t.trace.injected = faults.injected;
         t.trace.injected.mishaps = mishaps;
+        t.trace.cut_reads_of = faults.cut_reads_of();
     }
     match t.unusable {
         Some(why) => Err(why),

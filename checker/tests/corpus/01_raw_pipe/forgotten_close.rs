@@ -4,6 +4,7 @@
 //! diagnosis: so it hangs
 //! diagnosis: while it holds a write end of it itself
 //! diagnosis: (parent) is blocked reading pipe:[
+//! absent: the X-ray cut
 //! diagnosis: write ends of pipe:[
 //! diagnosis: (the reader itself)
 //! diagnosis: close fd 4 in the parent before reading

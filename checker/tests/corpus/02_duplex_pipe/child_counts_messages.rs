@@ -1,8 +1,7 @@
 //! exercise: 02_duplex_pipe
 //! expect: fail
 //! mistake: the child receives as many messages as it knows the parent has (its copy of the arguments) and then prints `child: parent hung up` without ever finding end-of-file
-//! diagnosis: expected stdout - against yours +
-//! diagnosis: child: parent hung up
+//! diagnosis: printed `child: parent hung up`, but none of its reads of the channel returned end-of-file
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;

@@ -4,6 +4,7 @@
 //! diagnosis: so it hangs
 //! diagnosis: (child) is blocked reading socket:[
 //! diagnosis: (the reader itself)
+//! absent: the X-ray cut
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;

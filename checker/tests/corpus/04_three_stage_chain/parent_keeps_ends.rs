@@ -6,6 +6,7 @@
 //! diagnosis: grep (child) is blocked reading pipe:[
 //! diagnosis: write ends of pipe:[
 //! diagnosis: close fd 4 in the parent (pid
+//! absent: the X-ray cut
 
 use std::ffi::CString;
 use std::process::exit;

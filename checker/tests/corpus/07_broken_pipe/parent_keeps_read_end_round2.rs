@@ -4,6 +4,7 @@
 //! diagnosis: so it hangs
 //! diagnosis: (parent) holds the read end of the pipe
 //! diagnosis: close that read end in
+//! absent: the X-ray cut
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};
