@@ -150,6 +150,29 @@ fn first_non_ascii(case: &Case, run: &RunOutcome, cut: bool) -> Option<String> {
     ))
 }
 
+/// The messages the program itself framed and sent, from the X-ray's sample of its writes:
+/// none where it sent no whole frame or the sample ends inside one.
+fn sent_by_program(run: &RunOutcome) -> Option<Vec<String>> {
+    let trace = run.trace.as_ref()?.as_ref().ok()?;
+    let root = trace.procs.first()?.pid;
+    let io = trace.io.iter().find(|io| {
+        io.pid == root && io.writes && io.bytes > 0 && !trace.output.contains(&io.object)
+    })?;
+    if io.bytes as usize != io.sample.len() {
+        return None;
+    }
+    let mut rest = io.sample.as_slice();
+    let mut sent = Vec::new();
+    while !rest.is_empty() {
+        let (head, tail) = rest.split_at_checked(4)?;
+        let len = u32::from_be_bytes(head.try_into().ok()?) as usize;
+        let (body, tail) = tail.split_at_checked(len)?;
+        sent.push(String::from_utf8(body.to_vec()).ok()?);
+        rest = tail;
+    }
+    Some(sent)
+}
+
 pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
     let framing = "a socket or pipe carries a stream of bytes, not messages: frame each one with its length (4 bytes, then the bytes), and read exactly that many (read_exact), however many read() calls it takes";
     let found = first_wrong_message(case, &run.stdout_text());
@@ -182,6 +205,18 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
             "the first message that went wrong came out cut at its first newline, so the messages are framed by newlines: {framing}"
         ));
     }
+    // A reply upper-cased by ASCII rules only: the framing is fine, the mapping is not.
+    let ascii_only = messages_of(case).into_iter().find(|m| {
+        m.to_ascii_uppercase() != m.to_uppercase()
+            && stdout.contains(&format!("parent got: {:?}\n", m.to_ascii_uppercase()))
+    });
+    if let (Some(m), Failure::Output { .. }) = (ascii_only, failure) {
+        return Some(format!(
+            "the reply to {m:?} came back as {:?}, upper-cased by ASCII rules only (to_ascii_uppercase changes a to z and nothing else): use to_uppercase(), which maps every letter ({:?})",
+            m.to_ascii_uppercase(),
+            m.to_uppercase()
+        ));
+    }
     if !matches!(failure, Failure::Hang(_))
         && let Some(first_non_ascii) = first_non_ascii(case, run, false)
     {
@@ -204,8 +239,22 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         )
     {
         return Some(format!(
-            "the messages fell out of step after some reads returned fewer bytes than asked (the X-ray cut {cut_reads}, as the kernel may): the rest of a message was then taken for the next length; {framing}"
+            "the messages fell out of step after reads the X-ray cut short, as the kernel may: the rest of a message was then taken for the next length; {framing}"
         ));
+    }
+    // The child printed exactly what the program sent, frame for frame: the channel is right,
+    // the messages are not the contract's.
+    let got: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("child got: "))
+        .map(String::from)
+        .collect();
+    if let (Failure::Output { .. }, Some(sent)) = (failure, sent_by_program(run))
+        && !sent.is_empty()
+        && got == sent.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>()
+        && sent != messages_of(case)
+    {
+        return Some("the child got exactly the messages the parent sent, so the channel works; the parent sent other messages than the contract's: with no MESSAGE, the lecture's seven (hello, are you there?, hey, LOL, K, THX, Bye!), else each argument, in order".into());
     }
     Some(match (case.kind, failure) {
         (Kind::Newlines, Failure::Output { .. }) => format!("a message with a newline came apart, so the messages are framed by newlines: {framing}"),
@@ -216,7 +265,7 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         (_, Failure::Hang(_)) => "one side waits for something that never comes: the child learns that the parent is done only when the parent closes (drops) its end, and then its next read of a length sees end-of-file. Check that the parent closes its end after the last reply, and that each side reads exactly as many bytes as the other wrote".into(),
         (_, Failure::Output { actual, .. }) if !actual.contains("child: parent hung up") && wrong.is_none() => "the child must notice end-of-file at a frame boundary (read_exact of the length fails with UnexpectedEof) and print `child: parent hung up` before it exits".into(),
         (_, Failure::Output { .. }) if cut_reads > 0 => format!(
-            "the messages fell out of step after some reads returned fewer bytes than asked (the X-ray cut {cut_reads}, as the kernel may): {framing}"
+            "the messages fell out of step after reads the X-ray cut short, as the kernel may: {framing}"
         ),
         _ => return None,
     })

@@ -236,10 +236,7 @@ pub fn check(q: &Queue, stdout: &str) -> Result<(), (String, String)> {
 fn producer_writes(case: &Case, run: &RunOutcome) -> Option<String> {
     let trace = run.trace.as_ref()?.as_ref().ok()?;
     if trace.injected.writes_cut > 0 {
-        return Some(format!(
-            "a write of more than 4096 bytes (PIPE_BUF) went into the queue, and the kernel may write such a write only in part (the X-ray cut {}, as it may) or mix it with another producer's: keep each record, header and body together, at most 4096 bytes, and send it with ONE write",
-            trace.injected.writes_cut
-        ));
+        return Some("a write of more than 4096 bytes (PIPE_BUF) went into the queue, and the kernel may write such a write only in part (the X-ray cut some, as it may) or mix it with another producer's: keep each record, header and body together, at most 4096 bytes, and send it with ONE write".into());
     }
     let records = case.queue.as_ref()?.records as u64;
     let children: Vec<i32> = trace

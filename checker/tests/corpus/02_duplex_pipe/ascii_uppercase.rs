@@ -4,6 +4,8 @@
 //! diagnosis: case: non-ASCII messages
 //! diagnosis: -parent got: "STRASSE"
 //! diagnosis: +parent got: "STRAßE"
+//! diagnosis: upper-cased by ASCII rules only
+//! absent: counts bytes
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;

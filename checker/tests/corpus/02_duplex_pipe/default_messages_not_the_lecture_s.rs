@@ -4,6 +4,8 @@
 //! diagnosis: from checker/transcripts/02_duplex_pipe.txt
 //! diagnosis: -child got: "are you there?"
 //! diagnosis: +child got: "two\nlines"
+//! diagnosis: the parent sent other messages than the contract's
+//! absent: fell out of step
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;

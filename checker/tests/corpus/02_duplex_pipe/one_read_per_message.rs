@@ -1,7 +1,7 @@
 //! exercise: 02_duplex_pipe
 //! expect: fail
 //! mistake: the length header is read with read_exact but the body with a single read() into a buffer of the announced length, with no loop; a stream read may return fewer bytes, and then the rest of the body is taken for the next header, so the two sides fall out of step.
-//! diagnosis: the messages fell out of step after some reads returned fewer bytes than asked
+//! diagnosis: the messages fell out of step after reads the X-ray cut short
 //! diagnosis: read_exact
 
 use std::io::{ErrorKind, Read, Write};
