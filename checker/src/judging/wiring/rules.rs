@@ -1564,12 +1564,15 @@ fn quoted_lines_came_through(w: &Wiring, c: &Context) -> Result<(), Miss> {
             let Some(came) = came.get_or_insert_with(|| came_through(w, node)) else {
                 return Ok(());
             };
-            // 02 prints its messages as Rust quotes them ({:?}): the bytes are inside.
-            let text = unquoted(rest).unwrap_or_else(|| rest.to_string());
-            let found = text.is_empty()
-                || came
-                    .windows(text.len())
-                    .any(|bytes| bytes == text.as_bytes());
+            // 02 prints its messages as Rust quotes them ({:?}): the bytes are inside. Others
+            // print them as they came, which may begin and end with a quote of their own.
+            let seen = |text: &str| {
+                text.is_empty()
+                    || came
+                        .windows(text.len())
+                        .any(|bytes| bytes == text.as_bytes())
+            };
+            let found = seen(rest) || unquoted(rest).is_some_and(|text| seen(&text));
             if !found {
                 return miss(
                     format!(
