@@ -73,25 +73,26 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     taken.refused = true;
     // Failures a correct run never meets, made by the X-ray: the writer still removes the
     // FIFO, says why on stderr and exits with status 1.
-    let removed = "writer: removed pipes-lab.fifo\n";
-    let mut no_reader = Case::with_messages(
+    let made_to_fail = |name: &str, mishap: Mishap| {
+        let mut case = Case::with_messages(
+            name,
+            Kind::Error,
+            vec!["hello".into()],
+            "writer: removed pipes-lab.fifo\n".into(),
+        );
+        case.status = 1;
+        case.refused = true;
+        case.mishap = Some(mishap);
+        case
+    };
+    let no_reader = made_to_fail(
         "the reader cannot start (the X-ray makes the fork fail with EAGAIN)",
-        Kind::Error,
-        vec!["hello".into()],
-        removed.into(),
+        Mishap::ForkFails,
     );
-    no_reader.status = 1;
-    no_reader.refused = true;
-    no_reader.mishap = Some(Mishap::ForkFails);
-    let mut no_open = Case::with_messages(
+    let no_open = made_to_fail(
         "opening pipes-lab.fifo for writing fails (the X-ray makes it fail with EACCES)",
-        Kind::Error,
-        vec!["hello".into()],
-        removed.into(),
+        Mishap::OpenForWritingFails(FIFO),
     );
-    no_open.status = 1;
-    no_open.refused = true;
-    no_open.mishap = Some(Mishap::OpenForWritingFails(FIFO));
     // The reader alone, on a PATH of the checker's choosing: a plain file of lines, which it
     // reads to end-of-file as it would a FIFO.
     let lines: Vec<String> = (0..rng.random_range(2..=5))
