@@ -183,6 +183,20 @@ pub fn likely_cause(
     {
         return cause;
     }
+    // A process left running is one the parent did not wait for: the same words as the run
+    // where that process happened to finish first and the wait rule caught it.
+    if let (Failure::LeftBehind(_), Some(trace)) = (failure, trace) {
+        let waits: Vec<&str> = exercise
+            .wiring
+            .checks
+            .iter()
+            .map(String::as_str)
+            .filter(|c| matches!(*c, "waits_for_stages" | "waits_for_children"))
+            .collect();
+        if let Some((problem, cause)) = super::wiring::first_miss(trace, &waits, &case.args) {
+            return format!("{problem}: {cause}");
+        }
+    }
     let missing_lines = matches!(failure, Failure::Output { expected, actual } if actual.lines().count() < expected.lines().count());
     if let Some(cause) = trace.and_then(|t| diagnosis::silent_writer(t, missing_lines)) {
         return cause;

@@ -23,6 +23,21 @@ use std::time::{Duration, Instant};
 
 /// Output beyond this, per stream, stops the run: a flood is a bug, and it must not fill memory.
 pub const OUTPUT_CAP: usize = 1 << 20;
+/// The descendants still running once the program ended: a child that closed its output and
+/// is on its way out (held at its last system call by a busy X-ray, say) is given until the
+/// grace is over, so a load cannot turn a finished child into one left behind.
+fn still_running(me: i32, exited_at: Option<Instant>) -> Vec<Descendant> {
+    let deadline = exited_at.unwrap_or_else(Instant::now) + GRACE;
+    let deadline = deadline.max(Instant::now() + Duration::from_millis(100));
+    loop {
+        let live = proctree::live_descendants(me);
+        if live.is_empty() || Instant::now() >= deadline {
+            return live;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// How long children may keep running after the main process exited before they count as
 /// left behind (a child the parent never waited for).
 const GRACE: Duration = Duration::from_millis(300);
@@ -344,7 +359,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
         ..hang::snapshot(pid)
     });
     let left_behind = match end {
-        End::Exited(_) | End::Signaled(_) => proctree::live_descendants(me),
+        End::Exited(_) | End::Signaled(_) => still_running(me, exited_at),
         _ => Vec::new(),
     };
     proctree::kill_all(pid);

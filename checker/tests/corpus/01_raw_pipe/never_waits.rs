@@ -2,7 +2,7 @@
 //! expect: fail
 //! mistake: the parent never calls waitpid: after end-of-file it prints `child exited with status 0` made up, so the child stays a zombie and its real status is never known
 //! diagnosis: seen by the X-ray
-//! diagnosis: the program waits for each child it started
+//! diagnosis: wait for each child it started
 //! diagnosis: the program ended without waiting for P2 (child of P1)
 
 use std::fs::File;
