@@ -173,16 +173,53 @@ fn holds_its_own_other_end(
             let Some(other) = other_end(s, &object) else {
                 continue;
             };
-            if !matches!(other, Object::Pipe(_) | Object::Fifo(..)) {
+            let socket = matches!(other, Object::Socket(_));
+            if !socket && !matches!(other, Object::Pipe(_) | Object::Fifo(..)) {
                 continue;
             }
-            // A process that uses both ends (a lock's token) needs both.
-            if used(trace, p.pid, &other, !writes) == Some(true) || token_pipe(trace, &other) {
+            // A process that uses both ends (a lock's token) needs both; a socket is used both
+            // ways by design, so only this process's own use of the other end counts.
+            if used(trace, p.pid, &other, !writes) == Some(true)
+                || (!socket && token_pipe(trace, &other))
+            {
                 continue;
+            }
+            let fd = match p.doing {
+                Doing::Blocked(Call::Read(fd) | Call::Write(fd)) => fd,
+                _ => continue,
+            };
+            // The descriptor it uses was opened both ways (O_RDWR): it holds the other end
+            // through that very descriptor.
+            if !socket
+                && let Some(own) = p
+                    .fds
+                    .iter()
+                    .find(|f| f.fd == fd && f.object == other && f.reads && f.writes)
+            {
+                return Some(format!(
+                    "{who} is blocked {doing} {thing} through fd {fd}, which it opened for reading and writing, so it holds the other end itself: {why} Open {thing} for {only} only ({how})",
+                    who = s.who(p.pid),
+                    doing = if writes { "writing into" } else { "reading" },
+                    thing = name(&object),
+                    fd = own.fd,
+                    why = if writes {
+                        "with a read end open, the full pipe never empties and no EPIPE comes."
+                    } else {
+                        "end-of-file comes only when every write end is closed, its own included."
+                    },
+                    only = if writes { "writing" } else { "reading" },
+                    how = if writes {
+                        "OpenOptions::new().write(true)"
+                    } else {
+                        "File::open"
+                    },
+                ));
             }
             let own = p.fds.iter().find(|f| {
                 f.object == other
-                    && if writes {
+                    && if socket {
+                        true
+                    } else if writes {
                         f.reads && !f.writes
                     } else {
                         f.writes && !f.reads
@@ -200,6 +237,12 @@ fn holds_its_own_other_end(
                 return Some(format!(
                     "{who} is blocked reading a pipe while it holds a write end of it itself (fd {}). If that pipe is the queue, close the write end before reading, or end-of-file never comes; if it is the lock's pipe, the token was taken and never put back: write it back after every use, also at end-of-file (with the X-ray on, the report tells which)",
                     own.fd
+                ));
+            }
+            if socket && !writes {
+                return Some(format!(
+                    "{who} is blocked reading its end of the socket pair while it holds the other end itself (fd {fd}): the other process's close hangs up only when every copy of its end is closed, this one included, so end-of-file never comes. Each process keeps one end: close (drop) the other end in {who} right after the fork",
+                    fd = own.fd
                 ));
             }
             return Some(if writes {
@@ -454,6 +497,36 @@ mod tests {
         assert!(cause.starts_with("pid 11 grep"), "{cause}");
         assert!(
             cause.contains("(fd 4)") && !cause.contains("fd 1"),
+            "{cause}"
+        );
+    }
+    #[test]
+    fn a_child_holding_the_parents_socket_end_is_told_to_close_it() {
+        // 02: the child reads its end (fd 4) and still holds the parent's (fd 3); the parent
+        // waits for it. The child is the fault, and the fix is a close, not a read.
+        let socket = |fd: i32, inode: u64| Fd {
+            fd,
+            object: Object::Socket(inode),
+            reads: true,
+            writes: true,
+        };
+        let s = Snapshot {
+            main: 10,
+            deadlock: None,
+            procs: vec![
+                process(10, "02_duplex_pipe", Doing::Blocked(Call::Wait(11)), vec![]),
+                process(
+                    11,
+                    "02_duplex_pipe",
+                    Doing::Blocked(Call::Read(4)),
+                    vec![socket(3, 1), socket(4, 2)],
+                ),
+            ],
+        };
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        assert!(cause.starts_with("pid 11 02_duplex_pipe"), "{cause}");
+        assert!(
+            cause.contains("holds the other end itself (fd 3)") && cause.contains("close (drop)"),
             "{cause}"
         );
     }

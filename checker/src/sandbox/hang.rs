@@ -361,8 +361,18 @@ impl Snapshot {
             .get(self.main)
             .map(|m| m.name.clone())
             .unwrap_or_default();
+        // The very descriptor it reads through is a write end: opened for reading and
+        // writing (O_RDWR), which no close can fix.
+        let both_ways = writers.contains(&(p.pid, end.fd));
+        if both_ways {
+            lines.push(format!(
+                "  fd {} was opened for reading and writing, so it is a write end too: open it for reading only (File::open, O_RDONLY)",
+                end.fd
+            ));
+        }
         let idle: Vec<String> = writers
             .iter()
+            .filter(|holder| !(both_ways && **holder == (p.pid, end.fd)))
             // A holder that is writing, running, or itself waiting to read (it may write once
             // its own input comes) is not the one to blame; the reader's own copy always is.
             .filter(|(pid, _)| {
@@ -558,6 +568,28 @@ mod tests {
             doing,
             fds,
         }
+    }
+
+    #[test]
+    fn a_reader_that_opened_its_end_both_ways_is_told_to_open_it_for_reading() {
+        let both = Fd {
+            fd: 3,
+            object: Object::Pipe(77),
+            reads: true,
+            writes: true,
+        };
+        let snap = Snapshot {
+            main: 10,
+            deadlock: None,
+            procs: vec![proc(10, 1, Doing::Blocked(Call::Read(3)), vec![both])],
+        };
+        let text = snap.explain("08_named_pipe", 5).join("\n");
+        assert!(
+            text.contains("fd 3 was opened for reading and writing")
+                && text.contains("for reading only"),
+            "{text}"
+        );
+        assert!(!text.contains("close fd 3"), "{text}");
     }
 
     #[test]

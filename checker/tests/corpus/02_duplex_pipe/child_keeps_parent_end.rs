@@ -4,6 +4,8 @@
 //! diagnosis: so it hangs
 //! diagnosis: (child) is blocked reading socket:[
 //! diagnosis: (the reader itself)
+//! diagnosis: while it holds the other end itself (fd 3)
+//! absent: Check that the parent closes its end
 //! absent: the X-ray cut
 
 use std::io::{self, ErrorKind, Read, Write};
