@@ -74,6 +74,7 @@ fn check_one(file: &Path) -> Result<(), String> {
             problems.push(format!("the report says `{phrase}`"));
         }
     }
+    problems.extend(cause_beyond_the_hang(&run.stdout));
     if !h.expect_pass && h.diagnosis.is_empty() {
         problems.push("a broken program needs at least one `//! diagnosis:` line".into());
     }
@@ -130,6 +131,69 @@ fn check_one(file: &Path) -> Result<(), String> {
             run.stderr
         ))
     }
+}
+
+/// A likely cause under a hang section names no process or descriptor the section does not:
+/// the two read the same evidence.
+fn cause_beyond_the_hang(report: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut hang: Option<String> = None;
+    for line in report.lines() {
+        let text = line.trim_start();
+        if text.starts_with("hang:") {
+            hang = Some(String::new());
+        } else if let Some(cause) = text.strip_prefix("likely cause:") {
+            if let Some(hang) = hang.take() {
+                for name in numbered(cause, "pid ").chain(numbered(cause, "fd ")) {
+                    if !numbered(
+                        &hang,
+                        if name.starts_with("pid") {
+                            "pid "
+                        } else {
+                            "fd "
+                        },
+                    )
+                    .any(|n| n == name)
+                    {
+                        problems.push(format!(
+                            "the likely cause names `{name}`, which the hang section does not"
+                        ));
+                    }
+                }
+            }
+            continue;
+        } else if text.starts_with("case:") {
+            hang = None;
+        }
+        if let Some(hang) = hang.as_mut() {
+            hang.push_str(text);
+            hang.push('\n');
+        }
+    }
+    problems
+}
+
+/// Every `pid N` (or `fd N`, as `word`) in a text.
+fn numbered<'a>(text: &'a str, word: &'a str) -> impl Iterator<Item = String> + 'a {
+    text.match_indices(word).filter_map(move |(at, _)| {
+        let before = text[..at].chars().next_back();
+        let digits: String = text[at + word.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        (!digits.is_empty() && !before.is_some_and(char::is_alphanumeric))
+            .then(|| format!("{word}{digits}"))
+    })
+}
+
+#[test]
+fn a_cause_naming_what_the_hang_does_not_is_caught() {
+    let report = "  case: x\n  hang: deadlock\n    pid 10 01 (parent) is blocked reading pipe:[7] through fd 3\n    write ends still open: pid 10 fd 4 (the reader itself)\n  likely cause: close fd 4 in pid 10\n";
+    assert!(cause_beyond_the_hang(report).is_empty());
+    let wrong = report.replace("close fd 4 in pid 10", "close fd 5 in pid 11");
+    assert_eq!(cause_beyond_the_hang(&wrong).len(), 2, "{wrong}");
+    // No hang section: nothing to compare with.
+    assert!(cause_beyond_the_hang("  case: x\n  likely cause: fd 9\n").is_empty());
 }
 
 #[test]

@@ -52,7 +52,7 @@ pub fn hang_cause(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Op
     fifo_open(s)
         .or_else(|| token_never_returned(s, trace))
         .or_else(|| holds_its_own_other_end(s, trace, contract))
-        .or_else(|| idle_holder(s, trace, contract.parent_reads))
+        .or_else(|| idle_holder(s, trace, contract))
         .or_else(|| readers_wait_for_each_other(s))
 }
 
@@ -64,6 +64,9 @@ pub struct Contract {
     pub parent_reads: bool,
     /// The program fills a pipe nobody else reads (06): holding its read end is right.
     pub pipe_of_its_own: bool,
+    /// The program itself writes into a pipe another process reads (07's round 1, 08): a
+    /// parent that waits for its reader holding the write end may mean to write after.
+    pub parent_writes: bool,
     /// Children pass a token through a pipe of their own (05's lock): a reader holding that
     /// pipe's write end is right, and only the trace tells that pipe from the others.
     pub token_pipes: bool,
@@ -286,7 +289,7 @@ fn idle(p: &ProcessAtHang) -> bool {
     )
 }
 
-fn idle_holder(s: &Snapshot, trace: Option<&Trace>, parent_reads: bool) -> Option<String> {
+fn idle_holder(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Option<String> {
     for p in &s.procs {
         for writes in [false, true] {
             let Some(object) = blocked_on(s, p, writes) else {
@@ -306,7 +309,7 @@ fn idle_holder(s: &Snapshot, trace: Option<&Trace>, parent_reads: bool) -> Optio
                     // It read from this pipe before, or the contract makes it the reader: it
                     // should read before it waits. Otherwise it should not hold it at all.
                     let reader = used(trace, pid, &other, false) == Some(true)
-                        || (pid == s.main && parent_reads);
+                        || (pid == s.main && contract.parent_reads);
                     return Some(if reader {
                         format!(
                             "{} is blocked writing into {}, which is full, and {who}, its reader, {} instead of reading: read everything first, then wait",
@@ -343,6 +346,17 @@ fn idle_holder(s: &Snapshot, trace: Option<&Trace>, parent_reads: bool) -> Optio
                             ""
                         },
                     )
+                } else if pid == s.main
+                    && contract.parent_writes
+                    && waits
+                    && waits_for(holder, p.pid)
+                {
+                    // It waits for the very reader it holds back, in an exercise where the
+                    // parent writes: it may have meant to write after the wait, or hold an end
+                    // it does not use. The evidence cannot tell which; both fixes end it.
+                    format!(
+                        "{who} waits for {reader} while it holds {thing} (fd {fd}), into which it has not written, so {reader} waits for data or end-of-file and the two wait for each other. If the parent is the one to write into that pipe, write everything first, then close (drop) the end, and only then wait; if it is not, close the end right after the fork, before waiting"
+                    )
                 } else {
                     format!(
                         "{who} holds {thing} (fd {fd}) and never writes into it{}, so {reader} never sees end-of-file: close it in {who} (right after the fork, or before exec){}",
@@ -362,6 +376,11 @@ fn idle_holder(s: &Snapshot, trace: Option<&Trace>, parent_reads: bool) -> Optio
         }
     }
     None
+}
+
+/// `p` is blocked waiting for `child` (or for any child, `child` among them).
+fn waits_for(p: &ProcessAtHang, child: i32) -> bool {
+    matches!(p.doing, Doing::Blocked(Call::Wait(t)) if t == child || t == -1 || t == 0)
 }
 
 fn readers_wait_for_each_other(s: &Snapshot) -> Option<String> {
@@ -418,11 +437,13 @@ mod tests {
     const ALONE: Contract = Contract {
         parent_reads: false,
         pipe_of_its_own: true,
+        parent_writes: false,
         token_pipes: false,
     };
     const CHAIN: Contract = Contract {
         parent_reads: false,
         pipe_of_its_own: false,
+        parent_writes: false,
         token_pipes: false,
     };
 
@@ -527,6 +548,44 @@ mod tests {
         assert!(cause.starts_with("pid 11 02_duplex_pipe"), "{cause}");
         assert!(
             cause.contains("holds the other end itself (fd 3)") && cause.contains("close (drop)"),
+            "{cause}"
+        );
+    }
+    #[test]
+    fn a_writing_parent_that_waits_for_its_reader_is_told_to_write_first() {
+        // 07's round 1: the parent waits for its reader before writing a line.
+        let s = Snapshot {
+            main: 10,
+            deadlock: None,
+            procs: vec![
+                process(
+                    10,
+                    "07_broken_pipe",
+                    Doing::Blocked(Call::Wait(11)),
+                    vec![end(4, 7, true)],
+                ),
+                process(
+                    11,
+                    "07_broken_pipe",
+                    Doing::Blocked(Call::Read(3)),
+                    vec![end(3, 7, false)],
+                ),
+            ],
+        };
+        let writes = Contract {
+            parent_writes: true,
+            ..CHAIN
+        };
+        let cause = hang_cause(&s, None, writes).expect("a cause");
+        assert!(
+            cause.contains("write everything first, then close (drop) the end, and only then wait"),
+            "{cause}"
+        );
+        // Where the parent never writes (04), holding the end is the whole fault.
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        assert!(
+            cause.contains("before the parent reads or waits")
+                && !cause.contains("write everything first"),
             "{cause}"
         );
     }

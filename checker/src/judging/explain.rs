@@ -4,6 +4,7 @@
 use super::cases::{BAD_INPUT_TIME, Case, behaviour};
 use super::diagnosis;
 use super::failure::{Failure, Since};
+use super::mismatch;
 use crate::sandbox::jail::RUN_MEMORY;
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::runner::{DISK_CAP, OUTPUT_CAP, PROCESS_CAP};
@@ -184,8 +185,9 @@ pub fn likely_cause(
         return cause;
     }
     // A process left running is one the parent did not wait for: the same words as the run
-    // where that process happened to finish first and the wait rule caught it.
-    if let (Failure::LeftBehind(_), Some(trace)) = (failure, trace) {
+    // where that process happened to finish first and the wait rule caught it. Where the
+    // X-ray changed a call, the exercise's words for that change come first.
+    if let (Failure::LeftBehind(_), Some(trace), None) = (failure, trace, case.mishap) {
         let waits: Vec<&str> = exercise
             .wiring
             .checks
@@ -201,9 +203,31 @@ pub fn likely_cause(
     if let Some(cause) = trace.and_then(|t| diagnosis::silent_writer(t, missing_lines)) {
         return cause;
     }
+    // The diff's kind: the sure ones before the exercise's words, the others after them.
+    let kind = mismatch_of(failure, run);
+    if let Some(kind) = &kind
+        && (kind.is_telling()
+            || (matches!(kind, mismatch::Mismatch::Panicked { .. })
+                && matches!(failure, Failure::Output { actual, .. } if actual.trim().is_empty())))
+    {
+        return kind.cause();
+    }
     behaviour(exercise)
         .and_then(|b| (b.cause)(case, failure, run))
+        .or_else(|| kind.map(|k| k.cause()))
         .unwrap_or_else(|| general_cause(failure))
+}
+
+/// What kind of difference a wrong stdout shows (or the panic behind status 101).
+fn mismatch_of(failure: &Failure, run: &RunOutcome) -> Option<mismatch::Mismatch> {
+    match failure {
+        Failure::Output { expected, actual } => {
+            mismatch::classify(expected, actual, &run.stderr_text())
+        }
+        Failure::Status { actual: 101, .. } => mismatch::classify("", "\n", &run.stderr_text())
+            .filter(|k| matches!(k, mismatch::Mismatch::Panicked { .. })),
+        _ => None,
+    }
 }
 
 /// What the exercise's expected wiring says about the program itself (P1): whether it reads a
@@ -219,6 +243,15 @@ fn contract(exercise: &Exercise) -> diagnosis::Contract {
     diagnosis::Contract {
         parent_reads: arrows.iter().any(|a| a.ends_with("-> P1")),
         pipe_of_its_own: arrows.contains(&"P1 -> P1"),
+        // A link from P1 to another, or P1 named a writer (07's round 1).
+        parent_writes: arrows
+            .iter()
+            .any(|a| a.starts_with("P1 ->") && *a != "P1 -> P1")
+            || exercise
+                .wiring
+                .processes
+                .iter()
+                .any(|p| p.starts_with("P1:") && p.contains("writer")),
         token_pipes: arrows.iter().any(|a| {
             a.split_once("->")
                 .is_some_and(|(from, to)| from.trim() == to.trim() && from.trim() != "P1")

@@ -2,7 +2,8 @@
 //! transcript's and the oracles' random ones, with each exercise's behaviour found in one
 //! table); `judge` turns what the sandbox saw into the one `failure` to fix first; `wiring`
 //! judges how the X-ray saw the processes and pipes connected; `timing` when the lines of a
-//! timed case came, against what carried them; `explain` and `reproduce` put a
+//! timed case came, against what carried them; `mismatch` what kind of difference a wrong
+//! stdout shows; `explain` and `reproduce` put a
 //! failure in words; `verdict` and `scorecard` hold the points; `contract` names the check
 //! behind each clause of each contract.
 
@@ -12,6 +13,7 @@ pub mod diagnosis;
 pub mod explain;
 pub mod failure;
 pub mod judge;
+pub mod mismatch;
 pub mod reproduce;
 pub mod scorecard;
 pub mod timing;

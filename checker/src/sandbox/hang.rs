@@ -452,7 +452,7 @@ impl Snapshot {
         for (pid, _) in &readers {
             let waits_for_me = matches!(self.get(*pid).map(|q| &q.doing), Some(Doing::Blocked(Call::Wait(t))) if *t == p.pid || (*t == -1 && p.ppid == *pid));
             if waits_for_me {
-                lines.push(format!("  {} waits for this very child to exit, while the child waits for it to read: read before you wait", self.who(*pid)));
+                lines.push(format!("  {} waits for this very child to exit, while the child waits for it to read or to close its read end", self.who(*pid)));
             }
             edges.push(Edge {
                 from: p.pid,
@@ -649,7 +649,7 @@ mod tests {
             text.contains("pid 10 01_raw_pipe (parent) waits for this very child to exit"),
             "{text}"
         );
-        assert!(text.contains("read before you wait"), "{text}");
+        assert!(text.contains("to read or to close its read end"), "{text}");
         assert!(text.contains("deadlock"), "{text}");
     }
 

@@ -223,6 +223,10 @@ pub enum Mishap {
     /// Not a failure: every sleep for a length sleeps `1/by` of it, so that pauses of seconds
     /// are judged by the lengths asked for (the timeline keeps those) in a fraction of the time.
     PausesShortened { by: u32 },
+    /// Not a failure: each poll of the program waits (the X-ray holds it) until every other
+    /// process is asleep, blocked or gone and something is ready, so a child's last line and
+    /// its hang-up are there together, as on a busy machine.
+    PollsWhenQuiet,
 }
 
 impl std::fmt::Display for Mishap {
@@ -248,6 +252,10 @@ impl std::fmt::Display for Mishap {
             Mishap::PausesShortened { by } => {
                 write!(f, "every pause (it lasts 1/{by} of what it asks for)")
             }
+            Mishap::PollsWhenQuiet => write!(
+                f,
+                "each poll of the program (it waits until the children are asleep or gone, so a child's last line and its hang-up come together)"
+            ),
         }
     }
 }

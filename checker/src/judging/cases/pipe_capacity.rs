@@ -11,7 +11,7 @@ pub const BEHAVIOUR: super::Behaviour = super::Behaviour {
     random_cases: cases,
     require,
     cause,
-    evidence: super::no_evidence,
+    evidence,
     inputs: INPUTS,
     refuses_before_forking: false,
 };
@@ -97,6 +97,32 @@ pub fn require(_case: &mut Case) {}
 #[cfg(not(target_os = "linux"))]
 pub fn cases(_rng: &mut StdRng) -> Vec<Case> {
     Vec::new()
+}
+
+/// A count that comes out short from writes whose size does not divide a page: the X-ray saw
+/// every filling write carry the same number of bytes.
+fn evidence(_: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+    if !matches!(failure, Failure::Output { .. }) {
+        return None;
+    }
+    let trace = run.trace.as_ref()?.as_ref().ok()?;
+    let fill = trace
+        .io
+        .iter()
+        .find(|io| io.writes && io.errors.contains_key("EAGAIN"))?;
+    let written = fill.calls.checked_sub(fill.errors.values().sum())?;
+    let size = (written > 0 && fill.bytes % written == 0).then(|| fill.bytes / written)?;
+    let page = 4096;
+    (page % size != 0 && size % page != 0).then(|| {
+        let held = if size < page {
+            format!("each page held {} bytes", page / size * size)
+        } else {
+            "pages were left part empty".to_string()
+        };
+        format!(
+            "every write that filled the pipe carried {size} bytes, and {size} does not divide {page}: the kernel keeps a pipe's bytes in {page}-byte pages and puts a write that does not fit in what is left of the last page into a new one, so {held} and the count came out short. Write chunks whose size divides {page} (1024 or {page}, say): then every page fills up"
+        )
+    })
 }
 
 pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {

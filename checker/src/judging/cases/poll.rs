@@ -3,6 +3,7 @@
 use super::{Carried, Case, Expected, Failure, Kind, Schedule};
 use crate::judging::failure::Since;
 use crate::sandbox::runner::RunOutcome;
+use crate::sandbox::trace::Mishap;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use std::time::Duration;
@@ -113,7 +114,17 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         vec!["1".into()],
         Expected::Exact(oracle(1)),
     );
-    vec![case, unscaled]
+    // Each poll held until the children are asleep or gone: a child's last line and its
+    // hang-up are in the pipe together, as a busy machine may have it on any run.
+    let mut together = Case::new(
+        "2 lines each, each poll held until the children sleep or have exited (the X-ray holds it), so a last line and its hang-up come together",
+        Kind::Random,
+        vec!["2".into()],
+        Expected::Exact(oracle(2)),
+    );
+    together.env = case.env.clone();
+    together.mishap = Some(Mishap::PollsWhenQuiet);
+    vec![case, unscaled, together]
 }
 
 /// Every case, the transcript's included, is timed.

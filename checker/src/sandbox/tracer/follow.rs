@@ -31,8 +31,24 @@ const F_SETSIG: i32 = 10;
 struct Held {
     tid: i32,
     process: i32,
+    /// A held read's descriptor; a held poll's are in `polled`.
     fd: i32,
+    polled: Vec<i32>,
+    /// How many processes had exited when the hold began.
+    exits: u64,
     wanted: bool,
+}
+
+/// What a process other than the program was doing at its last traced stop, for a poll the
+/// mishap holds (`Mishap::PollsWhenQuiet`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quiet {
+    /// Sleeping: it will write again, so a poll that finds nothing waits for it.
+    Asleep,
+    /// Reading, waiting, polling: it waits for others.
+    Blocked,
+    /// Writing, or anything else: not quiet.
+    Busy,
 }
 
 /// A call stopped at its entry, kept until its exit says how it went.
@@ -90,6 +106,10 @@ struct Tracer<'a> {
     held: Vec<Held>,
     /// A process exited since the holds began: nothing is held any longer.
     exited: bool,
+    /// How many processes have exited.
+    exits: u64,
+    /// Each process's state at its last traced call, where a poll is held for quiet.
+    quiet: HashMap<i32, Quiet>,
     peek: Peek,
     /// Processes whose last write to stdout did not end its line.
     mid_line: HashSet<i32>,
@@ -155,6 +175,8 @@ pub fn follow(
         restore: HashMap::new(),
         holding: None,
         held: Vec::new(),
+        exits: 0,
+        quiet: HashMap::new(),
         exited: false,
         peek: Peek::default(),
         mid_line: HashSet::new(),
@@ -425,6 +447,22 @@ impl Tracer<'_> {
             self.kill_everything();
             return false;
         }
+        if self.limits.mishap == Some(Mishap::PollsWhenQuiet) {
+            let process = self.process(tid);
+            let state = match syscalls::traced(nr) {
+                Some(Role::Sleep) => Quiet::Asleep,
+                Some(
+                    Role::Read { .. }
+                    | Role::Wait4
+                    | Role::Waitid
+                    | Role::Poll(_)
+                    | Role::Open
+                    | Role::Futex,
+                ) => Quiet::Blocked,
+                _ => Quiet::Busy,
+            };
+            self.quiet.insert(process, state);
+        }
         if let Some(change) = self.mishap(tid, nr, &args) {
             self.trace.injected.mishaps += 1;
             if let Change::Corrupted(at, original) = change {
@@ -439,12 +477,29 @@ impl Tracer<'_> {
                     tid,
                     process: self.process(tid),
                     fd: args[fd] as i32,
+                    polled: Vec::new(),
+                    exits: self.exits,
                     wanted: false,
                 });
                 let faults = self.faults.take();
                 let wanted = self.on_entry_as_usual(tid, nr, args);
                 self.faults = faults;
                 return wanted;
+            }
+            if change == Change::Held {
+                // A poll: handled as any, and not resumed until the others are quiet.
+                self.holding = Some(Held {
+                    tid,
+                    process: self.process(tid),
+                    fd: -1,
+                    polled: poll_fds(tid, args[0], args[1])
+                        .into_iter()
+                        .map(|(fd, _)| fd)
+                        .collect(),
+                    exits: self.exits,
+                    wanted: false,
+                });
+                return self.on_entry_as_usual(tid, nr, args);
             }
             return match change {
                 Change::Fails(errno) => {
@@ -614,6 +669,9 @@ impl Tracer<'_> {
     /// Resumes the held reads whose pipe has the bytes, or all of them once a process exited
     /// (a writer gone, or one that waits for something else, never brings more).
     fn release_held(&mut self) {
+        if self.limits.mishap == Some(Mishap::PollsWhenQuiet) {
+            return self.release_polls();
+        }
         let Some(Mishap::FirstReadWaits { bytes }) = self.limits.mishap else {
             return;
         };
@@ -626,6 +684,40 @@ impl Tracer<'_> {
                     .waiting(h.process, h.fd)
                     .is_some_and(|w| w >= bytes);
             if !ready {
+                self.held.push(h);
+            } else if h.wanted {
+                let _ = ptrace::syscall(Pid::from_raw(h.tid), None);
+            } else {
+                self.resume(h.tid, None);
+            }
+        }
+    }
+
+    /// Resumes the held polls once every other process is quiet (asleep, blocked or gone)
+    /// and the poll will find something: bytes in a polled pipe, a process gone since the
+    /// hold began, or nobody asleep who could still write.
+    fn release_polls(&mut self) {
+        let others: Vec<i32> = self
+            .live
+            .iter()
+            .map(|t| self.process(*t))
+            .filter(|p| *p != self.root)
+            .collect();
+        let states: Vec<Quiet> = others
+            .iter()
+            .map(|p| self.quiet.get(p).copied().unwrap_or(Quiet::Busy))
+            .collect();
+        if states.contains(&Quiet::Busy) {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        for h in held {
+            let ready = !states.contains(&Quiet::Asleep)
+                || self.exits > h.exits
+                || h.polled
+                    .iter()
+                    .any(|fd| self.peek.waiting(h.process, *fd).is_some_and(|n| n > 0));
+            if !ready && self.live.contains(&h.tid) {
                 self.held.push(h);
             } else if h.wanted {
                 let _ = ptrace::syscall(Pid::from_raw(h.tid), None);
@@ -666,6 +758,7 @@ impl Tracer<'_> {
             args,
             written_before,
             first_read,
+            polls: matches!(syscalls::traced(nr), Some(Role::Poll(Watched::PollFds))),
         };
         mishap::make(made, &call)
     }
@@ -1196,6 +1289,8 @@ impl Tracer<'_> {
             return;
         }
         self.peek.forget(tid);
+        self.exits += 1;
+        self.quiet.remove(&tid);
         if let Some(table) = self.tables.remove(&tid) {
             for fd in &table {
                 self.dropped(tid, fd);

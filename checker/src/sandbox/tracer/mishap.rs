@@ -30,6 +30,8 @@ pub struct Stopped<'a> {
     pub written_before: Option<u64>,
     /// For a read of a pipe: whether it is its process's first read of that pipe.
     pub first_read: bool,
+    /// Whether it is a poll or ppoll.
+    pub polls: bool,
 }
 
 /// Makes `mishap` happen to the stopped call, when the call is the one it changes.
@@ -49,6 +51,7 @@ pub fn make(mishap: Mishap, call: &Stopped) -> Option<Change> {
                 .then_some(Change::Fails(libc::EACCES))
         }
         Mishap::FirstReadWaits { .. } if !call.root && call.first_read => Some(Change::Held),
+        Mishap::PollsWhenQuiet if call.root && call.polls => Some(Change::Held),
         Mishap::CorruptsFirstRecord if !call.root && call.written_before == Some(0) => {
             let at = last_byte(call)?;
             let original = *read_bytes(call.tid, at, 1).first()?;

@@ -7,7 +7,7 @@
 //! diagnosis: (parent) is blocked waiting for its child
 //! diagnosis: (child) is blocked writing into pipe:[
 //! diagnosis: it is full
-//! diagnosis: read before you wait
+//! diagnosis: to read or to close its read end
 //! diagnosis: deadlock
 
 use std::fs::File;
