@@ -437,8 +437,16 @@ impl Snapshot {
         };
         lines.push(format!("  {who} is blocked writing into {} through fd {}: it is full (a pipe holds 64 KiB unless it was resized) and nobody reads it", end.object, end.fd));
         let Some(other_end) = other_end else { return };
-        let readers: Vec<(i32, i32)> = self
-            .holders(&other_end, false)
+        let holders = self.holders(&other_end, false);
+        // Its own read end: the pipe still has a reader, so no write fails with EPIPE.
+        for (_, own) in holders.iter().filter(|(pid, _)| *pid == p.pid) {
+            if *own != end.fd {
+                lines.push(format!(
+                    "  the writer itself holds a read end of {other_end} as fd {own}: while it is open the pipe has a reader, so a write never fails with EPIPE, it waits"
+                ));
+            }
+        }
+        let readers: Vec<(i32, i32)> = holders
             .into_iter()
             .filter(|(pid, _)| *pid != p.pid)
             .collect();
@@ -568,6 +576,25 @@ mod tests {
             doing,
             fds,
         }
+    }
+
+    #[test]
+    fn a_writer_holding_its_own_read_end_is_shown_holding_it() {
+        let snap = Snapshot {
+            main: 10,
+            deadlock: None,
+            procs: vec![proc(
+                10,
+                1,
+                Doing::Blocked(Call::Write(4)),
+                vec![pipe_end(3, 77, false), pipe_end(4, 77, true)],
+            )],
+        };
+        let text = snap.explain("07_broken_pipe", 5).join("\n");
+        assert!(
+            text.contains("the writer itself holds a read end of pipe:[77] as fd 3"),
+            "{text}"
+        );
     }
 
     #[test]

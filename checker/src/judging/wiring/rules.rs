@@ -1,7 +1,7 @@
 //! Structural checks: one small function per rule, named in the manifest's `wiring.checks`.
 //! Each says, when the wiring misses it, what is missing and the likely cause.
 
-use super::model::{ChannelKind, Link, Wiring};
+use super::model::{ChannelKind, Link, Use, Wiring};
 use crate::sandbox::procfs::Object;
 use crate::sandbox::trace::{Exit, Happened, Io, Mishap, SAMPLE_BYTES};
 use nix::sys::signal::Signal;
@@ -35,7 +35,7 @@ pub struct Context<'a> {
 type Rule = fn(&Wiring, &Context) -> Result<(), Miss>;
 
 /// Every rule, by the name the manifest uses, with what it asks for in a few words.
-pub const RULES: [(&str, &str, Rule); 41] = [
+pub const RULES: [(&str, &str, Rule); 42] = [
     (
         "child_process",
         "the program creates a child process",
@@ -170,6 +170,11 @@ pub const RULES: [(&str, &str, Rule); 41] = [
         "waits_for_stages",
         "the program waits for each of its three children",
         waits_for_stages,
+    ),
+    (
+        "lock_per_record",
+        "each record is read in its own turn of the lock: the consumers take the lock's token once per record",
+        lock_per_record,
     ),
     (
         "no_leaked_ends",
@@ -1273,6 +1278,46 @@ fn shared_queue(w: &Wiring, args: &Context) -> Result<(), Miss> {
             "make one pipe (the queue) before forking; producers write into it, consumers read from it",
         ),
     }
+}
+
+/// 05: a turn of the lock for each record. The lock is the pipe besides the queue that a
+/// consumer both takes bytes out of and puts back into; each turn takes its token byte out.
+/// A program with a lock of another kind (a file lock, say) is not judged here.
+fn lock_per_record(w: &Wiring, args: &Context) -> Result<(), Miss> {
+    let number = |i: usize| {
+        args.args
+            .get(i)
+            .and_then(|a| a.parse::<u64>().ok())
+            .unwrap_or(1)
+    };
+    let records = number(0) * number(2);
+    let Some(queue) = busiest_link(w) else {
+        return Ok(());
+    };
+    let lock = data_links(w)
+        .filter(|l| l.channel != queue.channel)
+        .find(|l| {
+            let takers = readers(l);
+            writers(l).iter().any(|n| *n != 0 && takers.contains(n))
+        });
+    let Some(lock) = lock else {
+        return Ok(());
+    };
+    // A turn ends with the token written back; the reads that take it may go unseen (one
+    // byte at a time), so the count is the larger of the two.
+    let by_children =
+        |uses: &[Use]| -> u64 { uses.iter().filter(|u| u.node != 0).map(|u| u.bytes).sum() };
+    let turns = by_children(&lock.readers).max(by_children(&lock.writers) + lock.untraced);
+    if turns >= records {
+        return Ok(());
+    }
+    miss(
+        format!(
+            "the consumers took the lock ({}) {turns} time(s) for {records} records: a consumer read several records in one turn",
+            w.channels[lock.channel].name
+        ),
+        "take the lock before each record's header and release it (write the token back) right after that record's body, then take it again for the next: a consumer that keeps it until end-of-file leaves the others nothing to do",
+    )
 }
 
 fn errors_on_writes(w: &Wiring, errno: &str) -> bool {

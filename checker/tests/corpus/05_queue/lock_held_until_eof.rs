@@ -1,6 +1,9 @@
 //! exercise: 05_queue
-//! expect: pass
-//! mistake: (not caught yet: a gap of the contract table) each consumer takes the lock once and keeps it until end-of-file instead of releasing it after each record, so the first consumer to take it reads every record and the others only see end-of-file
+//! expect: fail
+//! mistake: each consumer takes the lock once and keeps it until end-of-file instead of releasing it after each record, so the first consumer to take it reads every record and the others only see end-of-file
+//! diagnosis: each record is read in its own turn of the lock
+//! diagnosis: a consumer read several records in one turn
+//! absent: the X-ray cut
 
 use std::fs::File;
 use std::io::{self, Read, Write};
