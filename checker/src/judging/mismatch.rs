@@ -198,7 +198,7 @@ impl Mismatch {
                 q(first),
                 if *count == 1 { "line".to_string() } else { format!("{count} lines") }
             ),
-            Mismatch::LastWordsLost { .. } => "what a source wrote last never came, while its earlier lines did (the diff shows which): the end of its pipe was dropped with data still in it. A pipe still holds what was written before its writer hung up, and poll reports POLLHUP with that data or after it: read until read() returns 0, and only then drop the pipe".into(),
+            Mismatch::LastWordsLost { .. } => "the last line of a source never came, though the line that closes it did (the diff shows which): its pipe was dropped with that line still in it. A pipe still holds what was written before its writer hung up, and poll reports POLLHUP with that data or after it: read until read() returns 0, and only then drop the pipe".into(),
             Mismatch::Missing { count, first } => format!(
                 "{} expected line(s) never came, the first {}: the others came in order, so something read or printed only part of what was sent",
                 count,

@@ -1,7 +1,7 @@
 //! exercise: 09_poll
 //! expect: fail
 //! mistake: when poll() reports POLLHUP on a pipe the parent prints the hang-up and drops the pipe without reading it, so a child's last line, still in the pipe when the child exits, is lost
-//! diagnosis: what a source wrote last never came
+//! diagnosis: the last line of a source never came, though the line that closes it did
 //! diagnosis: read until read() returns 0, and only then drop the pipe
 //! absent: another order
 
