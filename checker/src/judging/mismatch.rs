@@ -151,9 +151,7 @@ impl Mismatch {
     pub fn is_telling(&self) -> bool {
         matches!(
             self,
-            Mismatch::Repeated { .. }
-                | Mismatch::LastWordsLost { .. }
-                | Mismatch::Relabelled { .. }
+            Mismatch::Repeated { .. } | Mismatch::Relabelled { .. }
         )
     }
 

@@ -89,8 +89,28 @@ pub fn require(case: &mut Case) {
     });
 }
 
-pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+/// A reader child that read more than its LINES lines: it went on after them, so it never
+/// left, and the pipe never lost its reader.
+fn reader_read_on(case: &Case, run: &RunOutcome) -> bool {
+    let lines: u64 = case.args.first().and_then(|a| a.parse().ok()).unwrap_or(3);
+    let needed: u64 = (1..=lines)
+        .map(|i| format!("line {i}\n").len() as u64)
+        .sum();
+    let Some(Ok(trace)) = &run.trace else {
+        return false;
+    };
+    let root = trace.procs.first().map(|p| p.pid);
+    trace.io.iter().any(|io| {
+        !io.writes
+            && Some(io.pid) != root
+            && matches!(io.object, crate::sandbox::procfs::Object::Pipe(_))
+            && io.bytes > needed
+    })
+}
+
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
     Some(match failure {
+        Failure::Hang(_) | Failure::Busy(_) if reader_read_on(case, run) => "the reader went on reading after its LINES lines (the X-ray saw it read more than they take): it must exit right after printing them. Its exit closes the pipe's last read end, and that is what makes the writer's next write fail with EPIPE; while it reads, the writer has a reader and never stops".into(),
         Failure::Output { actual, .. } if case.mishap.is_some() && actual.contains("writer killed by SIGPIPE") => format!("round 2's writer exited with status {EXITS_WITH} here, yet the program printed that SIGPIPE killed it: look at the status waitpid returns (WaitStatus::Exited or Signaled) and print what really happened"),
         Failure::Signal(sig) if sig == "SIGPIPE" => "the program itself was killed by SIGPIPE: in round 1 the writer (the parent) must keep Rust's setting (SIGPIPE ignored), so that the write returns EPIPE; restore the default only in round 2's writer child".into(),
         Failure::Status { actual: 101, .. } => "the writer panicked when the write failed: match the error (std::io::ErrorKind::BrokenPipe, or Errno::EPIPE), report it and stop writing".into(),

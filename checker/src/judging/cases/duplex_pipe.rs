@@ -217,6 +217,13 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
             m.to_uppercase()
         ));
     }
+    // Lines in another order: the X-ray's timeline says who sent or printed too early.
+    if let (Failure::Output { .. }, Some(Ok(trace))) = (failure, &run.trace)
+        && let Some((problem, cause)) =
+            super::super::wiring::first_miss(trace, &["waits_for_each_reply"], &case.args)
+    {
+        return Some(format!("the X-ray saw that {problem}: {cause}"));
+    }
     if !matches!(failure, Failure::Hang(_))
         && let Some(first_non_ascii) = first_non_ascii(case, run, false)
     {

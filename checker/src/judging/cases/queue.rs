@@ -245,15 +245,24 @@ fn producer_writes(case: &Case, run: &RunOutcome) -> Option<String> {
         .filter(|p| p.parent.is_some())
         .map(|p| p.pid)
         .collect();
-    let split = trace.io.iter().any(|io| {
-        io.writes
-            && children.contains(&io.pid)
-            && matches!(io.object, Object::Pipe(_))
-            && !trace.output.contains(&io.object)
-            && io.bytes >= records * SMALLEST_FRAME
-            && io.calls > records
-    });
-    split.then(|| "a producer sent its records in more writes than records (a header and a body apart, say): only ONE write of at most 4096 bytes is atomic, so another producer's bytes can land between the two. Build the whole frame in one buffer and write it with one call".into())
+    let busy: Vec<&crate::sandbox::trace::Io> = trace
+        .io
+        .iter()
+        .filter(|io| {
+            io.writes
+                && children.contains(&io.pid)
+                && matches!(io.object, Object::Pipe(_))
+                && !trace.output.contains(&io.object)
+                && io.bytes >= records * SMALLEST_FRAME
+                && io.calls > records
+        })
+        .collect();
+    // Writes smaller than a frame, on average: frames sent in pieces. Whole frames, more of
+    // them than RECORDS: one producer wrote the others' records.
+    if busy.iter().any(|io| io.bytes < io.calls * SMALLEST_FRAME) {
+        return Some("a producer sent its records in more writes than records (a header and a body apart, say): only ONE write of at most 4096 bytes is atomic, so another producer's bytes can land between the two. Build the whole frame in one buffer and write it with one call".into());
+    }
+    (!busy.is_empty()).then(|| "a producer wrote more whole records than RECORDS (the X-ray counted its writes, each a whole frame): each of the PRODUCERS children writes its own RECORDS records, with its own index in their ids (p{p}-0, p{p}-1...), and nothing more".into())
 }
 
 /// The fewest bytes a record's frame has: a body of 3493 bytes and its 4-byte length. A

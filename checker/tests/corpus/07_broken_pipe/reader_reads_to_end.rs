@@ -3,6 +3,8 @@
 //! mistake: the reader prints its LINES lines but then goes on reading to end-of-file instead of exiting: round 1's writer never stops writing, so the pipe always has a reader, no write fails with EPIPE and the program never ends
 //! diagnosis: so it hangs
 //! diagnosis: (child) is running, not blocked
+//! diagnosis: the reader went on reading after its LINES lines
+//! absent: the writer never stops
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};
