@@ -89,14 +89,15 @@ pub fn require(case: &mut Case) {
     });
 }
 
-/// A reader child that read more than its LINES lines: it went on after them, so it never
-/// left, and the pipe never lost its reader.
+/// At a hang, a reader child still there after reading more than its LINES lines: it went on
+/// after them, so the pipe never lost its reader. (Reading ahead alone is no fault: a
+/// BufReader reads a whole buffer, and exits all the same.)
 fn reader_read_on(case: &Case, run: &RunOutcome) -> bool {
     let lines: u64 = case.args.first().and_then(|a| a.parse().ok()).unwrap_or(3);
     let needed: u64 = (1..=lines)
         .map(|i| format!("line {i}\n").len() as u64)
         .sum();
-    let Some(Ok(trace)) = &run.trace else {
+    let (Some(Ok(trace)), Some(hang)) = (&run.trace, &run.hang) else {
         return false;
     };
     let root = trace.procs.first().map(|p| p.pid);
@@ -105,6 +106,10 @@ fn reader_read_on(case: &Case, run: &RunOutcome) -> bool {
             && Some(io.pid) != root
             && matches!(io.object, crate::sandbox::procfs::Object::Pipe(_))
             && io.bytes > needed
+            && hang
+                .procs
+                .iter()
+                .any(|p| p.pid == io.pid && p.doing != crate::sandbox::hang::Doing::Exited)
     })
 }
 

@@ -3,7 +3,6 @@
 //! mistake: the child sends each upper-cased reply before it prints its `child got:` line, so the parent's `parent got:` line comes out before the `child got:` line it answers (texts right, order wrong)
 //! diagnosis: the child began its reply to message
 //! diagnosis: the child prints `child got: ...` first and only then replies
-//! absent: the X-ray cut
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
