@@ -150,14 +150,9 @@ fn token_never_returned(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {
             .collect();
         let all_wait = !writers.is_empty() && writers.iter().all(|(w, _)| waiting.contains(w));
         if all_wait && (waiting.len() >= 2 || token_pipe(trace, &object)) {
-            let who = if waiting.len() == 1 {
-                format!("{} waits", s.who(waiting[0]))
-            } else {
-                format!("{} processes wait", waiting.len())
-            };
-            return Some(format!(
-                "{who} to read a pipe whose only writers are the waiting themselves, a pipe filled a byte at a time: the byte they wait for (a lock's token) was taken and never put back. Every process that takes the token must write it back, also on its way out (at end-of-file, or after an error)"
-            ));
+            // How many still wait depends on how far the others got: not said, so the words
+            // are the same on every run (the hang section lists them).
+            return Some("the processes blocked reading a pipe whose only writers are those same processes wait for ever (the hang section lists them): it is a pipe filled a byte at a time, and the byte they wait for (a lock's token) was taken and never put back. Every process that takes the token must write it back, also on its way out (at end-of-file, or after an error)".into());
         }
     }
     None

@@ -292,10 +292,13 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         };
     };
     Some(
-        if happened.contains("not whole") || happened.contains("never sent") {
-            "records were split or mixed: write each record (header and body together) with ONE write of at most 4096 bytes (PIPE_BUF), so records never interleave; let a consumer hold the lock from the first header byte to the last body byte, so no other consumer reads in between; and read exactly the record's bytes, no more (a BufReader reads ahead, taking the start of the next record with it)".into()
-        } else if happened.contains("never arrived") || happened.contains("more than once") {
-            "each record must be read by exactly one consumer: read the header and the body under one lock, and let every producer send all its records before it exits".into()
+        // Split, mixed, lost or doubled: which one shows depends on how the processes met
+        // this time, so one cause names every way a record goes wrong.
+        if ["not whole", "never sent", "never arrived", "more than once"]
+            .iter()
+            .any(|w| happened.contains(w))
+        {
+            "records went wrong on the way (split, mixed, lost or read twice: which one shows depends on how the processes met this time): write each record (header and body together) with ONE write of at most 4096 bytes (PIPE_BUF), so records never interleave; let a consumer hold the lock from the first header byte to the last body byte, so no other consumer reads in between; read exactly the record's bytes, no more (a BufReader reads ahead, taking the start of the next record with it); and let every producer send all its records before it exits".into()
         } else if happened.contains("last line") {
             "print `done` only after waiting for every producer and consumer".into()
         } else {
