@@ -1502,6 +1502,20 @@ fn children_polled(w: &Wiring, a: &Context) -> Result<(), Miss> {
             (ws.len() == 1).then(|| ws[0])
         })
         .collect();
+    // Three children wrote, each into a pipe of its own, but the program took bytes out of
+    // fewer: the pipes are right, the reads are not.
+    let written = data_links(w)
+        .filter(|l| writers(l).iter().filter(|n| **n != 0).count() == 1)
+        .count();
+    if feeding.len() < 3 && written >= 3 {
+        return miss(
+            format!(
+                "each child wrote into a pipe of its own, but the program read bytes from only {} of them",
+                feeding.len()
+            ),
+            "read every pipe that poll reports ready (POLLIN or POLLHUP), until read() returns 0: a pipe can still hold a child's last lines when it hangs up",
+        );
+    }
     if feeding.len() < 3 {
         return miss(
             format!(
@@ -2363,5 +2377,21 @@ mod tests {
         w.trace.procs[0].hangups = vec![(Object::Pipe(7), HANGUPS + 1)];
         let miss = poll_blocks(&w, &NONE).unwrap_err();
         assert!(miss.problem.contains("pipe A hung up"), "{}", miss.problem);
+    }
+    #[test]
+    fn children_that_wrote_into_pipes_the_parent_never_read_are_told_apart() {
+        let w = polled(Vec::new());
+        assert_eq!(children_polled(&w, &NONE), Ok(()));
+        // The parent's reads of pipe 9 are gone: child 3 wrote, nobody took its bytes.
+        let mut trace = w.trace.clone();
+        trace
+            .io
+            .retain(|io| io.writes || io.object != Object::Pipe(9));
+        let miss = children_polled(&Wiring::build(trace), &NONE).unwrap_err();
+        assert_eq!(
+            miss.problem,
+            "each child wrote into a pipe of its own, but the program read bytes from only 2 of them"
+        );
+        assert!(miss.cause.contains("until read() returns 0"));
     }
 }
