@@ -107,7 +107,7 @@ pub fn classify(expected: &str, actual: &str, stderr: &str) -> Option<Mismatch> 
         let extra = left_over(&a, &e)?;
         return Some(Mismatch::Extra {
             count: extra.len(),
-            first: extra[0].into(),
+            first: a[extra[0]].into(),
         });
     }
     if a.is_empty() {
@@ -119,10 +119,9 @@ pub fn classify(expected: &str, actual: &str, stderr: &str) -> Option<Mismatch> 
             first: e[a.len()].into(),
         });
     }
-    let missing = left_over(&e, &a)?;
+    let gone = left_over(&e, &a)?;
     // Each missing line is the last before its source's closing line (`[k] hang-up`), which
     // came: the sources' last words were lost on the way to the end.
-    let gone: Vec<usize> = missing_at(&e, &a);
     let last_words = gone.iter().all(|&i| {
         let (l, _) = label(e[i]);
         !l.is_empty()
@@ -135,12 +134,12 @@ pub fn classify(expected: &str, actual: &str, stderr: &str) -> Option<Mismatch> 
     });
     if last_words {
         return Some(Mismatch::LastWordsLost {
-            first: missing[0].into(),
+            first: e[gone[0]].into(),
         });
     }
     Some(Mismatch::Missing {
-        count: missing.len(),
-        first: missing[0].into(),
+        count: gone.len(),
+        first: e[gone[0]].into(),
     })
 }
 
@@ -275,33 +274,19 @@ fn counts<'a>(lines: &[&'a str]) -> BTreeMap<&'a str, usize> {
     m
 }
 
-/// The lines of `long` left over when `short` is taken out of it in order; None when `short`
-/// is not a subsequence of `long`.
-fn left_over<'a>(long: &[&'a str], short: &[&str]) -> Option<Vec<&'a str>> {
+/// The places in `long` of the lines left over when `short` is taken out of it in order; None
+/// when `short` is not a subsequence of `long`, or nothing is left over.
+fn left_over(long: &[&str], short: &[&str]) -> Option<Vec<usize>> {
     let mut rest = short.iter().peekable();
     let mut over = Vec::new();
-    for l in long {
+    for (i, l) in long.iter().enumerate() {
         if rest.peek() == Some(&l) {
             rest.next();
         } else {
-            over.push(*l);
+            over.push(i);
         }
     }
     (rest.next().is_none() && !over.is_empty()).then_some(over)
-}
-
-/// The places in `expected` of the lines that `actual` (a subsequence of it) lacks.
-fn missing_at(expected: &[&str], actual: &[&str]) -> Vec<usize> {
-    let mut rest = actual.iter().peekable();
-    let mut gone = Vec::new();
-    for (i, l) in expected.iter().enumerate() {
-        if rest.peek() == Some(&l) {
-            rest.next();
-        } else {
-            gone.push(i);
-        }
-    }
-    gone
 }
 
 /// An expected line's text (its label taken off) that comes more often in `actual` than in
