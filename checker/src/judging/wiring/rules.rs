@@ -1734,7 +1734,8 @@ fn poll_blocks(w: &Wiring, _: &Context) -> Result<(), Miss> {
                 "{} of the program's {} polls returned with nothing ready: it spins in a loop instead of waiting",
                 p.empty_polls, w.nodes[0].polls
             ),
-            "let poll() wait: PollTimeout::NONE (or a timeout long enough to matter), never a zero timeout in a loop; poll returns when a pipe is ready",
+            // No count: the cause reads the same on every run, whichever failure shows first.
+            "poll() returned with nothing ready: it spins in a loop instead of waiting. Let poll() wait: PollTimeout::NONE (or a timeout long enough to matter), never a zero timeout in a loop; poll returns when a pipe is ready",
         );
     }
     if let Some((object, n)) = p.hangups.iter().find(|(_, n)| *n > HANGUPS) {
