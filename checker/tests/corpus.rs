@@ -1,7 +1,8 @@
 //! The corpus: classic broken programs, which the checker must fail with the diagnosis a
 //! student can act on, and correct programs written independently of the reference solutions,
 //! which it must pass. Each file's `//!` header says which exercise it is for, whether it
-//! passes, the phrases its report must contain, and those it must not (`//! absent:`). A
+//! passes, the phrases its report must contain, and those it must not (`//! absent:`; the hint
+//! beside the cause, the manifest's words, is not searched for them). A
 //! `structural_cheat_*` program is right in output and must pass with the X-ray off: only its
 //! wiring gives it away. Unless its header says `//! without the x-ray: fail`: a cheat that
 //! something besides the X-ray must catch (forged stage records) fails with the X-ray off
@@ -69,8 +70,16 @@ fn check_one(file: &Path) -> Result<(), String> {
             problems.push(format!("the report lacks `{phrase}`"));
         }
     }
+    // The hint beside the cause is the manifest's, word for word: what must be absent is
+    // the report's own words about this program.
+    let own_words: String = run
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("  hint "))
+        .map(|l| format!("{l}\n"))
+        .collect();
     for phrase in &h.absent {
-        if run.stdout.contains(phrase.as_str()) {
+        if own_words.contains(phrase.as_str()) {
             problems.push(format!("the report says `{phrase}`"));
         }
     }

@@ -3,15 +3,17 @@
 //! likely cause. Nothing here guesses: where the evidence
 //! points nowhere in particular, there is no diagnosis and the exercise's words are used.
 
+use super::cause::Cause;
 use crate::sandbox::hang::{Doing, ProcessAtHang, Snapshot};
 use crate::sandbox::procfs::Object;
 use crate::sandbox::syscalls::Call;
 use crate::sandbox::trace::Trace;
+use crate::workbook::manifest::Topic;
 
 /// Lines missing from stdout, when the trace shows why: a child that held the write end of a
 /// pipe (or FIFO) that someone read, and exited without writing a byte into it, while its
 /// readers got nothing. Its lines stayed in a buffer, or were never written.
-pub fn silent_writer(trace: &Trace, missing_lines: bool) -> Option<String> {
+pub fn silent_writer(trace: &Trace, missing_lines: bool) -> Option<Cause> {
     if !missing_lines {
         return None;
     }
@@ -34,10 +36,13 @@ pub fn silent_writer(trace: &Trace, missing_lines: bool) -> Option<String> {
             f.writes && data(&f.object) && !reads.is_empty() && reads.iter().all(|io| io.bytes == 0)
         });
         if let Some(end) = silent {
-            return Some(format!(
-                "P{} exited without writing a byte into {}, whose write end it held, and its reader got nothing: lines written through a BufWriter stay in its buffer until it is flushed, and std::process::exit runs no destructor, so flush it (or drop it) before exit; if it never wrote, write each message there",
-                n + 1,
-                end.object
+            return Some(Cause::on(
+                Topic::Buffering,
+                format!(
+                    "P{} exited without writing a byte into {}, whose write end it held, and its reader got nothing: lines written through a BufWriter stay in its buffer until it is flushed, and std::process::exit runs no destructor, so flush it (or drop it) before exit; if it never wrote, write each message there",
+                    n + 1,
+                    end.object
+                ),
             ));
         }
     }
@@ -48,7 +53,7 @@ pub fn silent_writer(trace: &Trace, missing_lines: bool) -> Option<String> {
 /// this order wins, so the same program gets the same words on every run: a FIFO open that
 /// waits, a lock token nobody gives back, a process holding the other end of the pipe it
 /// waits on, a holder that never uses its end, two processes that each wait for the other.
-pub fn hang_cause(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Option<String> {
+pub fn hang_cause(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Option<Cause> {
     fifo_open(s)
         .or_else(|| token_never_returned(s, trace))
         .or_else(|| holds_its_own_other_end(s, trace, contract))
@@ -109,14 +114,17 @@ fn name(object: &Object) -> String {
     }
 }
 
-fn fifo_open(s: &Snapshot) -> Option<String> {
+fn fifo_open(s: &Snapshot) -> Option<Cause> {
     let p = s
         .procs
         .iter()
         .find(|p| p.doing == Doing::Blocked(Call::Open))?;
-    Some(format!(
-        "{} is blocked opening a file, which for a FIFO means no process has opened its other end yet: opening a FIFO waits for both sides. Start the reader (the second program) before the writer opens the FIFO, and make sure the reader opens it",
-        s.who(p.pid)
+    Some(Cause::on(
+        Topic::Fifo,
+        format!(
+            "{} is blocked opening a file, which for a FIFO means no process has opened its other end yet: opening a FIFO waits for both sides. Start the reader (the second program) before the writer opens the FIFO, and make sure the reader opens it",
+            s.who(p.pid)
+        ),
     ))
 }
 
@@ -134,7 +142,7 @@ fn token_pipe(trace: Option<&Trace>, object: &Object) -> bool {
             .any(|io| used(io.pid, false) && used(io.pid, true))
 }
 
-fn token_never_returned(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {
+fn token_never_returned(s: &Snapshot, trace: Option<&Trace>) -> Option<Cause> {
     // Readers blocked on one pipe whose every write end is held by readers blocked on it too:
     // whatever should come back into it (a lock's token) can only come from them.
     for p in &s.procs {
@@ -152,7 +160,10 @@ fn token_never_returned(s: &Snapshot, trace: Option<&Trace>) -> Option<String> {
         if all_wait && (waiting.len() >= 2 || token_pipe(trace, &object)) {
             // How many still wait depends on how far the others got: not said, so the words
             // are the same on every run (the hang section lists them).
-            return Some("the processes blocked reading a pipe whose only writers are those same processes wait for ever (the hang section lists them): it is a pipe filled a byte at a time, and the byte they wait for (a lock's token) was taken and never put back. Every process that takes the token must write it back, also on its way out (at end-of-file, or after an error)".into());
+            return Some(Cause::on(
+                Topic::Lock,
+                "the processes blocked reading a pipe whose only writers are those same processes wait for ever (the hang section lists them): it is a pipe filled a byte at a time, and the byte they wait for (a lock's token) was taken and never put back. Every process that takes the token must write it back, also on its way out (at end-of-file, or after an error)",
+            ));
         }
     }
     None
@@ -162,7 +173,7 @@ fn holds_its_own_other_end(
     s: &Snapshot,
     trace: Option<&Trace>,
     contract: Contract,
-) -> Option<String> {
+) -> Option<Cause> {
     for p in &s.procs {
         for writes in [false, true] {
             let Some(object) = blocked_on(s, p, writes) else {
@@ -194,23 +205,26 @@ fn holds_its_own_other_end(
                     .iter()
                     .find(|f| f.fd == fd && f.object == other && f.reads && f.writes)
             {
-                return Some(format!(
-                    "{who} is blocked {doing} {thing} through fd {fd}, which it opened for reading and writing, so it holds the other end itself: {why} Open {thing} for {only} only ({how})",
-                    who = s.who(p.pid),
-                    doing = if writes { "writing into" } else { "reading" },
-                    thing = name(&object),
-                    fd = own.fd,
-                    why = if writes {
-                        "with a read end open, the full pipe never empties and no EPIPE comes."
-                    } else {
-                        "end-of-file comes only when every write end is closed, its own included."
-                    },
-                    only = if writes { "writing" } else { "reading" },
-                    how = if writes {
-                        "OpenOptions::new().write(true)"
-                    } else {
-                        "File::open"
-                    },
+                return Some(Cause::on(
+                    if writes { Topic::Ends } else { Topic::Eof },
+                    format!(
+                        "{who} is blocked {doing} {thing} through fd {fd}, which it opened for reading and writing, so it holds the other end itself: {why} Open {thing} for {only} only ({how})",
+                        who = s.who(p.pid),
+                        doing = if writes { "writing into" } else { "reading" },
+                        thing = name(&object),
+                        fd = own.fd,
+                        why = if writes {
+                            "with a read end open, the full pipe never empties and no EPIPE comes."
+                        } else {
+                            "end-of-file comes only when every write end is closed, its own included."
+                        },
+                        only = if writes { "writing" } else { "reading" },
+                        how = if writes {
+                            "OpenOptions::new().write(true)"
+                        } else {
+                            "File::open"
+                        },
+                    ),
                 ));
             }
             let own = p.fds.iter().find(|f| {
@@ -232,33 +246,45 @@ fn holds_its_own_other_end(
             }
             let who = s.who(p.pid);
             if !writes && trace.is_none() && contract.token_pipes {
-                return Some(format!(
-                    "{who} is blocked reading a pipe while it holds a write end of it itself (fd {}). If that pipe is the queue, close the write end before reading, or end-of-file never comes; if it is the lock's pipe, the token was taken and never put back: write it back after every use, also at end-of-file (with the X-ray on, the report tells which)",
-                    own.fd
+                return Some(Cause::on(
+                    Topic::Eof,
+                    format!(
+                        "{who} is blocked reading a pipe while it holds a write end of it itself (fd {}). If that pipe is the queue, close the write end before reading, or end-of-file never comes; if it is the lock's pipe, the token was taken and never put back: write it back after every use, also at end-of-file (with the X-ray on, the report tells which)",
+                        own.fd
+                    ),
                 ));
             }
             if socket && !writes {
-                return Some(format!(
-                    "{who} is blocked reading its end of the socket pair while it holds the other end itself (fd {fd}): the other process's close hangs up only when every copy of its end is closed, this one included, so end-of-file never comes. Each process keeps one end: close (drop) the other end in {who} right after the fork",
-                    fd = own.fd
+                return Some(Cause::on(
+                    Topic::Eof,
+                    format!(
+                        "{who} is blocked reading its end of the socket pair while it holds the other end itself (fd {fd}): the other process's close hangs up only when every copy of its end is closed, this one included, so end-of-file never comes. Each process keeps one end: close (drop) the other end in {who} right after the fork",
+                        fd = own.fd
+                    ),
                 ));
             }
             return Some(if writes {
-                format!(
-                    "{who} is blocked writing into {thing} while it holds the read end itself (fd {fd}): with a read end open, a write never fails with EPIPE and the full pipe never empties. A writer keeps only its write end: close the read end it inherited before writing",
-                    thing = name(&object),
-                    fd = own.fd
+                Cause::on(
+                    Topic::Ends,
+                    format!(
+                        "{who} is blocked writing into {thing} while it holds the read end itself (fd {fd}): with a read end open, a write never fails with EPIPE and the full pipe never empties. A writer keeps only its write end: close the read end it inherited before writing",
+                        thing = name(&object),
+                        fd = own.fd
+                    ),
                 )
             } else {
-                format!(
-                    "{who} is blocked reading {thing} while it holds a write end of it itself (fd {fd}): end-of-file comes only when every write end is closed, its own included. Close (or drop) that write end before reading{exec}",
-                    thing = name(&object),
-                    fd = own.fd,
-                    exec = if s.get(s.main).is_some_and(|m| m.name != p.name) {
-                        " (in a stage that runs another program: close every pipe descriptor after dup2, before exec)"
-                    } else {
-                        ""
-                    }
+                Cause::on(
+                    Topic::Eof,
+                    format!(
+                        "{who} is blocked reading {thing} while it holds a write end of it itself (fd {fd}): end-of-file comes only when every write end is closed, its own included. Close (or drop) that write end before reading{exec}",
+                        thing = name(&object),
+                        fd = own.fd,
+                        exec = if s.get(s.main).is_some_and(|m| m.name != p.name) {
+                            " (in a stage that runs another program: close every pipe descriptor after dup2, before exec)"
+                        } else {
+                            ""
+                        }
+                    ),
                 )
             });
         }
@@ -284,7 +310,7 @@ fn idle(p: &ProcessAtHang) -> bool {
     )
 }
 
-fn idle_holder(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Option<String> {
+fn idle_holder(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Option<Cause> {
     for p in &s.procs {
         for writes in [false, true] {
             let Some(object) = blocked_on(s, p, writes) else {
@@ -306,21 +332,27 @@ fn idle_holder(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Optio
                     let reader = used(trace, pid, &other, false) == Some(true)
                         || (pid == s.main && contract.parent_reads);
                     return Some(if reader {
-                        format!(
-                            "{} is blocked writing into {}, which is full, and {who}, its reader, {} instead of reading: read everything first, then wait",
-                            s.who(p.pid),
-                            name(&object),
-                            if waits {
-                                "waits for a child"
-                            } else {
-                                "does something else"
-                            }
+                        Cause::on(
+                            Topic::Order,
+                            format!(
+                                "{} is blocked writing into {}, which is full, and {who}, its reader, {} instead of reading: read everything first, then wait",
+                                s.who(p.pid),
+                                name(&object),
+                                if waits {
+                                    "waits for a child"
+                                } else {
+                                    "does something else"
+                                }
+                            ),
                         )
                     } else {
-                        format!(
-                            "{who} holds the read end of {} (fd {fd}) and never reads it, so the writer {} is not told the reader is gone (no EPIPE, no SIGPIPE) and blocks once the pipe is full: close that read end in {who} as soon as it has forked",
-                            name(&object),
-                            s.who(p.pid)
+                        Cause::on(
+                            Topic::Ends,
+                            format!(
+                                "{who} holds the read end of {} (fd {fd}) and never reads it, so the writer {} is not told the reader is gone (no EPIPE, no SIGPIPE) and blocks once the pipe is full: close that read end in {who} as soon as it has forked",
+                                name(&object),
+                                s.who(p.pid)
+                            ),
                         )
                     });
                 }
@@ -333,13 +365,16 @@ fn idle_holder(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Optio
                 // It wrote before: it is done sending but never said so. It never wrote: it
                 // has no use for the end at all.
                 return Some(if used(trace, pid, &other, true) == Some(true) {
-                    format!(
-                        "{who} has sent its data but still holds {thing} (fd {fd}){}, so {reader} never sees end-of-file: close (drop) that end as soon as the last message is sent, before waiting",
-                        if waits {
-                            " while it waits for a child"
-                        } else {
-                            ""
-                        },
+                    Cause::on(
+                        Topic::Eof,
+                        format!(
+                            "{who} has sent its data but still holds {thing} (fd {fd}){}, so {reader} never sees end-of-file: close (drop) that end as soon as the last message is sent, before waiting",
+                            if waits {
+                                " while it waits for a child"
+                            } else {
+                                ""
+                            },
+                        ),
                     )
                 } else if pid == s.main
                     && contract.parent_writes
@@ -349,22 +384,28 @@ fn idle_holder(s: &Snapshot, trace: Option<&Trace>, contract: Contract) -> Optio
                     // It waits for the very reader it holds back, in an exercise where the
                     // parent writes: it may have meant to write after the wait, or hold an end
                     // it does not use. The evidence cannot tell which; both fixes end it.
-                    format!(
-                        "{who} waits for {reader} while it holds {thing} (fd {fd}), into which it has not written, so {reader} waits for data or end-of-file and the two wait for each other. If the parent is the one to write into that pipe, write everything first, then close (drop) the end, and only then wait; if it is not, close the end right after the fork, before waiting"
+                    Cause::on(
+                        Topic::Order,
+                        format!(
+                            "{who} waits for {reader} while it holds {thing} (fd {fd}), into which it has not written, so {reader} waits for data or end-of-file and the two wait for each other. If the parent is the one to write into that pipe, write everything first, then close (drop) the end, and only then wait; if it is not, close the end right after the fork, before waiting"
+                        ),
                     )
                 } else {
-                    format!(
-                        "{who} holds {thing} (fd {fd}) and never writes into it{}, so {reader} never sees end-of-file: close it in {who} (right after the fork, or before exec){}",
-                        if waits {
-                            " while it waits for a child"
-                        } else {
-                            ""
-                        },
-                        if pid == s.main {
-                            ", before the parent reads or waits"
-                        } else {
-                            ""
-                        }
+                    Cause::on(
+                        Topic::Eof,
+                        format!(
+                            "{who} holds {thing} (fd {fd}) and never writes into it{}, so {reader} never sees end-of-file: close it in {who} (right after the fork, or before exec){}",
+                            if waits {
+                                " while it waits for a child"
+                            } else {
+                                ""
+                            },
+                            if pid == s.main {
+                                ", before the parent reads or waits"
+                            } else {
+                                ""
+                            }
+                        ),
                     )
                 });
             }
@@ -378,7 +419,7 @@ fn waits_for(p: &ProcessAtHang, child: i32) -> bool {
     matches!(p.doing, Doing::Blocked(Call::Wait(t)) if t == child || t == -1 || t == 0)
 }
 
-fn readers_wait_for_each_other(s: &Snapshot) -> Option<String> {
+fn readers_wait_for_each_other(s: &Snapshot) -> Option<Cause> {
     let readers: Vec<(&ProcessAtHang, Object)> = s
         .procs
         .iter()
@@ -395,10 +436,13 @@ fn readers_wait_for_each_other(s: &Snapshot) -> Option<String> {
                 .all(|(pid, _)| *pid != p.pid && readers.iter().any(|(q, _)| q.pid == *pid));
         if each_other {
             let (pid, _) = holders[0];
-            return Some(format!(
-                "{} and {} both wait to read, each for bytes the other should send: their protocol is out of step. One side reads more than the other wrote (a length that counts characters instead of bytes, a frame read as a line, a message the other side never sends): make both sides agree byte for byte",
-                s.who(p.pid),
-                s.who(pid)
+            return Some(Cause::on(
+                Topic::Framing,
+                format!(
+                    "{} and {} both wait to read, each for bytes the other should send: their protocol is out of step. One side reads more than the other wrote (a length that counts characters instead of bytes, a frame read as a line, a message the other side never sends): make both sides agree byte for byte",
+                    s.who(p.pid),
+                    s.who(pid)
+                ),
             ));
         }
     }
@@ -454,7 +498,7 @@ mod tests {
                 vec![],
             )],
         };
-        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause").text;
         assert!(
             cause.contains("opening a FIFO waits for both sides"),
             "{cause}"
@@ -474,7 +518,7 @@ mod tests {
             )],
         };
         assert_eq!(hang_cause(&s, None, ALONE), None);
-        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause").text;
         assert!(
             cause.contains("holds the read end itself (fd 3)"),
             "{cause}"
@@ -509,7 +553,7 @@ mod tests {
                 ),
             ],
         };
-        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause").text;
         assert!(cause.starts_with("pid 11 grep"), "{cause}");
         assert!(
             cause.contains("(fd 4)") && !cause.contains("fd 1"),
@@ -539,7 +583,7 @@ mod tests {
                 ),
             ],
         };
-        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause").text;
         assert!(cause.starts_with("pid 11 02_duplex_pipe"), "{cause}");
         assert!(
             cause.contains("holds the other end itself (fd 3)") && cause.contains("close (drop)"),
@@ -571,13 +615,13 @@ mod tests {
             parent_writes: true,
             ..CHAIN
         };
-        let cause = hang_cause(&s, None, writes).expect("a cause");
+        let cause = hang_cause(&s, None, writes).expect("a cause").text;
         assert!(
             cause.contains("write everything first, then close (drop) the end, and only then wait"),
             "{cause}"
         );
         // Where the parent never writes (04), holding the end is the whole fault.
-        let cause = hang_cause(&s, None, CHAIN).expect("a cause");
+        let cause = hang_cause(&s, None, CHAIN).expect("a cause").text;
         assert!(
             cause.contains("before the parent reads or waits")
                 && !cause.contains("write everything first"),

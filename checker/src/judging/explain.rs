@@ -1,15 +1,20 @@
-//! Failures in words: what was expected and what happened, in one line for the grades, and the
-//! likely cause, in the exercise's terms where it knows one.
+//! Failures in words. `diagnose` makes the one `Diagnosis` of a failed case from all its
+//! evidence (the failure, the hang doctor's snapshot, the X-ray's trace, the diff, stderr):
+//! what was expected and what happened, who waits for what, the likely cause, the hint on the
+//! cause's topic and whether the X-ray's cuts matter. Every line of a report and of the grades
+//! is rendered from it, so no two of them can disagree.
 
 use super::cases::{BAD_INPUT_TIME, Case, behaviour};
+use super::cause::Cause;
 use super::diagnosis;
 use super::failure::{Failure, Since};
 use super::mismatch;
 use crate::sandbox::jail::RUN_MEMORY;
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::runner::{DISK_CAP, OUTPUT_CAP, PROCESS_CAP};
-use crate::wording::cut;
-use crate::workbook::manifest::Exercise;
+use crate::sandbox::trace::Trace;
+use crate::wording::{cut, number};
+use crate::workbook::manifest::{Exercise, Topic};
 use std::time::Duration;
 
 /// What happened, in one line (for the grades of every failed case).
@@ -152,15 +157,105 @@ pub fn expected_and_happened(ex: &Exercise, failure: &Failure) -> (String, Strin
     }
 }
 
-/// The likely cause of a failure: the precise fault the hang doctor found when it found one,
-/// else the exercise's words for what the failure and the run's trace show, else a general
-/// rule.
-pub fn likely_cause(
+/// Everything a report says about one failed case, made once.
+#[derive(Debug, Clone)]
+pub struct Diagnosis {
+    /// What happened, in one line (the grades).
+    pub summary: String,
+    /// What was expected and what happened; None for a wrong stdout, which a diff shows.
+    pub expected: Option<(String, String)>,
+    /// The hang doctor's account of a hang: who waits for what, and what would end it.
+    pub hang: Vec<String>,
+    /// The panic's message and place, when the program panicked.
+    pub panic: Option<String>,
+    pub cause: Cause,
+    /// The exercise's first hint on the cause's topic, with its number and the hint count.
+    pub hint: Option<(usize, usize, String)>,
+    /// The X-ray's cut reads and writes, where they may explain the failure.
+    pub cuts: Option<String>,
+}
+
+/// The one diagnosis of a failed case. `replay` is the command that replays the X-ray's cuts.
+pub fn diagnose(
     exercise: &Exercise,
     case: &Case,
     failure: &Failure,
     run: &RunOutcome,
-) -> String {
+    replay: &str,
+) -> Diagnosis {
+    let cause = likely_cause(exercise, case, failure, run);
+    let hang = match (failure, &run.hang) {
+        (Failure::Hang(_) | Failure::Busy(_), Some(snapshot)) => {
+            snapshot.explain(&exercise.name, exercise.timeout_secs)
+        }
+        _ => Vec::new(),
+    };
+    let trace = run.trace.as_ref().and_then(|t| t.as_ref().ok());
+    Diagnosis {
+        summary: one_line(exercise, failure),
+        expected: (!matches!(failure, Failure::Output { .. }))
+            .then(|| expected_and_happened(exercise, failure)),
+        hang,
+        panic: super::judge::panic_message(&run.stderr_text()),
+        hint: cause
+            .topic
+            .and_then(|t| exercise.hint_on(t))
+            .map(|(n, text)| (n, exercise.hints.len(), text.to_string())),
+        cuts: trace.and_then(|t| cuts(failure, t, replay)),
+        cause,
+    }
+}
+
+/// Whether the cuts may explain the failure: a wrong output, status or record count, where a
+/// cut write, or a cut read of a channel that brought bytes, took part. Not a hang (the hang
+/// section says what each process waits for), not the wiring, timing or limits, and not a
+/// run whose cut reads all met channels that brought nothing (an unflushed writer).
+fn cuts_may_matter(failure: &Failure, trace: &Trace) -> bool {
+    let about_content = matches!(
+        failure,
+        Failure::Output { .. }
+            | Failure::MissingFinalNewline
+            | Failure::Status { .. }
+            | Failure::Contract { .. }
+            | Failure::Stages { .. }
+            | Failure::Usage { .. }
+    );
+    let brought_bytes = trace.cut_reads_of.iter().any(|object| {
+        trace
+            .io
+            .iter()
+            .any(|io| !io.writes && io.object == *object && io.bytes > 0)
+    });
+    about_content && (trace.injected.writes_cut > 0 || brought_bytes)
+}
+
+/// What the X-ray cut short in the failed run, and how to get the same again, where it may
+/// explain the failure.
+fn cuts(failure: &Failure, trace: &Trace, replay: &str) -> Option<String> {
+    let i = trace.injected;
+    if i.reads_cut + i.writes_cut == 0 || !cuts_may_matter(failure, trace) {
+        return None;
+    }
+    Some(format!(
+        "the X-ray cut {} short, as the kernel may at any time (a read may return fewer bytes than asked, a write of over 4096 bytes may write fewer); by hand they are rarely short, so the command above may pass: `{}` replays the same cuts",
+        [(i.reads_cut, "read"), (i.writes_cut, "write")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!(
+                "{} {what}{}",
+                number(*n as f64),
+                if *n == 1 { "" } else { "s" }
+            ))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        replay
+    ))
+}
+
+/// The likely cause of a failure: the precise fault the hang doctor found when it found one,
+/// else the exercise's words for what the failure and the run's trace show, else a general
+/// rule.
+fn likely_cause(exercise: &Exercise, case: &Case, failure: &Failure, run: &RunOutcome) -> Cause {
     let trace = run.trace.as_ref().and_then(|t| t.as_ref().ok());
     // Only the sandbox's filter kills with SIGSYS: no exercise's own cause applies.
     if matches!(failure, Failure::Signal(sig) if sig == "SIGSYS") {
@@ -174,7 +269,8 @@ pub fn likely_cause(
     {
         return format!(
             "the X-ray never met the call this case changes, {mishap}: the program never made that call as the contract has it, so what this case is about did not happen; see the other cases first"
-        );
+        )
+        .into();
     }
     if let Some(proved) = behaviour(exercise).and_then(|b| (b.evidence)(case, failure, run)) {
         return proved;
@@ -196,7 +292,10 @@ pub fn likely_cause(
             .filter(|c| matches!(*c, "waits_for_stages" | "waits_for_children"))
             .collect();
         if let Some((problem, cause)) = super::wiring::first_miss(trace, &waits, &case.args) {
-            return format!("{problem}: {cause}");
+            return Cause {
+                text: format!("{problem}: {cause}"),
+                topic: cause.topic,
+            };
         }
     }
     let missing_lines = matches!(failure, Failure::Output { expected, actual } if actual.lines().count() < expected.lines().count());
@@ -259,8 +358,15 @@ fn contract(exercise: &Exercise) -> diagnosis::Contract {
     }
 }
 
-fn general_cause(failure: &Failure) -> String {
-    match failure {
+fn general_cause(failure: &Failure) -> Cause {
+    let topic = match failure {
+        Failure::Hang(_) => Some(Topic::Eof),
+        Failure::ProcessLimit | Failure::LeftBehind(_) => Some(Topic::Processes),
+        Failure::Timing { .. } => Some(Topic::Streaming),
+        Failure::Wiring { cause, .. } => cause.topic,
+        _ => None,
+    };
+    let text: String = match failure {
         Failure::NotStarted => "the program still reaches `todo!()`: replace it with your code".into(),
         Failure::Hang(_) => "a process is blocked: a reader whose pipe still has a write end open somewhere never sees end-of-file, and a writer blocks on a full pipe nobody reads. Check that every process closes the pipe ends it does not use, and that nobody waits before reading".into(),
         Failure::Busy(_) => "a process never stops running: it is not blocked on a pipe or a child, so look for a loop that never ends (one that ignores read() returning 0 counts too)".into(),
@@ -282,9 +388,11 @@ fn general_cause(failure: &Failure) -> String {
         Failure::Status { .. } => "check the exit status your program returns: 0 on success (a panic exits with 101)".into(),
         Failure::LeftBehind(_) => "the program exited while its children still ran: wait for every child (waitpid) before the parent exits".into(),
         Failure::Timing { .. } => "the lines must arrive as the messages are produced, with the producer's delays between them".into(),
-        Failure::Stages { cause, .. } | Failure::Contract { cause, .. } | Failure::Wiring { cause, .. } if !cause.is_empty() => cause.clone(),
+        Failure::Stages { cause, .. } | Failure::Contract { cause, .. } if !cause.is_empty() => cause.clone(),
+        Failure::Wiring { cause, .. } if !cause.text.is_empty() => cause.text.clone(),
         Failure::Stages { .. } | Failure::Contract { .. } | Failure::Wiring { .. } => "compare with the exercise's contract in labs.md".into(),
-    }
+    };
+    Cause { text, topic }
 }
 
 /// A timing failure's expected and happened, in words: what the bound counts from, and the
@@ -405,5 +513,82 @@ fn timing_words(
                 s(at)
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::judging::cases::Kind;
+    use crate::workbook::manifest::exercises;
+    use std::time::Duration;
+
+    fn exercise(name: &str) -> Exercise {
+        exercises()
+            .into_iter()
+            .find(|e| e.name == name)
+            .expect("in the manifest")
+    }
+
+    fn diagnosed(ex: &Exercise, kind: Kind, failure: Failure, stderr: &str) -> Diagnosis {
+        let case = Case::with_messages("a case", kind, Vec::new(), String::new());
+        let run = RunOutcome::empty(stderr.into());
+        diagnose(ex, &case, &failure, &run, "cargo lab 1 --seed 1")
+    }
+
+    #[test]
+    fn the_hint_shown_is_the_one_on_the_cause_s_topic() {
+        let ex = exercise("01_raw_pipe");
+        // A hang of the small cases: a write end still open, the hint on end-of-file.
+        let d = diagnosed(&ex, Kind::Random, Failure::Hang(Duration::from_secs(5)), "");
+        assert!(
+            d.cause.text.contains("never sees end-of-file"),
+            "{}",
+            d.cause
+        );
+        assert_eq!(d.hint.as_ref().map(|h| h.0), Some(2));
+        assert_eq!(
+            d.hint.as_ref().map(|h| h.2.as_str()),
+            ex.hints.get(1).map(String::as_str)
+        );
+        // A hang with over 64 KiB to send: read before waiting, the third hint.
+        let d = diagnosed(&ex, Kind::Big, Failure::Hang(Duration::from_secs(5)), "");
+        assert_eq!(d.hint.map(|h| h.0), Some(3));
+        // A cause no hint is about shows none rather than another one.
+        let d = diagnosed(&ex, Kind::Random, Failure::MissingFinalNewline, "");
+        assert_eq!(d.hint, None);
+    }
+
+    #[test]
+    fn every_part_comes_from_the_same_failure() {
+        let ex = exercise("01_raw_pipe");
+        let wrong = Failure::Output {
+            expected: "received: a\nEOF after 1 messages\n".into(),
+            actual: String::new(),
+        };
+        let stderr = "thread 'main' panicked at src/bin/01_raw_pipe.rs:9:5:\nboom\n";
+        let d = diagnosed(&ex, Kind::Random, wrong, stderr);
+        // A diff, not expected and happened; the panic said once, and as the cause.
+        assert!(d.expected.is_none() && d.hang.is_empty() && d.cuts.is_none());
+        assert_eq!(d.summary, "it printed nothing on stdout");
+        assert!(d.panic.as_deref().is_some_and(|p| p.contains("boom")));
+        assert!(
+            d.cause.text.contains("at src/bin/01_raw_pipe.rs:9:5"),
+            "{}",
+            d.cause
+        );
+        let d = diagnosed(
+            &ex,
+            Kind::Random,
+            Failure::Status {
+                expected: 0,
+                actual: 1,
+            },
+            "",
+        );
+        assert_eq!(
+            d.expected,
+            Some(("exit status 0".to_string(), "exit status 1".to_string()))
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Why a case failed: the one failure of a run a student should fix first.
 
+use super::cause::Cause;
 use crate::sandbox::proctree::Descendant;
 use std::time::Duration;
 
@@ -59,7 +60,7 @@ pub enum Failure {
     Wiring {
         rule: String,
         problem: String,
-        cause: String,
+        cause: Cause,
     },
     /// Any other part of an exercise's contract, with what was expected and the likely cause.
     Contract {

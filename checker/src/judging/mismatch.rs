@@ -4,7 +4,9 @@
 //! replaced by U+FFFD, lines that come again. Each kind has its own likely cause, so a
 //! student reads the fault the diff shows instead of a general word about stdout.
 
+use super::cause::Cause;
 use crate::wording::cut;
+use crate::workbook::manifest::Topic;
 use std::collections::BTreeMap;
 
 /// The kind of a wrong stdout, with the lines that show it.
@@ -154,8 +156,20 @@ impl Mismatch {
         )
     }
 
-    /// The likely cause, in the diff's own lines.
-    pub fn cause(&self) -> String {
+    /// The likely cause, in the diff's own lines, with what it is about.
+    pub fn cause(&self) -> Cause {
+        let topic = match self {
+            Mismatch::Replaced { .. } => Some(Topic::Framing),
+            Mismatch::LastWordsLost { .. } => Some(Topic::HangUp),
+            _ => None,
+        };
+        Cause {
+            text: self.words(),
+            topic,
+        }
+    }
+
+    fn words(&self) -> String {
         let q = |s: &str| format!("`{}`", cut(s));
         match self {
             Mismatch::Panicked { at, message } => format!(
@@ -319,7 +333,7 @@ mod tests {
                 first: "EOF".into()
             }
         );
-        assert!(m.cause().contains("the last line never came"));
+        assert!(m.cause().text.contains("the last line never came"));
     }
 
     #[test]
@@ -333,7 +347,7 @@ mod tests {
                 first: "[0] child 0 line 2".into()
             }
         );
-        assert!(m.cause().contains("read until read() returns 0"));
+        assert!(m.cause().text.contains("read until read() returns 0"));
         // Two sources' last lines: the same kind, the same words.
         let e2 = "[0] a 1\n[1] b 1\n[0] a 2\n[1] b 2\n[0] hang-up\n[1] hang-up\n";
         let a2 = "[0] a 1\n[1] b 1\n[0] hang-up\n[1] hang-up\n";
@@ -366,7 +380,7 @@ mod tests {
     fn ascii_upper_casing() {
         let m = kind("parent got: \"STRASSE\"\n", "parent got: \"STRAßE\"\n");
         assert!(matches!(m, Mismatch::CaseMapped { .. }));
-        assert!(m.cause().contains("to_uppercase()"));
+        assert!(m.cause().text.contains("to_uppercase()"));
     }
 
     #[test]
@@ -398,7 +412,7 @@ mod tests {
     fn replacement_characters() {
         let m = kind("received: née\n", "received: n\u{FFFD}\u{FFFD}e\n");
         assert!(matches!(m, Mismatch::Replaced { .. }));
-        assert!(m.cause().contains("from_utf8_lossy"));
+        assert!(m.cause().text.contains("from_utf8_lossy"));
     }
 
     #[test]
@@ -412,7 +426,7 @@ mod tests {
                 text: "hello".into()
             }
         );
-        assert!(m.cause().contains("clear()"));
+        assert!(m.cause().text.contains("clear()"));
     }
 
     #[test]
@@ -440,6 +454,7 @@ mod tests {
         );
         assert!(
             m.cause()
+                .text
                 .contains("at src/bin/04_three_stage_chain.rs:12:5")
         );
     }

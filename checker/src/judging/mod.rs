@@ -3,11 +3,13 @@
 //! table); `judge` turns what the sandbox saw into the one `failure` to fix first; `wiring`
 //! judges how the X-ray saw the processes and pipes connected; `timing` when the lines of a
 //! timed case came, against what carried them; `mismatch` what kind of difference a wrong
-//! stdout shows; `explain` and `reproduce` put a
-//! failure in words; `verdict` and `scorecard` hold the points; `contract` names the check
+//! stdout shows; `explain` makes one `Diagnosis` of a
+//! failure from all of it (each `cause` with the hint it calls for), and `reproduce` the
+//! command that reruns it; `verdict` and `scorecard` hold the points; `contract` names the check
 //! behind each clause of each contract.
 
 pub mod cases;
+pub mod cause;
 pub mod contract;
 pub mod diagnosis;
 pub mod explain;

@@ -2,6 +2,7 @@
 //! takes to explain it.
 
 use super::cases::{Case, Kind};
+use super::explain::Diagnosis;
 use super::failure::Failure;
 use crate::sandbox::runner::RunOutcome;
 use crate::workbook::manifest::Exercise;
@@ -41,10 +42,8 @@ pub struct CaseFailure {
     pub kept: Option<PathBuf>,
     /// The shell command that reruns it by hand.
     pub command: String,
-    /// The check that replays it, the X-ray's injected faults included.
-    pub replay: String,
-    /// The panic message and location, when the program panicked.
-    pub panic: Option<String>,
+    /// What the report says about it, made once from all the evidence.
+    pub diagnosis: Diagnosis,
 }
 
 /// How one case went, for the grades.

@@ -3,7 +3,6 @@
 //! and never with NO_COLOR (anstream strips the styles otherwise).
 
 use super::drawing;
-use crate::judging::explain::{expected_and_happened, likely_cause};
 use crate::judging::failure::Failure;
 use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::{CaseFailure, ExerciseResult, Verdict};
@@ -131,31 +130,26 @@ pub fn exercise(
 }
 
 fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
+    let d = &f.diagnosis;
     w!(out, "  case: {}", f.case.name);
-    match &f.failure {
-        Failure::Output { expected, actual } => {
-            w!(
-                out,
-                "  expected stdout {RED}-{RED:#} against yours {GREEN}+{GREEN:#}:"
-            );
-            diff(out, expected, actual, verbose);
+    match &d.expected {
+        None => {
+            if let Failure::Output { expected, actual } = &f.failure {
+                w!(
+                    out,
+                    "  expected stdout {RED}-{RED:#} against yours {GREEN}+{GREEN:#}:"
+                );
+                diff(out, expected, actual, verbose);
+            }
         }
-        other => {
-            let (expected, happened) = expected_and_happened(ex, other);
+        Some((expected, happened)) => {
             w!(out, "  expected: {expected}");
             w!(out, "  happened: {happened}");
-            if let (Failure::Hang(_) | Failure::Busy(_), Some(snapshot)) = (other, &f.outcome.hang)
-            {
-                for (i, line) in snapshot
-                    .explain(&ex.name, ex.timeout_secs)
-                    .iter()
-                    .enumerate()
-                {
-                    let style = if i == 0 { BOLD } else { Style::new() };
-                    w!(out, "  {style}{line}{style:#}");
-                }
+            for (i, line) in d.hang.iter().enumerate() {
+                let style = if i == 0 { BOLD } else { Style::new() };
+                w!(out, "  {style}{line}{style:#}");
             }
-            if let (Failure::Wiring { .. }, Some(Ok(trace))) = (other, &f.outcome.trace) {
+            if let (Failure::Wiring { .. }, Some(Ok(trace))) = (&f.failure, &f.outcome.trace) {
                 w!(out, "  the X-ray saw:");
                 let wiring = Wiring::build(trace.clone());
                 for line in drawing::brief(&wiring, if verbose { 200 } else { 12 }) {
@@ -164,7 +158,7 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
             }
             let stdout = f.outcome.stdout_text();
             let lines: Vec<&str> = stdout.lines().collect();
-            if matches!(other, Failure::Hang(_) | Failure::Busy(_)) && !lines.is_empty() {
+            if matches!(f.failure, Failure::Hang(_) | Failure::Busy(_)) && !lines.is_empty() {
                 w!(
                     out,
                     "  its stdout so far ({} lines) ends with:",
@@ -176,12 +170,12 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
             }
         }
     }
-    if let Some(panic) = &f.panic {
+    if let Some(panic) = &d.panic {
         w!(out, "  it panicked: {panic}");
     }
     let stderr = f.outcome.stderr_text();
     let tail: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    if !tail.is_empty() && f.panic.is_none() {
+    if !tail.is_empty() && d.panic.is_none() {
         let from = tail
             .len()
             .saturating_sub(if verbose { tail.len() } else { 4 });
@@ -194,13 +188,12 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
             w!(out, "    {DIM}{}{DIM:#}", cut(line));
         }
     }
-    w!(
-        out,
-        "  {BOLD}likely cause{BOLD:#}: {}",
-        likely_cause(ex, &f.case, &f.failure, &f.outcome)
-    );
+    w!(out, "  {BOLD}likely cause{BOLD:#}: {}", d.cause.text);
+    if let Some((n, total, hint)) = &d.hint {
+        w!(out, "  {DIM}hint {n}/{total}: {hint}{DIM:#}");
+    }
     w!(out, "  reproduce: {}", f.command);
-    if let Some(line) = injected(f) {
+    if let Some(line) = &d.cuts {
         w!(out, "  {DIM}{line}{DIM:#}");
     }
     if let Failure::Wiring { .. } = f.failure {
@@ -222,54 +215,6 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
             shown(dir)
         );
     }
-}
-
-/// Whether the cuts may explain the failure: a wrong output, status or record count, where a
-/// cut write, or a cut read of a channel that brought bytes, took part. Not a hang (the hang
-/// section says what each process waits for), not the wiring, timing or limits, and not a
-/// run whose cut reads all met channels that brought nothing (an unflushed writer).
-fn cuts_may_matter(failure: &Failure, trace: &crate::sandbox::trace::Trace) -> bool {
-    let about_content = matches!(
-        failure,
-        Failure::Output { .. }
-            | Failure::MissingFinalNewline
-            | Failure::Status { .. }
-            | Failure::Contract { .. }
-            | Failure::Stages { .. }
-            | Failure::Usage { .. }
-    );
-    let brought_bytes = trace.cut_reads_of.iter().any(|object| {
-        trace
-            .io
-            .iter()
-            .any(|io| !io.writes && io.object == *object && io.bytes > 0)
-    });
-    about_content && (trace.injected.writes_cut > 0 || brought_bytes)
-}
-
-/// What the X-ray injected into the failed run, and how to get the same again.
-fn injected(f: &CaseFailure) -> Option<String> {
-    let Some(Ok(trace)) = &f.outcome.trace else {
-        return None;
-    };
-    let i = trace.injected;
-    if i.reads_cut + i.writes_cut == 0 || !cuts_may_matter(&f.failure, trace) {
-        return None;
-    }
-    Some(format!(
-        "the X-ray cut {} short, as the kernel may at any time (a read may return fewer bytes than asked, a write of over 4096 bytes may write fewer); by hand they are rarely short, so the command above may pass: `{}` replays the same cuts",
-        [(i.reads_cut, "read"), (i.writes_cut, "write")]
-            .iter()
-            .filter(|(n, _)| *n > 0)
-            .map(|(n, what)| format!(
-                "{} {what}{}",
-                number(*n as f64),
-                if *n == 1 { "" } else { "s" }
-            ))
-            .collect::<Vec<_>>()
-            .join(" and "),
-        f.replay
-    ))
 }
 
 /// A line diff of expected against actual stdout, cut to a screenful unless verbose.

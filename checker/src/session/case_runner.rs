@@ -1,9 +1,9 @@
 //! Checking one exercise: run each case, judge what happened, keep the evidence of a failure.
 
 use crate::judging::cases::{Case, Kind};
-use crate::judging::explain::{likely_cause, one_line};
+use crate::judging::explain::diagnose;
 use crate::judging::failure::Failure;
-use crate::judging::judge::{fifos_in, judge, panic_message};
+use crate::judging::judge::{fifos_in, judge};
 use crate::judging::reproduce::reproduce;
 use crate::judging::verdict::{CaseFailure, CaseStatus, ExerciseResult, Verdict, outcomes_unrun};
 use crate::judging::wiring;
@@ -74,12 +74,14 @@ impl CaseRunner<'_> {
                 continue;
             };
             slot.status = CaseStatus::Failed;
-            slot.happened = Some(one_line(self.exercise, &failure));
-            slot.likely_cause = Some(likely_cause(self.exercise, &case, &failure, &outcome));
-            let panic = panic_message(&outcome.stderr_text());
+            let diagnosis = diagnose(self.exercise, &case, &failure, &outcome, self.replay);
+            slot.happened = Some(diagnosis.summary.clone());
+            slot.likely_cause = Some(diagnosis.cause.text.clone());
             if i == 0 && matches!(failure, Failure::NotStarted) {
                 return ExerciseResult {
-                    verdict: Verdict::NotStarted { location: panic },
+                    verdict: Verdict::NotStarted {
+                        location: diagnosis.panic,
+                    },
                     cases: outcomes,
                     elapsed: started.elapsed(),
                     rendered: None,
@@ -93,8 +95,7 @@ impl CaseRunner<'_> {
                     outcome,
                     kept,
                     command,
-                    replay: self.replay.to_string(),
-                    panic,
+                    diagnosis,
                 });
             }
             if interrupted || self.fail_fast {

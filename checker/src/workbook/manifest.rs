@@ -16,6 +16,8 @@ pub struct Exercise {
     pub timeout_secs: u64,
     pub usage: String,
     pub hints: Vec<String>,
+    /// What each hint is about: a failure's report shows the first hint on its cause's topic.
+    pub hint_topics: Vec<Vec<Topic>>,
     /// Points per kind of case (see `cases::Kind::name`).
     pub case_points: std::collections::BTreeMap<String, f64>,
     /// How the exercise's processes and pipes must be wired (see the X-ray).
@@ -23,6 +25,52 @@ pub struct Exercise {
     /// The contract of labs.md, clause by clause, with what enforces each one.
     #[serde(default)]
     pub clauses: Vec<Clause>,
+}
+
+/// What a likely cause (and a hint) is about, in the handout's terms: the fix it calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Who forks whom and what each process does.
+    Processes,
+    /// Each process keeps only the ends it uses.
+    Ends,
+    /// A reader sees end-of-file only once every write end is closed.
+    Eof,
+    /// Read (or write) before waiting, or both sides wait for each other.
+    Order,
+    /// dup2 onto stdin and stdout, close the rest, then exec.
+    Exec,
+    /// Lines held back in a writer's buffer.
+    Buffering,
+    /// Message boundaries in a byte stream: lengths, short reads, bytes against characters.
+    Framing,
+    /// The producer's random pauses.
+    Pauses,
+    /// Each line printed the moment it arrives.
+    Streaming,
+    /// One write of at most PIPE_BUF bytes per record.
+    Atomic,
+    /// The consumers' lock around a whole record.
+    Lock,
+    /// A write end made non-blocking, and EAGAIN.
+    NonBlocking,
+    /// Counting what went through: the bytes a full pipe holds, the writes that succeeded.
+    Counting,
+    /// F_SETPIPE_SZ and what it returns.
+    Resize,
+    /// A write into a pipe without readers fails with EPIPE.
+    Epipe,
+    /// SIGPIPE's default action, restored.
+    Sigpipe,
+    /// Opening a FIFO waits for its other side.
+    Fifo,
+    /// Removing the FIFO whatever happens.
+    Cleanup,
+    /// Waiting on several pipes with poll.
+    Poll,
+    /// A hang-up: a read that returns 0 at the other side's close.
+    HangUp,
 }
 
 /// One clause of an exercise's contract: words of labs.md, the checks that enforce them, and
@@ -95,6 +143,12 @@ struct Manifest {
 }
 
 impl Exercise {
+    /// The first hint on `topic`, with its number (from 1), if the exercise has one.
+    pub fn hint_on(&self, topic: Topic) -> Option<(usize, &str)> {
+        let i = self.hint_topics.iter().position(|t| t.contains(&topic))?;
+        Some((i + 1, self.hints.get(i)?.as_str()))
+    }
+
     /// The number in the name (`1` for `01_raw_pipe`).
     pub fn number(&self) -> u32 {
         self.name
@@ -178,6 +232,17 @@ mod tests {
         for (i, e) in all.iter().enumerate() {
             assert_eq!(e.number() as usize, i + 1, "{} is out of order", e.name);
             assert!(!e.hints.is_empty(), "{} has no hint", e.name);
+            assert_eq!(
+                e.hint_topics.len(),
+                e.hints.len(),
+                "{}: one list of topics per hint",
+                e.name
+            );
+            assert!(
+                e.hint_topics.iter().all(|t| !t.is_empty()),
+                "{}: a hint without a topic is never shown in a report",
+                e.name
+            );
             assert!(e.points > 0 && e.timeout_secs > 0);
             let shared: f64 = e.case_points.values().sum();
             assert_eq!(

@@ -1,8 +1,10 @@
 //! 07_broken_pipe: a writer whose reader goes away, first with SIGPIPE ignored, then default.
 
+use super::super::cause::Cause;
 use super::{AtLeast, Case, Expected, Failure, Kind};
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::trace::Mishap;
+use crate::workbook::manifest::Topic;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -113,16 +115,17 @@ fn reader_read_on(case: &Case, run: &RunOutcome) -> bool {
     })
 }
 
-pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
+    let epipe = |text: &str| Cause::on(Topic::Epipe, text);
     Some(match failure {
-        Failure::Hang(_) | Failure::Busy(_) if reader_read_on(case, run) => "the reader went on reading after its LINES lines (the X-ray saw it read more than they take): it must exit right after printing them. Its exit closes the pipe's last read end, and that is what makes the writer's next write fail with EPIPE; while it reads, the writer has a reader and never stops".into(),
-        Failure::Output { actual, .. } if case.mishap.is_some() && actual.contains("writer killed by SIGPIPE") => format!("round 2's writer exited with status {EXITS_WITH} here, yet the program printed that SIGPIPE killed it: look at the status waitpid returns (WaitStatus::Exited or Signaled) and print what really happened"),
-        Failure::Signal(sig) if sig == "SIGPIPE" => "the program itself was killed by SIGPIPE: in round 1 the writer (the parent) must keep Rust's setting (SIGPIPE ignored), so that the write returns EPIPE; restore the default only in round 2's writer child".into(),
-        Failure::Status { actual: 101, .. } => "the writer panicked when the write failed: match the error (std::io::ErrorKind::BrokenPipe, or Errno::EPIPE), report it and stop writing".into(),
-        Failure::Hang(_) | Failure::Busy(_) => "the writer never stops: a failed write (EPIPE) means the reader is gone for good, so stop writing at the first one; and the reader must exit after its lines, closing its read end".into(),
-        Failure::Output { actual, .. } if actual.contains("writer exited with status") => "round 2's writer was not killed by SIGPIPE: restore the default action (signal(SIGPIPE, SigDfl)) in that child before it writes".into(),
-        Failure::Output { actual, .. } if !actual.contains("writer: EPIPE after") => "the writer stopped without reporting EPIPE: match the write's error (ErrorKind::BrokenPipe) and report it, instead of unwrap() or expect(), which panic (see the panic above, if any)".into(),
-        Failure::Contract { .. } => "count only the writes that succeeded, and stop at the first EPIPE".into(),
+        Failure::Hang(_) | Failure::Busy(_) if reader_read_on(case, run) => epipe("the reader went on reading after its LINES lines (the X-ray saw it read more than they take): it must exit right after printing them. Its exit closes the pipe's last read end, and that is what makes the writer's next write fail with EPIPE; while it reads, the writer has a reader and never stops"),
+        Failure::Output { actual, .. } if case.mishap.is_some() && actual.contains("writer killed by SIGPIPE") => format!("round 2's writer exited with status {EXITS_WITH} here, yet the program printed that SIGPIPE killed it: look at the status waitpid returns (WaitStatus::Exited or Signaled) and print what really happened").into(),
+        Failure::Signal(sig) if sig == "SIGPIPE" => Cause::on(Topic::Sigpipe, "the program itself was killed by SIGPIPE: in round 1 the writer (the parent) must keep Rust's setting (SIGPIPE ignored), so that the write returns EPIPE; restore the default only in round 2's writer child"),
+        Failure::Status { actual: 101, .. } => epipe("the writer panicked when the write failed: match the error (std::io::ErrorKind::BrokenPipe, or Errno::EPIPE), report it and stop writing"),
+        Failure::Hang(_) | Failure::Busy(_) => epipe("the writer never stops: a failed write (EPIPE) means the reader is gone for good, so stop writing at the first one; and the reader must exit after its lines, closing its read end"),
+        Failure::Output { actual, .. } if actual.contains("writer exited with status") => Cause::on(Topic::Sigpipe, "round 2's writer was not killed by SIGPIPE: restore the default action (signal(SIGPIPE, SigDfl)) in that child before it writes"),
+        Failure::Output { actual, .. } if !actual.contains("writer: EPIPE after") => epipe("the writer stopped without reporting EPIPE: match the write's error (ErrorKind::BrokenPipe) and report it, instead of unwrap() or expect(), which panic (see the panic above, if any)"),
+        Failure::Contract { .. } => epipe("count only the writes that succeeded, and stop at the first EPIPE"),
         _ => return None,
     })
 }

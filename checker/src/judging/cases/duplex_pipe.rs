@@ -1,7 +1,9 @@
 //! 02_duplex_pipe: a two-way channel with length-framed messages.
 
+use super::super::cause::Cause;
 use super::{Case, Failure, Kind, NON_ASCII_WORDS, PLAIN_WORDS, random_words};
 use crate::sandbox::runner::RunOutcome;
+use crate::workbook::manifest::Topic;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -127,9 +129,9 @@ fn first_wrong_message(case: &Case, actual: &str) -> Option<(String, Came)> {
 /// A hang the output explains: frames that count characters. The first message that went
 /// wrong is the first with non-ASCII text and came out cut short, so the rest of it was taken
 /// for the next length, and both sides wait for bytes the other never sends.
-fn evidence(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+fn evidence(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
     match failure {
-        Failure::Hang(_) => first_non_ascii(case, run, true),
+        Failure::Hang(_) => first_non_ascii(case, run, true).map(|c| Cause::on(Topic::Framing, c)),
         _ => None,
     }
 }
@@ -173,7 +175,8 @@ fn sent_by_program(run: &RunOutcome) -> Option<Vec<String>> {
     Some(sent)
 }
 
-pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
+    let framed = |text: String| Some(Cause::on(Topic::Framing, text));
     let framing = "a socket or pipe carries a stream of bytes, not messages: frame each one with its length (4 bytes, then the bytes), and read exactly that many (read_exact), however many read() calls it takes";
     let found = first_wrong_message(case, &run.stdout_text());
     let wrong = found.as_ref().map(|(m, _)| m.as_str());
@@ -195,13 +198,13 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
     if let Some(m) = raw
         && matches!(failure, Failure::Output { .. })
     {
-        return Some(format!(
+        return Some(Cause::from(format!(
             "the message {m:?} arrived whole but was printed as it is, not escaped: the contract prints each message with {{:?}} (Rust's Debug format, `child got: {{message:?}}`), so that a newline shows as \\n and the line stays one line"
-        ));
+        )));
     }
     let came = found.as_ref().map_or(Came::Otherwise, |(_, c)| *c);
     if came == Came::SplitAtNewline && matches!(failure, Failure::Output { .. }) {
-        return Some(format!(
+        return framed(format!(
             "the first message that went wrong came out cut at its first newline, so the messages are framed by newlines: {framing}"
         ));
     }
@@ -211,26 +214,29 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
             && stdout.contains(&format!("parent got: {:?}\n", m.to_ascii_uppercase()))
     });
     if let (Some(m), Failure::Output { .. }) = (ascii_only, failure) {
-        return Some(format!(
+        return Some(Cause::from(format!(
             "the reply to {m:?} came back as {:?}, upper-cased by ASCII rules only (to_ascii_uppercase changes a to z and nothing else): use to_uppercase(), which maps every letter ({:?})",
             m.to_ascii_uppercase(),
             m.to_uppercase()
-        ));
+        )));
     }
     // Lines in another order: the X-ray's timeline says who sent or printed too early.
     if let (Failure::Output { .. }, Some(Ok(trace))) = (failure, &run.trace)
         && let Some((problem, cause)) =
             super::super::wiring::first_miss(trace, &["waits_for_each_reply"], &case.args)
     {
-        return Some(format!("the X-ray saw that {problem}: {cause}"));
+        return Some(Cause {
+            text: format!("the X-ray saw that {problem}: {cause}"),
+            topic: cause.topic,
+        });
     }
     if !matches!(failure, Failure::Hang(_))
         && let Some(first_non_ascii) = first_non_ascii(case, run, false)
     {
-        return Some(first_non_ascii);
+        return framed(first_non_ascii);
     }
     if cut_reads > 0 && came == Came::Cut {
-        return Some(format!(
+        return framed(format!(
             "a message came out cut short: the X-ray made some reads return fewer bytes than asked, as the kernel may at any time, and one read() was taken for a whole message: {framing}"
         ));
     }
@@ -245,7 +251,7 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
                 | Failure::Status { .. }
         )
     {
-        return Some(format!(
+        return framed(format!(
             "the messages fell out of step after reads the X-ray cut short, as the kernel may: the rest of a message was then taken for the next length; {framing}"
         ));
     }
@@ -261,18 +267,47 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         && got == sent.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>()
         && sent != messages_of(case)
     {
-        return Some("the child got exactly the messages the parent sent, so the channel works; the parent sent other messages than the contract's: with no MESSAGE, the lecture's seven (hello, are you there?, hey, LOL, K, THX, Bye!), else each argument, in order".into());
+        return Some(Cause::from(
+            "the child got exactly the messages the parent sent, so the channel works; the parent sent other messages than the contract's: with no MESSAGE, the lecture's seven (hello, are you there?, hey, LOL, K, THX, Bye!), else each argument, in order",
+        ));
     }
     Some(match (case.kind, failure) {
-        (Kind::Newlines, Failure::Output { .. }) => format!("a message with a newline came apart, so the messages are framed by newlines: {framing}"),
-        (Kind::Big, Failure::Output { .. } | Failure::Hang(_) | Failure::Signal(_) | Failure::Status { .. }) => {
-            format!("a long message did not arrive whole: one read() returns at most what is buffered at that moment: {framing}")
+        (Kind::Newlines, Failure::Output { .. }) => Cause::on(
+            Topic::Framing,
+            format!(
+                "a message with a newline came apart, so the messages are framed by newlines: {framing}"
+            ),
+        ),
+        (
+            Kind::Big,
+            Failure::Output { .. } | Failure::Hang(_) | Failure::Signal(_) | Failure::Status { .. },
+        ) => Cause::on(
+            Topic::Framing,
+            format!(
+                "a long message did not arrive whole: one read() returns at most what is buffered at that moment: {framing}"
+            ),
+        ),
+        (Kind::NonAscii, Failure::Output { .. }) => Cause::on(
+            Topic::Framing,
+            "non-ASCII text came out different: send the message's bytes (`as_bytes()`), frame by byte length (not by chars), and upper-case with `to_uppercase()` (ß becomes SS)",
+        ),
+        (_, Failure::Hang(_)) => Cause::on(
+            Topic::Eof,
+            "one side waits for something that never comes: the child learns that the parent is done only when the parent closes (drops) its end, and then its next read of a length sees end-of-file. Check that the parent closes its end after the last reply, and that each side reads exactly as many bytes as the other wrote",
+        ),
+        (_, Failure::Output { actual, .. })
+            if !actual.contains("child: parent hung up") && wrong.is_none() =>
+        {
+            Cause::on(
+                Topic::HangUp,
+                "the child must notice end-of-file at a frame boundary (read_exact of the length fails with UnexpectedEof) and print `child: parent hung up` before it exits",
+            )
         }
-        (Kind::NonAscii, Failure::Output { .. }) => "non-ASCII text came out different: send the message's bytes (`as_bytes()`), frame by byte length (not by chars), and upper-case with `to_uppercase()` (ß becomes SS)".into(),
-        (_, Failure::Hang(_)) => "one side waits for something that never comes: the child learns that the parent is done only when the parent closes (drops) its end, and then its next read of a length sees end-of-file. Check that the parent closes its end after the last reply, and that each side reads exactly as many bytes as the other wrote".into(),
-        (_, Failure::Output { actual, .. }) if !actual.contains("child: parent hung up") && wrong.is_none() => "the child must notice end-of-file at a frame boundary (read_exact of the length fails with UnexpectedEof) and print `child: parent hung up` before it exits".into(),
-        (_, Failure::Output { .. }) if cut_reads > 0 => format!(
-            "the messages fell out of step after reads the X-ray cut short, as the kernel may: {framing}"
+        (_, Failure::Output { .. }) if cut_reads > 0 => Cause::on(
+            Topic::Framing,
+            format!(
+                "the messages fell out of step after reads the X-ray cut short, as the kernel may: {framing}"
+            ),
         ),
         _ => return None,
     })

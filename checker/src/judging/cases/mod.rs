@@ -15,6 +15,7 @@ mod raw_pipe;
 pub use raw_pipe::DEFAULTS as LECTURE_MESSAGES;
 mod three_stage_chain;
 
+use super::cause::Cause;
 use super::failure::Failure;
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::trace::Mishap;
@@ -222,10 +223,10 @@ pub struct Behaviour {
     /// Applied to every case of the exercise but usage errors.
     pub require: fn(&mut Case),
     /// The likely cause of a failure, from the failure and the run's evidence (its trace).
-    pub cause: fn(&Case, &Failure, &RunOutcome) -> Option<String>,
+    pub cause: fn(&Case, &Failure, &RunOutcome) -> Option<Cause>,
     /// A cause the run's own output proves (the first message that came out wrong, say),
     /// which says more than the hang doctor's account of who waits for whom: it comes first.
-    pub evidence: fn(&Case, &Failure, &RunOutcome) -> Option<String>,
+    pub evidence: fn(&Case, &Failure, &RunOutcome) -> Option<Cause>,
     /// The arguments and variables the contract restricts: its bad-input cases come from them.
     pub inputs: &'static [Input],
     /// The contract refuses bad input before the first fork: a usage case's run must be the
@@ -271,7 +272,7 @@ pub fn behaviour(exercise: &Exercise) -> Option<&'static Behaviour> {
 }
 
 /// For exercises whose output proves nothing more than their other evidence.
-fn no_evidence(_: &Case, _: &Failure, _: &RunOutcome) -> Option<String> {
+fn no_evidence(_: &Case, _: &Failure, _: &RunOutcome) -> Option<Cause> {
     None
 }
 

@@ -1,8 +1,10 @@
 //! 08_named_pipe: a FIFO between two instances of the program.
 
+use super::super::cause::Cause;
 use super::{Case, Expected, Failure, Kind, random_message};
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::trace::Mishap;
+use crate::workbook::manifest::Topic;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -135,15 +137,15 @@ fn require(case: &mut Case) {
     case.no_fifo_left = true;
 }
 
-pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<Cause> {
     Some(match failure {
         // The name was taken before the run: mkfifo fails with EEXIST.
-        _ if case.mishap == Some(Mishap::ForkFails) => "when the reader cannot start, spawn() returns an error: the writer must still remove the FIFO (and print that it did), say why on stderr and exit with status 1, never unwrap() or expect() it".into(),
-        _ if case.mishap.is_some() => "when opening the FIFO fails, the reader is still blocked in its own open, waiting for a writer that never comes: the writer kills it (Child::kill) and waits for it, removes the FIFO (and prints that it did), says why on stderr and exits with status 1".into(),
+        _ if case.mishap == Some(Mishap::ForkFails) => Cause::on(Topic::Cleanup, "when the reader cannot start, spawn() returns an error: the writer must still remove the FIFO (and print that it did), say why on stderr and exit with status 1, never unwrap() or expect() it"),
+        _ if case.mishap.is_some() => Cause::on(Topic::Cleanup, "when opening the FIFO fails, the reader is still blocked in its own open, waiting for a writer that never comes: the writer kills it (Child::kill) and waits for it, removes the FIFO (and prints that it did), says why on stderr and exits with status 1"),
         _ if case.one_role => "the reader must open the PATH it is given after --reader, not a name of its own: the writer's FIFO is one such PATH, but the reader works on any file of lines".into(),
         _ if case.refused => "mkfifo fails with EEXIST when pipes-lab.fifo exists already: say so on stderr and exit with status 1, before starting the reader, and leave the file where it is".into(),
-        Failure::Contract { .. } => "the FIFO is a file: remove it (std::fs::remove_file) on every way out of the writer, the error paths included".into(),
-        Failure::Hang(_) => "one side waits for the other forever: opening a FIFO blocks until the other side opens it too, so the writer must start the reader before it opens the FIFO, and close its end after the last message so the reader sees end-of-file".into(),
+        Failure::Contract { .. } => Cause::on(Topic::Cleanup, "the FIFO is a file: remove it (std::fs::remove_file) on every way out of the writer, the error paths included"),
+        Failure::Hang(_) => Cause::on(Topic::Fifo, "one side waits for the other forever: opening a FIFO blocks until the other side opens it too, so the writer must start the reader before it opens the FIFO, and close its end after the last message so the reader sees end-of-file"),
         Failure::Output { .. } | Failure::Status { .. } if case.kind == Kind::Error => "when the reader fails, the writer stops writing (a write may fail with EPIPE), waits for it, reports its status, removes the FIFO, and exits with status 1".into(),
         Failure::Output { expected, actual } if case.kind == Kind::Big || actual.lines().count() < expected.lines().count() => "not all messages arrived: one read() returns only what is in the FIFO at that moment; the reader must keep reading until end-of-file (read returns 0), for example with BufReader::lines".into(),
         _ => return None,

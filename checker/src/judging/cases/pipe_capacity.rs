@@ -1,8 +1,10 @@
 //! 06_pipe_capacity: how much a pipe holds, and growing it. The kernel is the oracle: the
 //! checker repeats the program's steps on a pipe of its own.
 
+use super::super::cause::Cause;
 use super::{Case, Expected, Failure, Kind};
 use crate::sandbox::runner::RunOutcome;
+use crate::workbook::manifest::Topic;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -101,7 +103,7 @@ pub fn cases(_rng: &mut StdRng) -> Vec<Case> {
 
 /// A count that comes out short from writes whose size does not divide a page: the X-ray saw
 /// every filling write carry the same number of bytes.
-fn evidence(_: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+fn evidence(_: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
     if !matches!(failure, Failure::Output { .. }) {
         return None;
     }
@@ -119,17 +121,30 @@ fn evidence(_: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
         } else {
             "pages were left part empty".to_string()
         };
-        format!(
+        Cause::on(Topic::Counting, format!(
             "every write that filled the pipe carried {size} bytes, and {size} does not divide {page}: the kernel keeps a pipe's bytes in {page}-byte pages and puts a write that does not fit in what is left of the last page into a new one, so {held} and the count came out short. Write chunks whose size divides {page} (1024 or {page}, say): then every page fills up"
-        )
+        ))
     })
 }
 
-pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<Cause> {
     Some(match failure {
-        Failure::Hang(_) => "a write into a full pipe blocks forever: set O_NONBLOCK on the write end (fcntl F_SETFL) so that it fails with EAGAIN instead, and stop there".into(),
-        Failure::Output { actual, .. } if case.kind == Kind::Error && !actual.contains("refused") => "the kernel refuses some sizes (here: smaller than what the full pipe holds, EBUSY): print `refused (ERRNO)` and go on".into(),
-        Failure::Output { .. } => "measure by writing until EAGAIN and count bytes; after F_SETPIPE_SZ keep filling the same pipe and report the total it holds; print the size fcntl returns, which the kernel rounds up to a power-of-two number of pages".into(),
+        Failure::Hang(_) => Cause::on(
+            Topic::NonBlocking,
+            "a write into a full pipe blocks forever: set O_NONBLOCK on the write end (fcntl F_SETFL) so that it fails with EAGAIN instead, and stop there",
+        ),
+        Failure::Output { actual, .. }
+            if case.kind == Kind::Error && !actual.contains("refused") =>
+        {
+            Cause::on(
+                Topic::Resize,
+                "the kernel refuses some sizes (here: smaller than what the full pipe holds, EBUSY): print `refused (ERRNO)` and go on",
+            )
+        }
+        Failure::Output { .. } => Cause::on(
+            Topic::Counting,
+            "measure by writing until EAGAIN and count bytes; after F_SETPIPE_SZ keep filling the same pipe and report the total it holds; print the size fcntl returns, which the kernel rounds up to a power-of-two number of pages",
+        ),
         _ => return None,
     })
 }

@@ -1,10 +1,12 @@
 //! 09_poll: one parent reading three children's pipes at once.
 
+use super::super::cause::Cause;
 use super::{Carried, Case, Expected, Failure, Kind, Schedule};
 use crate::judging::failure::Since;
 use crate::judging::mismatch;
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::trace::Mishap;
+use crate::workbook::manifest::Topic;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use std::time::Duration;
@@ -140,7 +142,7 @@ pub fn require(case: &mut Case) {
     case.schedule = Some(schedule(lines, scale));
 }
 
-pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
     // "Another order" only where the diff shows the right lines in another order: lines
     // missing or relabelled have words of their own (judging::mismatch).
     let reordered = match failure {
@@ -164,7 +166,10 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
                 return Some(if check == "poll_blocks" {
                     cause
                 } else {
-                    format!("the X-ray saw that {problem}: {cause}")
+                    Cause {
+                        text: format!("the X-ray saw that {problem}: {cause}"),
+                        topic: cause.topic,
+                    }
                 });
             }
         }
@@ -175,21 +180,27 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         if trace.injected.reads_cut > 0 && actual.lines().any(|l| !whole(l)) {
             // No count: the cause must read the same on every seed (the report's cut line
             // has the numbers).
-            return Some("a line came out in pieces: the X-ray made some reads return fewer bytes than asked, as the kernel may at any time, and one read() was taken for one line. Keep a buffer per pipe, append what each read returns, and print only the complete lines in it".into());
+            return Some(Cause::on(
+                Topic::Framing,
+                "a line came out in pieces: the X-ray made some reads return fewer bytes than asked, as the kernel may at any time, and one read() was taken for one line. Keep a buffer per pipe, append what each read returns, and print only the complete lines in it",
+            ));
         }
         if polled && reordered && matches!(failure, Failure::Output { .. }) {
-            return Some("the program polls, but the lines came in another order than the children wrote them: after each poll() print at once a line from every pipe it reported readable (POLLIN), print `[k] hang-up` when a read returns 0, and poll again; never wait for one pipe while another has a line".into());
+            return Some(Cause::on(
+                Topic::Poll,
+                "the program polls, but the lines came in another order than the children wrote them: after each poll() print at once a line from every pipe it reported readable (POLLIN), print `[k] hang-up` when a read returns 0, and poll again; never wait for one pipe while another has a line",
+            ));
         }
     }
     Some(match failure {
         Failure::Output { .. } if !reordered => return None,
-        Failure::Output { .. } => "the lines came in another order than the children wrote them. Either the program reads one pipe after another instead of waiting on all three at once with poll, or a pipe hangs up late because another process still holds its write end; the X-ray tells which (cargo lab xray 9)".into(),
+        Failure::Output { .. } => Cause::on(Topic::Poll, "the lines came in another order than the children wrote them. Either the program reads one pipe after another instead of waiting on all three at once with poll, or a pipe hangs up late because another process still holds its write end; the X-ray tells which (cargo lab xray 9)"),
         Failure::Timing { early: true, .. } => "a line came before its child could have written it: each child sleeps until its next deadline (j*(2k+3)/10 s times PIPES_LAB_TIME_SCALE) before writing".into(),
         Failure::Timing { since: Since::Asked { .. } | Since::Woke { .. } | Since::WriterLate { .. }, .. } => "a child wrote its line later than its deadline: child k writes line j at j*(2k+3)/10 s times PIPES_LAB_TIME_SCALE after it starts; sleep until each deadline, then write at once".into(),
-        Failure::Timing { text, since: Since::Written { .. }, .. } if text.ends_with("hang-up") => "a hang-up came late: a pipe hangs up only when every write end is closed, so the parent must close its copies after forking, and each child its copies of the other children's ends".into(),
-        Failure::Timing { early: false, .. } => "a line came late: print each line the moment poll says its pipe is readable, not after the children end".into(),
-        Failure::Hang(_) => "poll never reports hang-up while a write end of that pipe is still open: the parent must close all three write ends after forking, and each child its copies of the other children's ends".into(),
-        Failure::Busy(_) => "the parent spins: after a pipe's hang-up, stop polling it (drop it from the list, or set its fd negative), or poll returns at once forever".into(),
+        Failure::Timing { text, since: Since::Written { .. }, .. } if text.ends_with("hang-up") => Cause::on(Topic::Eof, "a hang-up came late: a pipe hangs up only when every write end is closed, so the parent must close its copies after forking, and each child its copies of the other children's ends"),
+        Failure::Timing { early: false, .. } => Cause::on(Topic::Poll, "a line came late: print each line the moment poll says its pipe is readable, not after the children end"),
+        Failure::Hang(_) => Cause::on(Topic::Eof, "poll never reports hang-up while a write end of that pipe is still open: the parent must close all three write ends after forking, and each child its copies of the other children's ends"),
+        Failure::Busy(_) => Cause::on(Topic::HangUp, "the parent spins: after a pipe's hang-up, stop polling it (drop it from the list, or set its fd negative), or poll returns at once forever"),
         _ => return None,
     })
 }

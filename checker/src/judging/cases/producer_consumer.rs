@@ -1,9 +1,11 @@
 //! 03_producer_consumer: a producer and a consumer, with random delays, until END.
 
+use super::super::cause::Cause;
 use super::{Carried, Case, Failure, Kind, Timing, random_message};
 use crate::judging::failure::Since;
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::trace::Mishap;
+use crate::workbook::manifest::Topic;
 use rand::rngs::StdRng;
 use std::time::Duration;
 
@@ -95,21 +97,21 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     vec![case, unscaled, together]
 }
 
-pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<Cause> {
     let write_at_once = "write each message into the pipe as soon as its pause ends, not into a BufWriter (or a String) that holds it back until the end";
     let together = matches!(case.mishap, Some(Mishap::FirstReadWaits { .. }));
     Some(match failure {
         Failure::Output { expected, actual } if together && actual.lines().count() < expected.lines().count() => "one read brought every message at once here: keep what a read returns after the first newline for the lines that follow, with one BufReader made once for the whole pipe (a new BufReader, or a fresh buffer, for each line throws the rest away)".into(),
-        Failure::Timing { early: true, .. } => "a line arrived sooner than the producer's delays allow: the producer must sleep a random 1-2 s (times PIPES_LAB_TIME_SCALE) before every send, END included".into(),
-        Failure::Timing { since: Since::Written { .. }, .. } => "the consumer printed a message long after it reached the pipe: it seems to collect the messages and print them at the end. Print each one as soon as it is received".into(),
-        Failure::Timing { since: Since::Paused { sleeps, .. }, .. } if *sleeps > 1 => format!("the producer slept several times without writing anything into the pipe: {write_at_once}"),
-        Failure::Timing { since: Since::Paused { .. }, .. } => "the producer paused longer than the longest delay: each pause is a random 1-2 s times PIPES_LAB_TIME_SCALE (parse it as f64, default 1)".into(),
-        Failure::Timing { since: Since::Woke { .. }, .. } => format!("the producer's message reached the pipe long after its pause ended: {write_at_once}"),
-        Failure::Timing { early: false, line, since: Since::Start, .. } if *line == 1 => "the first message arrived much later than its delay: the consumer seems to collect the messages and print them at the end. Print each one as soon as it is received".into(),
-        Failure::Timing { early: false, .. } => "a line arrived later than the longest delays allow: print each message as soon as it is received, and sleep only 1-2 s times PIPES_LAB_TIME_SCALE per message".into(),
-        Failure::Hang(_) => "the consumer waits for a message that never comes: it must stop after END, and the producer must send END after the last message".into(),
-        Failure::LeftBehind(_) => "the parent exited before its children finished: wait for both the producer and the consumer before printing `done`".into(),
-        Failure::Output { expected, actual } if expected.lines().count() == actual.lines().count() && !actual.ends_with("done\n") => "`done` must be the last line: print it only after both children have exited".into(),
+        Failure::Timing { early: true, .. } => Cause::on(Topic::Pauses, "a line arrived sooner than the producer's delays allow: the producer must sleep a random 1-2 s (times PIPES_LAB_TIME_SCALE) before every send, END included"),
+        Failure::Timing { since: Since::Written { .. }, .. } => Cause::on(Topic::Streaming, "the consumer printed a message long after it reached the pipe: it seems to collect the messages and print them at the end. Print each one as soon as it is received"),
+        Failure::Timing { since: Since::Paused { sleeps, .. }, .. } if *sleeps > 1 => Cause::on(Topic::Buffering, format!("the producer slept several times without writing anything into the pipe: {write_at_once}")),
+        Failure::Timing { since: Since::Paused { .. }, .. } => Cause::on(Topic::Pauses, "the producer paused longer than the longest delay: each pause is a random 1-2 s times PIPES_LAB_TIME_SCALE (parse it as f64, default 1)"),
+        Failure::Timing { since: Since::Woke { .. }, .. } => Cause::on(Topic::Buffering, format!("the producer's message reached the pipe long after its pause ended: {write_at_once}")),
+        Failure::Timing { early: false, line, since: Since::Start, .. } if *line == 1 => Cause::on(Topic::Streaming, "the first message arrived much later than its delay: the consumer seems to collect the messages and print them at the end. Print each one as soon as it is received"),
+        Failure::Timing { early: false, .. } => Cause::on(Topic::Streaming, "a line arrived later than the longest delays allow: print each message as soon as it is received, and sleep only 1-2 s times PIPES_LAB_TIME_SCALE per message"),
+        Failure::Hang(_) => Cause::on(Topic::Streaming, "the consumer waits for a message that never comes: it must stop after END, and the producer must send END after the last message"),
+        Failure::LeftBehind(_) => Cause::on(Topic::Processes, "the parent exited before its children finished: wait for both the producer and the consumer before printing `done`"),
+        Failure::Output { expected, actual } if expected.lines().count() == actual.lines().count() && !actual.ends_with("done\n") => Cause::on(Topic::Processes, "`done` must be the last line: print it only after both children have exited"),
         _ => return None,
     })
 }

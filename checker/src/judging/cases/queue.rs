@@ -1,9 +1,11 @@
 //! 05_queue: producers and consumers sharing one pipe, with a lock around each read.
 
+use super::super::cause::Cause;
 use super::{Case, Expected, Failure, Kind};
 use crate::sandbox::procfs::Object;
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::trace::Mishap;
+use crate::workbook::manifest::Topic;
 use rand::RngExt;
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
@@ -269,7 +271,7 @@ fn producer_writes(case: &Case, run: &RunOutcome) -> Option<String> {
 /// process that wrote fewer per record is no producer (a consumer's lock tokens, say).
 const SMALLEST_FRAME: u64 = 3497;
 
-pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
     // The X-ray's rules give their own cause, from what they saw.
     if matches!(failure, Failure::Wiring { .. }) {
         return None;
@@ -278,29 +280,40 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String>
         && case.mishap.is_some()
         && (happened.contains("printed as whole") || happened.contains("no consumer printed"))
     {
-        return Some("compare each body with the pattern of its id at its length (the bytes of `{id}:` repeated and cut to n bytes): print `consumer {c}: corrupt record` when they differ, the id only when the body is exactly the pattern".into());
+        return Some(Cause::from(
+            "compare each body with the pattern of its id at its length (the bytes of `{id}:` repeated and cut to n bytes): print `consumer {c}: corrupt record` when they differ, the id only when the body is exactly the pattern",
+        ));
     }
     if !matches!(failure, Failure::Hang(_) | Failure::Usage { .. })
         && let Some(cause) = producer_writes(case, run)
     {
-        return Some(cause);
+        return Some(Cause::on(Topic::Atomic, cause));
     }
     let Failure::Contract { happened, .. } = failure else {
         return match failure {
-            Failure::Hang(_) => Some("a consumer waits for end-of-file that never comes: every write end of the queue must be closed once the producers are done, the parent's and the consumers' own copies included; or the lock token was never given back".into()),
+            Failure::Hang(_) => Some(Cause::on(
+                Topic::Eof,
+                "a consumer waits for end-of-file that never comes: every write end of the queue must be closed once the producers are done, the parent's and the consumers' own copies included; or the lock token was never given back",
+            )),
             _ => None,
         };
     };
+    // Split, mixed, lost or doubled: which one shows depends on how the processes met this
+    // time, so one cause names every way a record goes wrong.
     Some(
-        // Split, mixed, lost or doubled: which one shows depends on how the processes met
-        // this time, so one cause names every way a record goes wrong.
         if ["not whole", "never sent", "never arrived", "more than once"]
             .iter()
             .any(|w| happened.contains(w))
         {
-            "records went wrong on the way (split, mixed, lost or read twice: which one shows depends on how the processes met this time): write each record (header and body together) with ONE write of at most 4096 bytes (PIPE_BUF), so records never interleave; let a consumer hold the lock from the first header byte to the last body byte, so no other consumer reads in between; read exactly the record's bytes, no more (a BufReader reads ahead, taking the start of the next record with it); and let every producer send all its records before it exits".into()
+            Cause::on(
+                Topic::Atomic,
+                "records went wrong on the way (split, mixed, lost or read twice: which one shows depends on how the processes met this time): write each record (header and body together) with ONE write of at most 4096 bytes (PIPE_BUF), so records never interleave; let a consumer hold the lock from the first header byte to the last body byte, so no other consumer reads in between; read exactly the record's bytes, no more (a BufReader reads ahead, taking the start of the next record with it); and let every producer send all its records before it exits",
+            )
         } else if happened.contains("last line") {
-            "print `done` only after waiting for every producer and consumer".into()
+            Cause::on(
+                Topic::Processes,
+                "print `done` only after waiting for every producer and consumer",
+            )
         } else {
             "each consumer line is `consumer C: ID`, C being the consumer's index from 0".into()
         },

@@ -1,7 +1,9 @@
 //! 01_raw_pipe: one pipe, one fork; the parent reads until end-of-file.
 
+use super::super::cause::Cause;
 use super::{Case, Failure, Kind, random_message, random_word};
 use crate::sandbox::runner::RunOutcome;
+use crate::workbook::manifest::Topic;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
@@ -48,16 +50,24 @@ fn case(name: &str, kind: Kind, messages: Vec<String>) -> Case {
     Case::with_messages(name, kind, messages, expected)
 }
 
-pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<Cause> {
     Some(match failure {
-        Failure::Hang(_) if case.kind == Kind::Big => "with more than 64 KiB to send, the child blocks on the full pipe until someone reads. If the parent calls waitpid before it reads, each waits for the other forever: read until end-of-file first, then wait. (If the small cases hang too, a write end is still open: see the hint for end-of-file.)".into(),
-        Failure::Hang(_) => "the parent never sees end-of-file: read() returns 0 only when every write end of the pipe is closed, and a copy of the write end is still open (most often the parent's own: drop or close it right after fork, before the read loop)".into(),
+        Failure::Hang(_) if case.kind == Kind::Big => Cause::on(
+            Topic::Order,
+            "with more than 64 KiB to send, the child blocks on the full pipe until someone reads. If the parent calls waitpid before it reads, each waits for the other forever: read until end-of-file first, then wait. (If the small cases hang too, a write end is still open: see the hint for end-of-file.)",
+        ),
+        Failure::Hang(_) => Cause::on(
+            Topic::Eof,
+            "the parent never sees end-of-file: read() returns 0 only when every write end of the pipe is closed, and a copy of the write end is still open (most often the parent's own: drop or close it right after fork, before the read loop)",
+        ),
         Failure::Output { expected, actual } => {
             let received = |t: &str| t.lines().filter(|l| l.starts_with("received: ")).count();
             let (want, got) = (received(expected), received(actual));
             if got < want && got > 0 && expected.starts_with(actual.lines().next().unwrap_or("")) {
-                format!("only {got} of the {want} messages arrived: one read() returns only what is in the pipe at that moment, not everything the child will write. Keep reading until read returns 0 (end-of-file), and split what you read into lines")
-            } else if case.kind != Kind::Transcript && *actual == oracle(&DEFAULTS.map(String::from)) {
+                format!("only {got} of the {want} messages arrived: one read() returns only what is in the pipe at that moment, not everything the child will write. Keep reading until read returns 0 (end-of-file), and split what you read into lines").into()
+            } else if case.kind != Kind::Transcript
+                && *actual == oracle(&DEFAULTS.map(String::from))
+            {
                 "this is the output for the lecture's default messages, not for the messages given: read them from the arguments (std::env::args().skip(1)) and use the defaults only when there are none".into()
             } else if actual.contains('\u{FFFD}') && !expected.contains('\u{FFFD}') {
                 "a character came out as \u{FFFD} (the replacement character): its bytes came in two reads, and each read was decoded on its own. Keep the bytes until a whole line is in (BufReader::lines, or read_until(b'\\n')), then decode the line".into()
@@ -67,7 +77,10 @@ pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<String
                 return None;
             }
         }
-        Failure::LeftBehind(_) => "the parent exited without waiting for the child: call waitpid on the child's pid after the read loop".into(),
+        Failure::LeftBehind(_) => Cause::on(
+            Topic::Order,
+            "the parent exited without waiting for the child: call waitpid on the child's pid after the read loop",
+        ),
         _ => return None,
     })
 }

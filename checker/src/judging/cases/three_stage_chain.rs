@@ -1,8 +1,10 @@
 //! 04_three_stage_chain: `cat FILE | grep PATTERN | wc -l`, wired the way a shell does it.
 
+use super::super::cause::Cause;
 use super::{Case, Failure, Kind, Stages, random_word};
 use crate::sandbox::runner::RunOutcome;
 use crate::sandbox::spy::{Endpoint, StageRecord};
+use crate::workbook::manifest::Topic;
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt};
 
@@ -244,11 +246,17 @@ fn wrong_arguments(stage: &StageRecord, expected: &[String]) -> (String, &'stati
     }
 }
 
-pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<String> {
+pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
     Some(match failure {
-        Failure::Hang(_) => "a stage never sees end-of-file on its stdin because a write end of its input pipe is still open: in the parent (close all four ends before waiting) or in a child (close every pipe end after dup2, or create the pipes with O_CLOEXEC)".into(),
-        Failure::Status { expected: 0, .. } if case.kind == Kind::NoMatch => "grep exits with 1 when no line matches; that is not an error. Exit 0 when wc -l succeeds".into(),
-        Failure::Output { .. } => return chain_cause(case, run),
+        Failure::Hang(_) => Cause::on(
+            Topic::Eof,
+            "a stage never sees end-of-file on its stdin because a write end of its input pipe is still open: in the parent (close all four ends before waiting) or in a child (close every pipe end after dup2, or create the pipes with O_CLOEXEC)",
+        ),
+        Failure::Status { expected: 0, .. } if case.kind == Kind::NoMatch => Cause::on(
+            Topic::Eof,
+            "grep exits with 1 when no line matches; that is not an error. Exit 0 when wc -l succeeds",
+        ),
+        Failure::Output { .. } => return chain_cause(case, run).map(|c| Cause::on(Topic::Exec, c)),
         _ => return None,
     })
 }
@@ -387,7 +395,7 @@ mod tests {
         let mut records = wired();
         records[1].argv = vec!["p".into()];
         let (case, mut run) = wrong_output_seen(records);
-        let said = cause(&case, &WRONG, &run).expect("a cause");
+        let said = cause(&case, &WRONG, &run).expect("a cause").text;
         assert!(said.contains("lacks argv[0]"), "{said}");
         // Without the spies' records nothing more is known.
         run.spies = None;

@@ -4,6 +4,7 @@
 pub mod model;
 pub mod rules;
 
+use super::cause::Cause;
 use super::failure::Failure;
 use crate::sandbox::trace::Trace;
 use crate::workbook::manifest::WiringSpec;
@@ -21,12 +22,15 @@ pub fn check(trace: &Trace, spec: &WiringSpec, args: &[String]) -> Option<Failur
         .map(|(rule, miss)| Failure::Wiring {
             rule: rule.to_string(),
             problem: miss.problem,
-            cause: miss.cause,
+            cause: Cause {
+                text: miss.cause,
+                topic: miss.topic,
+            },
         })
 }
 
 /// The first of `names` a traced run misses, as (what is missing, its likely cause).
-pub fn first_miss(trace: &Trace, names: &[&str], args: &[String]) -> Option<(String, String)> {
+pub fn first_miss(trace: &Trace, names: &[&str], args: &[String]) -> Option<(String, Cause)> {
     let wiring = model::Wiring::build(trace.clone());
     let context = rules::Context {
         args,
@@ -36,6 +40,15 @@ pub fn first_miss(trace: &Trace, names: &[&str], args: &[String]) -> Option<(Str
     names
         .iter()
         .filter_map(|n| rules::find(n))
-        .find_map(|(_, _, rule)| rule(&wiring, &context).err())
-        .map(|m| (m.problem, m.cause))
+        .find_map(|(name, _, rule)| {
+            let m = rule(&wiring, &context).err()?;
+            let topic = m.topic.or_else(|| rules::topic(name));
+            Some((
+                m.problem,
+                Cause {
+                    text: m.cause,
+                    topic,
+                },
+            ))
+        })
 }

@@ -4,6 +4,7 @@
 use super::model::{ChannelKind, Link, Use, Wiring};
 use crate::sandbox::procfs::Object;
 use crate::sandbox::trace::{Exit, Happened, Io, Mishap, SAMPLE_BYTES};
+use crate::workbook::manifest::Topic;
 use nix::sys::signal::Signal;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -13,12 +14,24 @@ use std::time::Duration;
 pub struct Miss {
     pub problem: String,
     pub cause: String,
+    /// What the cause is about, where it is not the rule's own topic (`topic`).
+    pub topic: Option<Topic>,
 }
 
 fn miss(problem: impl Into<String>, cause: impl Into<String>) -> Result<(), Miss> {
     Err(Miss {
         problem: problem.into(),
         cause: cause.into(),
+        topic: None,
+    })
+}
+
+/// A miss whose cause is about another topic than its rule's.
+fn miss_on(topic: Topic, problem: impl Into<String>, cause: impl Into<String>) -> Result<(), Miss> {
+    Err(Miss {
+        problem: problem.into(),
+        cause: cause.into(),
+        topic: Some(topic),
     })
 }
 
@@ -252,6 +265,51 @@ pub fn find(name: &str) -> Option<(&'static str, &'static str, Rule)> {
     RULES.iter().find(|(n, _, _)| *n == name).copied()
 }
 
+/// What a rule's miss is about: the fix its cause calls for, which picks the hint.
+pub fn topic(name: &str) -> Option<Topic> {
+    Some(match name {
+        "child_process"
+        | "child_writes_parent_reads"
+        | "two_way_channel"
+        | "producer_consumer"
+        | "three_stages"
+        | "readers_are_children"
+        | "reader_started_as_told"
+        | "children_exit_zero"
+        | "waits_for_children"
+        | "waits_for_stages"
+        | "shared_queue"
+        | "fifo_between_programs"
+        | "started_programs_print_on_stdout"
+        | "child_answers" => Topic::Processes,
+        "reader_closed_write_end" | "closes_before_waiting" | "closes_before_waiting_round_two" => {
+            Topic::Eof
+        }
+        "own_socket_only"
+        | "producers_hold_one_end"
+        | "closes_inherited_read_ends"
+        | "no_leaked_ends"
+        | "own_pipe_only" => Topic::Ends,
+        "stages_chained" => Topic::Exec,
+        "framed_both_ways" => Topic::Framing,
+        "waits_for_each_reply" => Topic::Order,
+        "broken_pipe" => Topic::Epipe,
+        "counts_its_writes" => Topic::Counting,
+        "writer_closed_read_end" => Topic::Sigpipe,
+        "reader_then_writer" => Topic::Fifo,
+        "records_framed" => Topic::Atomic,
+        "lock_per_record" => Topic::Lock,
+        "asks_pipe_size" | "resizes_pipe" => Topic::Resize,
+        "fills_pipe" => Topic::NonBlocking,
+        "refills_after_resize" => Topic::Counting,
+        "hang_up_found" => Topic::HangUp,
+        "stops_after_end" => Topic::Streaming,
+        "pauses_before_each_send" => Topic::Pauses,
+        "children_polled" | "poll_blocks" => Topic::Poll,
+        _ => return None,
+    })
+}
+
 /// 02's messages: the arguments, or the lecture's when there are none.
 fn messages(c: &Context) -> Vec<String> {
     match c.args.is_empty() {
@@ -270,7 +328,10 @@ pub fn check(
 ) -> Result<(), (&'static str, Miss)> {
     for name in names {
         if let Some((_, asks, rule)) = find(name) {
-            rule(wiring, context).map_err(|m| (asks, m))?;
+            rule(wiring, context).map_err(|m| {
+                let topic = m.topic.or_else(|| topic(name));
+                (asks, Miss { topic, ..m })
+            })?;
         }
     }
     Ok(())
@@ -1028,7 +1089,8 @@ fn pauses_before_each_send(w: &Wiring, _: &Context) -> Result<(), Miss> {
                     (paused, pause) = (false, Duration::ZERO);
                 }
                 if lines > 1 {
-                    return miss(
+                    return miss_on(
+                        Topic::Buffering,
                         format!(
                             "{}, the producer, sent {lines} lines in one write",
                             w.who(producer)

@@ -8,6 +8,7 @@
 //! diagnosis: write ends of pipe:[
 //! diagnosis: (the reader itself)
 //! diagnosis: close fd 4 in the parent before reading
+//! diagnosis: hint 2/3: The parent reads until read() returns 0
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};

@@ -7,6 +7,7 @@
 //! diagnosis: while it holds the other end itself (fd 3)
 //! absent: Check that the parent closes its end
 //! absent: the X-ray cut
+//! diagnosis: hint 1/3: socketpair(
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;

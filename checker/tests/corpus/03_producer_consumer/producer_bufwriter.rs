@@ -3,6 +3,7 @@
 //! mistake: the producer writes its messages into a BufWriter, which holds them until it is dropped at the end, so every message reaches the pipe only after the last pause
 //! diagnosis: the producer, sent 8 lines in one write
 //! diagnosis: a BufWriter (or one write of several lines) holds lines back
+//! diagnosis: hint 4/4: The producer's messages must reach the pipe
 
 // A correct producer and consumer in every other way.
 

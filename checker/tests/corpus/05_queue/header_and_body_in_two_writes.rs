@@ -3,6 +3,7 @@
 //! mistake: each producer writes the 4-byte header and the body with two separate write() calls, so another producer's frame can land between them and consumers see corrupt records
 //! diagnosis: a record that was not whole
 //! diagnosis: Build the whole frame in one buffer
+//! diagnosis: hint 2/3: Producers: build the whole frame
 
 use std::fs::File;
 use std::io::{self, Read, Write};

@@ -4,6 +4,7 @@
 //! diagnosis: each record is read in its own turn of the lock
 //! diagnosis: a consumer read several records in one turn
 //! absent: the X-ray cut
+//! diagnosis: hint 3/3: Consumers: take the lock
 
 use std::fs::File;
 use std::io::{self, Read, Write};

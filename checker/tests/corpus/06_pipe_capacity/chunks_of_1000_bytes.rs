@@ -3,6 +3,7 @@
 //! mistake: the pipe is filled with chunks of 1000 bytes, a size that does not divide 4096: the kernel keeps a pipe's bytes in pages and does not split a write across two of them, so each page holds only 4000 bytes and the count comes out short
 //! diagnosis: +capacity by writing: 64000 bytes
 //! diagnosis: carried 1000 bytes, and 1000 does not divide 4096
+//! diagnosis: hint 2/3: Count bytes, not write calls
 
 use std::os::fd::OwnedFd;
 use std::process::ExitCode;

@@ -3,6 +3,7 @@
 //! mistake: round 1's writer counts each line before writing it, so the write that fails with EPIPE is counted too and N is one more than the writes that succeeded (the output looks right: N is still at least LINES)
 //! diagnosis: of its writes into pipe A succeeded
 //! diagnosis: count a line only once its write succeeded
+//! diagnosis: hint 2/3: Round 1
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};

@@ -6,6 +6,7 @@
 //! diagnosis: open it for reading only (File::open, O_RDONLY)
 //! absent: the writer
 //! absent: the X-ray cut
+//! diagnosis: hint 2/3: Opening a FIFO blocks
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};

@@ -4,6 +4,7 @@
 //! diagnosis: the last line of a source never came, though the line that closes it did
 //! diagnosis: read until read() returns 0, and only then drop the pipe
 //! absent: another order
+//! diagnosis: hint 2/3: Each round
 
 use std::env;
 use std::fs::File;
