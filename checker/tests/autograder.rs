@@ -199,7 +199,7 @@ fn the_gradescope_autograder_scores_a_submission_in_a_simulated_root() {
             let from = if name == "06_pipe_capacity" {
                 solution(name)
             } else {
-                root().join(format!("exercises/src/bin/{name}.rs"))
+                root().join(format!("checker/stubs/{name}.rs"))
             };
             (
                 format!("my-pipes-lab/exercises/src/bin/{name}.rs"),
@@ -376,7 +376,17 @@ fn a_classroom_runner_result_carries_each_case_s_points() {
     let sum: f64 = tests.iter().filter_map(|t| t["score"].as_f64()).sum();
     assert_eq!(sum, 20.0);
 
+    // The stub, in a copy of its own: the workbook's exercises/ folder is the student's.
+    let copy = tempfile::tempdir().expect("temporary directory");
+    std::fs::create_dir_all(copy.path().join("src/bin")).expect("create src/bin");
+    std::fs::copy(
+        root().join("checker/stubs/01_raw_pipe.rs"),
+        copy.path().join("src/bin/01_raw_pipe.rs"),
+    )
+    .expect("copy the stub");
     let stub = checker()
+        .arg("--exercises")
+        .arg(copy.path())
         .args(["--seed", "3", "--format", "classroom", "1"])
         .assert()
         .code(1);

@@ -1,5 +1,7 @@
 //! The workbook as a whole: the manifest and the files agree, every reference solution passes,
-//! every untouched stub is "not started", and the checker's command line behaves.
+//! every stub is "not started", and the checker's command line behaves. No test here reads or
+//! checks the student's own exercises/ folder, which may be edited while the tests run: the
+//! stubs stand for it (`checker/stubs`, the files `reset` restores and `.ci/run` compares).
 
 mod common;
 
@@ -16,7 +18,7 @@ fn manifest_and_files_agree() {
         std::fs::read_to_string(root().join("solutions/Cargo.toml")).expect("solutions/Cargo.toml");
     let labs = std::fs::read_to_string(root().join("labs.md")).expect("labs.md");
     for name in &names {
-        for dir in ["exercises/src/bin", "solutions/src/bin"] {
+        for dir in ["checker/stubs", "solutions/src/bin"] {
             assert!(
                 root().join(dir).join(format!("{name}.rs")).is_file(),
                 "{dir}/{name}.rs is missing"
@@ -40,7 +42,7 @@ fn manifest_and_files_agree() {
             "labs.md has no section for {name}"
         );
     }
-    for dir in ["exercises/src/bin", "solutions/src/bin"] {
+    for dir in ["checker/stubs", "solutions/src/bin"] {
         for entry in std::fs::read_dir(root().join(dir)).expect("read a bin directory") {
             let file = entry
                 .expect("an entry")
@@ -78,30 +80,47 @@ fn every_reference_solution_passes_every_case() {
 }
 
 #[test]
-fn untouched_stubs_are_not_started() {
-    // A stub the student has started on no longer counts as untouched.
-    let untouched: Vec<String> = exercise_names()
-        .into_iter()
-        .filter(|n| {
-            let text =
-                std::fs::read_to_string(root().join("exercises/src/bin").join(format!("{n}.rs")))
-                    .unwrap_or_default();
-            text.contains("todo!()")
-        })
-        .collect();
-    if untouched.is_empty() {
-        eprintln!("every exercise has been started; nothing to check");
-        return;
+fn the_stubs_are_not_started_and_their_first_screen_fits_a_terminal() {
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    let names = exercise_names();
+    for name in &names {
+        std::fs::copy(
+            root().join(format!("checker/stubs/{name}.rs")),
+            bin.join(format!("{name}.rs")),
+        )
+        .expect("copy a stub");
     }
-    let assert = checker().args(&untouched).assert().code(1);
+    let assert = checker()
+        .arg("--exercises")
+        .arg(copy.path())
+        .assert()
+        .code(1);
     let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    for name in &untouched {
+    // Each is one line of the summary; the first comes in full, as the next step.
+    for name in &names {
         let line = out
             .lines()
-            .find(|l| l.starts_with(name.as_str()))
+            .find(|l| l.trim_start().starts_with(name.as_str()))
             .unwrap_or_else(|| panic!("no line for {name} in\n{out}"));
-        assert!(line.contains(": not started ("), "{line}");
+        assert!(line.contains("not started"), "{line}");
     }
+    let first = &names[0];
+    assert!(
+        out.contains(&format!("Next: {first}"))
+            && out.contains(&format!("{first}.rs still stops at its `todo!()` (line "))
+            && out.contains("hint 1/")
+            && out.contains("The exit status stays 1 until every exercise passes"),
+        "{out}"
+    );
+    assert_eq!(out.matches("still stops at").count(), 1, "{out}");
+    // The welcome takes two lines more, the first time in the workbook itself.
+    assert!(
+        out.lines().count() + 2 <= 20,
+        "{} lines:\n{out}",
+        out.lines().count()
+    );
     assert!(
         !out.contains("solutions/src/bin"),
         "no solution is named before the exercise passes:\n{out}"
@@ -213,29 +232,97 @@ fn a_missing_toolchain_is_an_infrastructure_error() {
 
 #[test]
 fn a_moved_copy_of_the_workbook_checks_its_own_files() {
-    // The checker was built here; the copy lives elsewhere and holds a solved 01, where this
-    // workbook has the untouched stub. Its target folder lies outside it, as a shared
-    // CARGO_TARGET_DIR would (then each copy builds in a folder of its own there).
+    // The checker was built here; the copy lives elsewhere. Its target folder lies outside
+    // it, as a shared CARGO_TARGET_DIR would (then each copy builds in a folder of its own).
     let tmp = tempfile::tempdir().expect("temporary directory");
     let moved = tmp.path().join("moved pipes-lab");
     copy_workbook(&moved);
+    // The copy's 01 makes a mistake of its own, which only its report can show.
     std::fs::copy(
-        root().join("solutions/src/bin/01_raw_pipe.rs"),
+        root().join("checker/tests/corpus/01_raw_pipe/wrong_format.rs"),
         moved.join("exercises/src/bin/01_raw_pipe.rs"),
     )
-    .expect("solve 01 in the copy");
+    .expect("put a 01 in the copy");
+    let _ = std::fs::remove_file(moved.join(".pipes-lab-progress.json"));
     let target = tmp.path().join("target");
-    checker()
-        .current_dir(moved.join("exercises"))
-        .env_remove("CARGO_MANIFEST_DIR")
-        .env("CARGO_TARGET_DIR", &target)
-        .args(["1", "--seed", "3"])
-        .assert()
-        .code(0)
-        .stdout(contains("01_raw_pipe").and(contains("passed")));
-    // This workbook's own 01 is still the stub.
-    assert_eq!(
-        std::fs::read(root().join("exercises/src/bin/01_raw_pipe.rs")).expect("read the stub"),
-        std::fs::read(root().join("checker/stubs/01_raw_pipe.rs")).expect("read the stub")
-    );
+    let check = || {
+        checker()
+            .current_dir(moved.join("exercises"))
+            .env_remove("CARGO_MANIFEST_DIR")
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["1", "--seed", "3"])
+            .assert()
+    };
+    // The welcome comes with the first check of a workbook, and only then.
+    check()
+        .code(1)
+        .stdout(contains("+Received: hello").and(contains("Welcome to pipes-lab")));
+    check()
+        .code(1)
+        .stdout(contains("+Received: hello").and(contains("Welcome").not()));
+}
+
+/// The student may edit an exercise while `cargo test` runs: no test may read the workbook's
+/// own exercises/ folder or check it. Each test that runs exercises works on a copy (the
+/// stubs, the solutions, the corpus) or on the solutions (`--solutions`), or is refused
+/// before anything is built (status 2). Read from the tests' sources, as they are written.
+#[test]
+fn no_test_reads_or_checks_the_student_s_exercises() {
+    let dir = root().join("checker/tests");
+    let mut sources: Vec<std::path::PathBuf> = ["", "common"]
+        .iter()
+        .flat_map(|sub| std::fs::read_dir(dir.join(sub)).expect("read the tests"))
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    sources.sort();
+    // Where a checker runs on the workbook's own files, and what makes it a copy's or harmless.
+    let copy_or_harmless = [
+        "--exercises",
+        "\"--solutions\"",
+        "current_dir(",
+        "\"export\"",
+        "\"gradescope\"",
+        "\"grade\"",
+        "\"--help\"",
+        ".code(2)",
+        "Some(2)",
+    ];
+    let mut found = Vec::new();
+    for path in &sources {
+        let text = std::fs::read_to_string(path).expect("read a test");
+        let name = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        for (n, line) in text.lines().enumerate() {
+            let joined = line.replace(' ', "");
+            if joined.contains("root().join(\"exercises")
+                || joined.contains("root().join(format!(\"exercises")
+            {
+                found.push(format!(
+                    "{name}:{}: reads exercises/: {}",
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+        for (at, _) in text.match_indices("checker()") {
+            // A call, not a name that ends so or this test's own words.
+            let before = text[..at].chars().next_back().unwrap_or(' ');
+            if before.is_alphanumeric() || before == '_' || before == '"' {
+                continue;
+            }
+            // The call's whole chain, to the end of its statement (or of the helper's body).
+            let chain = &text[at..text[at..].find(';').map_or(text.len(), |e| at + e)];
+            let helper = text[..at].ends_with("common::") && chain.contains(".args(args)")
+                || text[..at].ends_with("fn ");
+            if !helper && !copy_or_harmless.iter().any(|k| chain.contains(k)) {
+                let n = text[..at].lines().count();
+                found.push(format!("{name}:{n}: checks the workbook's own exercises"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }

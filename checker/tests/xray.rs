@@ -102,9 +102,11 @@ fn xray_says_when_stages_are_joined_by_files_instead_of_pipes() {
 
 #[test]
 fn xray_refuses_an_unknown_exercise_with_a_clear_message() {
-    let out = checker().args(["xray", "99"]).output().expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no exercise called `99`"));
+    checker()
+        .args(["xray", "99"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no exercise called `99`"));
 }
 
 #[test]

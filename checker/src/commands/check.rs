@@ -2,9 +2,11 @@
 //! exercise's report as soon as it is ready and the summary, and writes the grades a machine
 //! reads (`--format json|gradescope`, to stdout or `--output FILE`).
 
+use crate::judging::verdict::Verdict;
 use crate::output::{self, Format, Visibility, text};
 use crate::session::{self, Lane, LaneSender, Options};
 use crate::workbook::build::Source;
+use crate::workbook::progress::Progress;
 use crate::workbook::{Workbook, manifest, write_atomic};
 use clap::Args;
 use std::path::PathBuf;
@@ -152,10 +154,17 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
     let options = options(args, source.clone(), seed);
     // The solution is named once the student's own program passes, never before.
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
+    let files = wb.exercise_files(&source);
+    let welcome =
+        show_text && matches!(source, Source::Exercises) && !Progress::load(&files).welcomed;
+    if welcome {
+        say!("{}", text::WELCOME);
+    }
     let mut texts = Vec::new();
     let card = match session::run(&wb, options, |ex, result| {
         let report = text::exercise(ex, result, &wb.kept_dir(ex), args.verbose, show_solution);
-        if show_text {
+        // A not-started exercise is a line of the summary; the first comes in full after it.
+        if show_text && !matches!(result.verdict, Verdict::NotStarted { .. }) {
             say!("{report}");
         }
         texts.push(report);
@@ -167,7 +176,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         }
     };
     // Progress is a convenience: a read-only folder must not fail the check.
-    if let Err(e) = session::record(&card, &wb.exercise_files(&card.source)) {
+    if let Err(e) = session::record(&card, &files, welcome) {
         anstream::eprintln!("checker: progress not saved: {e}");
     }
     if card.interrupted {
@@ -175,7 +184,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             "checker: interrupted; every process the check started has been stopped"
         );
     } else if show_text {
-        say!("{}", text::summary(&card));
+        say!("{}{}", text::summary(&card), text::next_step(&card));
     }
     if args.format != Format::Text {
         emit(output::machine(

@@ -27,7 +27,7 @@ pub fn list_text(wb: &Workbook, source: Source) -> Result<String, String> {
     if !stale.is_empty() {
         let options = Options::new(stale, source, session::fresh_seed());
         let checked = session::run(wb, options, |_, _| {})?;
-        session::record(&checked, &files)?;
+        session::record(&checked, &files, false)?;
     }
     let progress = Progress::load(&files);
     let width = exercises

@@ -139,7 +139,7 @@ fn check(
             show_solution,
         ));
     })?;
-    session::record(&checked, &wb.exercise_files(source))?;
+    session::record(&checked, &wb.exercise_files(source), false)?;
     if checked.exercises.len() > 1 {
         report.push_str(&text::summary(&checked));
     }

@@ -30,6 +30,12 @@ const RED: Style = AnsiColor::Red.on_default();
 const GREEN: Style = AnsiColor::Green.on_default();
 const YELLOW: Style = AnsiColor::Yellow.on_default();
 const DIM: Style = Style::new().dimmed();
+/// Said before the first check of a workbook, once.
+pub const WELCOME: &str =
+    "Welcome to pipes-lab: nine programs on Unix pipes, each in a file of exercises/src/bin/
+that you complete. `cargo lab watch` checks each file you save; `cargo lab hint N` gives hints.
+";
+
 /// Diff lines shown before the rest is summarised (all of them with --verbose).
 const DIFF_LINES: usize = 24;
 
@@ -80,25 +86,7 @@ pub fn exercise(
                 );
             }
         }
-        Verdict::NotStarted { location } => {
-            let at = location
-                .as_deref()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default();
-            w!(
-                out,
-                "  The program still stops at `todo!()`{at}. Open {} and start there:",
-                ex.exercise_path()
-            );
-            w!(
-                out,
-                "  it is run as `{}`; labs.md explains the task.",
-                ex.usage
-            );
-            if let Some(hint) = ex.hints.first() {
-                w!(out, "  {DIM}hint: {hint}{DIM:#}");
-            }
-        }
+        Verdict::NotStarted { location } => not_started(&mut out, ex, location.as_deref()),
         // Nothing was compiled: the file is not there, or the upload rule did not read it.
         Verdict::DoesNotCompile(errors) if errors.contains(MISSING) => {
             for line in errors.lines() {
@@ -126,6 +114,54 @@ pub fn exercise(
         );
     }
     w!(out);
+    out
+}
+
+/// Where a not-started exercise stands and the first step: the file to open, how it is run,
+/// where the handout explains it, and its first hint.
+fn not_started(out: &mut String, ex: &Exercise, location: Option<&str>) {
+    // The panic's place is `FILE:LINE:COL`: the line is what a student looks for.
+    let line = location
+        .and_then(|l| l.rsplit_once(".rs:"))
+        .and_then(|(_, rest)| rest.split(':').next())
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map(|n| format!(" (line {n})"))
+        .unwrap_or_default();
+    w!(
+        out,
+        "  {} still stops at its `todo!()`{line}: replace it with your code.",
+        ex.exercise_path()
+    );
+    w!(
+        out,
+        "  It is run as `{}`; labs.md, Exercise {:02}, says what it must do.",
+        ex.usage,
+        ex.number()
+    );
+    if let Some(hint) = ex.hints.first() {
+        w!(out, "  {DIM}hint 1/{}: {hint}{DIM:#}", ex.hints.len());
+    }
+}
+
+/// After the summary of a check where some exercise is not started: the first of them in
+/// full, as the next step, and what the exit status means until the last one passes.
+pub fn next_step(card: &Scorecard) -> String {
+    let mut out = String::new();
+    let first = card
+        .rows()
+        .find(|(_, r)| matches!(r.verdict, Verdict::NotStarted { .. }));
+    if let Some((ex, result)) = first
+        && let Verdict::NotStarted { location } = &result.verdict
+    {
+        w!(out, "{BOLD}Next{BOLD:#}: {} - {}", ex.name, ex.title);
+        not_started(&mut out, ex, location.as_deref());
+    }
+    if !card.all_passed() {
+        w!(
+            out,
+            "{DIM}The exit status stays 1 until every exercise passes; `cargo lab watch` checks each save.{DIM:#}"
+        );
+    }
     out
 }
 
@@ -287,10 +323,16 @@ pub fn summary(card: &Scorecard) -> String {
         number(got),
         number(max)
     );
-    w!(
-        out,
-        "{DIM}random cases from seed {seed}; rerun them with --seed {seed}{DIM:#}"
-    );
+    // A seed says nothing where no exercise got past its first case.
+    let ran = card
+        .rows()
+        .any(|(_, r)| matches!(r.verdict, Verdict::Passed | Verdict::Failed(_)));
+    if ran {
+        w!(
+            out,
+            "{DIM}random cases from seed {seed}; rerun them with --seed {seed}{DIM:#}"
+        );
+    }
     if let Some(line) = &card.structural_skipped {
         w!(out, "{line}");
     }

@@ -109,7 +109,11 @@ pub fn run<'w>(
         }
         None => {
             let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
-            anstream::eprintln!("building {} ...", names.join(", "));
+            if names.len() > 3 {
+                anstream::eprintln!("building the {} exercises ...", names.len());
+            } else {
+                anstream::eprintln!("building {} ...", names.join(", "));
+            }
             let color =
                 anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
             let confine = confine_build(&jail);
@@ -330,11 +334,12 @@ pub fn confine_build(jail: &Jail) -> impl Fn(&mut Command, &BuildWalls) -> std::
 }
 
 /// Keeps each checked exercise's verdict in the progress file (never the solutions').
-pub fn record(card: &Scorecard, files: &ExerciseFiles) -> Result<(), String> {
+pub fn record(card: &Scorecard, files: &ExerciseFiles, welcomed: bool) -> Result<(), String> {
     if matches!(card.source, Source::Solutions) {
         return Ok(());
     }
     let mut progress = Progress::load(files);
+    progress.welcomed |= welcomed;
     for (ex, result) in card.rows() {
         progress.record(&ex.name, result.verdict.word(), &files.file(&ex.name));
     }

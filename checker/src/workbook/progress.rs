@@ -1,7 +1,7 @@
 //! The student's progress, kept in a small JSON file that git ignores (at the workbook's root;
 //! under the target directory for another copy's exercises): the last verdict of each exercise
 //! (with a hash of the file it was given for, so an edited file counts as unchecked) and how
-//! many hints were shown.
+//! many hints were shown, and whether the welcome was.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -40,6 +40,9 @@ pub struct Entry {
 pub struct Progress {
     #[serde(default)]
     pub exercises: BTreeMap<String, Entry>,
+    /// The check's welcome was shown (it is shown once).
+    #[serde(default)]
+    pub welcomed: bool,
     #[serde(skip)]
     path: PathBuf,
 }
