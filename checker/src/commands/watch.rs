@@ -127,7 +127,10 @@ fn check(
     source: &Source,
     selected: Vec<String>,
 ) -> Result<(String, Vec<(String, bool)>), String> {
-    let options = Options::new(selected, source.clone(), session::fresh_seed());
+    let options = Options {
+        keep_probes: true,
+        ..Options::new(selected, source.clone(), session::fresh_seed())
+    };
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
     let mut report = String::new();
     let checked = session::run(wb, options, |ex, result| {

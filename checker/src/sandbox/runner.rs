@@ -54,11 +54,13 @@ const ENTRIES_CAP: usize = 10_000;
 const MEASURE_EVERY: Duration = Duration::from_millis(250);
 
 /// How often the runner looks whether every process of a run waits for another.
-const LOOK_EVERY: Duration = Duration::from_millis(100);
+const LOOK_EVERY: Duration = Duration::from_millis(30);
 /// How long every process must have waited for another, with no byte moving, before the run
-/// counts as deadlocked: long enough for a wake-up already on its way (a pipe just written, a
-/// child just exited) to arrive even on a busy machine.
-const SETTLE: Duration = Duration::from_millis(500);
+/// counts as deadlocked: several looks that agree. A wake-up is never late: a write, a close
+/// or an exit makes its waiters runnable at once, so only the looks themselves can miss one
+/// (they read one process after another), and the next look sees it, as a process running
+/// or as bytes moved, however busy the machine.
+const SETTLE: Duration = Duration::from_millis(90);
 
 /// What to run.
 #[derive(Debug, Clone)]

@@ -46,6 +46,9 @@ pub struct Options {
     pub require_xray: bool,
     /// How many exercises are checked at once, each lane in a checker process of its own.
     pub jobs: usize,
+    /// Probe the sandbox and the X-ray once for this process, not once per check (watch
+    /// mode checks again on every save; the machine does not change in between).
+    pub keep_probes: bool,
     /// Set in a process that is one lane of another check.
     pub lane: Option<Lane>,
     /// Arguments the lanes take as they are (`--verbose`, `--keep-runs`).
@@ -64,6 +67,7 @@ impl Options {
             require_sandbox: false,
             require_xray: false,
             jobs: default_jobs(),
+            keep_probes: false,
             lane: None,
             lane_args: Vec::new(),
         }
@@ -89,7 +93,11 @@ pub fn run<'w>(
         Some(lane) => lane.built.clone(),
         None => wb.program_dir(),
     };
-    let (jail, xray) = jail(wb, &programs)?;
+    let (jail, xray) = if options.keep_probes {
+        probed_once(wb, &programs)?
+    } else {
+        jail(wb, &programs)?
+    };
     if options.require_sandbox && !jail.missing().is_empty() {
         return Err(format!(
             "the full sandbox is required (--require-sandbox), but this machine lacks: {}",
@@ -269,6 +277,22 @@ impl Xray {
             Xray::Blind(why) => Some(format!("runs cannot be traced here: {why}")),
         }
     }
+}
+
+/// `jail`, probed by the first check of this process that asks and kept for the next ones
+/// on the same programs' folder.
+fn probed_once(wb: &Workbook, programs: &std::path::Path) -> Result<(Arc<Jail>, Xray), String> {
+    type Probed = Option<(PathBuf, Arc<Jail>, Xray)>;
+    static PROBED: std::sync::Mutex<Probed> = std::sync::Mutex::new(None);
+    let mut kept = PROBED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((dir, jail, xray)) = kept.as_ref()
+        && dir == programs
+    {
+        return Ok((jail.clone(), xray.clone()));
+    }
+    let (jail, xray) = jail(wb, programs)?;
+    *kept = Some((programs.to_path_buf(), jail.clone(), xray.clone()));
+    Ok((jail, xray))
 }
 
 /// The sandbox for the builds and runs of this workbook's programs, as this machine allows it:

@@ -35,6 +35,15 @@ impl Workbook {
     /// `CARGO_TARGET_DIR` and `.cargo/config.toml` are honoured).
     pub fn locate() -> Result<Workbook, String> {
         let (root, cargo) = Workbook::root_and_cargo()?;
+        if let Some(target_dir) = target_of_this_run(&root, &cargo) {
+            return Ok(Workbook {
+                root,
+                target_dir,
+                cargo,
+                exercises: manifest::exercises(),
+                kept: None,
+            });
+        }
         let output = Command::new(&cargo)
             .args([
                 "metadata",
@@ -286,6 +295,35 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
     tmp.persist(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(())
+}
+
+/// The target directory without asking cargo (`cargo metadata` takes a tenth of a second of
+/// every check), where the checker is the one `cargo run` just built in this very workspace:
+/// cargo then told it its package folder (CARGO_MANIFEST_DIR, inside `root`) and put it in
+/// `<target>/<profile>/`, whose root cargo marks with CACHEDIR.TAG. Anything else (another
+/// copy's workbook, a CARGO_TARGET_DIR elsewhere, a cargo that is not there) asks cargo.
+fn target_of_this_run(root: &Path, cargo: &Path) -> Option<PathBuf> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let package = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    if !same(package.parent()?, root) || (cargo.components().count() > 1 && !cargo.is_file()) {
+        return None;
+    }
+    let exe = std::env::current_exe().ok()?;
+    let target = exe.parent()?.parent()?;
+    if !target.join("CACHEDIR.TAG").is_file() {
+        return None;
+    }
+    for variable in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"] {
+        if let Some(dir) = std::env::var_os(variable)
+            && !same(Path::new(&dir), target)
+        {
+            return None;
+        }
+    }
+    Some(target.to_path_buf())
 }
 
 #[cfg(test)]

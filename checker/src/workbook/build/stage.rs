@@ -113,6 +113,14 @@ impl Workbook {
             })
             .ok_or("the workbook's Cargo.toml has a [profile] that is not a table")?;
         profile.insert("debug".into(), "line-tables-only".into());
+        // The workbook's own package is not in the stage: cargo would warn about its profile.
+        if let Some(toml::Value::Table(dev)) = root
+            .get_mut("profile")
+            .and_then(|p| p.get_mut("dev"))
+            .and_then(|d| d.get_mut("package"))
+        {
+            dev.remove("exercises");
+        }
         let mut package = read_toml(self.root.join("exercises/Cargo.toml"))?;
         if let Some(toml::Value::Table(p)) = package.get_mut("package") {
             p.insert("name".into(), COPY_PACKAGE.into());
