@@ -1,39 +1,13 @@
 //! Exercise 04: `cat FILE | grep PATTERN | wc -l`, wired by hand the way a shell does it.
 //!
-//! Typing `cat file.txt | grep "Yost" | wc -l` makes the shell create two pipes and fork three
-//! children. Each child moves the right pipe ends onto its standard input (descriptor 0) and
-//! standard output (descriptor 1) with dup2, closes every other pipe descriptor, and execs the
-//! program, which simply reads 0 and writes 1 without knowing about pipes.
+//! Make two pipes and fork three children. Each child moves its pipe ends onto its stdin and
+//! stdout with dup2, closes every other pipe end, and execs `cat FILE`, `grep PATTERN` or
+//! `wc -l`. The parent closes its ends and waits for the three.
 //!
-//! ```text
-//! cat FILE --pipe 1--> grep PATTERN --pipe 2--> wc -l --> stdout
-//! ```
+//! Usage: `04_three_stage_chain FILE PATTERN`. Run it from the workbook's top folder:
+//!     cargo run -q -p exercises --bin 04_three_stage_chain -- labs.md pipe
 //!
-//! ```text
-//! In the shell / Python                    The same idea in Rust (crate `nix`)
-//! cat file.txt | grep "Yost" | wc -l        (the lecture's pipeline: what this program does)
-//! os.pipe()                                 nix::unistd::pipe() -> (read end, write end)
-//! os.fork()                                 unsafe { nix::unistd::fork() }
-//! os.dup2(fd, 0) / os.dup2(fd, 1)           nix::unistd::dup2_stdin(&fd) / dup2_stdout(&fd)
-//! os.close(fd)                              drop(fd)
-//! os.execvp("grep", ["grep", "Yost"])       nix::unistd::execvp(&prog, &[&prog, &arg]) (CStrings)
-//! ```
-//!
-//! Contract: `04_three_stage_chain FILE PATTERN`
-//! - Runs the real `cat FILE`, `grep PATTERN` and `wc -l`, found on PATH (execvp), as three
-//!   children joined by two pipes. Each starts with exactly descriptors 0, 1 and 2 open.
-//! - The arguments are graded: exactly `cat FILE`, `grep PATTERN`, `wc -l`. No `--`, no `-F`,
-//!   no other option: a program that ran `grep -- PATTERN` lost most of its points.
-//! - Stdout is what `wc -l` prints. The parent closes all its pipe ends and waits for all
-//!   three children.
-//! - Exit status 0 when `wc` exits 0 (grep finding no line is not an error), 1 otherwise.
-//! - Wrong number of arguments: a usage line on stderr and exit status 2.
-//!
-//! ```text
-//! $ printf 'a Yost\nb\nYost c\n' > file.txt
-//! $ 04_three_stage_chain file.txt Yost
-//! 2
-//! ```
+//! The contract (what to print, which process keeps which end) is in labs.md, Exercise 04.
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -45,7 +19,8 @@ fn main() {
     //
     // 1. Two pipes: `nix::unistd::pipe()` twice. None of the four ends is close-on-exec, so
     //    every child inherits all of them.
-    // 2. Three forks. In each child: dup2 its ends onto 0 and/or 1, drop ALL four pipe ends
+    // 2. Three forks. In each child: put its ends onto 0 and/or 1 with
+    //    `nix::unistd::dup2_stdin(&fd)` and `dup2_stdout(&fd)`, drop ALL four pipe ends
     //    (a stage holding a write end of its own input pipe never sees end-of-file), then
     //    `execvp`. Drop them explicitly: a successful execvp never returns, so no destructor
     //    runs. Arguments are `std::ffi::CString`s, the program's name first:

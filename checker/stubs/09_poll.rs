@@ -1,60 +1,14 @@
 //! Exercise 09: one process waiting on several pipes at once.
 //!
-//! Three children each write into their own pipe, at their own pace. If the parent reads pipe
-//! 0, it is stuck there while children 1 and 2 have lines waiting; whichever pipe it reads
-//! first, it may be the wrong one. poll(2) answers the real question: "which of these pipes
-//! has something for me?". The parent sleeps in poll until at least one pipe is ready, reads
-//! only those, and goes back to poll. A pipe whose writers have all closed their ends reports
-//! a hang-up (POLLHUP); once it is empty, read() returns 0.
+//! Three children write lines into pipes of their own, each at its own pace. The parent polls
+//! the three read ends and prints each line the moment it arrives, until all three hang up.
 //!
-//! ```text
-//! In Python                                The same idea in Rust (`use std::os::fd::AsFd;`)
-//! ready, _, _ = select.select(             let mut fds = [
-//!     [r0, r1, r2], [], [])                    PollFd::new(r0.as_fd(), PollFlags::POLLIN), ...];
-//!                                          nix::poll::poll(&mut fds, PollTimeout::NONE)?;
-//! sel = selectors.DefaultSelector()        the same in a loop (selectors uses poll or epoll
-//! sel.register(r0, EVENT_READ, 0)          underneath)
-//! for key, _ in sel.select(): ...          fds[i].revents(), an Option<PollFlags>, holds
-//!                                          POLLIN or POLLHUP
-//! data = os.read(r0, 4096)                 nix::unistd::read(&r0, &mut buf)?
-//! if not data: sel.unregister(r0)          Ok(0): the hang-up; leave r0 out of the next poll
-//! ```
+//! Usage: `09_poll [LINES]`. LINES: a whole number from 1 to 4, 3 when not given. The
+//! environment variable PIPES_LAB_TIME_SCALE multiplies the times: a finite number above 0, 1
+//! when not set. Run it from the workbook's top folder:
+//!     PIPES_LAB_TIME_SCALE=0.5 cargo run -q -p exercises --bin 09_poll -- 2
 //!
-//! Contract: `09_poll [LINES]`
-//! - LINES is a whole number from 1 to 4, default 3. Anything else (or more than one argument):
-//!   a usage line on stderr and exit status 2.
-//! - Three children k = 0, 1, 2, each with its own pipe. Child k writes LINES lines
-//!   `child {k} line {j}` (j from 1): line j at j × (2k + 3) / 10 seconds after the child
-//!   started, times the number in the environment variable PIPES_LAB_TIME_SCALE (default 1;
-//!   a value that is not a finite number above 0: a message on stderr and exit status 2). Sleep
-//!   until each deadline, measured from the child's start, rather than a fixed time before
-//!   each line, so that delays do not add up. Then the child exits with status 0.
-//! - The parent closes the write ends, then polls the three read ends (`nix::poll::poll`) and
-//!   prints each line the moment it arrives as `[{k}] {line}`. When a pipe reports a hang-up
-//!   with no data left, it prints `[{k}] hang-up` and stops polling that pipe. After the three
-//!   hang-ups it waits for the three children, prints `done` and exits with status 0.
-//! - After each poll, read only the pipes it reported ready: a blocking read of another pipe
-//!   fails the check. Poll with PollTimeout::NONE or a timeout of 100 ms or more: more than
-//!   50 polls that find nothing ready, or a pipe reported hung up more than 3 times (left in
-//!   the poll set after its hang-up), fail. `man 2 poll`.
-//! - Child k holds no write end but its own: make each pipe just before its fork.
-//!
-//! The times fix the order. With LINES=2 (in tenths of a second: child 0 writes at 3 and 6,
-//! child 1 at 5 and 10, child 2 at 7 and 14), at any time scale:
-//!
-//! ```text
-//! $ PIPES_LAB_TIME_SCALE=0.5 09_poll 2
-//! [0] child 0 line 1
-//! [1] child 1 line 1
-//! [0] child 0 line 2
-//! [0] hang-up
-//! [2] child 2 line 1
-//! [1] child 1 line 2
-//! [1] hang-up
-//! [2] child 2 line 2
-//! [2] hang-up
-//! done
-//! ```
+//! The contract (what to print, which process keeps which end) is in labs.md, Exercise 09.
 
 fn main() {
     // Your program goes here, in place of the todo!() below.

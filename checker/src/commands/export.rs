@@ -1,7 +1,7 @@
 //! `export`: the student handout, a copy of the workbook without the reference solutions. Its
 //! checker still grades from the stored transcripts and its oracles; only `--solutions` and
 //! `bless` are gone with the solutions. The copy carries a GitHub Classroom workflow written
-//! from the manifest, and the dev container.
+//! from the manifest, and the dev container; its README leaves out what the copy does not hold.
 
 use crate::workbook::Workbook;
 use crate::workbook::manifest::Exercise;
@@ -29,6 +29,19 @@ const LEFT_OUT: [&str; 2] = ["checker/tests", "exercises/src/bin"];
 
 /// Where the copy's GitHub Classroom workflow goes.
 pub const WORKFLOW: &str = ".github/workflows/classroom.yml";
+
+/// README's blocks that hold for the workbook but not for the copy (its tests, the reference
+/// solutions) lie between these two lines.
+const NOT_IN_COPY: &str = "<!-- not in the student copy -->\n";
+const END_NOT_IN_COPY: &str = "<!-- end: not in the student copy -->\n";
+/// What the copy's README says in place of the first of those blocks, the one on the tests.
+const COPY_NOTE: &str =
+    "This copy is the student handout, made from the workbook by `export`. It holds the exercises,
+the handout and a checker that grades exactly as the workbook's does, but not the reference
+solutions, nor the workbook's own tests, which need them and a corpus of broken programs:
+`cargo test` is for the workbook, not for this copy. After a pass, the report cannot show you
+a reference solution.
+";
 
 pub fn export(wb: &Workbook, dir: &Path) -> Result<ExitCode, String> {
     let files = write_copy(wb, dir)?;
@@ -59,6 +72,13 @@ pub fn write_copy(wb: &Workbook, dir: &Path) -> Result<usize, String> {
         files += copy_tree(&wb.root, Path::new(entry), dir)?;
     }
     files += write_stubs(wb, dir)?;
+    let readme = dir.join("README.md");
+    if readme.is_file() {
+        let text = std::fs::read_to_string(&readme)
+            .map_err(|e| format!("cannot read {}: {e}", readme.display()))?;
+        std::fs::write(&readme, handout_readme(&text)?)
+            .map_err(|e| format!("cannot write {}: {e}", readme.display()))?;
+    }
     // The workspace without the solutions package.
     let path = wb.root.join("Cargo.toml");
     let text = std::fs::read_to_string(&path)
@@ -69,6 +89,10 @@ pub fn write_copy(wb: &Workbook, dir: &Path) -> Result<usize, String> {
         ws.insert(
             "members".into(),
             toml::Value::Array(vec!["exercises".into(), "checker".into()]),
+        );
+        ws.insert(
+            "default-members".into(),
+            toml::Value::Array(vec!["checker".into()]),
         );
     }
     std::fs::write(dir.join("Cargo.toml"), root.to_string())
@@ -81,6 +105,36 @@ pub fn write_copy(wb: &Workbook, dir: &Path) -> Result<usize, String> {
     std::fs::write(&workflow, classroom_workflow(&wb.exercises))
         .map_err(|e| format!("cannot write {}: {e}", workflow.display()))?;
     Ok(files + 2)
+}
+
+/// The copy's README: the workbook's, without the blocks that describe what the copy lacks,
+/// the first of them replaced by [`COPY_NOTE`]. A README with no such block (a copy's own) is
+/// kept as it is.
+fn handout_readme(text: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    let mut blocks = 0;
+    while let Some(start) = rest.find(NOT_IN_COPY) {
+        let inside = &rest[start + NOT_IN_COPY.len()..];
+        let end = inside.find(END_NOT_IN_COPY).ok_or_else(|| {
+            format!(
+                "README.md opens a block with `{}` and never closes it",
+                NOT_IN_COPY.trim()
+            )
+        })?;
+        out.push_str(&rest[..start]);
+        if blocks == 0 {
+            out.push_str(COPY_NOTE);
+        }
+        blocks += 1;
+        rest = &inside[end + END_NOT_IN_COPY.len()..];
+        // One blank line where the block was, not two.
+        if out.ends_with("\n\n") {
+            rest = rest.strip_prefix('\n').unwrap_or(rest);
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// The handout's exercise files: each exercise's stub (`checker/stubs/`, what `reset` puts
@@ -176,5 +230,51 @@ fn copy_tree(root: &Path, rel: &Path, to: &Path) -> Result<usize, String> {
     } else {
         std::fs::copy(&from, to.join(rel)).map_err(io)?;
         Ok(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The copy's README speaks of no test, solution or export it does not have. Read here as
+    /// the workbook's README, rewritten; in a copy, as the copy's, already rewritten.
+    #[test]
+    fn the_copy_s_readme_describes_only_what_the_copy_has() {
+        let path = format!("{}/../README.md", env!("CARGO_MANIFEST_DIR"));
+        let workbook = std::fs::read_to_string(&path).expect("read README.md");
+        let copy = handout_readme(&workbook).expect("rewrite README.md");
+        if !workbook.contains(COPY_NOTE) {
+            assert!(
+                workbook.matches(NOT_IN_COPY).count() >= 3,
+                "README.md marks fewer than three blocks as not in the student copy"
+            );
+        }
+        assert_eq!(copy.matches(COPY_NOTE).count(), 1, "{copy}");
+        for absent in [
+            "<!--",
+            "```\ncargo test\n```",
+            ".ci/run",
+            "solutions/",
+            "names the reference solution",
+            "checker -- export",
+        ] {
+            assert!(
+                !copy.contains(absent),
+                "the copy's README still says `{absent}`:\n{copy}"
+            );
+        }
+        assert!(
+            !copy.contains("\n\n\n"),
+            "a block leaves two blank lines:\n{copy}"
+        );
+        // The rewriting leaves a copy's README as it is.
+        assert_eq!(handout_readme(&copy).expect("rewrite again"), copy);
+    }
+
+    #[test]
+    fn a_block_left_open_is_an_error() {
+        let text = format!("a\n{NOT_IN_COPY}b\n");
+        assert!(handout_readme(&text).is_err());
     }
 }

@@ -100,6 +100,7 @@ impl Workbook {
         let mut root = read_toml(self.root.join("Cargo.toml"))?;
         if let Some(toml::Value::Table(ws)) = root.get_mut("workspace") {
             ws.insert("members".into(), toml::Value::Array(vec!["copy".into()]));
+            ws.remove("default-members");
         }
         // Line tables are all a copy's programs need (where a panic happened); the rest of
         // the debug information only slows every build down.
