@@ -60,13 +60,31 @@ pub fn oracle(size: i32) -> std::io::Result<String> {
 
 #[cfg(target_os = "linux")]
 pub fn cases(rng: &mut StdRng) -> Vec<Case> {
-    // A size the kernel rounds up to a power-of-two number of pages.
-    let size = rng.random_range(4097..=1_048_576);
+    // The full pipe holds 16 pages. The kernel rounds SIZE up to a power-of-two number of
+    // pages and refuses (EBUSY) a size that cannot hold them: up to 32 KiB. From 32 KiB and a
+    // byte to 64 KiB it keeps 64 KiB; above, it grows. One size of each, drawn afresh.
     let mut cases = Vec::new();
-    // Shrinking below what the full pipe holds is refused (EBUSY): the error path.
     for (name, kind, size) in [
-        ("growing to a random size", Kind::Random, size),
-        ("shrinking a full pipe", Kind::Error, 4096),
+        (
+            "refused: shrinking a full pipe to one page",
+            Kind::Error,
+            4096,
+        ),
+        (
+            "refused: a random size up to 32 KiB, too small for the full pipe",
+            Kind::Error,
+            rng.random_range(4097..=32_768),
+        ),
+        (
+            "kept: a random size from 32 to 64 KiB, which leaves the pipe at 64 KiB",
+            Kind::Random,
+            rng.random_range(32_769..=65_535),
+        ),
+        (
+            "grown: a random size above 64 KiB",
+            Kind::Random,
+            rng.random_range(65_537..=1_048_576),
+        ),
     ] {
         if let Ok(expected) = oracle(size) {
             cases.push(Case::new(

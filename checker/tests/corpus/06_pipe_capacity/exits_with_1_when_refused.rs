@@ -1,7 +1,7 @@
 //! exercise: 06_pipe_capacity
 //! expect: fail
 //! mistake: when F_SETPIPE_SZ fails, the program prints all four lines right but exits with status 1
-//! diagnosis: case: shrinking a full pipe
+//! diagnosis: case: refused: shrinking a full pipe
 //! diagnosis: happened: exit status 1
 
 use std::os::fd::OwnedFd;

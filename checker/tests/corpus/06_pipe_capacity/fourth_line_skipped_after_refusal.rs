@@ -1,7 +1,7 @@
 //! exercise: 06_pipe_capacity
 //! expect: fail
 //! mistake: when F_SETPIPE_SZ fails, the program prints the third line and stops, without the fourth line
-//! diagnosis: case: shrinking a full pipe
+//! diagnosis: case: refused: shrinking a full pipe
 //! diagnosis: -capacity by writing: 65536 bytes
 
 use std::os::fd::OwnedFd;

@@ -1,7 +1,7 @@
 //! exercise: 06_pipe_capacity
 //! expect: fail
 //! mistake: the third line prints SIZE, the size asked for, instead of the size F_SETPIPE_SZ returned (the kernel rounds SIZE up to a power-of-two number of pages)
-//! diagnosis: case: growing to a random size
+//! diagnosis: case: kept: a random size from 32 to 64 KiB
 //! diagnosis: print the size fcntl returns
 
 use std::os::fd::OwnedFd;
