@@ -145,6 +145,12 @@ fn evidence(_: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
     })
 }
 
+/// The first expected line that the output does not have in its place.
+fn first_difference<'a>(expected: &'a str, actual: &str) -> Option<&'a str> {
+    let mut got = actual.lines();
+    expected.lines().find(|want| got.next() != Some(*want))
+}
+
 pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<Cause> {
     Some(match failure {
         Failure::Hang(_) => Cause::on(
@@ -157,6 +163,16 @@ pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<Cause>
             Cause::on(
                 Topic::Resize,
                 "the kernel refuses some sizes (here: smaller than what the full pipe holds, EBUSY): print `refused (ERRNO)` and go on",
+            )
+        }
+        // The first line that differs says which step went wrong.
+        Failure::Output { expected, actual }
+            if first_difference(expected, actual)
+                .is_some_and(|l| l.starts_with("F_SETPIPE_SZ")) =>
+        {
+            Cause::on(
+                Topic::Resize,
+                "the F_SETPIPE_SZ line differs: print the size fcntl returns, which the kernel rounds up to a power-of-two number of pages (and keeps at least what the full pipe holds), not SIZE itself; or `refused (ERRNO)` when it fails",
             )
         }
         Failure::Output { .. } => Cause::on(

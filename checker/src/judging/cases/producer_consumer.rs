@@ -41,6 +41,20 @@ pub fn oracle(messages: &[String]) -> String {
     out
 }
 
+/// The status the producer dies with where the X-ray makes it die.
+const PRODUCER_DIES_WITH: i32 = 3;
+
+/// What the program prints when the producer dies before END: the messages that came, then
+/// `done` (and it exits with status 1).
+fn cut_short(messages: &[String]) -> String {
+    let mut out: String = messages
+        .iter()
+        .map(|m| format!("Message Received: {m}\n"))
+        .collect();
+    out.push_str("done\n");
+    out
+}
+
 /// `Message Received: M` was carried by the line `M` the producer wrote into the pipe.
 fn carried(line: &str) -> Carried {
     match line.strip_prefix("Message Received: ") {
@@ -94,13 +108,36 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     together.mishap = Some(Mishap::FirstReadWaits {
         bytes: several.iter().map(|m| m.len() as u64 + 1).sum::<u64>() + 4,
     });
-    vec![case, unscaled, together]
+    // The producer dies after two messages (the X-ray makes its write of END an exit): the
+    // consumer meets end-of-file before END, and must stop there rather than wait for ever.
+    let two: Vec<String> = (0..2)
+        .map(|_| random_message(rng))
+        .filter(|m| m != "END")
+        .collect();
+    let mut dies = Case::with_messages(
+        &format!(
+            "the producer dies before END (the X-ray makes its write of END an exit with status {PRODUCER_DIES_WITH}; PIPES_LAB_TIME_SCALE=0)"
+        ),
+        Kind::Timed,
+        two.clone(),
+        cut_short(&two),
+    );
+    dies.env = vec![("PIPES_LAB_TIME_SCALE".into(), "0".into())];
+    dies.status = 1;
+    dies.mishap = Some(Mishap::ExitsInstead {
+        after: two.iter().map(|m| m.len() as u64 + 1).sum(),
+        status: PRODUCER_DIES_WITH,
+    });
+    vec![case, unscaled, together, dies]
 }
 
 pub fn cause(case: &Case, failure: &Failure, _run: &RunOutcome) -> Option<Cause> {
     let write_at_once = "write each message into the pipe as soon as its pause ends, not into a BufWriter (or a String) that holds it back until the end";
     let together = matches!(case.mishap, Some(Mishap::FirstReadWaits { .. }));
+    let dies = matches!(case.mishap, Some(Mishap::ExitsInstead { .. }));
     Some(match failure {
+        Failure::Status { expected: 1, .. } if dies => Cause::on(Topic::Processes, format!("when a child does not exit with status 0 (here the producer died with status {PRODUCER_DIES_WITH} before END, and the consumer met end-of-file), the parent still prints `done`, then exits with status 1: look at what waitpid returns for each child")),
+        Failure::Hang(_) | Failure::Busy(_) if dies => Cause::on(Topic::Eof, "the producer died before END: the consumer meets end-of-file (a read returns 0) and must stop there, say so on stderr and exit with status 1, not wait for an END that will never come. It sees end-of-file only if no write end of the pipe is left open, its own included"),
         Failure::Output { expected, actual } if together && actual.lines().count() < expected.lines().count() => "one read brought every message at once here: keep what a read returns after the first newline for the lines that follow, with one BufReader made once for the whole pipe (a new BufReader, or a fresh buffer, for each line throws the rest away)".into(),
         Failure::Timing { early: true, .. } => Cause::on(Topic::Pauses, "a line arrived sooner than the producer's delays allow: the producer must sleep a random 1-2 s (times PIPES_LAB_TIME_SCALE) before every send, END included"),
         Failure::Timing { since: Since::Written { .. }, .. } => Cause::on(Topic::Streaming, "the consumer printed a message long after it reached the pipe: it seems to collect the messages and print them at the end. Print each one as soon as it is received"),

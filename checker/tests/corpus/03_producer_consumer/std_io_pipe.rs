@@ -32,10 +32,10 @@ fn consumer(rx: PipeReader) -> io::Result<()> {
     while let Some(message) = lines.next().transpose()? {
         println!("Message Received: {message}");
         if message == "END" {
-            break;
+            return Ok(());
         }
     }
-    Ok(())
+    Err(io::Error::other("end-of-file before END"))
 }
 
 /// Ends a child process: status 0 when its role went well.
@@ -79,11 +79,16 @@ fn main() {
     };
     drop(rx);
 
+    let mut failed = false;
     for pid in [producer_pid, consumer_pid] {
         match waitpid(pid, None).expect("waitpid") {
             WaitStatus::Exited(_, 0) => {}
-            other => eprintln!("a child did not finish cleanly: {other:?}"),
+            other => {
+                eprintln!("a child did not finish cleanly: {other:?}");
+                failed = true;
+            }
         }
     }
     println!("done");
+    std::process::exit(i32::from(failed));
 }
