@@ -53,6 +53,16 @@ fn a_full_pipe_refuses_up_to_32_kib_keeps_64_kib_and_grows_above() {
     }
 }
 
+/// Everything a pipe brings until end-of-file (or an error).
+fn read_to_end(read_end: &OwnedFd) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = read(read_end, &mut buf) {
+        bytes.extend_from_slice(&buf[..n]);
+    }
+    bytes
+}
+
 /// Whether SIGPIPE is ignored in a program, from the SigIgn mask it prints.
 fn ignores_sigpipe(status: &str) -> bool {
     let mask = status
@@ -91,14 +101,7 @@ fn command_restores_sigpipe_and_a_bare_fork_and_execvp_keeps_it_ignored() {
         }
         ForkResult::Parent { child } => {
             drop(write_end);
-            let mut out = Vec::new();
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = read(&read_end, &mut buf) {
-                if n == 0 {
-                    break;
-                }
-                out.extend_from_slice(&buf[..n]);
-            }
+            let out = read_to_end(&read_end);
             assert_eq!(waitpid(child, None), Ok(WaitStatus::Exited(child, 0)));
             assert!(ignores_sigpipe(&String::from_utf8_lossy(&out)));
         }
@@ -124,14 +127,7 @@ fn rand_s_thread_generator_is_not_reseeded_by_fork() {
         }
     }
     drop(write_end);
-    let mut bytes = Vec::new();
-    let mut buf = [0u8; 64];
-    while let Ok(n) = read(&read_end, &mut buf) {
-        if n == 0 {
-            break;
-        }
-        bytes.extend_from_slice(&buf[..n]);
-    }
+    let bytes = read_to_end(&read_end);
     for child in children {
         assert_eq!(waitpid(child, None), Ok(WaitStatus::Exited(child, 0)));
     }
