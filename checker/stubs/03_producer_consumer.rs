@@ -17,6 +17,7 @@ fn main() {
     //
     // 1. The messages (`std::env::args().skip(1)`, or the lecture's seven) and the time scale
     //    (`std::env::var("PIPES_LAB_TIME_SCALE")`, parsed as f64), both before any fork.
+    //    `"inf"` and `"1e400"` parse as infinity: check `is_finite()` too.
     // 2. `nix::unistd::pipe()`, then `unsafe { nix::unistd::fork() }` twice. Each child drops
     //    the end it does not use and ends with `std::process::exit`.
     // 3. Producer: `use rand::RngExt;` gives `random_range`; before each write, sleep

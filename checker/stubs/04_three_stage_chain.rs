@@ -27,7 +27,9 @@ fn main() {
     //    `let prog = CString::new("grep").unwrap();`
     //    `let arg = CString::new(args[2].as_str()).unwrap();`
     //    `execvp(&prog, &[&prog, &arg])`. execvp only returns on failure: print why on stderr
-    //    and `std::process::exit(127)`.
+    //    and `std::process::exit(127)`. The stage keeps the SIGPIPE your Rust program ignores;
+    //    `signal(Signal::SIGPIPE, SigHandler::SigDfl)` before execvp gives it the terminal's
+    //    default (labs.md, "Writing into a pipe nobody reads").
     // 3. Parent: drop all four ends BEFORE waiting, then `nix::sys::wait::waitpid` each child.
     //    Exit 0 when wc exited 0, else 1.
     todo!()

@@ -20,9 +20,11 @@ fn main() {
     //    `std::os::unix::net::UnixStream::from(fd)` gives you `Read` and `Write`.
     // 3. Write two helpers, `send` and `recv`, used by both sides. `send` writes the length in
     //    bytes (`text.len()`, not `chars().count()`) with `u32::to_be_bytes`, then the bytes.
-    //    `recv` never assumes one read() returns a whole message: `read_exact` the 4 length
-    //    bytes (`u32::from_be_bytes`), then `read_exact` that many. When the other side has
-    //    closed its end, `read_exact` of the length fails with `ErrorKind::UnexpectedEof`.
+    //    `recv` never assumes one read() returns a whole message. It reads the length's first
+    //    byte with `read` into a 1-byte buffer: `Ok(0)` means the other side closed its end
+    //    between two frames. Then `read_exact` the other 3 bytes (`u32::from_be_bytes` of
+    //    all 4), then `read_exact` that many. (`read_exact` alone cannot say whether
+    //    end-of-file came before the first byte: it leaves what it read unspecified.)
     // 4. Child: loop receiving; end with `std::process::exit(0)`. Parent: send, receive,
     //    print; then drop its end and `nix::sys::wait::waitpid(child, None)`.
     // 5. println! writes each line out at its newline, so the child's lines are out before

@@ -23,7 +23,9 @@ fn main() {
     //    (`nix::sys::stat::Mode`); `Err(Errno::EEXIST)` means it is already there.
     // 4. Put everything that can go wrong after mkfifo in ONE function returning a `Result`:
     //    `std::process::Command::new(std::env::current_exe()?)` with
-    //    `.args(["--reader", "pipes-lab.fifo"]).spawn()`; open the FIFO for writing with
+    //    `.args(["--reader", "pipes-lab.fifo"]).spawn()` (in Python:
+    //    `subprocess.Popen([sys.executable, sys.argv[0], "--reader", "pipes-lab.fifo"])`,
+    //    since a script runs inside the interpreter); open the FIFO for writing with
     //    `std::fs::OpenOptions::new().write(true).open(..)` (it blocks until the reader opens
     //    it); `write_all` each message plus "\n", stopping at the first error (EPIPE when the
     //    reader is gone); `drop` the file (the reader's end-of-file); `child.wait()` and

@@ -15,6 +15,7 @@ fn main() {
     //
     // 1. LINES (`std::env::args().skip(1)`) and the time scale
     //    (`std::env::var("PIPES_LAB_TIME_SCALE")`, parsed as f64), both before any fork.
+    //    `"inf"` and `"1e400"` parse as infinity: check `is_finite()` too.
     // 2. For k in 0..3: `nix::unistd::pipe()`, then `unsafe { nix::unistd::fork() }`. Make each
     //    pipe just before its fork, and drop the write end in the parent right after it: a
     //    child that inherited another pipe's write end would keep that pipe from hanging up.

@@ -27,7 +27,9 @@ fn recv(conn: &mut impl Read) -> io::Result<Option<String>> {
     let mut len = [0u8; 4];
     // A stream has no message boundaries and a read() may return fewer bytes than asked:
     // read_exact loops until it has them all. End-of-file before the first byte of a frame is
-    // a clean hang-up (Python's EOFError); anywhere later it is an error.
+    // a clean hang-up (Python's EOFError); anywhere later it is an error. So the first byte is
+    // read on its own: for one byte, UnexpectedEof can only mean that none came, whereas for
+    // a longer buffer read_exact leaves unspecified how many bytes it read before failing.
     match conn.read_exact(&mut len[..1]) {
         Err(err) if err.kind() == ErrorKind::UnexpectedEof => return Ok(None),
         other => other?,

@@ -16,7 +16,7 @@ use nix::unistd::{ForkResult, dup2_stdin, dup2_stdout, execvp, fork, pipe};
 fn exec(argv: &[&str]) -> ! {
     // Rust starts every program with SIGPIPE ignored, and an ignored signal stays ignored
     // across exec. Restore the default so a stage whose reader is gone dies quietly, as it
-    // would under a shell.
+    // does in a pipeline typed in a terminal (`std::process::Command` would restore it too).
     // SAFETY: installing the default disposition runs no code of ours.
     let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
     let args: Vec<CString> = argv

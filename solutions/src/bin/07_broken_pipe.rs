@@ -2,7 +2,9 @@
 //!
 //! Round 1 shows what a Rust (or Python) program sees: SIGPIPE is ignored, so the write fails
 //! with EPIPE and the writer stops on its own. Round 2 restores the default action in a writer
-//! child, as a shell does for `yes`, and the kernel kills that child with SIGPIPE.
+//! child, as Rust's `Command` and Python's `subprocess` do for the programs they start (a
+//! shell does not: its commands inherit what it inherited), and the kernel kills that child
+//! with SIGPIPE, as it kills `yes` in a terminal.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};
@@ -91,8 +93,9 @@ fn round_two(lines: usize) {
     let writer = match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
             drop(read_end);
-            // Back to the default action, as a shell does for each command it starts: SIGPIPE
-            // now terminates this process the moment it writes into a pipe without readers.
+            // Back to the default action, as `std::process::Command` does for each program it
+            // starts: SIGPIPE now terminates this process the moment it writes into a pipe
+            // without readers.
             // SAFETY: installing the default action runs no code of ours in a signal handler.
             unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) }.expect("signal");
             let mut pipe_in = File::from(write_end);

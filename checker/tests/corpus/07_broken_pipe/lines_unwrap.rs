@@ -65,7 +65,7 @@ fn round2(lines: usize) {
     let writer = match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
             drop(rx);
-            // Like a shell does for `yes`: SIGPIPE kills us again.
+            // As Command does for the programs it starts: SIGPIPE kills us again.
             // SAFETY: the default action runs none of our code.
             unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) }.expect("signal");
             let mut out = File::from(tx);

@@ -90,7 +90,7 @@ fn round_two(lines: usize) {
     let writer = match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
             drop(read_end);
-            // Back to the default action, as a shell does for each command it starts: SIGPIPE
+            // Back to the default action, as Rust's Command does for each program it starts: SIGPIPE
             // now terminates this process the moment it writes into a pipe without readers.
             // SAFETY: installing the default action runs no code of ours in a signal handler.
             unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) }.expect("signal");
