@@ -137,11 +137,22 @@ fn expected_text(out: &mut String, spec: &WiringSpec) {
         let _ = writeln!(out, "    {id:<4} {what}");
     }
     let _ = writeln!(out, "  links");
-    for l in &spec.links {
-        let (ends, what) = l.split_once(": ").unwrap_or((l, ""));
-        let (from, to) = ends.split_once(" -> ").unwrap_or((ends, ""));
-        let _ = writeln!(out, "    {from} --> {to}  {what}");
+    for line in expected_links(spec) {
+        let _ = writeln!(out, "    {line}");
     }
+}
+
+/// The links the exercise expects, one line each (`P2 --> P1  the messages`): the plain-text
+/// form of the handout's picture, for a terminal, which shows no mermaid.
+pub fn expected_links(spec: &WiringSpec) -> Vec<String> {
+    spec.links
+        .iter()
+        .map(|l| {
+            let (ends, what) = l.split_once(": ").unwrap_or((l, ""));
+            let (from, to) = ends.split_once(" -> ").unwrap_or((ends, ""));
+            format!("{from} --> {to}  {what}")
+        })
+        .collect()
 }
 
 /// `cat file.txt` for an exec'd process, the program's own command line for the others.

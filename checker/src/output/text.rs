@@ -191,6 +191,10 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
                 for line in drawing::brief(&wiring, if verbose { 200 } else { 12 }) {
                     w!(out, "    {DIM}{line}{DIM:#}");
                 }
+                w!(out, "  the exercise expects (the handout's picture):");
+                for line in drawing::expected_links(&ex.wiring) {
+                    w!(out, "    {DIM}{line}{DIM:#}");
+                }
             }
             let stdout = f.outcome.stdout_text();
             let lines: Vec<&str> = stdout.lines().collect();
