@@ -161,13 +161,27 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         say!("{}", text::WELCOME);
     }
     let mut texts = Vec::new();
-    let card = match session::run(&wb, options, |ex, result| {
-        let report = text::exercise(ex, result, &wb.kept_dir(ex), args.verbose, show_solution);
-        // A not-started exercise is a line of the summary; the first comes in full after it.
-        if show_text && !matches!(result.verdict, Verdict::NotStarted { .. }) {
-            say!("{report}");
+    // Exercises whose first failure was printed as soon as it was known.
+    let mut shown_early: Vec<String> = Vec::new();
+    let card = match session::run(&wb, options, |event| match event {
+        session::Event::Failing(ex, failure) => {
+            if show_text {
+                say!("{}", text::failing(ex, failure, args.verbose));
+                shown_early.push(ex.name.clone());
+            }
         }
-        texts.push(report);
+        session::Event::Checked(ex, result) => {
+            let kept = wb.kept_dir(ex);
+            let report = text::exercise(ex, result, &kept, args.verbose, show_solution);
+            if shown_early.contains(&ex.name) {
+                say!("{}", text::finished(result, &kept, args.verbose));
+            } else if show_text && !matches!(result.verdict, Verdict::NotStarted { .. }) {
+                // A not-started exercise is a line of the summary; the first comes in full
+                // after it.
+                say!("{report}");
+            }
+            texts.push(report);
+        }
     }) {
         Ok(card) => card,
         Err(message) => {
@@ -246,9 +260,11 @@ fn lane(args: &CheckArgs, lane: Lane) -> Result<ExitCode, String> {
         ..options(args, source.clone(), seed)
     };
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
-    let card = session::run(&wb, options, |ex, result| {
-        let report = text::exercise(ex, result, &wb.kept_dir(ex), args.verbose, show_solution);
-        sender.checked(ex, result, &report);
+    let card = session::run(&wb, options, |event| {
+        if let session::Event::Checked(ex, result) = event {
+            let report = text::exercise(ex, result, &wb.kept_dir(ex), args.verbose, show_solution);
+            sender.checked(ex, result, &report);
+        }
     })?;
     sender.done(card.structural_skipped.clone());
     Ok(if card.interrupted {

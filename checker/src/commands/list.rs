@@ -26,7 +26,7 @@ pub fn list_text(wb: &Workbook, source: Source) -> Result<String, String> {
         .collect();
     if !stale.is_empty() {
         let options = Options::new(stale, source, session::fresh_seed());
-        let checked = session::run(wb, options, |_, _| {})?;
+        let checked = session::run(wb, options, |_| {})?;
         session::record(&checked, &files, false)?;
     }
     let progress = Progress::load(&files);

@@ -133,14 +133,16 @@ fn check(
     };
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
     let mut report = String::new();
-    let checked = session::run(wb, options, |ex, result| {
-        report.push_str(&text::exercise(
-            ex,
-            result,
-            &wb.kept_dir(ex),
-            false,
-            show_solution,
-        ));
+    let checked = session::run(wb, options, |event| {
+        if let session::Event::Checked(ex, result) = event {
+            report.push_str(&text::exercise(
+                ex,
+                result,
+                &wb.kept_dir(ex),
+                false,
+                show_solution,
+            ));
+        }
     })?;
     session::record(&checked, &wb.exercise_files(source), false)?;
     if checked.exercises.len() > 1 {

@@ -117,6 +117,41 @@ pub fn exercise(
     out
 }
 
+/// An exercise's first failure, shown the moment it is known, while its other cases run.
+pub fn failing(ex: &Exercise, f: &CaseFailure, verbose: bool) -> String {
+    let mut out = String::new();
+    w!(
+        out,
+        "{BOLD}{}{BOLD:#} - {}: {RED}failed{RED:#}",
+        ex.name,
+        ex.title
+    );
+    failure(&mut out, ex, f, verbose);
+    out
+}
+
+/// The end of an exercise whose first failure was shown already: how many of its cases
+/// passed, in how long.
+pub fn finished(result: &ExerciseResult, kept: &Path, verbose: bool) -> String {
+    let mut out = String::new();
+    w!(
+        out,
+        "  {DIM}({} of {} cases passed, {:.1} s){DIM:#}",
+        result.passed_count(),
+        result.cases.len(),
+        result.elapsed.as_secs_f64()
+    );
+    if verbose {
+        w!(
+            out,
+            "  {DIM}every case's command, stdout and stderr: {}{DIM:#}",
+            shown(kept)
+        );
+    }
+    w!(out);
+    out
+}
+
 /// Where a not-started exercise stands and the first step: the file to open, how it is run,
 /// where the handout explains it, and its first hint.
 fn not_started(out: &mut String, ex: &Exercise, location: Option<&str>) {

@@ -43,6 +43,8 @@ pub struct CaseRunner<'a> {
     /// The exercise's seed: each case's short reads and writes are drawn from it and the
     /// case's place, so that `--seed` replays them.
     pub seed: u64,
+    /// Told the first failing case the moment it is known, before the others run.
+    pub early: &'a mut dyn FnMut(&CaseFailure),
 }
 
 impl CaseRunner<'_> {
@@ -89,14 +91,16 @@ impl CaseRunner<'_> {
             }
             let interrupted = matches!(failure, Failure::Interrupted);
             if first.is_none() {
-                first = Some(CaseFailure {
+                let found = CaseFailure {
                     case,
                     failure,
                     outcome,
                     kept,
                     command,
                     diagnosis,
-                });
+                };
+                (self.early)(&found);
+                first = Some(found);
             }
             if interrupted || self.fail_fast {
                 break;

@@ -8,7 +8,7 @@ pub use lanes::{Lane, Sender as LaneSender};
 
 use crate::judging::cases::{self, Case, Kind};
 use crate::judging::scorecard::Scorecard;
-use crate::judging::verdict::{ExerciseResult, Verdict};
+use crate::judging::verdict::{CaseFailure, ExerciseResult, Verdict};
 use crate::sandbox;
 use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Jail;
@@ -79,12 +79,22 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
 }
 
-/// Runs the check; `checked` receives each exercise's result as soon as it is ready, in the
-/// order of the exercises.
+/// What a check tells its caller as it goes.
+pub enum Event<'a> {
+    /// An exercise's first failing case, the moment it is known: while the other cases still
+    /// run, a student can already read what went wrong. Only for an exercise whose turn it is
+    /// (every exercise before it has been passed on), and checked in this process.
+    Failing(&'a Exercise, &'a CaseFailure),
+    /// An exercise's result, in the order of the exercises.
+    Checked(&'a Exercise, &'a ExerciseResult),
+}
+
+/// Runs the check; `event` receives each exercise's first failure as soon as it is known and
+/// its result as soon as it is ready, in the order of the exercises.
 pub fn run<'w>(
     wb: &'w Workbook,
     options: Options,
-    mut checked: impl FnMut(&Exercise, &ExerciseResult),
+    mut event: impl FnMut(Event),
 ) -> Result<Scorecard<'w>, String> {
     let started = Instant::now();
     wb.require(&options.source)?;
@@ -175,12 +185,13 @@ pub fn run<'w>(
     // Results wait here until every exercise before them has been passed on.
     let mut ready: Vec<Option<ExerciseResult>> = exercises.iter().map(|_| None).collect();
     let mut results = Vec::new();
-    let mut pass_on = |ready: &mut Vec<Option<ExerciseResult>>,
-                       results: &mut Vec<ExerciseResult>| {
+    let pass_on = |ready: &mut Vec<Option<ExerciseResult>>,
+                   results: &mut Vec<ExerciseResult>,
+                   event: &mut dyn FnMut(Event)| {
         while let Some(Some(_)) = ready.get(results.len()) {
             let i = results.len();
             if let Some(result) = ready[i].take() {
-                checked(exercises[i], &result);
+                event(Event::Checked(exercises[i], &result));
                 results.push(result);
             }
         }
@@ -200,7 +211,14 @@ pub fn run<'w>(
                 let kept = wb.kept_dir(ex);
                 let rerun = wb.rerun_prefix(&options.source, ex);
                 let replay = replay_command(&options.source, ex, options.seed);
+                let in_turn = results.len() == i;
+                let mut early = |f: &CaseFailure| {
+                    if in_turn {
+                        event(Event::Failing(ex, f));
+                    }
+                };
                 let mut runner = CaseRunner {
+                    early: &mut early,
                     exercise: ex,
                     program,
                     work: &work,
@@ -221,14 +239,14 @@ pub fn run<'w>(
             }
         };
         ready[i] = Some(result);
-        pass_on(&mut ready, &mut results);
+        pass_on(&mut ready, &mut results, &mut event);
     }
     let mut structural_skipped = skipped_line(&xray, refused.as_deref(), unheard.as_deref());
     if let Some(mut others) = others {
         while let Some((name, result)) = others.next(interrupted)? {
             if let Some(i) = exercises.iter().position(|e| e.name == name) {
                 ready[i] = Some(result);
-                pass_on(&mut ready, &mut results);
+                pass_on(&mut ready, &mut results, &mut event);
             }
         }
         structural_skipped = structural_skipped.or(others.structural_skipped.take());
