@@ -107,14 +107,19 @@ pub fn exercise(
         Verdict::Failed(None) => {}
     }
     if verbose && !matches!(result.verdict, Verdict::DoesNotCompile(_)) {
-        w!(
-            out,
-            "  {DIM}every case's command, stdout and stderr: {}{DIM:#}",
-            shown(kept)
-        );
+        kept_runs(&mut out, kept);
     }
     w!(out);
     out
+}
+
+/// Where every case's command, stdout and stderr are kept (with --verbose).
+fn kept_runs(out: &mut String, kept: &Path) {
+    w!(
+        out,
+        "  {DIM}every case's command, stdout and stderr: {}{DIM:#}",
+        shown(kept)
+    );
 }
 
 /// An exercise's first failure, shown the moment it is known, while its other cases run.
@@ -142,11 +147,7 @@ pub fn finished(result: &ExerciseResult, kept: &Path, verbose: bool) -> String {
         result.elapsed.as_secs_f64()
     );
     if verbose {
-        w!(
-            out,
-            "  {DIM}every case's command, stdout and stderr: {}{DIM:#}",
-            shown(kept)
-        );
+        kept_runs(&mut out, kept);
     }
     w!(out);
     out
