@@ -237,7 +237,7 @@ fn cuts(failure: &Failure, trace: &Trace, replay: &str) -> Option<String> {
         return None;
     }
     Some(format!(
-        "the X-ray cut {} short, as the kernel may at any time (a read may return fewer bytes than asked, a write of over 4096 bytes may write fewer); by hand they are rarely short, so the command above may pass: `{}` replays the same cuts",
+        "the X-ray cut {} short, as the kernel may (a read may return fewer bytes than asked at any time, a write of over 4096 bytes fewer when a signal interrupts it); by hand they are rarely short, so the command above may pass: `{}` replays the same cuts",
         [(i.reads_cut, "read"), (i.writes_cut, "write")]
             .iter()
             .filter(|(n, _)| *n > 0)
