@@ -39,7 +39,7 @@ const COPY_NOTE: &str =
     "This copy is the student handout, made from the workbook by `export`. It holds the exercises,
 the handout and a checker that grades exactly as the workbook's does, but not the reference
 solutions, nor the workbook's own tests, which need them and a corpus of broken programs:
-`cargo test` is for the workbook, not for this copy. After a pass, the report cannot show you
+`cargo test` here runs only the checker's unit tests. After a pass, the report cannot show you
 a reference solution.
 ";
 

@@ -234,6 +234,14 @@ mod tests {
         let labs = std::fs::read_to_string(root().join("labs.md")).expect("read labs.md");
         let mut problems = Vec::new();
         let mut used: Vec<String> = Vec::new();
+        // The student handout carries no corpus: there, the clauses are held to labs.md and to
+        // the checks, and the proofs stay the workbook's.
+        let proofs_here = root().join("checker/tests/corpus").is_dir();
+        if !proofs_here {
+            eprintln!(
+                "no checker/tests/corpus in this copy (the student handout): the corpus programs that prove each clause are checked in the workbook"
+            );
+        }
         for exercise in exercises() {
             let Some(sentences) = sentences(&labs, &exercise.usage) else {
                 problems.push(format!("labs.md has no contract for {}", exercise.usage));
@@ -270,7 +278,7 @@ mod tests {
                     .map(|p| (p, "fail"))
                     .chain(clause.passed_by.iter().map(|p| (p, "pass")))
                     .chain(clause.escaped_by.iter().map(|p| (p, "pass")));
-                for (program, expect) in programs {
+                for (program, expect) in programs.filter(|_| proofs_here) {
                     let path = corpus.join(format!("{program}.rs"));
                     let header = std::fs::read_to_string(&path).unwrap_or_default();
                     if !header.contains(&format!("//! expect: {expect}\n")) {
