@@ -20,8 +20,9 @@ use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-/// Saves arriving this close together count as one (editors write a file in several steps).
-const SETTLE: Duration = Duration::from_millis(150);
+/// Saves arriving this close together count as one (editors write a file in several steps,
+/// a few milliseconds apart); every millisecond here is one more before the verdict.
+const SETTLE: Duration = Duration::from_millis(60);
 
 pub fn watch(
     wb: &Workbook,
