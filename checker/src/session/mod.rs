@@ -22,10 +22,10 @@ use case_runner::CaseRunner;
 use lanes::Lanes;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The environment switch that turns the X-ray off (`PIPES_LAB_XRAY=off`).
 pub const XRAY_SWITCH: &str = "PIPES_LAB_XRAY";
@@ -148,6 +148,7 @@ pub fn run<'w>(
         .map(|e| exercise_cases(wb, e, options.seed))
         .collect::<Result<Vec<_>, _>>()?;
     let work = wb.work_dir();
+    sweep_stale_runs(&work.join("tmp"));
     // Like the X-ray, the stage spies are proven heard before any student code runs.
     let unheard = match cases.iter().flatten().any(|c| c.stages.is_some()) {
         true => spy::heard(&jail, &work.join("tmp")).err(),
@@ -293,6 +294,28 @@ impl Xray {
             Xray::NeedsLinux => Some("the X-ray needs Linux".into()),
             Xray::SwitchedOff => Some(format!("the X-ray is switched off ({XRAY_SWITCH}=off)")),
             Xray::Blind(why) => Some(format!("runs cannot be traced here: {why}")),
+        }
+    }
+}
+
+/// Run folders that a check killed outright left behind (each run removes its own as it
+/// ends). Older than any run lasts, they belong to no check still going: a check beside this
+/// one (`grade` runs two) only ever has fresh ones.
+fn sweep_stale_runs(runs: &Path) {
+    const STALE: Duration = Duration::from_secs(600);
+    let Ok(list) = std::fs::read_dir(runs) else {
+        return;
+    };
+    for entry in list.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            // remove_dir_all never follows a link a program left there.
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
@@ -445,4 +468,24 @@ fn replay_command(source: &Source, exercise: &Exercise, seed: u64) -> String {
 
 pub fn name_hash(name: &str) -> u64 {
     stable_hash(name.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_run_folders_older_than_any_run_are_swept() {
+        let runs = tempfile::tempdir().expect("temporary directory");
+        let (old, fresh) = (runs.path().join("01.old"), runs.path().join("01.fresh"));
+        for dir in [&old, &fresh] {
+            std::fs::create_dir_all(dir.join("run")).expect("a run folder");
+        }
+        let long_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::open(&old)
+            .and_then(|f| f.set_modified(long_ago))
+            .expect("age the folder");
+        sweep_stale_runs(runs.path());
+        assert!(!old.exists() && fresh.exists());
+    }
 }
