@@ -243,3 +243,31 @@ fn where_seccomp_is_refused_every_call_stops_and_the_checks_still_hold() {
         "{stdout}"
     );
 }
+
+#[test]
+fn xray_writes_the_timeline_of_a_deadlock_as_a_page() {
+    let program = root().join("checker/tests/corpus/01_raw_pipe/forgotten_close.rs");
+    let copy = copy_with("01_raw_pipe", &program);
+    let page = copy.path().join("timeline.html");
+    let out = checker()
+        .args(["xray", "1", "--exercises"])
+        .arg(copy.path())
+        .arg(format!("--html={}", page.display()))
+        .output()
+        .expect("run the checker");
+    let html = std::fs::read_to_string(&page)
+        .unwrap_or_else(|e| panic!("no page ({e}): {}", text(&out.stderr)));
+    // The same processes as the report, the parent's read waiting until the verdict, and the
+    // verdict itself; nothing fetched from elsewhere.
+    for part in [
+        "P1 (the program) from 0.000 s",
+        "P2 (child of P1)",
+        "read pipe:[",
+        "until the end</title>",
+        "hang judged here",
+        "received: hello",
+    ] {
+        assert!(html.contains(part), "no `{part}` in the page");
+    }
+    assert!(!html.contains("<script") && !html.contains("src=") && html.len() < 1 << 20);
+}

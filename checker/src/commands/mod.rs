@@ -89,6 +89,10 @@ enum Command {
         /// Print mermaid flowcharts in markdown, to paste into notes.
         #[arg(long)]
         mermaid: bool,
+        /// Also write the run's timeline as a page to open in a browser: one lane per process,
+        /// each write, read, print and sleep on it (default FILE: under target/pipes-lab/).
+        #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true)]
+        html: Option<Option<std::path::PathBuf>>,
         /// Draw the short reads and writes the X-ray injects from this seed (a failed check
         /// says which one it used).
         #[arg(long)]
@@ -156,6 +160,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             exercise,
             args,
             mermaid,
+            html,
             seed,
             solutions,
             copy,
@@ -170,6 +175,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                     copy.source()
                 },
                 mermaid,
+                html,
                 seed,
             },
         ),

@@ -4,7 +4,7 @@
 use crate::judging::cases::{self, Kind};
 use crate::judging::judge::panic_message;
 use crate::judging::wiring::model::Wiring;
-use crate::output::drawing;
+use crate::output::{drawing, timeline};
 use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Walls;
 use crate::sandbox::runner::{self, End, RunSpec};
@@ -20,6 +20,8 @@ pub struct Request {
     pub args: Vec<String>,
     pub source: Source,
     pub mermaid: bool,
+    /// Write the timeline page too: to this file, or to one under the checker's folder.
+    pub html: Option<Option<std::path::PathBuf>>,
     /// The seed of the injected short reads and writes; a fresh one when none is given.
     pub seed: Option<u64>,
 }
@@ -120,7 +122,6 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     } else {
         "the X-ray stopped the program at every system call (seccomp was refused)"
     };
-    let wiring = Wiring::build(trace);
     let shown: Vec<String> = spec
         .env
         .iter()
@@ -128,6 +129,19 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         .chain(std::iter::once(exercise.name.clone()))
         .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
         .collect();
+    if let Some(file) = &request.html {
+        let named = Wiring::build(trace.clone());
+        let names: Vec<String> = (0..named.nodes.len()).map(|i| named.who(i)).collect();
+        let hung = outcome.end == End::TimedOut;
+        let layout = timeline::layout(&trace, &names, outcome.elapsed, hung);
+        let path = file
+            .clone()
+            .unwrap_or_else(|| wb.work_dir().join(format!("xray-{}.html", exercise.name)));
+        std::fs::write(&path, timeline::html(&layout, &shown.join(" ")))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        anstream::eprintln!("the timeline: {}", crate::wording::shown(&path));
+    }
+    let wiring = Wiring::build(trace);
     let how = match &outcome.end {
         End::Exited(c) => format!("exit status {c}"),
         End::Signaled(s) => format!("killed by {}", s.as_str()),

@@ -1,6 +1,7 @@
 //! What a check looks like to its readers: `text`, the report a student reads; `json`,
 //! pipes-lab's versioned report; `gradescope`, Gradescope's results.json; `classroom`, what
-//! GitHub Classroom's grading reporter reads; `drawing`, the X-ray's pictures. Each reads
+//! GitHub Classroom's grading reporter reads; `drawing`, the X-ray's pictures; `timeline`, the
+//! X-ray's timeline as a page to open. Each reads
 //! judging's types and decides nothing.
 
 pub mod classroom;
@@ -8,6 +9,7 @@ pub mod drawing;
 pub mod gradescope;
 pub mod json;
 pub mod text;
+pub mod timeline;
 
 use crate::judging::scorecard::Scorecard;
 use crate::judging::verdict::{CaseOutcome, CaseStatus};

@@ -1,0 +1,526 @@
+//! The X-ray's timeline of a run as a page a student opens: one lane per process, from its
+//! start to its exit, with each write into a pipe, FIFO or socket (and its byte count), each
+//! read begun, each line printed, each sleep and each end let go, and where the checker judged
+//! a hang. One self-contained HTML file (an SVG inside, no script, font or network), readable
+//! without colour: every mark has a shape, a label and a title a keyboard reaches.
+
+use crate::sandbox::trace::{Happened, Trace};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// The most marks a page draws: a run that writes a byte at a time would make a page too big
+/// to open; the page says how many it left out.
+const MOST_MARKS: usize = 4000;
+/// A read shorter than this did not wait: it is not shaded.
+const SHORTEST_WAIT: f64 = 0.001;
+
+/// One process's lane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lane {
+    /// `P2 02_duplex_pipe`: as the report names the process, with the program it ran last.
+    pub label: String,
+    /// When it started and ended, in seconds from the run's start (its end: the run's, for a
+    /// process still running then).
+    pub from: f64,
+    pub to: f64,
+    /// Whether its exit was seen.
+    pub exited: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkKind {
+    Wrote,
+    ReadBegan,
+    Printed,
+    Dropped,
+    PollReturned,
+}
+
+impl MarkKind {
+    /// The mark's shape (a path around 0,0) and its word in the legend.
+    fn shape(self) -> (&'static str, &'static str) {
+        match self {
+            MarkKind::Wrote => (
+                "M0,-6 L5,4 L-5,4 Z",
+                "wrote into a channel (▲, with its byte count)",
+            ),
+            MarkKind::ReadBegan => ("M0,6 L5,-4 L-5,-4 Z", "began a read (▼)"),
+            MarkKind::Printed => ("M-4,-4 H4 V4 H-4 Z", "printed a line on stdout (■)"),
+            MarkKind::Dropped => ("M-4,-4 L4,4 M4,-4 L-4,4", "let go of a pipe end (×)"),
+            MarkKind::PollReturned => ("M-5,0 A5,5 0 1,0 5,0 A5,5 0 1,0 -5,0", "poll returned (○)"),
+        }
+    }
+}
+
+/// One moment on a lane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub lane: usize,
+    pub at: f64,
+    pub kind: MarkKind,
+    /// What the title (and a screen reader) says.
+    pub text: String,
+    /// A short label drawn beside it (a byte count), if any.
+    pub label: Option<String>,
+}
+
+/// A stretch of a lane: a sleep, or a read from its start to the process's next moment (a
+/// read that waited is shaded as long as it waited).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub lane: usize,
+    pub from: f64,
+    pub to: f64,
+    pub sleep: bool,
+    pub text: String,
+}
+
+/// Everything a page draws, in seconds from the run's start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    pub lanes: Vec<Lane>,
+    pub marks: Vec<Mark>,
+    pub spans: Vec<Span>,
+    /// The end of the run as the checker saw it.
+    pub end: f64,
+    /// Where the checker judged a hang, if it did.
+    pub hang_at: Option<f64>,
+    /// Marks left out past `MOST_MARKS`.
+    pub left_out: usize,
+}
+
+/// The layout of a traced run that lasted `ended` (and hung, if `hung`), its processes named
+/// as the report names them (`names`, in the trace's order).
+pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> Layout {
+    let end = ended.as_secs_f64();
+    let lane_of = |pid: i32| trace.procs.iter().position(|p| p.pid == pid);
+    let mut lanes: Vec<Lane> = (0..trace.procs.len())
+        .map(|i| Lane {
+            label: names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("P{}", i + 1)),
+            from: 0.0,
+            to: end,
+            exited: false,
+        })
+        .collect();
+    let mut marks = Vec::new();
+    let mut spans = Vec::new();
+    let mut left_out = 0;
+    // The moment each process last began a read, until its next moment.
+    let mut reading: Vec<Option<(f64, String)>> = vec![None; lanes.len()];
+    for m in &trace.timeline {
+        let Some(lane) = lane_of(m.pid) else { continue };
+        let at = m.at.as_secs_f64();
+        // After a hang's verdict the checker stops every process: what follows is its doing.
+        if hung && at > end {
+            continue;
+        }
+        // A read that came back at once waited for nothing: only a wait is shaded.
+        if let Some((from, what)) = reading[lane].take()
+            && at - from >= SHORTEST_WAIT
+        {
+            spans.push(Span {
+                lane,
+                from,
+                to: at,
+                sleep: false,
+                text: format!(
+                    "{} read {what} from {from:.3} s to {at:.3} s",
+                    lanes[lane].label
+                ),
+            });
+        }
+        let who = lanes[lane].label.clone();
+        let (kind, text, label) = match &m.what {
+            Happened::Started { .. } => {
+                lanes[lane].from = at;
+                continue;
+            }
+            Happened::Exited => {
+                lanes[lane].to = at;
+                lanes[lane].exited = true;
+                continue;
+            }
+            Happened::Slept { until, .. } => {
+                let to = until.as_secs_f64().min(end);
+                spans.push(Span {
+                    lane,
+                    from: at,
+                    to: to.max(at),
+                    sleep: true,
+                    text: format!("{who} slept from {at:.3} s until {to:.3} s"),
+                });
+                continue;
+            }
+            Happened::ReadBegan { object } => {
+                reading[lane] = Some((at, object.to_string()));
+                (
+                    MarkKind::ReadBegan,
+                    format!("{who} began a read of {object} at {at:.3} s"),
+                    None,
+                )
+            }
+            Happened::Wrote { object, bytes, .. } => (
+                MarkKind::Wrote,
+                format!("{who} wrote {bytes} B into {object} at {at:.3} s"),
+                Some(format!("{bytes} B")),
+            ),
+            Happened::Printed { line } => (
+                MarkKind::Printed,
+                format!("{who} printed `{line}` at {at:.3} s"),
+                None,
+            ),
+            Happened::Dropped { object, writes } => (
+                MarkKind::Dropped,
+                format!(
+                    "{who} let go of the {} end of {object} at {at:.3} s",
+                    if *writes { "write" } else { "read" }
+                ),
+                None,
+            ),
+            Happened::PollReturned { ready } => (
+                MarkKind::PollReturned,
+                match ready {
+                    Some(r) if !r.is_empty() => format!(
+                        "{who}'s poll returned at {at:.3} s: ready {}",
+                        r.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    _ => format!("{who}'s poll returned at {at:.3} s"),
+                },
+                None,
+            ),
+        };
+        if marks.len() < MOST_MARKS {
+            marks.push(Mark {
+                lane,
+                at,
+                kind,
+                text,
+                label,
+            });
+        } else {
+            left_out += 1;
+        }
+    }
+    // A read still going at the end waited until then (a hang, most often).
+    for (lane, read) in reading.into_iter().enumerate() {
+        if let Some((from, what)) = read {
+            let to = lanes[lane].to.max(from);
+            spans.push(Span {
+                lane,
+                from,
+                to,
+                sleep: false,
+                text: format!(
+                    "{} read {what} from {from:.3} s until the end",
+                    lanes[lane].label
+                ),
+            });
+        }
+    }
+    Layout {
+        lanes,
+        marks,
+        spans,
+        end,
+        hang_at: hung.then_some(end),
+        left_out,
+    }
+}
+
+/// Text safe inside HTML and SVG, attributes included.
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".into(),
+            '<' => "&lt;".into(),
+            '>' => "&gt;".into(),
+            '"' => "&quot;".into(),
+            '\'' => "&#39;".into(),
+            c if c.is_control() => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+const LANE: f64 = 48.0;
+const LEFT: f64 = 180.0;
+const WIDTH: f64 = 1000.0;
+const TOP: f64 = 30.0;
+
+/// The page for `layout`, titled `title` (the command that ran).
+pub fn html(layout: &Layout, title: &str) -> String {
+    let plot = WIDTH - LEFT - 20.0;
+    let x = |t: f64| {
+        LEFT + if layout.end > 0.0 {
+            t / layout.end * plot
+        } else {
+            0.0
+        }
+    };
+    let y = |lane: usize| TOP + LANE * lane as f64 + LANE / 2.0;
+    let height = TOP + LANE * layout.lanes.len() as f64 + 40.0;
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="caption">"#
+    );
+    let _ = writeln!(
+        svg,
+        r#"<title id="caption">Timeline of {}: one lane per process, time from left to right</title>"#,
+        escape(title)
+    );
+    // Hatched sleeps, plain grey reads: told apart without colour.
+    svg.push_str(r##"<defs><pattern id="sleep" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 L6,0" stroke="#555" stroke-width="1"/></pattern></defs>
+"##);
+    // The time axis: a tick at each tenth of the run.
+    for k in 0..=10 {
+        let t = layout.end * k as f64 / 10.0;
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{1:.1}" stroke="#ddd"/><text x="{0:.1}" y="{2:.1}" font-size="10" text-anchor="middle">{t:.2} s</text>"##,
+            x(t),
+            height - 30.0,
+            height - 16.0
+        );
+    }
+    for (i, lane) in layout.lanes.iter().enumerate() {
+        let _ = writeln!(
+            svg,
+            r##"<g tabindex="0"><title>{} from {:.3} s to {:.3} s{}</title><text x="8" y="{:.1}" font-size="12">{}</text><line x1="{:.1}" y1="{2:.1}" x2="{:.1}" y2="{2:.1}" stroke="#000" stroke-width="2"/></g>"##,
+            escape(&lane.label),
+            lane.from,
+            lane.to,
+            if lane.exited {
+                ", exited"
+            } else {
+                ", still running when the run ended (the checker stopped it)"
+            },
+            y(i) + 4.0,
+            escape(&lane.label),
+            x(lane.from),
+            x(lane.to),
+        );
+    }
+    for s in &layout.spans {
+        let fill = if s.sleep { "url(#sleep)" } else { "#bbb" };
+        let _ = writeln!(
+            svg,
+            r##"<rect tabindex="0" x="{:.1}" y="{:.1}" width="{:.1}" height="12" fill="{fill}" stroke="#555"><title>{}</title></rect>"##,
+            x(s.from),
+            y(s.lane) - 6.0,
+            (x(s.to) - x(s.from)).max(1.0),
+            escape(&s.text)
+        );
+    }
+    for m in &layout.marks {
+        let (path, _) = m.kind.shape();
+        let (px, py) = (x(m.at), y(m.lane) - 14.0);
+        let _ = write!(
+            svg,
+            r##"<g tabindex="0" transform="translate({px:.1},{py:.1})"><title>{}</title><path d="{path}" fill="#fff" stroke="#000"/>"##,
+            escape(&m.text)
+        );
+        if let Some(label) = &m.label {
+            let _ = write!(
+                svg,
+                r#"<text y="-8" font-size="9" text-anchor="middle">{}</text>"#,
+                escape(label)
+            );
+        }
+        svg.push_str("</g>\n");
+    }
+    if let Some(at) = layout.hang_at {
+        let _ = writeln!(
+            svg,
+            r##"<g tabindex="0"><title>the checker judged a hang here, at {at:.3} s</title><line x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{1:.1}" stroke="#000" stroke-width="3" stroke-dasharray="6,3"/><text x="{2:.1}" y="{3:.1}" font-size="11" text-anchor="end">hang judged here</text></g>"##,
+            x(at),
+            height - 30.0,
+            x(at) - 4.0,
+            TOP - 8.0
+        );
+    }
+    svg.push_str("</svg>\n");
+    let mut legend = String::new();
+    for kind in [
+        MarkKind::Wrote,
+        MarkKind::ReadBegan,
+        MarkKind::Printed,
+        MarkKind::Dropped,
+        MarkKind::PollReturned,
+    ] {
+        let _ = writeln!(legend, "<li>{}</li>", escape(kind.shape().1));
+    }
+    legend.push_str("<li>a hatched bar: a sleep; a grey bar: a read, from its start to the process's next step</li>\n");
+    legend.push_str("<li>a dashed line: where the checker judged a hang</li>\n");
+    let note = if layout.left_out > 0 {
+        format!(
+            "<p>{} more moments were left out: the page draws at most {MOST_MARKS}.</p>\n",
+            layout.left_out
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>X-ray timeline: {t}</title>\n<style>body{{font-family:sans-serif;margin:1em}} g:focus,rect:focus{{outline:2px solid #000}}</style>\n</head>\n<body>\n<h1>X-ray timeline</h1>\n<p><code>{t}</code></p>\n{svg}{note}<h2>Legend</h2>\n<ul>\n{legend}</ul>\n<p>Tab moves from mark to mark; each one's title says what happened, when, and in which process.</p>\n</body>\n</html>\n",
+        t = escape(title)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::procfs::Object;
+    use crate::sandbox::trace::{Moment, TracedProcess};
+
+    fn moment(ms: u64, pid: i32, what: Happened) -> Moment {
+        Moment {
+            at: Duration::from_millis(ms),
+            pid,
+            what,
+            waited: Duration::ZERO,
+        }
+    }
+
+    fn names() -> Vec<String> {
+        vec!["P1 (the program)".into(), "P2 (child of P1)".into()]
+    }
+
+    /// A parent (10) that forks a child (11) and reads a pipe the child writes into, then
+    /// hangs in a second read.
+    fn trace() -> Trace {
+        let procs = [10, 11]
+            .map(|pid| TracedProcess {
+                pid,
+                ..TracedProcess::default()
+            })
+            .to_vec();
+        let pipe = Object::Pipe(7);
+        let timeline = vec![
+            moment(10, 11, Happened::Started { parent: 10 }),
+            moment(
+                20,
+                10,
+                Happened::ReadBegan {
+                    object: pipe.clone(),
+                },
+            ),
+            moment(
+                30,
+                11,
+                Happened::Slept {
+                    until: Duration::from_millis(80),
+                    asked: None,
+                },
+            ),
+            moment(
+                80,
+                11,
+                Happened::Wrote {
+                    object: pipe.clone(),
+                    bytes: 6,
+                    total: 6,
+                },
+            ),
+            moment(
+                81,
+                10,
+                Happened::Printed {
+                    line: "received: <hi>".into(),
+                },
+            ),
+            moment(90, 11, Happened::Exited),
+            moment(95, 10, Happened::ReadBegan { object: pipe }),
+        ];
+        Trace {
+            procs,
+            timeline,
+            ..Trace::default()
+        }
+    }
+
+    #[test]
+    fn lanes_follow_the_processes_from_start_to_exit() {
+        let l = layout(&trace(), &names(), Duration::from_millis(200), true);
+        assert_eq!(l.lanes.len(), 2);
+        assert_eq!(
+            (l.lanes[0].from, l.lanes[0].to, l.lanes[0].exited),
+            (0.0, 0.2, false)
+        );
+        assert_eq!(
+            (l.lanes[1].from, l.lanes[1].to, l.lanes[1].exited),
+            (0.01, 0.09, true)
+        );
+        assert_eq!(l.hang_at, Some(0.2));
+    }
+
+    #[test]
+    fn a_read_is_shaded_until_the_next_step_and_a_hung_one_until_the_end() {
+        let l = layout(&trace(), &names(), Duration::from_millis(200), true);
+        let reads: Vec<(f64, f64)> = l
+            .spans
+            .iter()
+            .filter(|s| !s.sleep && s.lane == 0)
+            .map(|s| (s.from, s.to))
+            .collect();
+        assert_eq!(reads, [(0.02, 0.081), (0.095, 0.2)]);
+        let sleeps: Vec<(f64, f64)> = l
+            .spans
+            .iter()
+            .filter(|s| s.sleep)
+            .map(|s| (s.from, s.to))
+            .collect();
+        assert_eq!(sleeps, [(0.03, 0.08)]);
+        // Every mark lies on its process's lane, within the run.
+        for m in &l.marks {
+            assert!(m.at >= l.lanes[m.lane].from && m.at <= l.end, "{m:?}");
+        }
+        let wrote = l
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::Wrote)
+            .expect("a write");
+        assert_eq!((wrote.lane, wrote.label.as_deref()), (1, Some("6 B")));
+    }
+
+    #[test]
+    fn the_page_escapes_what_the_program_printed_and_stands_alone() {
+        let page = html(
+            &layout(&trace(), &names(), Duration::from_millis(200), true),
+            "01 <x>",
+        );
+        assert!(page.contains("received: &lt;hi&gt;") && !page.contains("<hi>"));
+        assert!(page.contains("hang judged here"));
+        // Nothing fetched: no script, no link, no source but the page itself.
+        assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
+        // Each lane, bar and mark, and the hang, is reached with the keyboard.
+        assert_eq!(page.matches("tabindex=\"0\"").count(), 2 + 3 + 4 + 1);
+    }
+
+    #[test]
+    fn a_run_of_many_moments_stays_a_page_that_opens() {
+        let mut t = trace();
+        let pipe = Object::Pipe(7);
+        t.timeline = (0..100_000)
+            .map(|k| {
+                moment(
+                    k,
+                    11,
+                    Happened::Wrote {
+                        object: pipe.clone(),
+                        bytes: 1,
+                        total: k + 1,
+                    },
+                )
+            })
+            .collect();
+        let l = layout(&t, &names(), Duration::from_secs(100), false);
+        assert_eq!(l.marks.len() + l.left_out, 100_000);
+        assert!(html(&l, "06").len() < 1 << 20);
+    }
+}
