@@ -271,3 +271,18 @@ fn xray_writes_the_timeline_of_a_deadlock_as_a_page() {
     }
     assert!(!html.contains("<script") && !html.contains("src=") && html.len() < 1 << 20);
 }
+
+#[test]
+fn a_failed_case_keeps_its_timeline_beside_its_files() {
+    let program = root().join("checker/tests/corpus/01_raw_pipe/forgotten_close.rs");
+    let run = common::check_program_fast("01_raw_pipe", &program, &[]);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("timeline.html"))
+        .unwrap_or_else(|| panic!("no timeline named in:\n{}", run.stdout));
+    let dir = line.rsplit(": ").next().expect("a folder");
+    let page = std::fs::read_to_string(root().join(dir).join("timeline.html"))
+        .unwrap_or_else(|e| panic!("{dir}/timeline.html: {e}"));
+    assert!(page.contains("hang judged here"), "{page}");
+}

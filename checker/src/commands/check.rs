@@ -3,7 +3,7 @@
 //! reads (`--format json|gradescope`, to stdout or `--output FILE`).
 
 use crate::judging::verdict::Verdict;
-use crate::output::{self, Format, Visibility, text};
+use crate::output::{self, Format, Visibility, text, timeline};
 use crate::session::{self, Lane, LaneSender, Options};
 use crate::workbook::build::Source;
 use crate::workbook::progress::Progress;
@@ -165,12 +165,18 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
     let mut shown_early: Vec<String> = Vec::new();
     let card = match session::run(&wb, options, |event| match event {
         session::Event::Failing(ex, failure) => {
+            timeline::keep(failure);
             if show_text {
                 say!("{}", text::failing(ex, failure, args.verbose));
                 shown_early.push(ex.name.clone());
             }
         }
         session::Event::Checked(ex, result) => {
+            if let (Verdict::Failed(Some(f)), false) =
+                (&result.verdict, shown_early.contains(&ex.name))
+            {
+                timeline::keep(f);
+            }
             let kept = wb.kept_dir(ex);
             let report = text::exercise(ex, result, &kept, args.verbose, show_solution);
             if shown_early.contains(&ex.name) {
@@ -262,6 +268,9 @@ fn lane(args: &CheckArgs, lane: Lane) -> Result<ExitCode, String> {
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
     let card = session::run(&wb, options, |event| {
         if let session::Event::Checked(ex, result) = event {
+            if let Verdict::Failed(Some(f)) = &result.verdict {
+                timeline::keep(f);
+            }
             let report = text::exercise(ex, result, &wb.kept_dir(ex), args.verbose, show_solution);
             sender.checked(ex, result, &report);
         }

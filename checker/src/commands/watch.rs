@@ -7,7 +7,7 @@ mod state;
 
 use super::{hint, list};
 use crate::judging::verdict::Verdict;
-use crate::output::text;
+use crate::output::{text, timeline};
 use crate::sandbox::interrupt::interrupted;
 use crate::session::{self, Options};
 use crate::workbook::Workbook;
@@ -136,6 +136,9 @@ fn check(
     let mut report = String::new();
     let checked = session::run(wb, options, |event| {
         if let session::Event::Checked(ex, result) = event {
+            if let crate::judging::verdict::Verdict::Failed(Some(f)) = &result.verdict {
+                timeline::keep(f);
+            }
             report.push_str(&text::exercise(
                 ex,
                 result,

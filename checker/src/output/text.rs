@@ -287,7 +287,7 @@ fn failure(out: &mut String, ex: &Exercise, f: &CaseFailure, verbose: bool) {
     if let Some(dir) = &f.kept {
         w!(
             out,
-            "  {DIM}this case's command, stdout, stderr, expected-stdout and inputs: {}{DIM:#}",
+            "  {DIM}this case's command, stdout, stderr, expected-stdout and inputs (and timeline.html, its timeline to open in a browser, where the X-ray ran): {}{DIM:#}",
             shown(dir)
         );
     }

@@ -4,6 +4,9 @@
 //! a hang. One self-contained HTML file (an SVG inside, no script, font or network), readable
 //! without colour: every mark has a shape, a label and a title a keyboard reaches.
 
+use crate::judging::failure::Failure;
+use crate::judging::verdict::CaseFailure;
+use crate::judging::wiring::model::Wiring;
 use crate::sandbox::trace::{Happened, Trace};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -231,6 +234,19 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
         hang_at: hung.then_some(end),
         left_out,
     }
+}
+
+/// Keeps a reported failure's timeline beside its other files (`timeline.html`), where the
+/// X-ray traced the run.
+pub fn keep(f: &CaseFailure) {
+    let (Some(dir), Some(Ok(trace))) = (&f.kept, &f.outcome.trace) else {
+        return;
+    };
+    let named = Wiring::build(trace.clone());
+    let names: Vec<String> = (0..named.nodes.len()).map(|i| named.who(i)).collect();
+    let hung = matches!(f.failure, Failure::Hang(_) | Failure::Busy(_));
+    let layout = layout(trace, &names, f.outcome.elapsed, hung);
+    let _ = std::fs::write(dir.join("timeline.html"), html(&layout, &f.command));
 }
 
 /// Text safe inside HTML and SVG, attributes included.
