@@ -33,19 +33,15 @@ const SCALE: f64 = 0.1;
 const SLACK: Duration = Duration::from_millis(250);
 
 pub fn oracle(messages: &[String]) -> String {
-    let mut out: String = messages
-        .iter()
-        .map(|m| format!("Message Received: {m}\n"))
-        .collect();
-    out.push_str("Message Received: END\ndone\n");
-    out
+    let with_end: Vec<String> = messages.iter().cloned().chain(["END".into()]).collect();
+    cut_short(&with_end)
 }
 
 /// The status the producer dies with where the X-ray makes it die.
 const PRODUCER_DIES_WITH: i32 = 3;
 
-/// What the program prints when the producer dies before END: the messages that came, then
-/// `done` (and it exits with status 1).
+/// What the program prints for the lines that came, then `done`: the messages and END, or,
+/// where the producer dies before END, the messages alone (and it exits with status 1).
 fn cut_short(messages: &[String]) -> String {
     let mut out: String = messages
         .iter()
