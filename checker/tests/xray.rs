@@ -266,6 +266,8 @@ fn xray_writes_the_timeline_of_a_deadlock_as_a_page() {
         "until the end</title>",
         "hang judged here",
         "received: hello",
+        // The X-ray's `!`, as its picture gives it.
+        "! P1 began reading pipe A while it still held the write end of pipe A as fd 4",
     ] {
         assert!(html.contains(part), "no `{part}` in the page");
     }

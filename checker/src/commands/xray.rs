@@ -130,10 +130,8 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
         .collect();
     if let Some(file) = &request.html {
-        let named = Wiring::build(trace.clone());
-        let names: Vec<String> = (0..named.nodes.len()).map(|i| named.who(i)).collect();
         let hung = outcome.end == End::TimedOut;
-        let layout = timeline::layout(&trace, &names, outcome.elapsed, hung);
+        let layout = timeline::of_run(&trace, outcome.elapsed, hung);
         let path = file
             .clone()
             .unwrap_or_else(|| wb.work_dir().join(format!("xray-{}.html", exercise.name)));

@@ -90,6 +90,9 @@ pub struct Layout {
     pub hang_at: Option<f64>,
     /// Marks left out past `MOST_MARKS`.
     pub left_out: usize,
+    /// What the X-ray marks with `!` in its picture (an end leaked into an exec'd program, a
+    /// reader holding its own pipe's write end), said under the timeline.
+    pub marked: Vec<String>,
 }
 
 /// The layout of a traced run that lasted `ended` (and hung, if `hung`), its processes named
@@ -233,6 +236,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
         end,
         hang_at: hung.then_some(end),
         left_out,
+        marked: Vec::new(),
     }
 }
 
@@ -242,11 +246,20 @@ pub fn keep(f: &CaseFailure) {
     let (Some(dir), Some(Ok(trace))) = (&f.kept, &f.outcome.trace) else {
         return;
     };
-    let named = Wiring::build(trace.clone());
-    let names: Vec<String> = (0..named.nodes.len()).map(|i| named.who(i)).collect();
     let hung = matches!(f.failure, Failure::Hang(_) | Failure::Busy(_));
-    let layout = layout(trace, &names, f.outcome.elapsed, hung);
-    let _ = std::fs::write(dir.join("timeline.html"), html(&layout, &f.command));
+    let page = html(&of_run(trace, f.outcome.elapsed, hung), &f.command);
+    let _ = std::fs::write(dir.join("timeline.html"), page);
+}
+
+/// The layout of a traced run, its processes named and its ends marked as the X-ray's
+/// picture names and marks them.
+pub fn of_run(trace: &Trace, ended: Duration, hung: bool) -> Layout {
+    let wiring = Wiring::build(trace.clone());
+    let names: Vec<String> = (0..wiring.nodes.len()).map(|i| wiring.who(i)).collect();
+    Layout {
+        marked: super::drawing::marks(&wiring),
+        ..layout(trace, &names, ended, hung)
+    }
 }
 
 /// Text safe inside HTML and SVG, attributes included.
@@ -374,7 +387,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
     }
     legend.push_str("<li>a hatched bar: a sleep; a grey bar: a read, from its start to the process's next step</li>\n");
     legend.push_str("<li>a dashed line: where the checker judged a hang</li>\n");
-    let note = if layout.left_out > 0 {
+    let mut note = if layout.left_out > 0 {
         format!(
             "<p>{} more moments were left out: the page draws at most {MOST_MARKS}.</p>\n",
             layout.left_out
@@ -382,6 +395,13 @@ pub fn html(layout: &Layout, title: &str) -> String {
     } else {
         String::new()
     };
+    if !layout.marked.is_empty() {
+        note.push_str("<h2>Marked by the X-ray</h2>\n<ul>\n");
+        for m in &layout.marked {
+            let _ = writeln!(note, "<li>! {}</li>", escape(m));
+        }
+        note.push_str("</ul>\n");
+    }
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>X-ray timeline: {t}</title>\n<style>body{{font-family:sans-serif;margin:1em}} g:focus,rect:focus{{outline:2px solid #000}}</style>\n</head>\n<body>\n<h1>X-ray timeline</h1>\n<p><code>{t}</code></p>\n{svg}{note}<h2>Legend</h2>\n<ul>\n{legend}</ul>\n<p>Tab moves from mark to mark; each one's title says what happened, when, and in which process.</p>\n</body>\n</html>\n",
         t = escape(title)
