@@ -93,7 +93,10 @@ pub fn require(case: &mut Case) {
 
 /// At a hang, a reader child still there after reading more than its LINES lines: it went on
 /// after them, so the pipe never lost its reader. (Reading ahead alone is no fault: a
-/// BufReader reads a whole buffer, and exits all the same.)
+/// BufReader reads a whole buffer, and exits all the same.) The X-ray counts the bytes of a
+/// reader's first reads only, and its later reads as calls: each that did not fail brought at
+/// least a byte, so more such calls than the lines' bytes (one may still be under way) also
+/// prove it, however the bytes happened to arrive.
 fn reader_read_on(case: &Case, run: &RunOutcome) -> bool {
     let lines: u64 = case.args.first().and_then(|a| a.parse().ok()).unwrap_or(3);
     let needed: u64 = (1..=lines)
@@ -107,7 +110,10 @@ fn reader_read_on(case: &Case, run: &RunOutcome) -> bool {
         !io.writes
             && Some(io.pid) != root
             && matches!(io.object, crate::sandbox::procfs::Object::Pipe(_))
-            && io.bytes > needed
+            && (io.bytes > needed || {
+                let failed: u64 = io.errors.values().sum::<u64>() + io.ends_of_file;
+                io.calls.saturating_sub(failed) > needed + 1
+            })
             && hang
                 .procs
                 .iter()
@@ -128,4 +134,70 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> 
         Failure::Contract { .. } => epipe("count only the writes that succeeded, and stop at the first EPIPE"),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::hang::{Doing, ProcessAtHang, Snapshot};
+    use crate::sandbox::procfs::Object;
+    use crate::sandbox::runner::End;
+    use crate::sandbox::trace::{Io, Trace, TracedProcess};
+
+    /// A hung round 1: the parent (1) writes, the reader child (2) read `bytes` first, then
+    /// made `calls` reads in all, and is still there.
+    fn hung(bytes: u64, calls: u64) -> RunOutcome {
+        let process = |pid, parent| TracedProcess {
+            pid,
+            parent,
+            ..TracedProcess::default()
+        };
+        let trace = Trace {
+            procs: vec![process(1, None), process(2, Some(1))],
+            io: vec![Io {
+                pid: 2,
+                object: Object::Pipe(7),
+                calls,
+                bytes,
+                ..Io::default()
+            }],
+            ..Trace::default()
+        };
+        let at_hang = |pid| ProcessAtHang {
+            pid,
+            ppid: 0,
+            name: "07_broken_pipe".into(),
+            doing: Doing::Running,
+            fds: Vec::new(),
+        };
+        let mut run = RunOutcome::empty(String::new());
+        run.end = End::TimedOut;
+        run.trace = Some(Ok(trace));
+        run.hang = Some(Snapshot {
+            main: 1,
+            procs: vec![at_hang(1), at_hang(2)],
+            deadlock: None,
+        });
+        run
+    }
+
+    fn three_lines() -> Case {
+        Case::new(
+            "3 lines",
+            Kind::Random,
+            vec!["3".into()],
+            Expected::Exact(String::new()),
+        )
+    }
+
+    #[test]
+    fn a_reader_that_reads_on_is_seen_however_its_bytes_arrived() {
+        let case = three_lines();
+        // Its first read took a whole buffer.
+        assert!(reader_read_on(&case, &hung(4096, 2)));
+        // A busy machine: each read took one line (7 bytes), hundreds of them.
+        assert!(reader_read_on(&case, &hung(7, 500)));
+        // Three lines in three reads and a fourth under way: nothing proves reading on.
+        assert!(!reader_read_on(&case, &hung(7, 4)));
+    }
 }

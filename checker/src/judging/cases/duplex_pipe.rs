@@ -220,10 +220,14 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> 
             m.to_uppercase()
         )));
     }
-    // Lines in another order: the X-ray's timeline says who sent or printed too early.
+    // Lines in another order: the X-ray's timeline says who sent or printed too early, or
+    // that the child announced the hang-up before any end-of-file (a race it may win or lose).
     if let (Failure::Output { .. }, Some(Ok(trace))) = (failure, &run.trace)
-        && let Some((problem, cause)) =
-            super::super::wiring::first_miss(trace, &["waits_for_each_reply"], &case.args)
+        && let Some((problem, cause)) = super::super::wiring::first_miss(
+            trace,
+            &["waits_for_each_reply", "hang_up_found"],
+            &case.args,
+        )
     {
         return Some(Cause {
             text: format!("the X-ray saw that {problem}: {cause}"),
@@ -311,4 +315,66 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> 
         ),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::procfs::Object;
+    use crate::sandbox::trace::{Io, Printed, Trace, TracedProcess};
+
+    /// A child that announced the hang-up after counting the messages, and won the race with
+    /// the parent's last line: the order is wrong by chance, the cause is the count.
+    #[test]
+    fn a_hang_up_announced_without_end_of_file_is_the_cause_of_a_reordered_output() {
+        let messages = vec!["Bye!".to_string()];
+        let case = case("one message", Kind::Random, messages.clone());
+        let expected = oracle(&messages);
+        let mut lines: Vec<&str> = expected.lines().collect();
+        let hung_up = lines
+            .iter()
+            .position(|l| l.starts_with("child: parent hung up"))
+            .expect("the oracle announces the hang-up");
+        let line = lines.remove(hung_up);
+        lines.insert(1, line);
+        let actual = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let child = TracedProcess {
+            pid: 2,
+            parent: Some(1),
+            printed: vec![Printed {
+                line: "child: parent hung up".into(),
+                had_read: true,
+            }],
+            ..TracedProcess::default()
+        };
+        let parent = TracedProcess {
+            pid: 1,
+            ..TracedProcess::default()
+        };
+        let read = Io {
+            pid: 2,
+            object: Object::Socket(9),
+            calls: 2,
+            bytes: 8,
+            ..Io::default()
+        };
+        let mut run = RunOutcome::empty(String::new());
+        run.end = crate::sandbox::runner::End::Exited(0);
+        run.stdout = actual.clone().into_bytes();
+        run.trace = Some(Ok(Trace {
+            procs: vec![parent, child],
+            io: vec![read],
+            ..Trace::default()
+        }));
+        let failure = Failure::Output { expected, actual };
+        let cause = cause(&case, &failure, &run).expect("a cause");
+        assert!(
+            cause
+                .text
+                .contains("none of its reads of the channel returned end-of-file"),
+            "{}",
+            cause.text
+        );
+        assert_eq!(cause.topic, Some(Topic::HangUp));
+    }
 }
