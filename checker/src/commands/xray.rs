@@ -130,8 +130,13 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
         .collect();
     if let Some(file) = &request.html {
-        let hung = outcome.end == End::TimedOut;
-        let layout = timeline::of_run(&trace, outcome.elapsed, hung);
+        let seen = timeline::Seen {
+            ended: outcome.elapsed,
+            hung: outcome.end == End::TimedOut,
+            snapshot: outcome.hang.as_ref(),
+            failure: None,
+        };
+        let layout = timeline::of_run(&trace, &seen);
         let path = file
             .clone()
             .unwrap_or_else(|| wb.work_dir().join(format!("xray-{}.html", exercise.name)));

@@ -7,6 +7,8 @@
 use crate::judging::failure::Failure;
 use crate::judging::verdict::CaseFailure;
 use crate::judging::wiring::model::Wiring;
+use crate::sandbox::hang::Snapshot;
+use crate::sandbox::procfs::Object;
 use crate::sandbox::trace::{Happened, Trace};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -93,6 +95,24 @@ pub struct Layout {
     /// What the X-ray marks with `!` in its picture (an end leaked into an exec'd program, a
     /// reader holding its own pipe's write end), said under the timeline.
     pub marked: Vec<String>,
+    /// Each write joined to the read of the other end that took its bytes.
+    pub links: Vec<Passage>,
+    /// At a hang, the processes that waited for each other in a circle, as the hang section
+    /// of the report names them: (lane, the lane it waits for, what for).
+    pub circle: Vec<(usize, usize, String)>,
+    /// The first line of stdout that differs from the expected output: the printed mark that
+    /// began it, if the X-ray saw it, and what the page says about it.
+    pub first_wrong: Option<(Option<usize>, String)>,
+}
+
+/// Bytes on their way: from a write on one lane to the read on another that took them (the
+/// moment that reader's read returned, or began, if the bytes were waiting in the channel).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passage {
+    pub from: (usize, f64),
+    pub to: (usize, f64),
+    /// Its title: who to whom, how many bytes, and the bytes themselves as the X-ray kept them.
+    pub text: String,
 }
 
 /// The layout of a traced run that lasted `ended` (and hung, if `hung`), its processes named
@@ -116,6 +136,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
     let mut left_out = 0;
     // The moment each process last began a read, until its next moment.
     let mut reading: Vec<Option<(f64, String)>> = vec![None; lanes.len()];
+    let mut passages = Passages::new(trace, lanes.len());
     for m in &trace.timeline {
         let Some(lane) = lane_of(m.pid) else { continue };
         let at = m.at.as_secs_f64();
@@ -123,6 +144,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
         if hung && at > end {
             continue;
         }
+        passages.moment(lane, at, &m.what, &lanes);
         // A read that came back at once waited for nothing: only a wait is shaded.
         if let Some((from, what)) = reading[lane].take()
             && at - from >= SHORTEST_WAIT
@@ -237,6 +259,122 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
         hang_at: hung.then_some(end),
         left_out,
         marked: Vec::new(),
+        links: passages.done,
+        circle: Vec::new(),
+        first_wrong: None,
+    }
+}
+
+/// Joins writes to the reads that took their bytes, moment by moment: a write goes to a
+/// reader already waiting on the other end (the read returns at that reader's next moment),
+/// or else waits in the channel for the next read begun there.
+struct Passages<'t> {
+    trace: &'t Trace,
+    /// Per lane, the end its read waits on, from its last moment.
+    waiting: Vec<Option<Object>>,
+    /// Per lane, the writes that woke its waiting read.
+    woken: Vec<Vec<(usize, f64, String)>>,
+    /// Writes no read has taken yet, by the end they are to be read from.
+    in_channel: Vec<(Object, usize, f64, String)>,
+    done: Vec<Passage>,
+}
+
+impl<'t> Passages<'t> {
+    fn new(trace: &'t Trace, lanes: usize) -> Passages<'t> {
+        Passages {
+            trace,
+            waiting: vec![None; lanes],
+            woken: vec![Vec::new(); lanes],
+            in_channel: Vec::new(),
+            done: Vec::new(),
+        }
+    }
+
+    /// The end a write into `object` is read from: the other socket of a pair, else itself.
+    fn read_end(&self, object: &Object) -> Object {
+        if let Object::Socket(inode) = object {
+            for (a, b) in &self.trace.socket_pairs {
+                if a == inode {
+                    return Object::Socket(*b);
+                }
+                if b == inode {
+                    return Object::Socket(*a);
+                }
+            }
+        }
+        object.clone()
+    }
+
+    /// A write's title: the bytes as the X-ray kept them (the first `SAMPLE_BYTES` a process
+    /// wrote into an end), escaped and cut at 80 characters.
+    fn what(&self, pid: i32, object: &Object, bytes: u64, total: u64) -> String {
+        let sample = self
+            .trace
+            .io
+            .iter()
+            .find(|io| io.pid == pid && io.writes && io.object == *object)
+            .map(|io| io.sample.as_slice())
+            .unwrap_or_default();
+        let from = total.saturating_sub(bytes) as usize;
+        match sample.get(from..total as usize) {
+            Some(b) => {
+                let shown = format!("{:?}", String::from_utf8_lossy(b));
+                match shown.char_indices().nth(80) {
+                    Some((i, _)) => format!("{bytes} B: {}...", &shown[..i]),
+                    None => format!("{bytes} B: {shown}"),
+                }
+            }
+            None => format!("{bytes} B (past the bytes the X-ray keeps)"),
+        }
+    }
+
+    fn moment(&mut self, lane: usize, at: f64, what: &Happened, lanes: &[Lane]) {
+        if self.done.len() >= MOST_MARKS {
+            return;
+        }
+        // Its read returned: the writes that woke it arrived now.
+        for (from, when, text) in std::mem::take(&mut self.woken[lane]) {
+            self.done.push(Passage {
+                from: (from, when),
+                to: (lane, at),
+                text: format!("{} to {}: {text}", lanes[from].label, lanes[lane].label),
+            });
+        }
+        self.waiting[lane] = None;
+        match what {
+            Happened::Wrote {
+                object,
+                bytes,
+                total,
+            } => {
+                let Some(pid) = self.trace.procs.get(lane).map(|p| p.pid) else {
+                    return;
+                };
+                let end = self.read_end(object);
+                let text = self.what(pid, object, *bytes, *total);
+                let reader = (0..self.waiting.len())
+                    .find(|&l| l != lane && self.waiting[l].as_ref() == Some(&end));
+                match reader {
+                    Some(l) => self.woken[l].push((lane, at, text)),
+                    None => self.in_channel.push((end, lane, at, text)),
+                }
+            }
+            Happened::ReadBegan { object } => {
+                let (taken, left): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_channel)
+                    .into_iter()
+                    .partition(|(end, from, ..)| end == object && *from != lane);
+                self.in_channel = left;
+                for (_, from, when, text) in taken {
+                    self.done.push(Passage {
+                        from: (from, when),
+                        to: (lane, at),
+                        text: format!("{} to {}: {text}", lanes[from].label, lanes[lane].label),
+                    });
+                }
+                self.waiting[lane] = Some(object.clone());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -246,20 +384,95 @@ pub fn keep(f: &CaseFailure) {
     let (Some(dir), Some(Ok(trace))) = (&f.kept, &f.outcome.trace) else {
         return;
     };
-    let hung = matches!(f.failure, Failure::Hang(_) | Failure::Busy(_));
-    let page = html(&of_run(trace, f.outcome.elapsed, hung), &f.command);
+    let seen = Seen {
+        ended: f.outcome.elapsed,
+        hung: matches!(f.failure, Failure::Hang(_) | Failure::Busy(_)),
+        snapshot: f.outcome.hang.as_ref(),
+        failure: Some(&f.failure),
+    };
+    let page = html(&of_run(trace, &seen), &f.command);
     let _ = std::fs::write(dir.join("timeline.html"), page);
 }
 
+/// What the checker saw of a run besides its trace.
+pub struct Seen<'a> {
+    pub ended: Duration,
+    /// The checker judged a hang at the end.
+    pub hung: bool,
+    /// Every process as it was at that moment.
+    pub snapshot: Option<&'a Snapshot>,
+    /// The case's failure, if it failed.
+    pub failure: Option<&'a Failure>,
+}
+
 /// The layout of a traced run, its processes named and its ends marked as the X-ray's
-/// picture names and marks them.
-pub fn of_run(trace: &Trace, ended: Duration, hung: bool) -> Layout {
+/// picture names and marks them, with the circle of waits of a hang and the first wrong line.
+pub fn of_run(trace: &Trace, seen: &Seen) -> Layout {
     let wiring = Wiring::build(trace.clone());
-    let names: Vec<String> = (0..wiring.nodes.len()).map(|i| wiring.who(i)).collect();
-    Layout {
-        marked: super::drawing::marks(&wiring),
-        ..layout(trace, &names, ended, hung)
+    // The X-ray's name and the pid, by which the report's hang section names a process.
+    let names: Vec<String> = (0..wiring.nodes.len())
+        .map(|i| format!("{}, pid {}", wiring.who(i), wiring.nodes[i].pid))
+        .collect();
+    let mut l = layout(trace, &names, seen.ended, seen.hung);
+    l.marked = super::drawing::marks(&wiring);
+    let lane_of = |pid: i32| trace.procs.iter().position(|p| p.pid == pid);
+    if let (true, Some(snapshot)) = (seen.hung, seen.snapshot) {
+        l.circle = snapshot
+            .circle()
+            .into_iter()
+            .filter_map(|(from, to, why)| Some((lane_of(from)?, lane_of(to)?, why)))
+            .collect();
     }
+    if let Some(Failure::Output { expected, actual }) = seen.failure {
+        l.first_wrong = first_wrong(&l, expected, actual);
+    }
+    l
+}
+
+/// The first line of `actual` that differs from `expected`, found among the printed marks
+/// (the k-th line printed, if the X-ray saw it begin with the same text), and the words for
+/// it; a missing line has no mark.
+fn first_wrong(l: &Layout, expected: &str, actual: &str) -> Option<(Option<usize>, String)> {
+    let (exp, act): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let k = (0..exp.len().max(act.len())).find(|&k| exp.get(k) != act.get(k))?;
+    let Some(line) = act.get(k) else {
+        return Some((
+            None,
+            format!(
+                "stdout ended after {k} lines; line {} should have been `{}`",
+                k + 1,
+                exp.get(k).unwrap_or(&"")
+            ),
+        ));
+    };
+    let mut printed: Vec<usize> = (0..l.marks.len())
+        .filter(|&i| l.marks[i].kind == MarkKind::Printed)
+        .collect();
+    printed.sort_by(|&a, &b| l.marks[a].at.total_cmp(&l.marks[b].at));
+    // The mark's text quotes the line's first 80 characters, as the X-ray keeps it.
+    let begun: String = line.chars().take(80).collect();
+    let mark = printed
+        .get(k)
+        .copied()
+        .filter(|&i| l.marks[i].text.contains(&format!("`{begun}")));
+    let expected = match exp.get(k) {
+        Some(e) => format!("`{e}` was expected"),
+        None => "no more lines were expected".into(),
+    };
+    let place = match mark {
+        Some(i) => format!(
+            ", printed by {} at {:.3} s",
+            l.lanes[l.marks[i].lane].label, l.marks[i].at
+        ),
+        None => String::new(),
+    };
+    Some((
+        mark,
+        format!(
+            "line {} of stdout, `{line}`{place}, is the first wrong one: {expected}",
+            k + 1
+        ),
+    ))
 }
 
 /// Text safe inside HTML and SVG, attributes included.
@@ -304,8 +517,9 @@ pub fn html(layout: &Layout, title: &str) -> String {
         r#"<title id="caption">Timeline of {}: one lane per process, time from left to right</title>"#,
         escape(title)
     );
-    // Hatched sleeps, plain grey reads: told apart without colour.
-    svg.push_str(r##"<defs><pattern id="sleep" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 L6,0" stroke="#555" stroke-width="1"/></pattern></defs>
+    // Hatched sleeps, plain grey reads: told apart without colour. Arrowheads for the bytes'
+    // way and the circle of waits.
+    svg.push_str(r##"<defs><pattern id="sleep" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 L6,0" stroke="#555" stroke-width="1"/></pattern><marker id="head" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 Z" fill="#000"/></marker></defs>
 "##);
     // The time axis: a tick at each tenth of the run.
     for k in 0..=10 {
@@ -364,7 +578,65 @@ pub fn html(layout: &Layout, title: &str) -> String {
         }
         svg.push_str("</g>\n");
     }
+    // Bytes on their way: a dotted arrow from each write to the read that took them.
+    for p in &layout.links {
+        let _ = writeln!(
+            svg,
+            r##"<g tabindex="0" class="passage"><title>{}</title><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333" stroke-dasharray="2,2" marker-end="url(#head)"/></g>"##,
+            escape(&p.text),
+            x(p.from.1),
+            y(p.from.0) - 14.0,
+            x(p.to.1),
+            y(p.to.0) - 14.0,
+        );
+    }
+    if let Some((Some(i), text)) = &layout.first_wrong
+        && let Some(m) = layout.marks.get(*i)
+    {
+        let _ = writeln!(
+            svg,
+            r##"<g tabindex="0" id="first-wrong"><title>{}</title><rect x="{:.1}" y="{:.1}" width="16" height="16" fill="none" stroke="#000" stroke-width="3"/><text x="{:.1}" y="{:.1}" font-size="10">first wrong line</text></g>"##,
+            escape(text),
+            x(m.at) - 8.0,
+            y(m.lane) - 22.0,
+            x(m.at) + 10.0,
+            y(m.lane) - 24.0,
+        );
+    }
     if let Some(at) = layout.hang_at {
+        // The circle of waits, drawn just before the hang's line: each arrow from a process
+        // to the one it waits for.
+        for (k, (from, to, why)) in layout.circle.iter().enumerate() {
+            let bend = x(at) - 24.0 - 10.0 * k as f64;
+            if from == to {
+                // Waiting for itself: a loop on its own lane.
+                let (px, py) = (x(at) - 4.0, y(*from));
+                let _ = writeln!(
+                    svg,
+                    r##"<g tabindex="0" class="wait"><title>{0} waits for itself: {1}</title><path d="M{px:.1},{2:.1} C{3:.1},{4:.1} {3:.1},{5:.1} {px:.1},{6:.1}" fill="none" stroke="#000" stroke-width="2" marker-end="url(#head)"/></g>"##,
+                    escape(&layout.lanes[*from].label),
+                    escape(why),
+                    py - 4.0,
+                    px - 40.0,
+                    py - 22.0,
+                    py + 18.0,
+                    py + 4.0,
+                );
+                continue;
+            }
+            let _ = writeln!(
+                svg,
+                r##"<g tabindex="0" class="wait"><title>{} waits for {}: {}</title><path d="M{:.1},{:.1} Q{bend:.1},{:.1} {:.1},{:.1}" fill="none" stroke="#000" stroke-width="2" marker-end="url(#head)"/></g>"##,
+                escape(&layout.lanes[*from].label),
+                escape(&layout.lanes[*to].label),
+                escape(why),
+                x(at) - 4.0,
+                y(*from),
+                (y(*from) + y(*to)) / 2.0,
+                x(at) - 4.0,
+                y(*to),
+            );
+        }
         let _ = writeln!(
             svg,
             r##"<g tabindex="0"><title>the checker judged a hang here, at {at:.3} s</title><line x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{1:.1}" stroke="#000" stroke-width="3" stroke-dasharray="6,3"/><text x="{2:.1}" y="{3:.1}" font-size="11" text-anchor="end">hang judged here</text></g>"##,
@@ -386,7 +658,11 @@ pub fn html(layout: &Layout, title: &str) -> String {
         let _ = writeln!(legend, "<li>{}</li>", escape(kind.shape().1));
     }
     legend.push_str("<li>a hatched bar: a sleep; a grey bar: a read, from its start to the process's next step</li>\n");
-    legend.push_str("<li>a dashed line: where the checker judged a hang</li>\n");
+    legend.push_str("<li>a dashed line: where the checker judged a hang; solid arrows before it: who waits for whom there</li>\n");
+    legend.push_str("<li>a dotted arrow: bytes from a write to the read that took them (its title shows the bytes)</li>\n");
+    legend.push_str(
+        "<li>a thick square: the first line of stdout that differs from the expected output</li>\n",
+    );
     let mut note = if layout.left_out > 0 {
         format!(
             "<p>{} more moments were left out: the page draws at most {MOST_MARKS}.</p>\n",
@@ -395,6 +671,30 @@ pub fn html(layout: &Layout, title: &str) -> String {
     } else {
         String::new()
     };
+    if !layout.circle.is_empty() {
+        note.push_str("<h2>The circle of waits</h2>\n<p>At the hang, these processes waited for each other, so none could go on:</p>\n<ol>\n");
+        for (from, to, why) in &layout.circle {
+            let whom = if from == to {
+                "itself".to_string()
+            } else {
+                escape(&layout.lanes[*to].label)
+            };
+            let _ = writeln!(
+                note,
+                "<li>{} waits for {whom}: {}</li>",
+                escape(&layout.lanes[*from].label),
+                escape(why)
+            );
+        }
+        note.push_str("</ol>\n");
+    }
+    if let Some((_, text)) = &layout.first_wrong {
+        let _ = writeln!(
+            note,
+            "<h2>The first wrong line</h2>\n<p>{}</p>",
+            escape(text)
+        );
+    }
     if !layout.marked.is_empty() {
         note.push_str("<h2>Marked by the X-ray</h2>\n<ul>\n");
         for m in &layout.marked {
@@ -411,8 +711,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::procfs::Object;
-    use crate::sandbox::trace::{Moment, TracedProcess};
+    use crate::sandbox::trace::{Io, Moment, TracedProcess};
 
     fn moment(ms: u64, pid: i32, what: Happened) -> Moment {
         Moment {
@@ -534,8 +833,133 @@ mod tests {
         assert!(page.contains("hang judged here"));
         // Nothing fetched: no script, no link, no source but the page itself.
         assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
-        // Each lane, bar and mark, and the hang, is reached with the keyboard.
-        assert_eq!(page.matches("tabindex=\"0\"").count(), 2 + 3 + 4 + 1);
+        // Each lane, bar, mark and passage, and the hang, is reached with the keyboard.
+        assert_eq!(page.matches("tabindex=\"0\"").count(), 2 + 3 + 4 + 1 + 1);
+    }
+
+    #[test]
+    fn a_write_is_joined_to_the_read_it_woke_and_shows_its_bytes() {
+        let mut t = trace();
+        t.io = vec![Io {
+            pid: 11,
+            object: Object::Pipe(7),
+            writes: true,
+            sample: b"hi<b>\n".to_vec(),
+            ..Io::default()
+        }];
+        let l = layout(&t, &names(), Duration::from_millis(200), true);
+        // The parent waited in its read from 20 ms; the child's write at 80 ms woke it, and
+        // its next moment (the line it printed) came at 81 ms.
+        assert_eq!(l.links.len(), 1, "{:?}", l.links);
+        assert_eq!((l.links[0].from, l.links[0].to), ((1, 0.08), (0, 0.081)));
+        assert!(
+            l.links[0].text.contains(r#"6 B: "hi<b>\n""#),
+            "{}",
+            l.links[0].text
+        );
+        let page = html(&l, "01");
+        assert!(page.contains("hi&lt;b&gt;"), "the bytes are escaped");
+    }
+
+    #[test]
+    fn bytes_left_in_a_channel_go_to_the_next_read_of_it() {
+        let mut t = trace();
+        // Nobody reads until 150 ms, well after the write.
+        t.timeline
+            .retain(|m| !matches!(m.what, Happened::ReadBegan { .. }));
+        t.timeline.push(moment(
+            150,
+            10,
+            Happened::ReadBegan {
+                object: Object::Pipe(7),
+            },
+        ));
+        let l = layout(&t, &names(), Duration::from_millis(200), false);
+        assert_eq!(l.links.len(), 1);
+        assert_eq!((l.links[0].from, l.links[0].to), ((1, 0.08), (0, 0.15)));
+    }
+
+    #[test]
+    fn a_deadlock_draws_its_circle_and_a_wrong_line_its_mark() {
+        use crate::sandbox::hang::{Doing, ProcessAtHang};
+        use crate::sandbox::procfs::Fd;
+        use crate::sandbox::syscalls::Call;
+        let end = |fd: i32, writes: bool| Fd {
+            fd,
+            object: Object::Pipe(7),
+            reads: !writes,
+            writes,
+        };
+        let at_hang = |pid, ppid, doing, fds| ProcessAtHang {
+            pid,
+            ppid,
+            name: "01_raw_pipe".into(),
+            doing,
+            fds,
+        };
+        // The parent waits for the child, which cannot write into the full pipe that only
+        // the parent could read.
+        let snapshot = Snapshot {
+            main: 10,
+            deadlock: None,
+            procs: vec![
+                at_hang(10, 1, Doing::Blocked(Call::Wait(11)), vec![end(3, false)]),
+                at_hang(11, 10, Doing::Blocked(Call::Write(4)), vec![end(4, true)]),
+            ],
+        };
+        let seen = Seen {
+            ended: Duration::from_millis(200),
+            hung: true,
+            snapshot: Some(&snapshot),
+            failure: None,
+        };
+        let l = of_run(&trace(), &seen);
+        let mut circle: Vec<(usize, usize)> = l.circle.iter().map(|(f, t, _)| (*f, *t)).collect();
+        circle.sort();
+        assert_eq!(circle, [(0, 1), (1, 0)]);
+        let page = html(&l, "01");
+        assert!(
+            page.contains("The circle of waits") && page.matches("class=\"wait\"").count() == 2
+        );
+        // The parent printed `received: <hi>`; the expected line was another.
+        let failure = Failure::Output {
+            expected: "received: hi\n".into(),
+            actual: "received: <hi>\n".into(),
+        };
+        let seen = Seen {
+            failure: Some(&failure),
+            hung: false,
+            snapshot: None,
+            ..seen
+        };
+        let l = of_run(&trace(), &seen);
+        let (mark, text) = l.first_wrong.clone().expect("a first wrong line");
+        let mark = mark.expect("its mark");
+        assert_eq!(l.marks[mark].kind, MarkKind::Printed);
+        assert!(
+            text.starts_with("line 1 of stdout, `received: <hi>`"),
+            "{text}"
+        );
+        assert!(html(&l, "01").contains("id=\"first-wrong\""));
+        // A line missing at the end has words, and no mark.
+        let missing = Failure::Output {
+            expected: "received: <hi>\nbye\n".into(),
+            actual: "received: <hi>\n".into(),
+        };
+        let l = of_run(
+            &trace(),
+            &Seen {
+                failure: Some(&missing),
+                ..seen
+            },
+        );
+        assert_eq!(
+            l.first_wrong,
+            Some((
+                None,
+                "stdout ended after 1 lines; line 2 should have been `bye`".into()
+            ))
+        );
     }
 
     #[test]

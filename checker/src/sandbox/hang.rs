@@ -251,6 +251,39 @@ impl Snapshot {
                 .all(|p| matches!(p.doing, Doing::Running | Doing::Exited))
     }
 
+    /// The processes that wait for each other in a circle, if some do: each as (who waits, for
+    /// whom, what for), by pid, as the explanation's deadlock lines say it; else a process
+    /// that waits only for itself.
+    pub fn circle(&self) -> Vec<(i32, i32, String)> {
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut lines = Vec::new();
+        for p in &self.procs {
+            match &p.doing {
+                Doing::Blocked(Call::Read(fd)) => self.explain_read(p, *fd, &mut lines, &mut edges),
+                Doing::Blocked(Call::Write(fd)) => {
+                    self.explain_write(p, *fd, &mut lines, &mut edges)
+                }
+                Doing::Blocked(Call::Wait(target)) => {
+                    self.explain_wait(p, *target, &mut lines, &mut edges)
+                }
+                _ => {}
+            }
+        }
+        if let Some(cycle) = find_cycle(&edges) {
+            return cycle
+                .into_iter()
+                .map(|e| (e.from, e.to, e.why.clone()))
+                .collect();
+        }
+        // A circle of one: a process that waits for nobody but itself (a reader that holds
+        // the only write end left).
+        edges
+            .iter()
+            .filter(|e| e.from == e.to && edges.iter().all(|o| o.from != e.from || o.to == e.from))
+            .map(|e| (e.from, e.to, e.why.clone()))
+            .collect()
+    }
+
     /// The explanation, line by line.
     pub fn explain(&self, program: &str, timeout_secs: u64) -> Vec<String> {
         let mut lines = vec![match self.deadlock {
@@ -678,6 +711,10 @@ mod tests {
         );
         assert!(text.contains("to read or to close its read end"), "{text}");
         assert!(text.contains("deadlock"), "{text}");
+        // The same circle, for the timeline to draw.
+        let circle: Vec<(i32, i32)> = snap.circle().iter().map(|(f, t, _)| (*f, *t)).collect();
+        assert_eq!(circle.len(), 2, "{circle:?}");
+        assert!(circle.contains(&(10, 11)) && circle.contains(&(11, 10)));
     }
 
     #[test]
