@@ -97,12 +97,48 @@ pub struct Layout {
     pub marked: Vec<String>,
     /// Each write joined to the read of the other end that took its bytes.
     pub links: Vec<Passage>,
+    /// The ends each process held, from when it got them to when it let go.
+    pub held: Vec<Held>,
     /// At a hang, the processes that waited for each other in a circle, as the hang section
     /// of the report names them: (lane, the lane it waits for, what for).
     pub circle: Vec<(usize, usize, String)>,
     /// The first line of stdout that differs from the expected output: the printed mark that
     /// began it, if the X-ray saw it, and what the page says about it.
     pub first_wrong: Option<(Option<usize>, String)>,
+}
+
+/// An end of a pipe, FIFO or socket that a process held for a while.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    pub lane: usize,
+    pub fd: i32,
+    pub object: Object,
+    pub writes: bool,
+    pub from: f64,
+    pub to: f64,
+    /// It came with the process (inherited at the fork), rather than made, opened or dup'ed.
+    pub inherited: bool,
+    /// The X-ray marks it `!`: leaked into a program the process exec'd.
+    pub leaked: bool,
+}
+
+impl Held {
+    fn text(&self, who: &str) -> String {
+        format!(
+            "{who} held fd {}, the {} end of {}{}, {} from {:.3} s to {:.3} s",
+            self.fd,
+            if self.writes { "write" } else { "read" },
+            self.object,
+            if self.leaked {
+                " (! leaked into the program it started)"
+            } else {
+                ""
+            },
+            if self.inherited { "inherited" } else { "got" },
+            self.from,
+            self.to,
+        )
+    }
 }
 
 /// Bytes on their way: from a write on one lane to the read on another that took them (the
@@ -137,6 +173,27 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
     // The moment each process last began a read, until its next moment.
     let mut reading: Vec<Option<(f64, String)>> = vec![None; lanes.len()];
     let mut passages = Passages::new(trace, lanes.len());
+    // Per lane, the ends it holds now (their `to` is set when it lets go).
+    let mut holding: Vec<Vec<Held>> = vec![Vec::new(); lanes.len()];
+    let mut held = Vec::new();
+    let channel = |o: &Object| !matches!(o, Object::Other(_)) && !trace.output.contains(o);
+    for (lane, p) in trace.procs.iter().enumerate() {
+        holding[lane] = p
+            .inherited
+            .iter()
+            .filter(|f| channel(&f.object))
+            .map(|f| Held {
+                lane,
+                fd: f.fd,
+                object: f.object.clone(),
+                writes: f.writes,
+                from: 0.0,
+                to: 0.0,
+                inherited: true,
+                leaked: false,
+            })
+            .collect();
+    }
     for m in &trace.timeline {
         let Some(lane) = lane_of(m.pid) else { continue };
         let at = m.at.as_secs_f64();
@@ -164,6 +221,22 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
         let (kind, text, label) = match &m.what {
             Happened::Started { .. } => {
                 lanes[lane].from = at;
+                for h in &mut holding[lane] {
+                    h.from = at;
+                }
+                continue;
+            }
+            Happened::Gained { object, writes, fd } => {
+                holding[lane].push(Held {
+                    lane,
+                    fd: *fd,
+                    object: object.clone(),
+                    writes: *writes,
+                    from: at,
+                    to: at,
+                    inherited: false,
+                    leaked: false,
+                });
                 continue;
             }
             Happened::Exited => {
@@ -200,14 +273,24 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                 format!("{who} printed `{line}` at {at:.3} s"),
                 None,
             ),
-            Happened::Dropped { object, writes } => (
-                MarkKind::Dropped,
-                format!(
-                    "{who} let go of the {} end of {object} at {at:.3} s",
-                    if *writes { "write" } else { "read" }
-                ),
-                None,
-            ),
+            Happened::Dropped { object, writes } => {
+                if let Some(i) = holding[lane]
+                    .iter()
+                    .position(|h| h.object == *object && h.writes == *writes)
+                {
+                    let mut h = holding[lane].remove(i);
+                    h.to = at;
+                    held.push(h);
+                }
+                (
+                    MarkKind::Dropped,
+                    format!(
+                        "{who} let go of the {} end of {object} at {at:.3} s",
+                        if *writes { "write" } else { "read" }
+                    ),
+                    None,
+                )
+            }
             Happened::PollReturned { ready } => (
                 MarkKind::PollReturned,
                 match ready {
@@ -235,6 +318,13 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
             left_out += 1;
         }
     }
+    // Ends still held at the end: held until the process's end (or the run's).
+    for (lane, ends) in holding.into_iter().enumerate() {
+        for mut h in ends {
+            h.to = lanes[lane].to.max(h.from);
+            held.push(h);
+        }
+    }
     // A read still going at the end waited until then (a hang, most often).
     for (lane, read) in reading.into_iter().enumerate() {
         if let Some((from, what)) = read {
@@ -260,6 +350,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
         left_out,
         marked: Vec::new(),
         links: passages.done,
+        held,
         circle: Vec::new(),
         first_wrong: None,
     }
@@ -415,6 +506,17 @@ pub fn of_run(trace: &Trace, seen: &Seen) -> Layout {
         .collect();
     let mut l = layout(trace, &names, seen.ended, seen.hung);
     l.marked = super::drawing::marks(&wiring);
+    // The leaked copy is the last one held under that number (a number may be used again).
+    for leak in &wiring.leaks {
+        let last = l
+            .held
+            .iter_mut()
+            .filter(|h| h.lane == leak.node && h.fd == leak.fd)
+            .max_by(|a, b| a.from.total_cmp(&b.from));
+        if let Some(h) = last {
+            h.leaked = true;
+        }
+    }
     let lane_of = |pid: i32| trace.procs.iter().position(|p| p.pid == pid);
     if let (true, Some(snapshot)) = (seen.hung, seen.snapshot) {
         l.circle = snapshot
@@ -491,6 +593,8 @@ fn escape(text: &str) -> String {
 }
 
 const LANE: f64 = 48.0;
+/// The rows of held ends under a lane; more ends at once are told in a line under the page.
+const HELD_ROWS: usize = 4;
 const LEFT: f64 = 180.0;
 const WIDTH: f64 = 1000.0;
 const TOP: f64 = 30.0;
@@ -549,6 +653,50 @@ pub fn html(layout: &Layout, title: &str) -> String {
             x(lane.from),
             x(lane.to),
         );
+    }
+    // The ends each process held, in thin rows under its lane: a solid line for a write end,
+    // a dashed one for a read end, a thick one with `!` for a leaked end.
+    let mut rows: Vec<Vec<f64>> = vec![Vec::new(); layout.lanes.len()];
+    let mut held: Vec<&Held> = layout.held.iter().collect();
+    held.sort_by(|a, b| a.from.total_cmp(&b.from));
+    let mut unseen = 0;
+    for h in held {
+        let lane_rows = &mut rows[h.lane];
+        let row = match lane_rows.iter().position(|&free| free <= h.from) {
+            Some(r) => r,
+            None if lane_rows.len() < HELD_ROWS => {
+                lane_rows.push(0.0);
+                lane_rows.len() - 1
+            }
+            None => {
+                unseen += 1;
+                continue;
+            }
+        };
+        lane_rows[row] = h.to;
+        let py = y(h.lane) + 9.0 + 3.0 * row as f64;
+        let dash = if h.writes {
+            ""
+        } else {
+            r#" stroke-dasharray="3,2""#
+        };
+        let width = if h.leaked { 2.5 } else { 1.0 };
+        let _ = write!(
+            svg,
+            r##"<g tabindex="0" class="held"><title>{}</title><line x1="{:.1}" y1="{py:.1}" x2="{:.1}" y2="{py:.1}" stroke="#000" stroke-width="{width}"{dash}/>"##,
+            escape(&h.text(&layout.lanes[h.lane].label)),
+            x(h.from),
+            x(h.to).max(x(h.from) + 1.0),
+        );
+        if h.leaked {
+            let _ = write!(
+                svg,
+                r#"<text x="{:.1}" y="{:.1}" font-size="10" font-weight="bold">!</text>"#,
+                x(h.from) - 6.0,
+                py + 3.0
+            );
+        }
+        svg.push_str("</g>\n");
     }
     for s in &layout.spans {
         let fill = if s.sleep { "url(#sleep)" } else { "#bbb" };
@@ -659,6 +807,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
     }
     legend.push_str("<li>a hatched bar: a sleep; a grey bar: a read, from its start to the process's next step</li>\n");
     legend.push_str("<li>a dashed line: where the checker judged a hang; solid arrows before it: who waits for whom there</li>\n");
+    legend.push_str("<li>thin lines under a lane: the ends the process held, from when it got them to when it let go (solid: a write end; dashed: a read end; thick with !: leaked into a program it started)</li>\n");
     legend.push_str("<li>a dotted arrow: bytes from a write to the read that took them (its title shows the bytes)</li>\n");
     legend.push_str(
         "<li>a thick square: the first line of stdout that differs from the expected output</li>\n",
@@ -671,6 +820,12 @@ pub fn html(layout: &Layout, title: &str) -> String {
     } else {
         String::new()
     };
+    if unseen > 0 {
+        let _ = writeln!(
+            note,
+            "<p>{unseen} held ends were left out: a lane shows at most {HELD_ROWS} at once.</p>"
+        );
+    }
     if !layout.circle.is_empty() {
         note.push_str("<h2>The circle of waits</h2>\n<p>At the hang, these processes waited for each other, so none could go on:</p>\n<ol>\n");
         for (from, to, why) in &layout.circle {
@@ -835,6 +990,77 @@ mod tests {
         assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
         // Each lane, bar, mark and passage, and the hang, is reached with the keyboard.
         assert_eq!(page.matches("tabindex=\"0\"").count(), 2 + 3 + 4 + 1 + 1);
+    }
+
+    #[test]
+    fn held_ends_run_from_the_pipe_or_the_fork_to_the_close() {
+        use crate::sandbox::procfs::Fd;
+        let pipe = Object::Pipe(7);
+        let end = |fd: i32, writes: bool| Fd {
+            fd,
+            object: Object::Pipe(7),
+            reads: !writes,
+            writes,
+        };
+        let mut t = trace();
+        t.procs[1].inherited = vec![end(3, false), end(4, true)];
+        let gained = |ms, fd, writes| {
+            moment(
+                ms,
+                10,
+                Happened::Gained {
+                    object: pipe.clone(),
+                    writes,
+                    fd,
+                },
+            )
+        };
+        let dropped = |ms, pid, writes| {
+            moment(
+                ms,
+                pid,
+                Happened::Dropped {
+                    object: pipe.clone(),
+                    writes,
+                },
+            )
+        };
+        t.timeline.splice(
+            0..0,
+            [
+                gained(5, 3, false),
+                gained(5, 4, true),
+                dropped(18, 10, true),
+            ],
+        );
+        t.timeline.push(dropped(15, 11, false));
+        t.timeline.sort_by_key(|m| m.at);
+        let l = layout(&t, &names(), Duration::from_millis(200), true);
+        let mut held: Vec<(usize, i32, bool, f64, f64, bool)> = l
+            .held
+            .iter()
+            .map(|h| (h.lane, h.fd, h.writes, h.from, h.to, h.inherited))
+            .collect();
+        held.sort_by_key(|h| (h.0, h.1));
+        assert_eq!(
+            held,
+            [
+                // The parent: its read end until the end of the hung run, its write end
+                // until it closed it.
+                (0, 3, false, 0.005, 0.2, false),
+                (0, 4, true, 0.005, 0.018, false),
+                // The child: both from its fork; the write end until it exited.
+                (1, 3, false, 0.01, 0.015, true),
+                (1, 4, true, 0.01, 0.09, true),
+            ]
+        );
+        let page = html(&l, "01");
+        assert_eq!(page.matches("class=\"held\"").count(), 4);
+        assert!(
+            page.contains(
+                "held fd 4, the write end of pipe:[7], inherited from 0.010 s to 0.090 s"
+            )
+        );
     }
 
     #[test]

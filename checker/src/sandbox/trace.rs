@@ -94,6 +94,13 @@ pub enum Happened {
         until: Duration,
         asked: Option<Duration>,
     },
+    /// The process got an end of a pipe, FIFO or socket as `fd`: it made the channel, opened
+    /// it, or duplicated a descriptor (the ends a process starts with are its `inherited`).
+    Gained {
+        object: Object,
+        writes: bool,
+        fd: i32,
+    },
     /// The process let go of an end: closed it, had it replaced, or exited holding it.
     Dropped {
         object: Object,
@@ -130,6 +137,10 @@ impl std::fmt::Display for Moment {
             Happened::Printed { line } => write!(f, "printed {line:?}"),
             Happened::Slept { until, .. } => {
                 write!(f, "began a sleep until {:.4} s", until.as_secs_f64())
+            }
+            Happened::Gained { object, writes, fd } => {
+                let end = if *writes { "write" } else { "read" };
+                write!(f, "got the {end} end of {object} as fd {fd}")
             }
             Happened::Dropped { object, writes } => {
                 let end = if *writes { "write" } else { "read" };

@@ -1232,6 +1232,9 @@ impl Tracer<'_> {
         for gone in before.iter().filter(|f| !after.contains(f)) {
             self.dropped(process, gone);
         }
+        for new in after.iter().filter(|f| !before.contains(f)) {
+            self.gained(process, new);
+        }
         // A bound on one process's history: a loop of pipe() and close() must not fill the
         // checker's memory before the timeout stops it.
         let Some(p) = self
@@ -1328,6 +1331,21 @@ impl Tracer<'_> {
     }
 
     /// Notes that a process let go of one of its ends of a pipe, FIFO or socket.
+    fn gained(&mut self, process: i32, fd: &Fd) {
+        if matches!(fd.object, Object::Other(_)) || self.trace.output.contains(&fd.object) {
+            return;
+        }
+        let (object, writes) = (fd.object.clone(), fd.writes);
+        self.event(
+            process,
+            Happened::Gained {
+                object,
+                writes,
+                fd: fd.fd,
+            },
+        );
+    }
+
     fn dropped(&mut self, process: i32, fd: &Fd) {
         if matches!(fd.object, Object::Other(_)) || self.trace.output.contains(&fd.object) {
             return;
