@@ -260,8 +260,14 @@ fn xray_writes_the_timeline_of_a_deadlock_as_a_page() {
     // The same processes as the report, the parent's read waiting until the verdict, and the
     // verdict itself; nothing fetched from elsewhere.
     for part in [
-        "P1 (the program) from 0.000 s",
-        "P2 (child of P1)",
+        "P1 (the program), pid ",
+        "P2 (child of P1), pid ",
+        "from 0.000 s",
+        // The hang doctor's circle: the parent waits for nobody but itself.
+        "waits for itself: to write into or close pipe:[",
+        // The ends held, and the messages on their way from the child to the parent.
+        "held fd 4, the write end of pipe:[",
+        r#"B: &quot;hello&quot;"#,
         "read pipe:[",
         "until the end</title>",
         "hang judged here",
