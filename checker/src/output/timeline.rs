@@ -577,6 +577,76 @@ fn first_wrong(l: &Layout, expected: &str, actual: &str) -> Option<(Option<usize
     ))
 }
 
+/// Where a moment goes across the page, from 0 to 1: half of the width follows the clock, so
+/// that pauses keep their lengths, and half is shared out equally between the moments, so that
+/// a burst of writes within a millisecond spreads out instead of piling up. Monotonic: the
+/// order of moments is always their order in time.
+struct Axis {
+    end: f64,
+    /// The moments drawn, in order.
+    times: Vec<f64>,
+}
+
+/// The share of the width that follows the clock.
+const CLOCK_SHARE: f64 = 0.5;
+
+impl Axis {
+    fn of(layout: &Layout) -> Axis {
+        let mut times: Vec<f64> = layout
+            .marks
+            .iter()
+            .map(|m| m.at)
+            .chain(layout.spans.iter().flat_map(|s| [s.from, s.to]))
+            .chain(layout.lanes.iter().flat_map(|l| [l.from, l.to]))
+            .chain(layout.held.iter().flat_map(|h| [h.from, h.to]))
+            .filter(|t| t.is_finite() && *t >= 0.0 && *t <= layout.end)
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times.dedup();
+        Axis {
+            end: layout.end,
+            times,
+        }
+    }
+
+    fn at(&self, t: f64) -> f64 {
+        if self.end <= 0.0 {
+            return 0.0;
+        }
+        let t = t.clamp(0.0, self.end);
+        let clock = t / self.end;
+        let n = self.times.len();
+        if n < 2 {
+            return clock;
+        }
+        // The moments before t, and how far t is into the gap to the next one.
+        let i = self.times.partition_point(|&m| m <= t);
+        let rank = match i {
+            0 => 0.0,
+            i if i >= n => (n - 1) as f64,
+            i => {
+                let (a, b) = (self.times[i - 1], self.times[i]);
+                (i - 1) as f64 + (t - a) / (b - a)
+            }
+        };
+        CLOCK_SHARE * clock + (1.0 - CLOCK_SHARE) * rank / (n - 1) as f64
+    }
+
+    /// The time drawn at `share` of the width (the inverse of `at`, by bisection).
+    fn time_at(&self, share: f64) -> f64 {
+        let (mut lo, mut hi) = (0.0, self.end);
+        for _ in 0..60 {
+            let mid = (lo + hi) / 2.0;
+            if self.at(mid) < share {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo + hi) / 2.0
+    }
+}
+
 /// Text safe inside HTML and SVG, attributes included.
 fn escape(text: &str) -> String {
     text.chars()
@@ -602,13 +672,8 @@ const TOP: f64 = 30.0;
 /// The page for `layout`, titled `title` (the command that ran).
 pub fn html(layout: &Layout, title: &str) -> String {
     let plot = WIDTH - LEFT - 20.0;
-    let x = |t: f64| {
-        LEFT + if layout.end > 0.0 {
-            t / layout.end * plot
-        } else {
-            0.0
-        }
-    };
+    let axis = Axis::of(layout);
+    let x = |t: f64| LEFT + axis.at(t) * plot;
     let y = |lane: usize| TOP + LANE * lane as f64 + LANE / 2.0;
     let height = TOP + LANE * layout.lanes.len() as f64 + 40.0;
     let mut svg = String::new();
@@ -625,12 +690,22 @@ pub fn html(layout: &Layout, title: &str) -> String {
     // way and the circle of waits.
     svg.push_str(r##"<defs><pattern id="sleep" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 L6,0" stroke="#555" stroke-width="1"/></pattern><marker id="head" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 Z" fill="#000"/></marker></defs>
 "##);
-    // The time axis: a tick at each tenth of the run.
-    for k in 0..=10 {
-        let t = layout.end * k as f64 / 10.0;
+    // The time axis: ten ticks, evenly spaced on the page, each at the real time it marks,
+    // with as many decimals as it takes to tell the closest two apart.
+    let ticks: Vec<f64> = (0..=10).map(|k| axis.time_at(k as f64 / 10.0)).collect();
+    let closest = ticks
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min);
+    let decimals = if closest > 0.0 && closest.is_finite() {
+        (-closest.log10()).ceil().clamp(2.0, 6.0) as usize
+    } else {
+        3
+    };
+    for t in ticks {
         let _ = writeln!(
             svg,
-            r##"<line x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{1:.1}" stroke="#ddd"/><text x="{0:.1}" y="{2:.1}" font-size="10" text-anchor="middle">{t:.2} s</text>"##,
+            r##"<line x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{1:.1}" stroke="#ddd"/><text x="{0:.1}" y="{2:.1}" font-size="10" text-anchor="middle">{t:.decimals$} s</text>"##,
             x(t),
             height - 30.0,
             height - 16.0
@@ -805,6 +880,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
     ] {
         let _ = writeln!(legend, "<li>{}</li>", escape(kind.shape().1));
     }
+    legend.push_str("<li>time runs from left to right, stretched where much happens at once and squeezed where nothing does: the ticks give the real times, and each mark's title its own</li>\n");
     legend.push_str("<li>a hatched bar: a sleep; a grey bar: a read, from its start to the process's next step</li>\n");
     legend.push_str("<li>a dashed line: where the checker judged a hang; solid arrows before it: who waits for whom there</li>\n");
     legend.push_str("<li>thin lines under a lane: the ends the process held, from when it got them to when it let go (solid: a write end; dashed: a read end; thick with !: leaked into a program it started)</li>\n");
@@ -1186,6 +1262,26 @@ mod tests {
                 "stdout ended after 1 lines; line 2 should have been `bye`".into()
             ))
         );
+    }
+
+    #[test]
+    fn the_axis_keeps_the_order_spreads_bursts_and_reads_back_its_ticks() {
+        let l = layout(&trace(), &names(), Duration::from_millis(200), true);
+        let axis = Axis::of(&l);
+        let (start, end) = (axis.at(0.0), axis.at(0.2));
+        assert_eq!((start, end), (0.0, 1.0));
+        // Monotonic, and each tick reads back to the time it is drawn at.
+        let mut last = -1.0;
+        for k in 0..=200 {
+            let t = k as f64 / 1000.0;
+            let a = axis.at(t);
+            assert!(a >= last, "{t}: {a} < {last}");
+            last = a;
+            assert!((axis.time_at(a) - t).abs() < 1e-6, "{t}");
+        }
+        // The write at 80 ms and the line printed at 81 ms are a millisecond apart, yet far
+        // more than a thousandth of the page apart.
+        assert!(axis.at(0.081) - axis.at(0.08) > 0.05);
     }
 
     #[test]

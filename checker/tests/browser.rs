@@ -1,0 +1,192 @@
+//! The timeline pages in a real browser: headless Chromium loads the page of a deadlocked 01,
+//! a passing 03 and a 09, logs no console message (the pages have no script, so any message
+//! is an error in the page, such as an SVG attribute it cannot read), and has the lanes and
+//! the deadlock's marks in its DOM. A screenshot of each is kept in `target/browser/`.
+//!
+//! Long, and it needs Chromium: ignored by `cargo test`, run by `.ci/run`, which installs
+//! Debian's `chromium` where it is missing. PIPES_LAB_CHROMIUM names another browser.
+
+mod common;
+
+use common::{checker, root, target_dir};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The browser: PIPES_LAB_CHROMIUM, else the first Chromium on PATH.
+fn chromium() -> PathBuf {
+    if let Some(path) = std::env::var_os("PIPES_LAB_CHROMIUM") {
+        return path.into();
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .flat_map(|dir| {
+            ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name))
+        })
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "no Chromium on PATH: `.ci/run` installs Debian's chromium package; set PIPES_LAB_CHROMIUM to use another"
+            )
+        })
+}
+
+/// What the browser made of a page.
+struct Loaded {
+    dom: String,
+    /// The console's messages (Chromium logs them as `INFO:CONSOLE`).
+    console: Vec<String>,
+    took: Duration,
+}
+
+/// Runs the browser headless on `page` with `what` (`--dump-dom`, `--screenshot=...`), in a
+/// profile of its own, killed after a minute.
+fn browse(page: &Path, what: &str) -> (String, String, Duration) {
+    let profile = tempfile::tempdir().expect("a profile folder");
+    let started = Instant::now();
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1000,900",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(what)
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the browser");
+    let (mut out, mut err) = (
+        child.stdout.take().expect("stdout"),
+        child.stderr.take().expect("stderr"),
+    );
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut text);
+        text
+    });
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut text);
+        text
+    });
+    let deadline = started + Duration::from_secs(60);
+    while child.try_wait().expect("wait for the browser").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the browser took over a minute on {}", page.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let took = started.elapsed();
+    (
+        reader.join().unwrap_or_default(),
+        errors.join().unwrap_or_default(),
+        took,
+    )
+}
+
+/// Loads `page`, keeps its screenshot as `target/browser/<name>.png`, and returns its DOM.
+fn load(page: &Path, name: &str) -> Loaded {
+    let (dom, log, took) = browse(page, "--dump-dom");
+    let console = log
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(String::from)
+        .collect();
+    let shots = target_dir().join("browser");
+    std::fs::create_dir_all(&shots).expect("target/browser");
+    let shot = shots.join(format!("{name}.png"));
+    let _ = std::fs::remove_file(&shot);
+    browse(page, &format!("--screenshot={}", shot.display()));
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 1000, "no screenshot of {name} in {}", shot.display());
+    println!(
+        "{name}: {} B, loaded in {:.2} s (the browser's start included), screenshot {}",
+        std::fs::metadata(page).map(|m| m.len()).unwrap_or(0),
+        took.as_secs_f64(),
+        shot.display()
+    );
+    Loaded { dom, console, took }
+}
+
+/// The page `xray` writes for `exercise` run with `source` (`--solutions`, or `--exercises`
+/// and a folder).
+fn page_of(exercise: &str, source: &[&str], dir: &Path) -> PathBuf {
+    let page = dir.join(format!("{exercise}.html"));
+    let out = checker()
+        .args(["xray", exercise])
+        .args(source)
+        .arg(format!("--html={}", page.display()))
+        .output()
+        .expect("run the checker");
+    assert!(
+        page.is_file(),
+        "no page for {exercise}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::metadata(&page).map(|m| m.len()).unwrap_or(0);
+    assert!(bytes < 1 << 20, "{exercise}'s page is {bytes} B, over 1 MB");
+    page
+}
+
+/// The lanes in a DOM: each lane's group opens with its process's title.
+fn lanes(dom: &str) -> usize {
+    dom.matches("<g tabindex=\"0\"><title>P").count()
+}
+
+#[test]
+#[ignore = "starts a browser: run by .ci/run"]
+fn the_timeline_pages_render_in_headless_chromium() {
+    let dir = tempfile::tempdir().expect("a folder for the pages");
+    // A deadlocked 01: the parent reads while it holds the write end itself.
+    let copy = dir.path().join("deadlock");
+    std::fs::create_dir_all(copy.join("src/bin")).expect("src/bin");
+    std::fs::copy(
+        root().join("checker/tests/corpus/01_raw_pipe/forgotten_close.rs"),
+        copy.join("src/bin/01_raw_pipe.rs"),
+    )
+    .expect("copy the program");
+    let copy = copy.display().to_string();
+    let deadlock = load(
+        &page_of("1", &["--exercises", &copy], dir.path()),
+        "01-deadlock",
+    );
+    let passing = load(&page_of("3", &["--solutions"], dir.path()), "03-solution");
+    let poll = load(&page_of("9", &["--solutions"], dir.path()), "09-solution");
+    for (name, loaded) in [("01", &deadlock), ("03", &passing), ("09", &poll)] {
+        assert!(
+            loaded.console.is_empty(),
+            "{name}'s page logged: {:?}",
+            loaded.console
+        );
+        assert!(
+            loaded.dom.contains("<svg") && loaded.dom.contains("Legend"),
+            "{name}: no timeline in the DOM:\n{}",
+            loaded.dom
+        );
+        assert!(loaded.took < Duration::from_secs(60));
+    }
+    // The deadlock: two lanes, the hang's line and the circle of one.
+    assert_eq!(lanes(&deadlock.dom), 2, "{}", deadlock.dom);
+    assert!(deadlock.dom.contains("hang judged here"));
+    assert!(deadlock.dom.contains("class=\"wait\""));
+    assert!(deadlock.dom.contains("The circle of waits"));
+    // 03: a producer and a consumer under the program, their messages on their way, no hang.
+    assert!(lanes(&passing.dom) >= 3, "{}", passing.dom);
+    assert!(passing.dom.contains("class=\"passage\"") && !passing.dom.contains("hang judged"));
+    // 09: the parent and its three children, each child's lines reaching the parent.
+    assert_eq!(lanes(&poll.dom), 4, "{}", poll.dom);
+    assert!(poll.dom.matches("class=\"passage\"").count() >= 3);
+}
