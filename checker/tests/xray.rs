@@ -15,6 +15,14 @@ fn copy_with(exercise: &str, program: &Path) -> tempfile::TempDir {
     copy
 }
 
+/// Held by the tests that check 01: a check clears and rewrites 01's kept runs
+/// (`target/pipes-lab/last-run/01_raw_pipe/`), which one of them reads back.
+static KEPT_01: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn kept_01() -> std::sync::MutexGuard<'static, ()> {
+    KEPT_01.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -111,6 +119,7 @@ fn xray_refuses_an_unknown_exercise_with_a_clear_message() {
 
 #[test]
 fn switched_off_the_structural_checks_are_skipped_with_one_line() {
+    let _kept = kept_01();
     let out = checker()
         .args(["--solutions", "1", "--format", "json", "--output"])
         .arg(tempfile::tempdir().expect("dir").path().join("grades.json"))
@@ -182,6 +191,7 @@ fn refusing(cmd: &mut std::process::Command, nr: libc::c_long) {
 
 #[test]
 fn where_ptrace_is_refused_the_checks_still_run_and_say_so_once() {
+    let _kept = kept_01();
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("checker"));
     cmd.args(["--solutions", "1", "2"])
         .env("NO_COLOR", "1")
@@ -215,6 +225,7 @@ fn where_ptrace_is_refused_the_checks_still_run_and_say_so_once() {
 
 #[test]
 fn where_seccomp_is_refused_every_call_stops_and_the_checks_still_hold() {
+    let _kept = kept_01();
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("checker"));
     cmd.args(["--solutions", "1", "9"])
         .env("NO_COLOR", "1")
@@ -282,8 +293,10 @@ fn xray_writes_the_timeline_of_a_deadlock_as_a_page() {
 
 #[test]
 fn a_failed_case_keeps_its_timeline_beside_its_files() {
+    let _kept = kept_01();
     let program = root().join("checker/tests/corpus/01_raw_pipe/forgotten_close.rs");
-    let run = common::check_program_fast("01_raw_pipe", &program, &[]);
+    // Every case, so that the second is kept too (without a page: only the first failure's).
+    let run = common::check_program("01_raw_pipe", &program, &[]);
     let line = run
         .stdout
         .lines()
@@ -293,4 +306,25 @@ fn a_failed_case_keeps_its_timeline_beside_its_files() {
     let page = std::fs::read_to_string(root().join(dir).join("timeline.html"))
         .unwrap_or_else(|e| panic!("{dir}/timeline.html: {e}"));
     assert!(page.contains("hang judged here"), "{page}");
+    // `xray --case K` gives the same page from the kept files, running nothing (the program's
+    // folder is gone by now); a case whose page was not kept is told how to get one.
+    let copy = tempfile::tempdir().expect("a folder");
+    let again = copy.path().join("again.html");
+    let out = checker()
+        .args(["xray", "1", "--case", "1"])
+        .arg(format!("--html={}", again.display()))
+        .output()
+        .expect("run the checker");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&again).ok(), Some(page));
+    let out = checker()
+        .args(["xray", "1", "--case", "2", "--html"])
+        .output()
+        .expect("run the checker");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("has no page") && stderr.contains("cargo lab xray 1 --html --"),
+        "{stderr}"
+    );
 }

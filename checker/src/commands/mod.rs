@@ -97,6 +97,10 @@ enum Command {
         /// says which one it used).
         #[arg(long)]
         seed: Option<u64>,
+        /// With --html: the page of case K of the last check, from its kept files, without
+        /// running the program again (a check keeps the page of the case it reports failed).
+        #[arg(long, value_name = "K", requires = "html", conflicts_with_all = ["args", "seed", "mermaid"])]
+        case: Option<usize>,
         /// X-ray the reference solution instead (instructors).
         #[arg(long, conflicts_with = "dir")]
         solutions: bool,
@@ -162,6 +166,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             mermaid,
             html,
             seed,
+            case,
             solutions,
             copy,
         } => xray::xray(
@@ -177,6 +182,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                 mermaid,
                 html,
                 seed,
+                case,
             },
         ),
     }

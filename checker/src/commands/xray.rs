@@ -24,12 +24,74 @@ pub struct Request {
     pub html: Option<Option<std::path::PathBuf>>,
     /// The seed of the injected short reads and writes; a fresh one when none is given.
     pub seed: Option<u64>,
+    /// The page of this case of the last check, from its kept files (with `html`).
+    pub case: Option<usize>,
+}
+
+/// The page kept for case `k` of the last check of `exercise`, written to `to` (or shown
+/// where it is), without running anything.
+fn kept_page(
+    wb: &Workbook,
+    exercise: &crate::workbook::manifest::Exercise,
+    k: usize,
+    to: Option<&std::path::Path>,
+) -> Result<ExitCode, String> {
+    let kept = wb.kept_dir(exercise);
+    let prefix = format!("{k:02}-");
+    let dir = std::fs::read_dir(&kept)
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+        })
+        .ok_or_else(|| {
+            format!(
+                "the last check of {} kept no case {k} (in {}): run `cargo lab {}` first",
+                exercise.name,
+                crate::wording::shown(&kept),
+                exercise.number()
+            )
+        })?;
+    let page = dir.join("timeline.html");
+    if !page.is_file() {
+        let args: Vec<String> = std::fs::read(dir.join("args"))
+            .unwrap_or_default()
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| shell_words::quote(&String::from_utf8_lossy(a)).into_owned())
+            .collect();
+        return Err(format!(
+            "case {k} of the last check of {} has no page in {}: a check keeps the page of the case it reports failed, where the X-ray ran. To draw this case, run it again: cargo lab xray {} --html -- {} (with the variables its `command` file sets, if any)",
+            exercise.name,
+            crate::wording::shown(&dir),
+            exercise.number(),
+            args.join(" ")
+        ));
+    }
+    let shown = match to {
+        Some(file) => {
+            std::fs::copy(&page, file)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            file.to_path_buf()
+        }
+        None => page,
+    };
+    anstream::eprintln!("the timeline: {}", crate::wording::shown(&shown));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs the exercise once under the X-ray and draws what it built next to what it should.
 pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     wb.require(&request.source)?;
     let exercise = wb.exercise(&request.exercise)?;
+    if let Some(k) = request.case {
+        let to = request.html.as_ref().and_then(|f| f.as_deref());
+        return kept_page(wb, exercise, k, to);
+    }
     if !cfg!(target_os = "linux") {
         return Err("the X-ray traces system calls with ptrace, which needs Linux".into());
     }
