@@ -285,10 +285,15 @@ fn xray_writes_the_timeline_of_a_deadlock_as_a_page() {
         "received: hello",
         // The X-ray's `!`, as its picture gives it.
         "! P1 began reading pipe A while it still held the write end of pipe A as fd 4",
+        // Under it, the reference solution's run of the same command, which ends.
+        "The reference solution, same command, same seed",
+        r#"aria-labelledby="caption-reference""#,
     ] {
         assert!(html.contains(part), "no `{part}` in the page");
     }
     assert!(!html.contains("<script") && !html.contains("src=") && html.len() < 1 << 20);
+    // One hang in the page: the student's; the reference's run ends by itself.
+    assert_eq!(html.matches("hang judged here</text>").count(), 1);
 }
 
 #[test]

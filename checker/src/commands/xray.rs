@@ -7,10 +7,11 @@ use crate::judging::wiring::model::Wiring;
 use crate::output::{drawing, timeline};
 use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Walls;
-use crate::sandbox::runner::{self, End, RunSpec};
+use crate::sandbox::runner::{self, End, RunOutcome, RunSpec};
 use crate::session::{self, SANDBOX_SWITCH, XRAY_SWITCH};
 use crate::workbook::Workbook;
 use crate::workbook::build::{Built, Source};
+use crate::workbook::manifest::Exercise;
 use std::process::ExitCode;
 
 /// What `xray` shows.
@@ -28,11 +29,81 @@ pub struct Request {
     pub case: Option<usize>,
 }
 
+/// The timeline of a run `xray` made (no expected output to compare with).
+fn layout_of(trace: &crate::sandbox::trace::Trace, outcome: &RunOutcome) -> timeline::Layout {
+    let seen = timeline::Seen {
+        ended: outcome.elapsed,
+        hung: outcome.end == End::TimedOut,
+        snapshot: outcome.hang.as_ref(),
+        failure: None,
+    };
+    timeline::of_run(trace, &seen)
+}
+
+/// Builds `source`'s program of `exercise` and runs it once under the X-ray, in a fresh folder
+/// with the transcript's files, the short reads and writes drawn from `seed`.
+#[allow(clippy::too_many_arguments)]
+fn traced_run(
+    wb: &Workbook,
+    exercise: &Exercise,
+    source: &Source,
+    args: &[String],
+    env: &[(String, String)],
+    seed: u64,
+    jail: &std::sync::Arc<crate::sandbox::jail::Jail>,
+    color: bool,
+) -> Result<RunOutcome, String> {
+    let built = wb.build(
+        source,
+        &[exercise],
+        color,
+        &session::confine_build(jail),
+        &interrupted,
+    )?;
+    let program = match built.into_iter().next() {
+        Some(Built::Program(p)) => p,
+        Some(Built::Failed(errors)) => {
+            return Err(format!("{} does not compile:\n{errors}", exercise.name));
+        }
+        None => return Err(format!("{} was not built", exercise.name)),
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("xray.")
+        .tempdir_in(wb.work_dir())
+        .map_err(|e| format!("cannot create a working directory: {e}"))?;
+    for (name, bytes) in wb.transcript_files(exercise) {
+        std::fs::write(dir.path().join(&name), bytes)
+            .map_err(|e| format!("cannot write {name}: {e}"))?;
+    }
+    let walls = Walls {
+        writable: vec![dir.path().into()],
+        executable: vec![program.clone()],
+        ..Walls::default()
+    };
+    let spec = RunSpec {
+        program,
+        args: args.to_vec(),
+        env: env.to_vec(),
+        cwd: dir.path().into(),
+        timeout: exercise.timeout(),
+        trace: true,
+        faults: Some(seed),
+        untraced_byte_writes: exercise.wiring.fill_loop,
+        mishap: None,
+        await_reads: exercise.wiring.awaits_reads(),
+        jail: Some((jail.clone(), walls)),
+        path_first: None,
+    };
+    let outcome = runner::run(&spec).map_err(|e| format!("cannot start the program: {e}"))?;
+    wb.forget_programs();
+    Ok(outcome)
+}
+
 /// The page kept for case `k` of the last check of `exercise`, written to `to` (or shown
 /// where it is), without running anything.
 fn kept_page(
     wb: &Workbook,
-    exercise: &crate::workbook::manifest::Exercise,
+    exercise: &Exercise,
     k: usize,
     to: Option<&std::path::Path>,
 ) -> Result<ExitCode, String> {
@@ -130,51 +201,11 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
             return Err(format!("the X-ray cannot run here: {why}"));
         }
     }
-    let built = wb.build(
-        &request.source,
-        &[exercise],
-        color,
-        &session::confine_build(&jail),
-        &interrupted,
-    )?;
-    let program = match built.into_iter().next() {
-        Some(Built::Program(p)) => p,
-        Some(Built::Failed(errors)) => {
-            return Err(format!("{} does not compile:\n{errors}", exercise.name));
-        }
-        None => return Err(format!("{} was not built", exercise.name)),
-    };
-    let dir = tempfile::Builder::new()
-        .prefix("xray.")
-        .tempdir_in(wb.work_dir())
-        .map_err(|e| format!("cannot create a working directory: {e}"))?;
-    for (name, bytes) in wb.transcript_files(exercise) {
-        std::fs::write(dir.path().join(&name), bytes)
-            .map_err(|e| format!("cannot write {name}: {e}"))?;
-    }
-    let walls = Walls {
-        writable: vec![dir.path().into()],
-        executable: vec![program.clone()],
-        ..Walls::default()
-    };
-    let spec = RunSpec {
-        program,
-        args: args.clone(),
-        env,
-        cwd: dir.path().into(),
-        timeout: exercise.timeout(),
-        trace: true,
-        faults: Some(request.seed.unwrap_or_else(session::fresh_seed)),
-        untraced_byte_writes: exercise.wiring.fill_loop,
-        mishap: None,
-        await_reads: exercise.wiring.awaits_reads(),
-        jail: Some((jail, walls)),
-        path_first: None,
-    };
-    let outcome = runner::run(&spec).map_err(|e| format!("cannot start the program: {e}"))?;
-    wb.forget_programs();
+    let seed = request.seed.unwrap_or_else(session::fresh_seed);
+    let run = |source: &Source| traced_run(wb, exercise, source, &args, &env, seed, &jail, color);
+    let mut outcome = run(&request.source)?;
     let stderr = outcome.stderr_text();
-    let trace = match outcome.trace {
+    let trace = match outcome.trace.take() {
         Some(Ok(trace)) => trace,
         Some(Err(why)) => return Err(format!("the X-ray cannot trace runs here: {why}")),
         None => return Err("the X-ray did not trace the run".into()),
@@ -184,26 +215,34 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
     } else {
         "the X-ray stopped the program at every system call (seccomp was refused)"
     };
-    let shown: Vec<String> = spec
-        .env
+    let shown: Vec<String> = env
         .iter()
         .map(|(k, v)| format!("{k}={}", shell_words::quote(v)))
         .chain(std::iter::once(exercise.name.clone()))
         .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
         .collect();
     if let Some(file) = &request.html {
-        let seen = timeline::Seen {
-            ended: outcome.elapsed,
-            hung: outcome.end == End::TimedOut,
-            snapshot: outcome.hang.as_ref(),
-            failure: None,
+        let layout = layout_of(&trace, &outcome);
+        // Beside it, the reference solution's run of the same command and seed, where the
+        // workbook has its solutions.
+        let reference = match (&request.source, wb.has_solutions()) {
+            (Source::Solutions, _) | (_, false) => None,
+            _ => match run(&Source::Solutions) {
+                Ok(theirs) => match &theirs.trace {
+                    Some(Ok(t)) => Some(layout_of(t, &theirs)),
+                    _ => None,
+                },
+                Err(why) => {
+                    anstream::eprintln!("note: the reference solution could not run: {why}");
+                    None
+                }
+            },
         };
-        let layout = timeline::of_run(&trace, &seen);
         let path = file
             .clone()
             .unwrap_or_else(|| wb.work_dir().join(format!("xray-{}.html", exercise.name)));
-        std::fs::write(&path, timeline::html(&layout, &shown.join(" ")))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let page = timeline::html_beside(&layout, reference.as_ref(), &shown.join(" "));
+        std::fs::write(&path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         anstream::eprintln!("the timeline: {}", crate::wording::shown(&path));
     }
     let wiring = Wiring::build(trace);

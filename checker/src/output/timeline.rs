@@ -671,6 +671,28 @@ const TOP: f64 = 30.0;
 
 /// The page for `layout`, titled `title` (the command that ran).
 pub fn html(layout: &Layout, title: &str) -> String {
+    html_beside(layout, None, title)
+}
+
+/// The page for `layout`, with `reference` (the reference solution's run of the same command
+/// and seed) drawn under it where there is one.
+pub fn html_beside(layout: &Layout, reference: Option<&Layout>, title: &str) -> String {
+    let (svg, unseen) = drawing(layout, title, "");
+    let beside = match reference {
+        Some(r) => {
+            let (drawn, _) = drawing(r, title, "-reference");
+            format!(
+                "<h2>The reference solution, same command, same seed</h2>\n<p>How the workbook's own solution ran the same command, the X-ray cutting the same reads short: compare the lanes, the ends held and where each waits.</p>\n{drawn}"
+            )
+        }
+        None => String::new(),
+    };
+    page(layout, title, &svg, unseen, &beside)
+}
+
+/// The SVG of one run, its ids ending in `key` (two drawings share a page), and how many held
+/// ends it left out.
+fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
     let plot = WIDTH - LEFT - 20.0;
     let axis = Axis::of(layout);
     let x = |t: f64| LEFT + axis.at(t) * plot;
@@ -679,17 +701,19 @@ pub fn html(layout: &Layout, title: &str) -> String {
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="caption">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="caption{key}">"#
     );
     let _ = writeln!(
         svg,
-        r#"<title id="caption">Timeline of {}: one lane per process, time from left to right</title>"#,
+        r#"<title id="caption{key}">Timeline of {}: one lane per process, time from left to right</title>"#,
         escape(title)
     );
     // Hatched sleeps, plain grey reads: told apart without colour. Arrowheads for the bytes'
     // way and the circle of waits.
-    svg.push_str(r##"<defs><pattern id="sleep" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 L6,0" stroke="#555" stroke-width="1"/></pattern><marker id="head" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 Z" fill="#000"/></marker></defs>
-"##);
+    let _ = writeln!(
+        svg,
+        r##"<defs><pattern id="sleep{key}" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 L6,0" stroke="#555" stroke-width="1"/></pattern><marker id="head{key}" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 Z" fill="#000"/></marker></defs>"##
+    );
     // The time axis: ten ticks, evenly spaced on the page, each at the real time it marks,
     // with as many decimals as it takes to tell the closest two apart.
     let ticks: Vec<f64> = (0..=10).map(|k| axis.time_at(k as f64 / 10.0)).collect();
@@ -714,19 +738,19 @@ pub fn html(layout: &Layout, title: &str) -> String {
     for (i, lane) in layout.lanes.iter().enumerate() {
         let _ = writeln!(
             svg,
-            r##"<g tabindex="0"><title>{} from {:.3} s to {:.3} s{}</title><text x="8" y="{:.1}" font-size="12">{}</text><line x1="{:.1}" y1="{2:.1}" x2="{:.1}" y2="{2:.1}" stroke="#000" stroke-width="2"/></g>"##,
-            escape(&lane.label),
-            lane.from,
-            lane.to,
-            if lane.exited {
+            r##"<g tabindex="0"><title>{label} from {from:.3} s to {to:.3} s{ending}</title><text x="8" y="{text_y:.1}" font-size="12">{label}</text><line x1="{x1:.1}" y1="{line_y:.1}" x2="{x2:.1}" y2="{line_y:.1}" stroke="#000" stroke-width="2"/></g>"##,
+            label = escape(&lane.label),
+            from = lane.from,
+            to = lane.to,
+            ending = if lane.exited {
                 ", exited"
             } else {
                 ", still running when the run ended (the checker stopped it)"
             },
-            y(i) + 4.0,
-            escape(&lane.label),
-            x(lane.from),
-            x(lane.to),
+            text_y = y(i) + 4.0,
+            x1 = x(lane.from),
+            x2 = x(lane.to),
+            line_y = y(i),
         );
     }
     // The ends each process held, in thin rows under its lane: a solid line for a write end,
@@ -774,7 +798,11 @@ pub fn html(layout: &Layout, title: &str) -> String {
         svg.push_str("</g>\n");
     }
     for s in &layout.spans {
-        let fill = if s.sleep { "url(#sleep)" } else { "#bbb" };
+        let fill = if s.sleep {
+            format!("url(#sleep{key})")
+        } else {
+            "#bbb".to_string()
+        };
         let _ = writeln!(
             svg,
             r##"<rect tabindex="0" x="{:.1}" y="{:.1}" width="{:.1}" height="12" fill="{fill}" stroke="#555"><title>{}</title></rect>"##,
@@ -805,7 +833,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
     for p in &layout.links {
         let _ = writeln!(
             svg,
-            r##"<g tabindex="0" class="passage"><title>{}</title><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333" stroke-dasharray="2,2" marker-end="url(#head)"/></g>"##,
+            r##"<g tabindex="0" class="passage"><title>{}</title><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333" stroke-dasharray="2,2" marker-end="url(#head{key})"/></g>"##,
             escape(&p.text),
             x(p.from.1),
             y(p.from.0) - 14.0,
@@ -818,7 +846,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
     {
         let _ = writeln!(
             svg,
-            r##"<g tabindex="0" id="first-wrong"><title>{}</title><rect x="{:.1}" y="{:.1}" width="16" height="16" fill="none" stroke="#000" stroke-width="3"/><text x="{:.1}" y="{:.1}" font-size="10">first wrong line</text></g>"##,
+            r##"<g tabindex="0" id="first-wrong{key}"><title>{}</title><rect x="{:.1}" y="{:.1}" width="16" height="16" fill="none" stroke="#000" stroke-width="3"/><text x="{:.1}" y="{:.1}" font-size="10">first wrong line</text></g>"##,
             escape(text),
             x(m.at) - 8.0,
             y(m.lane) - 22.0,
@@ -836,7 +864,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
                 let (px, py) = (x(at) - 4.0, y(*from));
                 let _ = writeln!(
                     svg,
-                    r##"<g tabindex="0" class="wait"><title>{0} waits for itself: {1}</title><path d="M{px:.1},{2:.1} C{3:.1},{4:.1} {3:.1},{5:.1} {px:.1},{6:.1}" fill="none" stroke="#000" stroke-width="2" marker-end="url(#head)"/></g>"##,
+                    r##"<g tabindex="0" class="wait"><title>{0} waits for itself: {1}</title><path d="M{px:.1},{2:.1} C{3:.1},{4:.1} {3:.1},{5:.1} {px:.1},{6:.1}" fill="none" stroke="#000" stroke-width="2" marker-end="url(#head{key})"/></g>"##,
                     escape(&layout.lanes[*from].label),
                     escape(why),
                     py - 4.0,
@@ -849,7 +877,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
             }
             let _ = writeln!(
                 svg,
-                r##"<g tabindex="0" class="wait"><title>{} waits for {}: {}</title><path d="M{:.1},{:.1} Q{bend:.1},{:.1} {:.1},{:.1}" fill="none" stroke="#000" stroke-width="2" marker-end="url(#head)"/></g>"##,
+                r##"<g tabindex="0" class="wait"><title>{} waits for {}: {}</title><path d="M{:.1},{:.1} Q{bend:.1},{:.1} {:.1},{:.1}" fill="none" stroke="#000" stroke-width="2" marker-end="url(#head{key})"/></g>"##,
                 escape(&layout.lanes[*from].label),
                 escape(&layout.lanes[*to].label),
                 escape(why),
@@ -870,6 +898,11 @@ pub fn html(layout: &Layout, title: &str) -> String {
         );
     }
     svg.push_str("</svg>\n");
+    (svg, unseen)
+}
+
+/// The page around a drawing: the notes on the run, the reference beside it, the legend.
+fn page(layout: &Layout, title: &str, svg: &str, unseen: usize, beside: &str) -> String {
     let mut legend = String::new();
     for kind in [
         MarkKind::Wrote,
@@ -934,7 +967,7 @@ pub fn html(layout: &Layout, title: &str) -> String {
         note.push_str("</ul>\n");
     }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>X-ray timeline: {t}</title>\n<style>body{{font-family:sans-serif;margin:1em}} g:focus,rect:focus{{outline:2px solid #000}}</style>\n</head>\n<body>\n<h1>X-ray timeline</h1>\n<p><code>{t}</code></p>\n{svg}{note}<h2>Legend</h2>\n<ul>\n{legend}</ul>\n<p>Tab moves from mark to mark; each one's title says what happened, when, and in which process.</p>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>X-ray timeline: {t}</title>\n<style>body{{font-family:sans-serif;margin:1em}} g:focus,rect:focus{{outline:2px solid #000}}</style>\n</head>\n<body>\n<h1>X-ray timeline</h1>\n<p><code>{t}</code></p>\n{svg}{note}{beside}<h2>Legend</h2>\n<ul>\n{legend}</ul>\n<p>Tab moves from mark to mark; each one's title says what happened, when, and in which process.</p>\n</body>\n</html>\n",
         t = escape(title)
     )
 }
@@ -1137,6 +1170,19 @@ mod tests {
                 "held fd 4, the write end of pipe:[7], inherited from 0.010 s to 0.090 s"
             )
         );
+    }
+
+    #[test]
+    fn each_lane_s_line_is_drawn_on_its_lane() {
+        let page = html(
+            &layout(&trace(), &names(), Duration::from_millis(200), true),
+            "01",
+        );
+        for lane in 0..2 {
+            let y = TOP + LANE * lane as f64 + LANE / 2.0;
+            let line = format!(r#"y1="{y:.1}" x2="#);
+            assert!(page.contains(&line), "no line at y = {y} in:\n{page}");
+        }
     }
 
     #[test]
