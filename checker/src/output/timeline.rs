@@ -32,7 +32,7 @@ pub struct Lane {
     pub exited: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MarkKind {
     Wrote,
     ReadBegan,
@@ -76,8 +76,65 @@ pub struct Span {
     pub lane: usize,
     pub from: f64,
     pub to: f64,
-    pub sleep: bool,
+    pub kind: Waiting,
     pub text: String,
+}
+
+/// What a process waited for over a span, each drawn with a pattern of its own, so that they
+/// are told apart without colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Bytes to read (plain grey).
+    Read,
+    /// A timer: a sleep it asked for, not a block (diagonal lines).
+    Sleep,
+    /// Room in a full pipe to write into (vertical lines).
+    Write,
+    /// A child to exit (dots).
+    Child,
+    /// Any of the ends it polls (horizontal lines).
+    Poll,
+    /// The other end of a FIFO to be opened (crossed lines).
+    Open,
+}
+
+impl Waiting {
+    const ALL: [Waiting; 6] = [
+        Waiting::Read,
+        Waiting::Sleep,
+        Waiting::Write,
+        Waiting::Child,
+        Waiting::Poll,
+        Waiting::Open,
+    ];
+
+    /// Its pattern's id and drawing (none: plain grey), and its words in the legend.
+    fn pattern(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Waiting::Read => (
+                "",
+                "",
+                "a grey bar: a read waiting for bytes, from its start to the process's next step",
+            ),
+            Waiting::Sleep => ("sleep", "M0,6 L6,0", "diagonal lines: a sleep"),
+            Waiting::Write => (
+                "write",
+                "M3,0 V6",
+                "vertical lines: a write waiting for room in a full pipe",
+            ),
+            Waiting::Child => ("child", "M3,3 h0.1", "dots: a wait for a child to exit"),
+            Waiting::Poll => (
+                "poll",
+                "M0,3 H6",
+                "horizontal lines: a poll waiting for any of its ends",
+            ),
+            Waiting::Open => (
+                "open",
+                "M0,6 L6,0 M0,0 L6,6",
+                "crossed lines: opening a FIFO, waiting for its other end to be opened",
+            ),
+        }
+    }
 }
 
 /// Everything a page draws, in seconds from the run's start.
@@ -210,7 +267,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                 lane,
                 from,
                 to: at,
-                sleep: false,
+                kind: Waiting::Read,
                 text: format!(
                     "{} read {what} from {from:.3} s to {at:.3} s",
                     lanes[lane].label
@@ -250,7 +307,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                     lane,
                     from: at,
                     to: to.max(at),
-                    sleep: true,
+                    kind: Waiting::Sleep,
                     text: format!("{who} slept from {at:.3} s until {to:.3} s"),
                 });
                 continue;
@@ -333,7 +390,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                 lane,
                 from,
                 to,
-                sleep: false,
+                kind: Waiting::Read,
                 text: format!(
                     "{} read {what} from {from:.3} s until the end",
                     lanes[lane].label
@@ -519,6 +576,7 @@ pub fn of_run(trace: &Trace, seen: &Seen) -> Layout {
     }
     let lane_of = |pid: i32| trace.procs.iter().position(|p| p.pid == pid);
     if let (true, Some(snapshot)) = (seen.hung, seen.snapshot) {
+        blocked_at_hang(&mut l, snapshot, &lane_of);
         l.circle = snapshot
             .circle()
             .into_iter()
@@ -529,6 +587,57 @@ pub fn of_run(trace: &Trace, seen: &Seen) -> Layout {
         l.first_wrong = first_wrong(&l, expected, actual);
     }
     l
+}
+
+/// What each process was blocked in when the checker judged the hang, shaded from its last
+/// moment to the hang (a read the X-ray saw begin is shaded already).
+fn blocked_at_hang(l: &mut Layout, snapshot: &Snapshot, lane_of: &dyn Fn(i32) -> Option<usize>) {
+    use crate::sandbox::hang::Doing;
+    use crate::sandbox::syscalls::Call;
+    for p in &snapshot.procs {
+        let (Some(lane), Doing::Blocked(call)) = (lane_of(p.pid), &p.doing) else {
+            continue;
+        };
+        let (kind, what) = match call {
+            Call::Read(_) => (Waiting::Read, "was blocked reading"),
+            Call::Write(_) => (Waiting::Write, "was blocked writing into a full pipe"),
+            Call::Wait(_) => (Waiting::Child, "was waiting for a child to exit"),
+            Call::Poll => (Waiting::Poll, "was blocked in poll"),
+            Call::Open => (Waiting::Open, "was blocked opening a FIFO"),
+            Call::Sleep => (Waiting::Sleep, "was sleeping"),
+            _ => continue,
+        };
+        let drawn = l
+            .spans
+            .iter()
+            .any(|s| s.lane == lane && s.kind == kind && s.to >= l.end - 1e-9);
+        if drawn {
+            continue;
+        }
+        let from = l
+            .marks
+            .iter()
+            .filter(|m| m.lane == lane)
+            .map(|m| m.at)
+            .chain(
+                l.spans
+                    .iter()
+                    .filter(|s| s.lane == lane && s.to < l.end)
+                    .map(|s| s.to),
+            )
+            .fold(l.lanes[lane].from, f64::max)
+            .min(l.end);
+        l.spans.push(Span {
+            lane,
+            from,
+            to: l.end,
+            kind,
+            text: format!(
+                "{} {what} from {from:.3} s until the hang",
+                l.lanes[lane].label
+            ),
+        });
+    }
 }
 
 /// The first line of `actual` that differs from `expected`, found among the printed marks
@@ -663,6 +772,8 @@ fn escape(text: &str) -> String {
 }
 
 const LANE: f64 = 48.0;
+/// Marks of one kind on a lane closer than this, in pixels, are drawn as one.
+const FOLD_PX: f64 = 3.0;
 /// The rows of held ends under a lane; more ends at once are told in a line under the page.
 const HELD_ROWS: usize = 4;
 const LEFT: f64 = 180.0;
@@ -708,11 +819,21 @@ fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
         r#"<title id="caption{key}">Timeline of {}: one lane per process, time from left to right</title>"#,
         escape(title)
     );
-    // Hatched sleeps, plain grey reads: told apart without colour. Arrowheads for the bytes'
+    // A pattern for each kind of wait, told apart without colour; arrowheads for the bytes'
     // way and the circle of waits.
+    svg.push_str("<defs>");
+    for kind in Waiting::ALL {
+        let (id, path, _) = kind.pattern();
+        if !id.is_empty() {
+            let _ = write!(
+                svg,
+                r##"<pattern id="{id}{key}" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#fff"/><path d="{path}" stroke="#333" stroke-width="1.2" stroke-linecap="round"/></pattern>"##
+            );
+        }
+    }
     let _ = writeln!(
         svg,
-        r##"<defs><pattern id="sleep{key}" width="6" height="6" patternUnits="userSpaceOnUse"><path d="M0,6 L6,0" stroke="#555" stroke-width="1"/></pattern><marker id="head{key}" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 Z" fill="#000"/></marker></defs>"##
+        r##"<marker id="head{key}" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 Z" fill="#000"/></marker></defs>"##
     );
     // The time axis: ten ticks, evenly spaced on the page, each at the real time it marks,
     // with as many decimals as it takes to tell the closest two apart.
@@ -798,10 +919,9 @@ fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
         svg.push_str("</g>\n");
     }
     for s in &layout.spans {
-        let fill = if s.sleep {
-            format!("url(#sleep{key})")
-        } else {
-            "#bbb".to_string()
+        let fill = match s.kind.pattern() {
+            ("", ..) => "#bbb".to_string(),
+            (id, ..) => format!("url(#{id}{key})"),
         };
         let _ = writeln!(
             svg,
@@ -812,19 +932,53 @@ fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
             escape(&s.text)
         );
     }
-    for m in &layout.marks {
+    // Marks of one kind closer than FOLD_PX on a lane are drawn as one, whose title counts
+    // the others (a run of thousands of writes stays a line of triangles, not a smudge); a
+    // byte count is written only where the last one leaves room.
+    let mut groups: Vec<(usize, f64, usize, f64)> = Vec::new();
+    let mut last: std::collections::HashMap<(usize, MarkKind), usize> = Default::default();
+    for (i, m) in layout.marks.iter().enumerate() {
+        let px = x(m.at);
+        if let Some(&g) = last.get(&(m.lane, m.kind))
+            && px - groups[g].1 < FOLD_PX
+        {
+            groups[g].2 += 1;
+            groups[g].3 = m.at;
+            continue;
+        }
+        groups.push((i, px, 0, m.at));
+        last.insert((m.lane, m.kind), groups.len() - 1);
+    }
+    let mut labelled = vec![f64::NEG_INFINITY; layout.lanes.len()];
+    for (i, px, more, until) in groups {
+        let m = &layout.marks[i];
         let (path, _) = m.kind.shape();
-        let (px, py) = (x(m.at), y(m.lane) - 14.0);
+        let py = y(m.lane) - 14.0;
+        let folded = match more {
+            0 => String::new(),
+            n => format!(" (and {n} more like it until {until:.3} s, drawn as one)"),
+        };
         let _ = write!(
             svg,
-            r##"<g tabindex="0" transform="translate({px:.1},{py:.1})"><title>{}</title><path d="{path}" fill="#fff" stroke="#000"/>"##,
+            r##"<g tabindex="0" transform="translate({px:.1},{py:.1})"><title>{}{folded}</title><path d="{path}" fill="#fff" stroke="#000"/>"##,
             escape(&m.text)
         );
-        if let Some(label) = &m.label {
+        let label = m.label.as_ref().map(|label| match more {
+            0 => label.clone(),
+            n => format!("{label} +{n}"),
+        });
+        // About 5 pixels a character at this size.
+        let half = label
+            .as_ref()
+            .map_or(0.0, |l| l.chars().count() as f64 * 2.5);
+        if let Some(label) = label
+            && px - half >= labelled[m.lane] + 2.0
+        {
+            labelled[m.lane] = px + half;
             let _ = write!(
                 svg,
                 r#"<text y="-8" font-size="9" text-anchor="middle">{}</text>"#,
-                escape(label)
+                escape(&label)
             );
         }
         svg.push_str("</g>\n");
@@ -914,7 +1068,9 @@ fn page(layout: &Layout, title: &str, svg: &str, unseen: usize, beside: &str) ->
         let _ = writeln!(legend, "<li>{}</li>", escape(kind.shape().1));
     }
     legend.push_str("<li>time runs from left to right, stretched where much happens at once and squeezed where nothing does: the ticks give the real times, and each mark's title its own</li>\n");
-    legend.push_str("<li>a hatched bar: a sleep; a grey bar: a read, from its start to the process's next step</li>\n");
+    for kind in Waiting::ALL {
+        let _ = writeln!(legend, "<li>{}</li>", escape(kind.pattern().2));
+    }
     legend.push_str("<li>a dashed line: where the checker judged a hang; solid arrows before it: who waits for whom there</li>\n");
     legend.push_str("<li>thin lines under a lane: the ends the process held, from when it got them to when it let go (solid: a write end; dashed: a read end; thick with !: leaked into a program it started)</li>\n");
     legend.push_str("<li>a dotted arrow: bytes from a write to the read that took them (its title shows the bytes)</li>\n");
@@ -1064,14 +1220,14 @@ mod tests {
         let reads: Vec<(f64, f64)> = l
             .spans
             .iter()
-            .filter(|s| !s.sleep && s.lane == 0)
+            .filter(|s| s.kind == Waiting::Read && s.lane == 0)
             .map(|s| (s.from, s.to))
             .collect();
         assert_eq!(reads, [(0.02, 0.081), (0.095, 0.2)]);
         let sleeps: Vec<(f64, f64)> = l
             .spans
             .iter()
-            .filter(|s| s.sleep)
+            .filter(|s| s.kind == Waiting::Sleep)
             .map(|s| (s.from, s.to))
             .collect();
         assert_eq!(sleeps, [(0.03, 0.08)]);
@@ -1262,6 +1418,22 @@ mod tests {
             failure: None,
         };
         let l = of_run(&trace(), &seen);
+        // Each wait the hang doctor found is shaded from the process's last mark to the hang:
+        // the parent's wait for the child from 95 ms, the child's write from 80 ms.
+        let mut waits: Vec<(usize, Waiting, f64, f64)> = l
+            .spans
+            .iter()
+            .filter(|s| matches!(s.kind, Waiting::Child | Waiting::Write))
+            .map(|s| (s.lane, s.kind, s.from, s.to))
+            .collect();
+        waits.sort_by_key(|w| w.0);
+        assert_eq!(
+            waits,
+            [
+                (0, Waiting::Child, 0.095, 0.2),
+                (1, Waiting::Write, 0.08, 0.2)
+            ]
+        );
         let mut circle: Vec<(usize, usize)> = l.circle.iter().map(|(f, t, _)| (*f, *t)).collect();
         circle.sort();
         assert_eq!(circle, [(0, 1), (1, 0)]);
