@@ -141,9 +141,11 @@ fn page_of(exercise: &str, source: &[&str], dir: &Path) -> PathBuf {
     page
 }
 
-/// The lanes in a DOM: each lane's group opens with its process's title.
+/// The lanes of the program's own run in a DOM (above the reference solution's, if the page
+/// has it): each lane's group opens with its process's title.
 fn lanes(dom: &str) -> usize {
-    dom.matches("<g tabindex=\"0\"><title>P").count()
+    let own = dom.split("The reference solution").next().unwrap_or(dom);
+    own.matches("<g tabindex=\"0\"><title>P").count()
 }
 
 #[test]
@@ -178,8 +180,14 @@ fn the_timeline_pages_render_in_headless_chromium() {
         );
         assert!(loaded.took < Duration::from_secs(60));
     }
-    // The deadlock: two lanes, the hang's line and the circle of one.
+    // The deadlock: two lanes, the hang's line and the circle of one; under it, the reference
+    // solution's run of the same command.
     assert_eq!(lanes(&deadlock.dom), 2, "{}", deadlock.dom);
+    assert!(
+        deadlock
+            .dom
+            .contains("The reference solution, same command, same seed")
+    );
     assert!(deadlock.dom.contains("hang judged here"));
     assert!(deadlock.dom.contains("class=\"wait\""));
     assert!(deadlock.dom.contains("The circle of waits"));
