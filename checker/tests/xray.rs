@@ -333,3 +333,98 @@ fn a_failed_case_keeps_its_timeline_beside_its_files() {
         "{stderr}"
     );
 }
+
+/// The numbers after each `pid ` in `text`.
+fn pids_in(text: &str) -> Vec<String> {
+    text.split("pid ")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .filter(|pid: &String| !pid.is_empty())
+        .collect()
+}
+
+/// The page a failed check keeps says what its report says, and nothing against it: the same
+/// processes (by pid), the same blocked ends, the same hang and circle of waits, the same
+/// leaked ends and `!` marks, and a first wrong line where the report shows a diff.
+#[test]
+fn each_kept_page_shows_what_its_report_says() {
+    let _kept = kept_01();
+    for (exercise, program) in [
+        ("01_raw_pipe", "wait_before_read"),
+        ("04_three_stage_chain", "leaked_pipe_end"),
+        ("06_pipe_capacity", "blocking_fill"),
+        ("07_broken_pipe", "reader_keeps_write_end"),
+        ("09_poll", "sequential_reads"),
+    ] {
+        let path = root().join(format!("checker/tests/corpus/{exercise}/{program}.rs"));
+        let report = common::check_program_fast(exercise, &path, &[]).stdout;
+        let line = report
+            .lines()
+            .find(|l| l.contains("timeline.html"))
+            .unwrap_or_else(|| panic!("{program}: no page named in:\n{report}"));
+        let dir = line.rsplit(": ").next().expect("a folder");
+        let page = std::fs::read_to_string(root().join(dir).join("timeline.html"))
+            .unwrap_or_else(|e| panic!("{program}: {dir}/timeline.html: {e}"));
+        let said = |part: &str| {
+            assert!(
+                page.contains(part),
+                "{program}: the page lacks `{part}`; the report:\n{report}"
+            )
+        };
+        // Every process the report names is a lane of the page.
+        for pid in pids_in(&report) {
+            said(&format!(", pid {pid}</text>"));
+        }
+        // The hang, where the report has one, and only there.
+        assert_eq!(
+            report.contains("\n  hang: "),
+            page.contains("hang judged here</text>"),
+            "{program}: {report}"
+        );
+        for l in report.lines().map(str::trim) {
+            // An end a process was blocked on, held to the end of the run.
+            for (verb, end) in [("reading ", "read"), ("writing into ", "write")] {
+                let Some(rest) = l.split(&format!("is blocked {verb}")).nth(1) else {
+                    continue;
+                };
+                let (Some(object), Some(fd)) =
+                    (rest.split(' ').next(), rest.split("through fd ").nth(1))
+                else {
+                    continue;
+                };
+                let fd: String = fd.chars().take_while(char::is_ascii_digit).collect();
+                let pid = &pids_in(l)[0];
+                said(&format!(
+                    "pid {pid} held fd {fd}, the {end} end of {object}"
+                ));
+            }
+            // The circle of waits, pair by pair, with the same reason.
+            if l.contains(" waits for pid ") {
+                let pids = pids_in(l);
+                let why = l.rsplit("): ").next().unwrap_or_default();
+                let (a, b) = (&pids[0], &pids[1]);
+                assert!(
+                    page.lines().any(|p| p.starts_with("<li>")
+                        && p.contains(&format!("pid {a} waits for "))
+                        && p.contains(&format!("pid {b}: {why}"))),
+                    "{program}: the page lacks `{l}`"
+                );
+            }
+            // A descriptor a stage started with, leaked.
+            if let Some(rest) = l.split("started with descriptor ").nth(1) {
+                let fd: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                let end = rest.split(" open: the ").nth(1).unwrap_or_default();
+                let end = end.split(" (").next().unwrap_or_default();
+                let pid = &pids_in(l)[0];
+                said(&format!("pid {pid} held fd {fd}, the {end} (! leaked"));
+            }
+            // The X-ray's marks.
+            if l.starts_with("! ") {
+                said(&format!("<li>{l}</li>"));
+            }
+        }
+        if report.contains("expected stdout - against yours +") {
+            said("<h2>The first wrong line</h2>");
+        }
+    }
+}
