@@ -9,6 +9,7 @@
 mod common;
 
 use common::{checker, root, target_dir};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -121,13 +122,16 @@ fn load(page: &Path, name: &str) -> Loaded {
     Loaded { dom, console, took }
 }
 
-/// The page `xray` writes for `exercise` run with `source` (`--solutions`, or `--exercises`
-/// and a folder).
-fn page_of(exercise: &str, source: &[&str], dir: &Path) -> PathBuf {
+/// The page `xray` writes for `exercise` run from the exercises in `copy`, or else from the
+/// reference solutions.
+fn page_of(exercise: &str, copy: Option<&Path>, dir: &Path) -> PathBuf {
     let page = dir.join(format!("{exercise}.html"));
     let out = checker()
         .args(["xray", exercise])
-        .args(source)
+        .args(match copy {
+            Some(copy) => vec![OsString::from("--exercises"), copy.into()],
+            None => vec![OsString::from("--solutions")],
+        })
         .arg(format!("--html={}", page.display()))
         .output()
         .expect("run the checker");
@@ -160,13 +164,9 @@ fn the_timeline_pages_render_in_headless_chromium() {
         copy.join("src/bin/01_raw_pipe.rs"),
     )
     .expect("copy the program");
-    let copy = copy.display().to_string();
-    let deadlock = load(
-        &page_of("1", &["--exercises", &copy], dir.path()),
-        "01-deadlock",
-    );
-    let passing = load(&page_of("3", &["--solutions"], dir.path()), "03-solution");
-    let poll = load(&page_of("9", &["--solutions"], dir.path()), "09-solution");
+    let deadlock = load(&page_of("1", Some(&copy), dir.path()), "01-deadlock");
+    let passing = load(&page_of("3", None, dir.path()), "03-solution");
+    let poll = load(&page_of("9", None, dir.path()), "09-solution");
     for (name, loaded) in [("01", &deadlock), ("03", &passing), ("09", &poll)] {
         assert!(
             loaded.console.is_empty(),

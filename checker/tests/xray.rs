@@ -428,3 +428,88 @@ fn each_kept_page_shows_what_its_report_says() {
         }
     }
 }
+
+/// What a timeline picture shows that a run of the same program shows again: each lane (its
+/// process, named as the report names it), the kinds of marks on it and the ends it held.
+/// Not the counts of reads and writes, nor the times: those vary from run to run; where the
+/// X-ray's timeline ran full, which it does at a moment that varies, only the lanes.
+fn shape(svg: &str) -> Vec<String> {
+    let full = svg.contains("the X-ray kept no more</text>");
+    let lanes: Vec<String> = svg
+        .split(r#"font-size="12">"#)
+        .skip(1)
+        .filter_map(|rest| rest.split("</text>").next())
+        .map(String::from)
+        .collect();
+    let titles: Vec<&str> = svg
+        .split("<title>")
+        .skip(1)
+        .filter_map(|rest| rest.split("</title>").next())
+        .collect();
+    lanes
+        .iter()
+        .map(|lane| {
+            let mine: Vec<&&str> = titles
+                .iter()
+                .filter(|t| t.starts_with(&format!("{lane} ")))
+                .collect();
+            let mut kinds: Vec<&str> = [
+                (" wrote ", "writes"),
+                (" began a read ", "reads"),
+                (" printed ", "prints"),
+                (" let go of ", "closes"),
+                ("'s poll returned", "polls"),
+                (" slept ", "sleeps"),
+            ]
+            .iter()
+            .filter(|(word, _)| mine.iter().any(|t| t.contains(word)))
+            .map(|(_, kind)| *kind)
+            .collect();
+            kinds.sort();
+            if full {
+                return format!("{lane}: (the X-ray kept no more)");
+            }
+            let held = mine.iter().filter(|t| t.contains(" held fd ")).count();
+            format!("{lane}: {} ; {held} ends held", kinds.join(", "))
+        })
+        .collect()
+}
+
+/// The pictures in labs.md are what the reference solutions do today: each one drawn again
+/// shows the same processes doing the same kinds of things with the same ends.
+#[test]
+#[ignore = "runs every reference solution under the X-ray: run by .ci/run"]
+fn the_handout_s_pictures_match_the_reference_solutions() {
+    let labs = std::fs::read_to_string(root().join("labs.md")).expect("labs.md");
+    let dir = tempfile::tempdir().expect("a folder");
+    for name in common::exercise_names() {
+        let kept = root().join(format!("pictures/{name}.svg"));
+        assert!(
+            labs.contains(&format!("](pictures/{name}.svg)")),
+            "labs.md shows no picture of {name}"
+        );
+        let number = &name[..2];
+        let command = format!(
+            "cargo run -p checker -- xray {number} --solutions --seed 1 --svg=pictures/{name}.svg"
+        );
+        let kept = std::fs::read_to_string(&kept)
+            .unwrap_or_else(|e| panic!("pictures/{name}.svg: {e}; make it with `{command}`"));
+        let fresh = dir.path().join(format!("{name}.svg"));
+        let out = checker()
+            .args(["xray", number, "--solutions", "--seed", "1"])
+            .arg(format!("--svg={}", fresh.display()))
+            .output()
+            .expect("run the checker");
+        let fresh = std::fs::read_to_string(&fresh)
+            .unwrap_or_else(|e| panic!("{name}: no picture ({e}): {}", text(&out.stderr)));
+        assert!(
+            !kept.contains(", pid ") && kept.len() < 1 << 20,
+            "pictures/{name}.svg"
+        );
+        assert_eq!(
+            shape(&kept),
+            shape(&fresh),
+            "pictures/{name}.svg no longer shows what the reference solution does: make it again with `{command}`"
+        );
+    }
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// What the handout holds, relative to the workbook's root; everything else stays behind.
-const TOP_LEVEL: [&str; 11] = [
+const TOP_LEVEL: [&str; 12] = [
     "Cargo.lock",
     ".gitignore",
     ".cargo",
@@ -19,6 +19,7 @@ const TOP_LEVEL: [&str; 11] = [
     "CONTRIBUTING.md",
     "labs.md",
     "reference.md",
+    "pictures",
     "exercises",
     "checker",
 ];

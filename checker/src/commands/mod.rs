@@ -93,13 +93,17 @@ enum Command {
         /// each write, read, print and sleep on it (default FILE: under target/pipes-lab/).
         #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true)]
         html: Option<Option<std::path::PathBuf>>,
+        /// Also write the timeline alone, as an SVG picture to embed in a document, without
+        /// the run's pids (default FILE: under target/pipes-lab/).
+        #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true)]
+        svg: Option<Option<std::path::PathBuf>>,
         /// Draw the short reads and writes the X-ray injects from this seed (a failed check
         /// says which one it used).
         #[arg(long)]
         seed: Option<u64>,
         /// With --html: the page of case K of the last check, from its kept files, without
         /// running the program again (a check keeps the page of the case it reports failed).
-        #[arg(long, value_name = "K", requires = "html", conflicts_with_all = ["args", "seed", "mermaid"])]
+        #[arg(long, value_name = "K", requires = "html", conflicts_with_all = ["args", "seed", "mermaid", "svg"])]
         case: Option<usize>,
         /// X-ray the reference solution instead (instructors).
         #[arg(long, conflicts_with = "dir")]
@@ -165,6 +169,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             args,
             mermaid,
             html,
+            svg,
             seed,
             case,
             solutions,
@@ -181,6 +186,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                 },
                 mermaid,
                 html,
+                svg,
                 seed,
                 case,
             },

@@ -23,6 +23,9 @@ pub struct Request {
     pub mermaid: bool,
     /// Write the timeline page too: to this file, or to one under the checker's folder.
     pub html: Option<Option<std::path::PathBuf>>,
+    /// Write the timeline alone as an SVG picture, without pids: to this file, or to one
+    /// under the checker's folder.
+    pub svg: Option<Option<std::path::PathBuf>>,
     /// The seed of the injected short reads and writes; a fresh one when none is given.
     pub seed: Option<u64>,
     /// The page of this case of the last check, from its kept files (with `html`).
@@ -221,6 +224,15 @@ pub fn xray(wb: &Workbook, request: &Request) -> Result<ExitCode, String> {
         .chain(std::iter::once(exercise.name.clone()))
         .chain(args.iter().map(|a| shell_words::quote(a).into_owned()))
         .collect();
+    if let Some(file) = &request.svg {
+        let path = file
+            .clone()
+            .unwrap_or_else(|| wb.work_dir().join(format!("xray-{}.svg", exercise.name)));
+        let picture = timeline::svg(&layout_of(&trace, &outcome), &shown.join(" "));
+        std::fs::write(&path, picture)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        anstream::eprintln!("the picture: {}", crate::wording::shown(&path));
+    }
     if let Some(file) = &request.html {
         let layout = layout_of(&trace, &outcome);
         // Beside it, the reference solution's run of the same command and seed, where the

@@ -149,6 +149,9 @@ pub struct Layout {
     pub hang_at: Option<f64>,
     /// Marks left out past `MOST_MARKS`.
     pub left_out: usize,
+    /// Where the X-ray's timeline ran full (`TIMELINE_CAP` moments): nothing after it is
+    /// drawn, though the run went on.
+    pub full_at: Option<f64>,
     /// What the X-ray marks with `!` in its picture (an end leaked into an exec'd program, a
     /// reader holding its own pipe's write end), said under the timeline.
     pub marked: Vec<String>,
@@ -405,6 +408,9 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
         end,
         hang_at: hung.then_some(end),
         left_out,
+        full_at: trace
+            .timeline_full
+            .then(|| trace.timeline.last().map_or(0.0, |m| m.at.as_secs_f64())),
         marked: Vec::new(),
         links: passages.done,
         held,
@@ -801,6 +807,25 @@ pub fn html_beside(layout: &Layout, reference: Option<&Layout>, title: &str) -> 
     page(layout, title, &svg, unseen, &beside)
 }
 
+/// The drawing alone, as an image a document embeds: a picture of what such a run does, so
+/// without the run's pids.
+pub fn svg(layout: &Layout, title: &str) -> String {
+    let (drawn, _) = drawing(layout, title, "");
+    let mut out = String::with_capacity(drawn.len());
+    let mut rest = drawn.as_str();
+    while let Some(i) = rest.find(", pid ") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + ", pid ".len()..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 {
+            out.push_str(", pid ");
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The SVG of one run, its ids ending in `key` (two drawings share a page), and how many held
 /// ends it left out.
 fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
@@ -812,7 +837,7 @@ fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="caption{key}">"#
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="caption{key}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>"##
     );
     let _ = writeln!(
         svg,
@@ -983,15 +1008,33 @@ fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
         }
         svg.push_str("</g>\n");
     }
-    // Bytes on their way: a dotted arrow from each write to the read that took them.
-    for p in &layout.links {
+    // Bytes on their way: a dotted arrow from each write to the read that took them; arrows
+    // between the same lanes whose ends both fall within FOLD_PX are drawn as one.
+    let mut arrows: Vec<(usize, f64, f64, usize)> = Vec::new();
+    let mut last_arrow: std::collections::HashMap<(usize, usize), usize> = Default::default();
+    for (i, p) in layout.links.iter().enumerate() {
+        let (x1, x2) = (x(p.from.1), x(p.to.1));
+        if let Some(&a) = last_arrow.get(&(p.from.0, p.to.0))
+            && (x1 - arrows[a].1).abs() < FOLD_PX
+            && (x2 - arrows[a].2).abs() < FOLD_PX
+        {
+            arrows[a].3 += 1;
+            continue;
+        }
+        arrows.push((i, x1, x2, 0));
+        last_arrow.insert((p.from.0, p.to.0), arrows.len() - 1);
+    }
+    for (i, x1, x2, more) in arrows {
+        let p = &layout.links[i];
+        let folded = match more {
+            0 => String::new(),
+            n => format!(" (and {n} more passages like it, drawn as one)"),
+        };
         let _ = writeln!(
             svg,
-            r##"<g tabindex="0" class="passage"><title>{}</title><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333" stroke-dasharray="2,2" marker-end="url(#head{key})"/></g>"##,
+            r##"<g tabindex="0" class="passage"><title>{}{folded}</title><line x1="{x1:.1}" y1="{:.1}" x2="{x2:.1}" y2="{:.1}" stroke="#333" stroke-dasharray="2,2" marker-end="url(#head{key})"/></g>"##,
             escape(&p.text),
-            x(p.from.1),
             y(p.from.0) - 14.0,
-            x(p.to.1),
             y(p.to.0) - 14.0,
         );
     }
@@ -1006,6 +1049,15 @@ fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
             y(m.lane) - 22.0,
             x(m.at) + 10.0,
             y(m.lane) - 24.0,
+        );
+    }
+    if let Some(at) = layout.full_at {
+        let _ = writeln!(
+            svg,
+            r##"<g tabindex="0"><title>the X-ray kept no more moments after {at:.3} s: what the run did after it is not drawn</title><line x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{1:.1}" stroke="#000" stroke-width="1" stroke-dasharray="1,3"/><text x="{0:.1}" y="{2:.1}" font-size="10" text-anchor="middle">the X-ray kept no more</text></g>"##,
+            x(at),
+            height - 30.0,
+            TOP - 8.0
         );
     }
     if let Some(at) = layout.hang_at {
@@ -1085,6 +1137,13 @@ fn page(layout: &Layout, title: &str, svg: &str, unseen: usize, beside: &str) ->
     } else {
         String::new()
     };
+    if let Some(at) = layout.full_at {
+        let _ = writeln!(
+            note,
+            "<p>The X-ray keeps the first {} moments of a run: it kept no more after {at:.3} s, so what the run did after that is not drawn (lanes, and ends still held, simply run on to the end).</p>",
+            crate::sandbox::trace::TIMELINE_CAP
+        );
+    }
     if unseen > 0 {
         let _ = writeln!(
             note,
@@ -1500,6 +1559,19 @@ mod tests {
         // The write at 80 ms and the line printed at 81 ms are a millisecond apart, yet far
         // more than a thousandth of the page apart.
         assert!(axis.at(0.081) - axis.at(0.08) > 0.05);
+    }
+
+    #[test]
+    fn the_picture_alone_leaves_out_the_pids() {
+        let names = vec![
+            "P1 (the program), pid 10".into(),
+            "P2 (child of P1), pid 11".into(),
+        ];
+        let l = layout(&trace(), &names, Duration::from_millis(200), true);
+        let picture = svg(&l, "01");
+        assert!(picture.starts_with("<svg") && picture.trim_end().ends_with("</svg>"));
+        assert!(picture.contains("P2 (child of P1)</text>"), "{picture}");
+        assert!(!picture.contains(", pid "), "{picture}");
     }
 
     #[test]
