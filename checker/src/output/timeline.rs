@@ -315,12 +315,19 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                 });
                 continue;
             }
-            Happened::ReadBegan { object } => {
+            Happened::ReadBegan { object, cut } => {
                 reading[lane] = Some((at, object.to_string()));
+                let (how, label) = match cut {
+                    true => (
+                        ", cut short by the X-ray (it asked for fewer bytes, as the kernel may)",
+                        Some("cut".to_string()),
+                    ),
+                    false => ("", None),
+                };
                 (
                     MarkKind::ReadBegan,
-                    format!("{who} began a read of {object} at {at:.3} s"),
-                    None,
+                    format!("{who} began a read of {object} at {at:.3} s{how}"),
+                    label,
                 )
             }
             Happened::Wrote { object, bytes, .. } => (
@@ -513,7 +520,7 @@ impl<'t> Passages<'t> {
                     None => self.in_channel.push((end, lane, at, text)),
                 }
             }
-            Happened::ReadBegan { object } => {
+            Happened::ReadBegan { object, .. } => {
                 let (taken, left): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_channel)
                     .into_iter()
                     .partition(|(end, from, ..)| end == object && *from != lane);
@@ -1222,6 +1229,7 @@ mod tests {
                 10,
                 Happened::ReadBegan {
                     object: pipe.clone(),
+                    cut: true,
                 },
             ),
             moment(
@@ -1249,7 +1257,14 @@ mod tests {
                 },
             ),
             moment(90, 11, Happened::Exited),
-            moment(95, 10, Happened::ReadBegan { object: pipe }),
+            moment(
+                95,
+                10,
+                Happened::ReadBegan {
+                    object: pipe,
+                    cut: false,
+                },
+            ),
         ];
         Trace {
             procs,
@@ -1294,6 +1309,17 @@ mod tests {
         for m in &l.marks {
             assert!(m.at >= l.lanes[m.lane].from && m.at <= l.end, "{m:?}");
         }
+        // The parent's first read was cut short by the X-ray: its mark says so.
+        let read = l
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::ReadBegan)
+            .expect("a read");
+        assert_eq!(read.label.as_deref(), Some("cut"));
+        assert!(
+            read.text
+                .ends_with("cut short by the X-ray (it asked for fewer bytes, as the kernel may)")
+        );
         let wrote = l
             .marks
             .iter()
@@ -1435,6 +1461,7 @@ mod tests {
             10,
             Happened::ReadBegan {
                 object: Object::Pipe(7),
+                cut: false,
             },
         ));
         let l = layout(&t, &names(), Duration::from_millis(200), false);

@@ -75,9 +75,11 @@ pub enum Happened {
         bytes: u64,
         total: u64,
     },
-    /// A read of a pipe, FIFO or socket began.
+    /// A read of a pipe, FIFO or socket began; `cut` where the X-ray asked for fewer bytes
+    /// than the program did (an injected short read).
     ReadBegan {
         object: Object,
+        cut: bool,
     },
     /// A poll (or select, or epoll wait) returned: the ends it reported ready; none when its
     /// answer was not seen (an interrupted call, which the kernel may finish unseen).
@@ -123,7 +125,13 @@ impl std::fmt::Display for Moment {
                 bytes,
                 total,
             } => write!(f, "wrote {bytes} B into {object} ({total} B in all)"),
-            Happened::ReadBegan { object } => write!(f, "began a read of {object}"),
+            Happened::ReadBegan { object, cut } => {
+                write!(f, "began a read of {object}")?;
+                match cut {
+                    true => write!(f, " (cut short by the X-ray)"),
+                    false => Ok(()),
+                }
+            }
             Happened::PollReturned { ready: Some(ready) } => {
                 let names: Vec<String> = ready.iter().map(ToString::to_string).collect();
                 match names.is_empty() {

@@ -2097,7 +2097,7 @@ fn waits_for_each_reply(w: &Wiring, c: &Context) -> Result<(), Miss> {
     let mut read_since = true;
     for moment in w.trace.events_of(sent.pid) {
         match &moment.what {
-            Happened::ReadBegan { object } if object == reply_end => read_since = true,
+            Happened::ReadBegan { object, .. } if object == reply_end => read_since = true,
             Happened::Wrote { object, total, .. } if *object == sent.object => {
                 let done = ends.iter().filter(|&&e| e <= written).count();
                 if *total > written && done > 0 && !read_since {

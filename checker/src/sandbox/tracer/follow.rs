@@ -596,15 +596,15 @@ impl Tracer<'_> {
                 let Some(object) = self.end_of(process, fd) else {
                     return false;
                 };
+                let cut = !self.trace.output.contains(&object)
+                    && syscalls::counts_bytes(nr)
+                    && self.inject(tid, process, (fd, &object), writes, args[2]);
                 if !writes {
                     self.note_unpolled_read(process, tid, fd, &object);
                     if !self.trace.output.contains(&object) {
                         let object = object.clone();
-                        self.event(process, Happened::ReadBegan { object });
+                        self.event(process, Happened::ReadBegan { object, cut });
                     }
-                }
-                if !self.trace.output.contains(&object) && syscalls::counts_bytes(nr) {
-                    self.inject(tid, process, (fd, &object), writes, args[2]);
                 }
                 // Once a process has read bytes from an end, its further reads are only
                 // counted as they begin; so are writes to the checker's own stdout and stderr.
@@ -771,10 +771,11 @@ impl Tracer<'_> {
         (fd, object): (i32, &Object),
         writes: bool,
         asked: u64,
-    ) {
+    ) -> bool {
         let Some(faults) = self.faults.as_mut() else {
-            return;
+            return false;
         };
+        let before = faults.injected.reads_cut + faults.injected.writes_cut;
         let index = self
             .trace
             .procs
@@ -786,6 +787,7 @@ impl Tracer<'_> {
         } else {
             faults.read(&mut self.peek, (tid, process, index), (fd, object), asked);
         }
+        faults.injected.reads_cut + faults.injected.writes_cut > before
     }
 
     /// After a process resized a pipe, how full the pipe gets at each of its later stops:
