@@ -282,6 +282,8 @@ fn xray_writes_the_timeline_of_a_deadlock_as_a_page() {
         "read pipe:[",
         "until the end</title>",
         "hang judged here",
+        // The child's end, as the X-ray's picture says it.
+        "exit 0</text>",
         "received: hello",
         // The X-ray's `!`, as its picture gives it.
         "! P1 began reading pipe A while it still held the write end of pipe A as fd 4",
