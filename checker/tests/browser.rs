@@ -3,8 +3,11 @@
 //! is an error in the page, such as an SVG attribute it cannot read), and has the lanes and
 //! the deadlock's marks in its DOM. A screenshot of each is kept in `target/browser/`.
 //!
-//! Long, and it needs Chromium: ignored by `cargo test`, run by `.ci/run`, which installs
-//! Debian's `chromium` where it is missing. PIPES_LAB_CHROMIUM names another browser.
+//! Firefox opens each page too, headless, and keeps its own screenshot beside Chromium's.
+//!
+//! Long, and it needs both browsers: ignored by `cargo test`, run by `.ci/run`, which installs
+//! Debian's `chromium` and `firefox-esr` where they are missing. PIPES_LAB_CHROMIUM and
+//! PIPES_LAB_FIREFOX name others.
 
 mod common;
 
@@ -14,22 +17,63 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The browser: PIPES_LAB_CHROMIUM, else the first Chromium on PATH.
-fn chromium() -> PathBuf {
-    if let Some(path) = std::env::var_os("PIPES_LAB_CHROMIUM") {
+/// A browser: the program `variable` names, else the first of `names` on PATH.
+fn browser(variable: &str, names: &[&str], package: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(variable) {
         return path.into();
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .flat_map(|dir| {
-            ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name))
-        })
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
         .find(|p| p.is_file())
         .unwrap_or_else(|| {
             panic!(
-                "no Chromium on PATH: `.ci/run` installs Debian's chromium package; set PIPES_LAB_CHROMIUM to use another"
+                "none of {names:?} on PATH: `.ci/run` installs Debian's {package} package; set {variable} to use another"
             )
         })
+}
+
+fn chromium() -> PathBuf {
+    browser(
+        "PIPES_LAB_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+        "chromium",
+    )
+}
+
+/// Firefox takes `page`'s screenshot into `shot`, headless, in a home of its own.
+fn firefox_shot(page: &Path, shot: &Path) {
+    let firefox = browser(
+        "PIPES_LAB_FIREFOX",
+        &["firefox", "firefox-esr"],
+        "firefox-esr",
+    );
+    let home = tempfile::tempdir().expect("a home for Firefox");
+    let _ = std::fs::remove_file(shot);
+    let mut child = Command::new(firefox)
+        .env("HOME", home.path())
+        .args(["--headless", "--window-size=1000,900", "--screenshot"])
+        .arg(shot)
+        .arg(format!("file://{}", page.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Firefox");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait for Firefox").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("Firefox took over a minute on {}", page.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let size = std::fs::metadata(shot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 1000,
+        "Firefox made no screenshot of {}",
+        page.display()
+    );
 }
 
 /// What the browser made of a page.
@@ -113,6 +157,7 @@ fn load(page: &Path, name: &str) -> Loaded {
     browse(page, &format!("--screenshot={}", shot.display()));
     let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
     assert!(size > 1000, "no screenshot of {name} in {}", shot.display());
+    firefox_shot(page, &shots.join(format!("{name}-firefox.png")));
     println!(
         "{name}: {} B, loaded in {:.2} s (the browser's start included), screenshot {}",
         std::fs::metadata(page).map(|m| m.len()).unwrap_or(0),

@@ -901,14 +901,18 @@ fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
             label = escape(&lane.label),
             from = lane.from,
             to = lane.to,
+            // A process still running at the verdict was ended by the checker, not by itself.
             ending = match (&lane.ending, lane.exited) {
-                (Some(how), _) => format!(", {how}"),
+                (Some(how), true) => format!(", {how}"),
                 (None, true) => ", exited".to_string(),
-                (None, false) => {
+                (_, false) => {
                     ", still running when the run ended (the checker stopped it)".to_string()
                 }
             },
-            short = escape(lane.ending.as_deref().unwrap_or("")),
+            short = match lane.exited {
+                true => escape(lane.ending.as_deref().unwrap_or("")),
+                false => String::new(),
+            },
             end_y = y(i) + 12.0,
             text_y = y(i) + 4.0,
             x1 = x(lane.from),
@@ -1319,6 +1323,23 @@ mod tests {
             (0.01, 0.09, true)
         );
         assert_eq!(l.hang_at, Some(0.2));
+    }
+
+    #[test]
+    fn a_lane_ends_with_how_its_process_ended_unless_the_checker_ended_it() {
+        use crate::sandbox::trace::Exit;
+        let mut t = trace();
+        t.procs[1].exit = Some(Exit::Code(3));
+        // The parent, still running at the hang, was killed by the checker afterwards.
+        t.procs[0].exit = Some(Exit::Signal(nix::sys::signal::Signal::SIGKILL));
+        let page = html(
+            &layout(&t, &names(), Duration::from_millis(200), true),
+            "01",
+        );
+        assert!(page.contains(">exit 3</text>"), "{page}");
+        assert!(page.contains("from 0.010 s to 0.090 s, exit 3</title>"));
+        assert!(!page.contains("SIGKILL"), "{page}");
+        assert!(page.contains("still running when the run ended (the checker stopped it)"));
     }
 
     #[test]
