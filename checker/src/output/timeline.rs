@@ -9,7 +9,7 @@ use crate::judging::verdict::CaseFailure;
 use crate::judging::wiring::model::Wiring;
 use crate::sandbox::hang::Snapshot;
 use crate::sandbox::procfs::Object;
-use crate::sandbox::trace::{Happened, Trace};
+use crate::sandbox::trace::{Happened, Trace, WaitOn};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -237,7 +237,9 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
     let mut spans = Vec::new();
     let mut left_out = 0;
     // The moment each process last began a read, until its next moment.
-    let mut reading: Vec<Option<(f64, String)>> = vec![None; lanes.len()];
+    // The moment each process last began a call that may wait (a read, a poll, a wait for a
+    // child), what it waited on, and which kind of wait: until its next moment.
+    let mut reading: Vec<Option<(f64, String, Waiting)>> = vec![None; lanes.len()];
     let mut passages = Passages::new(trace, lanes.len());
     // Per lane, the ends it holds now (their `to` is set when it lets go).
     let mut holding: Vec<Vec<Held>> = vec![Vec::new(); lanes.len()];
@@ -268,19 +270,16 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
             continue;
         }
         passages.moment(lane, at, &m.what, &lanes);
-        // A read that came back at once waited for nothing: only a wait is shaded.
-        if let Some((from, what)) = reading[lane].take()
+        // A call that came back at once waited for nothing: only a wait is shaded.
+        if let Some((from, what, kind)) = reading[lane].take()
             && at - from >= SHORTEST_WAIT
         {
             spans.push(Span {
                 lane,
                 from,
                 to: at,
-                kind: Waiting::Read,
-                text: format!(
-                    "{} read {what} from {from:.3} s to {at:.3} s",
-                    lanes[lane].label
-                ),
+                kind,
+                text: format!("{} {what} from {from:.3} s to {at:.3} s", lanes[lane].label),
             });
         }
         let who = lanes[lane].label.clone();
@@ -290,6 +289,13 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                 for h in &mut holding[lane] {
                     h.from = at;
                 }
+                continue;
+            }
+            Happened::WaitBegan { on } => {
+                reading[lane] = Some(match on {
+                    WaitOn::Poll => (at, "waited in poll".into(), Waiting::Poll),
+                    WaitOn::Child => (at, "waited for a child".into(), Waiting::Child),
+                });
                 continue;
             }
             Happened::Gained { object, writes, fd } => {
@@ -322,7 +328,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                 continue;
             }
             Happened::ReadBegan { object, cut } => {
-                reading[lane] = Some((at, object.to_string()));
+                reading[lane] = Some((at, format!("read {object}"), Waiting::Read));
                 let (how, label) = match cut {
                     true => (
                         ", cut short by the X-ray (it asked for fewer bytes, as the kernel may)",
@@ -398,17 +404,17 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
             held.push(h);
         }
     }
-    // A read still going at the end waited until then (a hang, most often).
+    // A wait still going at the end waited until then (a hang, most often).
     for (lane, read) in reading.into_iter().enumerate() {
-        if let Some((from, what)) = read {
+        if let Some((from, what, kind)) = read {
             let to = lanes[lane].to.max(from);
             spans.push(Span {
                 lane,
                 from,
                 to,
-                kind: Waiting::Read,
+                kind,
                 text: format!(
-                    "{} read {what} from {from:.3} s until the end",
+                    "{} {what} from {from:.3} s until the end",
                     lanes[lane].label
                 ),
             });
@@ -1323,6 +1329,39 @@ mod tests {
             (0.01, 0.09, true)
         );
         assert_eq!(l.hang_at, Some(0.2));
+    }
+
+    #[test]
+    fn a_poll_or_a_wait_is_shaded_until_the_process_s_next_moment() {
+        let mut t = trace();
+        t.timeline.retain(|m| m.at < Duration::from_millis(95));
+        t.timeline
+            .push(moment(96, 10, Happened::WaitBegan { on: WaitOn::Child }));
+        t.timeline.push(moment(150, 10, Happened::Exited));
+        t.timeline
+            .push(moment(82, 11, Happened::WaitBegan { on: WaitOn::Poll }));
+        t.timeline.sort_by_key(|m| m.at);
+        let l = layout(&t, &names(), Duration::from_millis(200), false);
+        let waits: Vec<(usize, Waiting, f64, f64)> = l
+            .spans
+            .iter()
+            .filter(|s| matches!(s.kind, Waiting::Child | Waiting::Poll))
+            .map(|s| (s.lane, s.kind, s.from, s.to))
+            .collect();
+        // The child's poll from 82 ms to its exit at 90 ms, and the parent's wait from
+        // 96 ms to its exit at 150 ms.
+        assert_eq!(
+            waits,
+            [
+                (1, Waiting::Poll, 0.082, 0.09),
+                (0, Waiting::Child, 0.096, 0.15)
+            ]
+        );
+        assert!(
+            l.spans
+                .iter()
+                .any(|s| s.text.contains("waited for a child from 0.096 s"))
+        );
     }
 
     #[test]

@@ -86,6 +86,11 @@ pub enum Happened {
     PollReturned {
         ready: Option<Vec<Object>>,
     },
+    /// A call that may wait began: a poll (or select, or epoll wait) of a process's own ends,
+    /// or a wait for a child without WNOHANG. Its end is the process's next moment.
+    WaitBegan {
+        on: WaitOn,
+    },
     /// A line began on the checker's stdout (its first 80 characters).
     Printed {
         line: String,
@@ -109,6 +114,15 @@ pub enum Happened {
         writes: bool,
     },
     Exited,
+}
+
+/// What a `WaitBegan` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitOn {
+    /// Any of the ends it polls.
+    Poll,
+    /// A child to change state (exit, most often).
+    Child,
 }
 
 impl std::fmt::Display for Moment {
@@ -142,6 +156,8 @@ impl std::fmt::Display for Moment {
             Happened::PollReturned { ready: None } => {
                 write!(f, "poll returned (which ends were ready is not known)")
             }
+            Happened::WaitBegan { on: WaitOn::Poll } => write!(f, "began to wait in poll"),
+            Happened::WaitBegan { on: WaitOn::Child } => write!(f, "began to wait for a child"),
             Happened::Printed { line } => write!(f, "printed {line:?}"),
             Happened::Slept { until, .. } => {
                 write!(f, "began a sleep until {:.4} s", until.as_secs_f64())

@@ -12,7 +12,7 @@ use crate::sandbox::syscalls::{self, Addressee, Arrangement, Role, Watched};
 use crate::sandbox::trace::Mishap;
 use crate::sandbox::trace::{
     Exec, Exit, Happened, Io, Moment, Printed, Resize, SAMPLE_BYTES, SentSignal, TIMELINE_CAP,
-    Trace, TracedProcess, UnpolledRead,
+    Trace, TracedProcess, UnpolledRead, WaitOn,
 };
 use nix::errno::Errno;
 use nix::sys::ptrace::{self, Event, Options};
@@ -555,6 +555,9 @@ impl Tracer<'_> {
                 if let Some(p) = self.proc_mut(process).filter(|_| own) {
                     p.polls += 1;
                 }
+                if own {
+                    self.event(process, Happened::WaitBegan { on: WaitOn::Poll });
+                }
                 // Its answer is wanted: which descriptors it reported ready.
                 own
             }
@@ -632,6 +635,18 @@ impl Tracer<'_> {
                     return false;
                 }
                 entry.object = Some(object);
+                true
+            }
+            // A wait that may block (no WNOHANG among its options) begins: wait4's are its
+            // third argument, waitid's its fourth.
+            Role::Wait4 | Role::Waitid => {
+                let options = match call {
+                    Role::Wait4 => args[2],
+                    _ => args[3],
+                };
+                if options & libc::WNOHANG as u64 == 0 {
+                    self.event(process, Happened::WaitBegan { on: WaitOn::Child });
+                }
                 true
             }
             Role::Fcntl if args[1] as i32 == libc::F_SETPIPE_SZ => {
