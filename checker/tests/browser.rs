@@ -41,6 +41,19 @@ fn chromium() -> PathBuf {
     )
 }
 
+/// Waits for a browser to finish with `page`, for at most a minute (then it is killed).
+fn finish(child: &mut std::process::Child, browser: &str, page: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait for the browser").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{browser} took over a minute on {}", page.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Firefox takes `page`'s screenshot into `shot`, headless, in a home of its own.
 fn firefox_shot(page: &Path, shot: &Path) {
     let firefox = browser(
@@ -59,15 +72,7 @@ fn firefox_shot(page: &Path, shot: &Path) {
         .stderr(Stdio::null())
         .spawn()
         .expect("start Firefox");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("wait for Firefox").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("Firefox took over a minute on {}", page.display());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    finish(&mut child, "Firefox", page);
     let size = std::fs::metadata(shot).map(|m| m.len()).unwrap_or(0);
     assert!(
         size > 1000,
@@ -125,15 +130,7 @@ fn browse(page: &Path, what: &str) -> (String, String, Duration) {
         let _ = std::io::Read::read_to_string(&mut err, &mut text);
         text
     });
-    let deadline = started + Duration::from_secs(60);
-    while child.try_wait().expect("wait for the browser").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the browser took over a minute on {}", page.display());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    finish(&mut child, "Chromium", page);
     let took = started.elapsed();
     (
         reader.join().unwrap_or_default(),
