@@ -175,6 +175,16 @@ fn sent_by_program(run: &RunOutcome) -> Option<Vec<String>> {
     Some(sent)
 }
 
+/// Whether `actual` holds the lines of `expected`, each as often, in any order.
+fn same_lines(expected: &str, actual: &str) -> bool {
+    fn sorted(text: &str) -> Vec<&str> {
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.sort_unstable();
+        lines
+    }
+    sorted(expected) == sorted(actual)
+}
+
 pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> {
     let framed = |text: String| Some(Cause::on(Topic::Framing, text));
     let framing = "a socket or pipe carries a stream of bytes, not messages: frame each one with its length (4 bytes, then the bytes), and read exactly that many (read_exact), however many read() calls it takes";
@@ -222,7 +232,9 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> 
     }
     // Lines in another order: the X-ray's timeline says who sent or printed too early, or
     // that the child announced the hang-up before any end-of-file (a race it may win or lose).
-    if let (Failure::Output { .. }, Some(Ok(trace))) = (failure, &run.trace)
+    // Only where the lines are the expected ones: a message cut or garbled has its own cause.
+    if let (Failure::Output { expected, actual }, Some(Ok(trace))) = (failure, &run.trace)
+        && same_lines(expected, actual)
         && let Some((problem, cause)) = super::super::wiring::first_miss(
             trace,
             &["waits_for_each_reply", "hang_up_found"],
@@ -376,5 +388,81 @@ mod tests {
             cause.text
         );
         assert_eq!(cause.topic, Some(Topic::HangUp));
+    }
+    /// A message cut short, the stream out of step, and the child's last read reset by a
+    /// parent that left with replies unread: the cut is the cause, not the hang-up line.
+    #[test]
+    fn a_message_cut_short_is_the_cause_though_the_child_announced_a_hang_up() {
+        let messages = vec!["hello".to_string(), "are you there?".to_string()];
+        let case = case("two messages", Kind::Random, messages.clone());
+        let expected = oracle(&messages);
+        let actual = "child got: \"hell\"\nparent got: \"HEL\"\nchild: parent hung up\n\
+                      child exited with status 0\n"
+            .to_string();
+        let child = TracedProcess {
+            pid: 2,
+            parent: Some(1),
+            printed: vec![Printed {
+                line: "child: parent hung up".into(),
+                had_read: true,
+            }],
+            ..TracedProcess::default()
+        };
+        let parent = TracedProcess {
+            pid: 1,
+            ..TracedProcess::default()
+        };
+        let read = Io {
+            pid: 2,
+            object: Object::Socket(9),
+            calls: 3,
+            bytes: 8,
+            errors: [("ECONNRESET".to_string(), 1)].into(),
+            ..Io::default()
+        };
+        let mut trace = Trace {
+            procs: vec![parent, child],
+            io: vec![read],
+            ..Trace::default()
+        };
+        trace.injected.reads_cut = 2;
+        let mut run = RunOutcome::empty(String::new());
+        run.end = crate::sandbox::runner::End::Exited(0);
+        run.stdout = actual.clone().into_bytes();
+        run.trace = Some(Ok(trace));
+        let failure = Failure::Output { expected, actual };
+        let cause = cause(&case, &failure, &run).expect("a cause");
+        assert!(cause.text.contains("came out cut short"), "{}", cause.text);
+        assert_eq!(cause.topic, Some(Topic::Framing));
+    }
+    /// A child whose last read failed (the parent left with replies unread) ended its loop
+    /// from the channel: the hang-up rule does not call that counting.
+    #[test]
+    fn a_failed_read_is_not_taken_for_a_count() {
+        let child = TracedProcess {
+            pid: 2,
+            parent: Some(1),
+            printed: vec![Printed {
+                line: "child: parent hung up".into(),
+                had_read: true,
+            }],
+            ..TracedProcess::default()
+        };
+        let read = |errors: &[(&str, u64)]| Io {
+            pid: 2,
+            object: Object::Socket(9),
+            calls: 3,
+            bytes: 8,
+            errors: errors.iter().map(|(e, n)| (e.to_string(), *n)).collect(),
+            ..Io::default()
+        };
+        let trace = |io: Io| Trace {
+            procs: vec![TracedProcess::default(), child.clone()],
+            io: vec![io],
+            ..Trace::default()
+        };
+        let miss = |t: &Trace| super::super::super::wiring::first_miss(t, &["hang_up_found"], &[]);
+        assert!(miss(&trace(read(&[]))).is_some());
+        assert!(miss(&trace(read(&[("ECONNRESET", 1)]))).is_none());
     }
 }

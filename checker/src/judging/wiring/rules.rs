@@ -977,10 +977,12 @@ fn hang_up_found(w: &Wiring, _: &Context) -> Result<(), Miss> {
         if !p.printed.iter().any(|l| l.line.starts_with(HUNG_UP)) {
             continue;
         }
+        // A read that failed (ECONNRESET: the parent left with replies unread) also ended
+        // the loop from the channel, not from a count; the output shows what went wrong.
         let found = w.trace.io.iter().any(|io| {
             io.pid == p.pid
                 && !io.writes
-                && io.ends_of_file > 0
+                && (io.ends_of_file > 0 || !io.errors.is_empty())
                 && !w.trace.output.contains(&io.object)
         });
         if !found {

@@ -629,7 +629,7 @@ impl Tracer<'_> {
                     // A read of an end that has given bytes most likely moves some: a reader
                     // taking a byte at a time stops as often as its writer.
                     if got_bytes {
-                        self.cost.written.fetch_add(1, Ordering::Relaxed);
+                        self.cost.moved.fetch_add(1, Ordering::Relaxed);
                     }
                     self.record_io(process, object, writes, fd, 0, false);
                     return false;
@@ -857,6 +857,11 @@ impl Tracer<'_> {
                 }
                 if !writes && !failed && value == 0 {
                     self.trace.io[index].ends_of_file += 1;
+                }
+                // A reader that takes a byte per read moves as much as a writer that gives a
+                // byte per write: where each read is waited for, each brings its bytes.
+                if !writes && !failed && value > 0 {
+                    self.cost.moved.fetch_add(value as u64, Ordering::Relaxed);
                 }
                 // The first bytes each process writes into a channel, as they went in.
                 let io = &mut self.trace.io[index];
@@ -1333,7 +1338,7 @@ impl Tracer<'_> {
     /// trace's io, which counts them all).
     fn wrote(&mut self, process: i32, object: Object, index: usize, value: i64) {
         if value > 0 {
-            self.cost.written.fetch_add(value as u64, Ordering::Relaxed);
+            self.cost.moved.fetch_add(value as u64, Ordering::Relaxed);
             let total = self.trace.io[index].bytes;
             let bytes = value as u64;
             self.event(

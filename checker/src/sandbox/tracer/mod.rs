@@ -68,11 +68,12 @@ pub struct TracedRun {
 }
 
 /// What the X-ray has cost the run so far, counted as it goes: its stops, and the bytes the
-/// stopped writes moved (and a byte for each read of an end that had given bytes).
+/// stopped calls moved: those written, those read where the X-ray saw a read's result, and a
+/// byte for each read of an end that had given bytes where it did not.
 #[derive(Debug, Default)]
 pub struct Cost {
     pub stops: AtomicU64,
-    pub written: AtomicU64,
+    pub moved: AtomicU64,
 }
 
 /// Stops beyond which the X-ray's cost weighs on a time limit.
@@ -88,14 +89,14 @@ impl TracedRun {
     }
 
     /// The time the X-ray's stops have cost a run that works through many of them, each
-    /// moving data (at least a byte written per stop): the runner adds it to the time limit,
+    /// moving data (at least a byte per stop): the runner adds it to the time limit,
     /// so that the X-ray never fails a right program for being slow under it. A loop of
     /// failing writes, of reads at end-of-file or of empty polls moves nothing, and gets no
     /// more time.
     pub fn x_ray_cost(&self) -> Duration {
         let stops = self.cost.stops.load(Ordering::Relaxed);
-        let written = self.cost.written.load(Ordering::Relaxed);
-        if stops <= COSTLY_STOPS || written < stops {
+        let moved = self.cost.moved.load(Ordering::Relaxed);
+        if stops <= COSTLY_STOPS || moved < stops {
             return Duration::ZERO;
         }
         STOP_COST.saturating_mul(u32::try_from(stops).unwrap_or(u32::MAX))
