@@ -41,6 +41,10 @@ fn still_running(me: i32, exited_at: Option<Instant>) -> Vec<Descendant> {
 /// How long children may keep running after the main process exited before they count as
 /// left behind (a child the parent never waited for).
 const GRACE: Duration = Duration::from_millis(300);
+/// How many times its limit a run that the X-ray's stops slow may get on top of it: a reply
+/// sent a byte per write() costs three stops per byte, 30 times its untraced time here, and
+/// twice that again with another traced run beside it.
+const X_RAY_ALLOWANCE: u64 = 3;
 /// Live processes a run may have at once: the exercises need four, a fork loop needs stopping.
 pub const PROCESS_CAP: usize = 64;
 /// Live tasks, threads included, a traced run may have at once.
@@ -220,9 +224,9 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     // SAFETY: close_inherited_fds only makes system calls, which is allowed between fork and exec.
     unsafe { command.pre_exec(close_inherited_fds) };
     // After the descriptors, before the tracer's own set-up (which must come last).
-    // A traced run may get its limit twice over (what the X-ray's stops cost), and its CPU
-    // time with it.
-    let runs_for = spec.timeout.as_secs() * if spec.trace { 2 } else { 1 };
+    // A traced run may get its limit and X_RAY_ALLOWANCE times more (what the X-ray's stops
+    // cost), and its CPU time with it.
+    let runs_for = spec.timeout.as_secs() * if spec.trace { 1 + X_RAY_ALLOWANCE } else { 1 };
     let confined = match &spec.jail {
         Some((jail, walls)) => Some(jail.confine(&mut command, walls, runs_for + 2)?),
         None => None,
@@ -443,12 +447,14 @@ impl Started {
         }
     }
 
-    /// The time the X-ray's stops cost the run, up to `limit` (then the run had twice its
-    /// limit: a program that needs more is too slow under any reading).
+    /// The time the X-ray's stops cost the run, up to `X_RAY_ALLOWANCE` times `limit` (a
+    /// program that needs more is too slow under any reading).
     fn x_ray_cost(&self, limit: Duration) -> Duration {
         #[cfg(target_os = "linux")]
         if let Some(traced) = &self.traced {
-            return traced.x_ray_cost().min(limit);
+            return traced
+                .x_ray_cost()
+                .min(limit.saturating_mul(X_RAY_ALLOWANCE as u32));
         }
         Duration::ZERO
     }
