@@ -178,9 +178,6 @@ pub fn judge(
             cause: String::new(),
         });
     }
-    if let Some(failure) = timing::judge(case, outcome, &stdout) {
-        return Some(failure);
-    }
     if let Some(stages) = &case.stages
         && case.kind != Kind::Usage
         && let Some(records) = records
@@ -191,8 +188,13 @@ pub fn judge(
             cause: cause.to_string(),
         });
     }
-    // Last: right output from wrong wiring (no child, no pipe, a leaked end) is still wrong.
-    wiring.cloned()
+    // Right output from wrong wiring (no child, no pipe, a leaked end) is still wrong. Before
+    // the times: what the X-ray saw is exact, while a line may come late because of it (a
+    // parent that polls in a loop stops for the X-ray at every call).
+    if let Some(failure) = wiring {
+        return Some(failure.clone());
+    }
+    timing::judge(case, outcome, &stdout)
 }
 
 /// 04 with `stage` missing from PATH: the child whose execvp failed (it never became a

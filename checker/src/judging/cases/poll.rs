@@ -209,6 +209,39 @@ pub fn cause(case: &Case, failure: &Failure, run: &RunOutcome) -> Option<Cause> 
 mod tests {
     use super::*;
 
+    /// A parent that polls in a loop stops for the X-ray at every call, and its lines may
+    /// come late because of it: what the X-ray saw is the verdict, not the clock.
+    #[test]
+    fn the_wiring_is_judged_before_the_times() {
+        use crate::judging::judge::judge;
+        use crate::sandbox::runner::{End, RunOutcome};
+        let mut case = Case::new(
+            "2 lines",
+            Kind::Random,
+            vec!["2".into()],
+            Expected::Exact(oracle(2)),
+        );
+        case.env = vec![("PIPES_LAB_TIME_SCALE".into(), "0.5".into())];
+        require(&mut case);
+        let mut late = RunOutcome::empty(String::new());
+        late.end = End::Exited(0);
+        late.stdout = oracle(2).into_bytes();
+        late.line_times = vec![Duration::from_secs(9); 10];
+        let spins = Failure::Contract {
+            expected: "poll() waits until a pipe is ready".into(),
+            happened: "poll() reported pipe A hung up 14651 times".into(),
+            cause: String::new(),
+        };
+        assert!(matches!(
+            judge(&case, &late, None, &[], Some(&spins)),
+            Some(Failure::Contract { .. })
+        ));
+        assert!(matches!(
+            judge(&case, &late, None, &[], None),
+            Some(Failure::Timing { .. })
+        ));
+    }
+
     #[test]
     fn the_order_of_two_lines_each() {
         assert_eq!(
