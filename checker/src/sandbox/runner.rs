@@ -41,10 +41,11 @@ fn still_running(me: i32, exited_at: Option<Instant>) -> Vec<Descendant> {
 /// How long children may keep running after the main process exited before they count as
 /// left behind (a child the parent never waited for).
 const GRACE: Duration = Duration::from_millis(300);
-/// How many times its limit a run that the X-ray's stops slow may get on top of it: a reply
-/// sent a byte per write() costs three stops per byte, 30 times its untraced time here, and
-/// twice that again with another traced run beside it.
-const X_RAY_ALLOWANCE: u64 = 3;
+/// The most a run that the X-ray's stops slow may get on top of its limit: a reply sent a
+/// byte per write() costs three stops per byte, 30 times its untraced time, and 02's 5 s are
+/// then not enough beside another traced run. A writer and a reader that never stop also move
+/// data at every stop, and wait this long for their verdict.
+const X_RAY_ALLOWANCE: Duration = Duration::from_secs(10);
 /// Live processes a run may have at once: the exercises need four, a fork loop needs stopping.
 pub const PROCESS_CAP: usize = 64;
 /// Live tasks, threads included, a traced run may have at once.
@@ -224,9 +225,14 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
     // SAFETY: close_inherited_fds only makes system calls, which is allowed between fork and exec.
     unsafe { command.pre_exec(close_inherited_fds) };
     // After the descriptors, before the tracer's own set-up (which must come last).
-    // A traced run may get its limit and X_RAY_ALLOWANCE times more (what the X-ray's stops
+    // A traced run may get X_RAY_ALLOWANCE more than its limit (what the X-ray's stops
     // cost), and its CPU time with it.
-    let runs_for = spec.timeout.as_secs() * if spec.trace { 1 + X_RAY_ALLOWANCE } else { 1 };
+    let runs_for = spec.timeout.as_secs()
+        + if spec.trace {
+            X_RAY_ALLOWANCE.as_secs()
+        } else {
+            0
+        };
     let confined = match &spec.jail {
         Some((jail, walls)) => Some(jail.confine(&mut command, walls, runs_for + 2)?),
         None => None,
@@ -350,7 +356,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
             // Keep reading what the program's children still write, for a short while.
             Some(t) if streams.iter().all(|s| s.fd.is_none()) || t.elapsed() > GRACE => break,
             Some(_) => {}
-            None if start.elapsed() > spec.timeout + started.x_ray_cost(spec.timeout) => {
+            None if start.elapsed() > spec.timeout + started.x_ray_cost() => {
                 end = Some(End::TimedOut);
                 break;
             }
@@ -447,14 +453,12 @@ impl Started {
         }
     }
 
-    /// The time the X-ray's stops cost the run, up to `X_RAY_ALLOWANCE` times `limit` (a
-    /// program that needs more is too slow under any reading).
-    fn x_ray_cost(&self, limit: Duration) -> Duration {
+    /// The time the X-ray's stops cost the run, up to `X_RAY_ALLOWANCE` (a program that
+    /// needs more is too slow under any reading).
+    fn x_ray_cost(&self) -> Duration {
         #[cfg(target_os = "linux")]
         if let Some(traced) = &self.traced {
-            return traced
-                .x_ray_cost()
-                .min(limit.saturating_mul(X_RAY_ALLOWANCE as u32));
+            return traced.x_ray_cost().min(X_RAY_ALLOWANCE);
         }
         Duration::ZERO
     }
