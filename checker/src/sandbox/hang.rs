@@ -78,11 +78,15 @@ pub fn all_waiting() -> Option<u64> {
         return None;
     }
     let mut moved = 0u64;
-    let in_wait = |pid: i32| matches!(syscalls::decode(&procfs::syscall(pid)), Some(Call::Wait(_)));
+    // A parent waiting for this child, for any child or for a group may collect it.
+    let collects = |parent: i32, child: i32| {
+        matches!(syscalls::decode(&procfs::syscall(parent)),
+            Some(Call::Wait(w)) if w == child || w <= 0)
+    };
     for p in &procs {
         // A zombie is inert, unless its parent is about to collect it.
         if p.state == 'Z' && !p.zombie_leader {
-            if in_wait(p.ppid) {
+            if collects(p.ppid, p.pid) {
                 return None;
             }
             continue;
@@ -90,7 +94,13 @@ pub fn all_waiting() -> Option<u64> {
         if !matches!(p.state, 'S' | 'D') || p.exiting || procfs::live_threads(p.pid) != 1 {
             return None;
         }
-        if !syscalls::waits_for_another(&procfs::syscall(p.pid)) {
+        // A poll that a stop interrupted (a child's exit signal, seen by the X-ray) goes on
+        // as restart_syscall, and only the kernel function it sleeps in says it is a poll.
+        let call = procfs::syscall(p.pid);
+        let waits = syscalls::waits_for_another(&call)
+            || (syscalls::restarted_poll_waits_for_another(&call)
+                && procfs::wchan(p.pid).starts_with("poll_schedule_timeout"));
+        if !waits {
             return None;
         }
         moved = moved.wrapping_add(procfs::bytes_moved(p.pid)?);

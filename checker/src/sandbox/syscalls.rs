@@ -351,6 +351,18 @@ pub fn name(nr: u64) -> String {
 /// Whether the call a process sleeps in (the first line of /proc/PID/syscall) can only end
 /// when another process acts: a pipe or socket read or write, a FIFO open, a wait for a child,
 /// or a poll (select, epoll) without a timeout. Timers, locks and unknown calls can end alone.
+/// Whether a call resumed after a stop (restart_syscall) that sleeps in poll is a poll with
+/// no timeout. Only poll() is resumed that way among the polls, and the registers it resumes
+/// with are its own: its third argument is its timeout (-1, none).
+pub fn restarted_poll_waits_for_another(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let nr = words.next().and_then(|w| w.parse::<u64>().ok());
+    let timeout = words
+        .nth(2)
+        .and_then(|w| u64::from_str_radix(w.trim_start_matches("0x"), 16).ok());
+    nr.is_some_and(|nr| role(nr) == Some(Role::Restart)) && timeout.is_some_and(|t| (t as i32) < 0)
+}
+
 pub fn waits_for_another(line: &str) -> bool {
     let mut words = line.split_whitespace();
     let Some(nr) = words.next().and_then(|w| w.parse::<u64>().ok()) else {
@@ -425,6 +437,23 @@ pub fn decode(line: &str) -> Option<Call> {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    /// A poll that a stop interrupted goes on as restart_syscall, its arguments as they were:
+    /// with no timeout it waits for another process; with one, or another call, it does not.
+    #[test]
+    fn a_restarted_poll_with_no_timeout_waits_for_another() {
+        let restart = libc::SYS_restart_syscall;
+        assert!(restarted_poll_waits_for_another(&format!(
+            "{restart} 0x55ebd6f21e00 0x3 0xffffffff 0x0 0x8 0x0 0x7ffc 0x7fd4"
+        )));
+        assert!(!restarted_poll_waits_for_another(&format!(
+            "{restart} 0x55ebd6f21e00 0x3 0x3e8 0x0 0x8 0x0 0x7ffc 0x7fd4"
+        )));
+        assert!(!restarted_poll_waits_for_another(&format!(
+            "{} 0x55ebd6f21e00 0x3 0xffffffff 0x0 0x8 0x0 0x7ffc 0x7fd4",
+            libc::SYS_read
+        )));
+    }
 
     #[test]
     fn each_call_number_is_known_once() {

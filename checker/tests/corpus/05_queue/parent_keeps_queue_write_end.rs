@@ -2,6 +2,7 @@
 //! expect: fail
 //! mistake: the parent keeps its copy of the queue's write end open while it waits, so the queue never reaches end-of-file and the consumers wait for records for ever
 //! diagnosis: so it hangs
+//! diagnosis: a deadlock, caught before the 10 s time limit
 //! diagnosis: close fd 4 in the parent
 
 use std::fs::File;

@@ -2,6 +2,7 @@
 //! expect: fail
 //! mistake: a consumer that finds end-of-file instead of a header exits without writing the lock token back, so every other consumer waits on the lock for ever (it only works with a single consumer).
 //! diagnosis: so it hangs
+//! diagnosis: a deadlock, caught before the 10 s time limit
 //! diagnosis: was taken and never put back
 //! diagnosis: must write it back, also on its way out
 

@@ -2,6 +2,7 @@
 //! expect: fail
 //! mistake: the parent never closes the write ends, so no pipe ever hangs up and the poll loop waits for ever after the last line
 //! diagnosis: so it hangs
+//! diagnosis: a deadlock, caught before the 10 s time limit
 //! diagnosis: is blocked in poll/select
 //! diagnosis: poll never reports hang-up while a write end of that pipe is still open
 
