@@ -350,34 +350,7 @@ mod tests {
         let line = lines.remove(hung_up);
         lines.insert(1, line);
         let actual = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
-        let child = TracedProcess {
-            pid: 2,
-            parent: Some(1),
-            printed: vec![Printed {
-                line: "child: parent hung up".into(),
-                had_read: true,
-            }],
-            ..TracedProcess::default()
-        };
-        let parent = TracedProcess {
-            pid: 1,
-            ..TracedProcess::default()
-        };
-        let read = Io {
-            pid: 2,
-            object: Object::Socket(9),
-            calls: 2,
-            bytes: 8,
-            ..Io::default()
-        };
-        let mut run = RunOutcome::empty(String::new());
-        run.end = crate::sandbox::runner::End::Exited(0);
-        run.stdout = actual.clone().into_bytes();
-        run.trace = Some(Ok(Trace {
-            procs: vec![parent, child],
-            io: vec![read],
-            ..Trace::default()
-        }));
+        let run = run_of(&actual, announced(read_of_child(2, &[])));
         let failure = Failure::Output { expected, actual };
         let cause = cause(&case, &failure, &run).expect("a cause");
         assert!(
@@ -389,6 +362,7 @@ mod tests {
         );
         assert_eq!(cause.topic, Some(Topic::HangUp));
     }
+
     /// A message cut short, the stream out of step, and the child's last read reset by a
     /// parent that left with replies unread: the cut is the cause, not the hang-up line.
     #[test]
@@ -399,6 +373,38 @@ mod tests {
         let actual = "child got: \"hell\"\nparent got: \"HEL\"\nchild: parent hung up\n\
                       child exited with status 0\n"
             .to_string();
+        let mut trace = announced(read_of_child(3, &[("ECONNRESET", 1)]));
+        trace.injected.reads_cut = 2;
+        let run = run_of(&actual, trace);
+        let failure = Failure::Output { expected, actual };
+        let cause = cause(&case, &failure, &run).expect("a cause");
+        assert!(cause.text.contains("came out cut short"), "{}", cause.text);
+        assert_eq!(cause.topic, Some(Topic::Framing));
+    }
+
+    /// A child whose last read failed (the parent left with replies unread) ended its loop
+    /// from the channel: the hang-up rule does not call that counting.
+    #[test]
+    fn a_failed_read_is_not_taken_for_a_count() {
+        let miss = |t: &Trace| super::super::super::wiring::first_miss(t, &["hang_up_found"], &[]);
+        assert!(miss(&announced(read_of_child(3, &[]))).is_some());
+        assert!(miss(&announced(read_of_child(3, &[("ECONNRESET", 1)]))).is_none());
+    }
+
+    /// The child's reads of its socket: `calls` of them, 8 bytes in all, none at end-of-file.
+    fn read_of_child(calls: u64, errors: &[(&str, u64)]) -> Io {
+        Io {
+            pid: 2,
+            object: Object::Socket(9),
+            calls,
+            bytes: 8,
+            errors: errors.iter().map(|(e, n)| (e.to_string(), *n)).collect(),
+            ..Io::default()
+        }
+    }
+
+    /// A parent (pid 1) and a child (pid 2) that printed `child: parent hung up` after `read`.
+    fn announced(read: Io) -> Trace {
         let child = TracedProcess {
             pid: 2,
             parent: Some(1),
@@ -412,57 +418,19 @@ mod tests {
             pid: 1,
             ..TracedProcess::default()
         };
-        let read = Io {
-            pid: 2,
-            object: Object::Socket(9),
-            calls: 3,
-            bytes: 8,
-            errors: [("ECONNRESET".to_string(), 1)].into(),
-            ..Io::default()
-        };
-        let mut trace = Trace {
+        Trace {
             procs: vec![parent, child],
             io: vec![read],
             ..Trace::default()
-        };
-        trace.injected.reads_cut = 2;
+        }
+    }
+
+    /// A run that exited with 0, printed `stdout` and was traced as `trace` says.
+    fn run_of(stdout: &str, trace: Trace) -> RunOutcome {
         let mut run = RunOutcome::empty(String::new());
         run.end = crate::sandbox::runner::End::Exited(0);
-        run.stdout = actual.clone().into_bytes();
+        run.stdout = stdout.as_bytes().to_vec();
         run.trace = Some(Ok(trace));
-        let failure = Failure::Output { expected, actual };
-        let cause = cause(&case, &failure, &run).expect("a cause");
-        assert!(cause.text.contains("came out cut short"), "{}", cause.text);
-        assert_eq!(cause.topic, Some(Topic::Framing));
-    }
-    /// A child whose last read failed (the parent left with replies unread) ended its loop
-    /// from the channel: the hang-up rule does not call that counting.
-    #[test]
-    fn a_failed_read_is_not_taken_for_a_count() {
-        let child = TracedProcess {
-            pid: 2,
-            parent: Some(1),
-            printed: vec![Printed {
-                line: "child: parent hung up".into(),
-                had_read: true,
-            }],
-            ..TracedProcess::default()
-        };
-        let read = |errors: &[(&str, u64)]| Io {
-            pid: 2,
-            object: Object::Socket(9),
-            calls: 3,
-            bytes: 8,
-            errors: errors.iter().map(|(e, n)| (e.to_string(), *n)).collect(),
-            ..Io::default()
-        };
-        let trace = |io: Io| Trace {
-            procs: vec![TracedProcess::default(), child.clone()],
-            io: vec![io],
-            ..Trace::default()
-        };
-        let miss = |t: &Trace| super::super::super::wiring::first_miss(t, &["hang_up_found"], &[]);
-        assert!(miss(&trace(read(&[]))).is_some());
-        assert!(miss(&trace(read(&[("ECONNRESET", 1)]))).is_none());
+        run
     }
 }
