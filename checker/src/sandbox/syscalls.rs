@@ -348,9 +348,6 @@ pub fn name(nr: u64) -> String {
         .map_or_else(|| format!("number {nr}"), |(_, name)| (*name).to_string())
 }
 
-/// Whether the call a process sleeps in (the first line of /proc/PID/syscall) can only end
-/// when another process acts: a pipe or socket read or write, a FIFO open, a wait for a child,
-/// or a poll (select, epoll) without a timeout. Timers, locks and unknown calls can end alone.
 /// Whether a call resumed after a stop (restart_syscall) that sleeps in poll is a poll with
 /// no timeout. Only poll() is resumed that way among the polls, and the registers it resumes
 /// with are its own: its third argument is its timeout (-1, none).
@@ -363,6 +360,9 @@ pub fn restarted_poll_waits_for_another(line: &str) -> bool {
     nr.is_some_and(|nr| role(nr) == Some(Role::Restart)) && timeout.is_some_and(|t| (t as i32) < 0)
 }
 
+/// Whether the call a process sleeps in (the first line of /proc/PID/syscall) can only end
+/// when another process acts: a pipe or socket read or write, a FIFO open, a wait for a child,
+/// or a poll (select, epoll) without a timeout. Timers, locks and unknown calls can end alone.
 pub fn waits_for_another(line: &str) -> bool {
     let mut words = line.split_whitespace();
     let Some(nr) = words.next().and_then(|w| w.parse::<u64>().ok()) else {
