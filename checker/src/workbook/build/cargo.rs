@@ -74,6 +74,20 @@ impl Limits {
     }
 }
 
+/// The variables that name a program cargo runs each compiler through.
+const WRAPPERS: [&str; 2] = ["RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER"];
+
+/// Whether a build sets a wrapper variable to the empty string rather than leave it unset.
+/// Every compiler must be a process of the build, where the watchdog finds it: a wrapper such
+/// as sccache compiles in a server of its own. An empty value also overrides a wrapper in
+/// cargo's settings, but turns off cargo's cache of what rustc is, so that each build asks
+/// rustc again (some 70 ms). So the empty value goes where it matters: on untrusted code, and
+/// where the checker's own environment names a wrapper. A wrapper in the student's own cargo
+/// settings builds their own exercises as it builds everything else of theirs.
+fn overrides_wrapper(set_here: bool, untrusted: bool) -> bool {
+    set_here || untrusted
+}
+
 impl Workbook {
     /// Runs one `cargo build` for `bins` and watches it; what each bin became.
     pub(super) fn cargo_build(
@@ -107,10 +121,6 @@ impl Workbook {
                 if color { "always" } else { "never" },
             ])
             .env("CARGO_TARGET_DIR", &plan.target_dir)
-            // Every compiler must be a process of this build, where the watchdog finds it: a
-            // wrapper such as sccache compiles in a server of its own.
-            .env("RUSTC_WRAPPER", "")
-            .env("RUSTC_WORKSPACE_WRAPPER", "")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -118,6 +128,13 @@ impl Workbook {
             .process_group(0);
         for bin in bins {
             command.args(["--bin", bin]);
+        }
+        for wrapper in WRAPPERS {
+            let set = std::env::var_os(wrapper).is_some_and(|v| !v.is_empty());
+            match overrides_wrapper(set, plan.walled.is_some()) {
+                true => command.env(wrapper, ""),
+                false => command.env_remove(wrapper),
+            };
         }
         let memory = BUILD_MEMORY_GIB << 30;
         let cpu = limits.cpu_secs();
@@ -191,6 +208,15 @@ impl Workbook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrapper_is_emptied_for_untrusted_code_and_where_one_is_set() {
+        assert!(overrides_wrapper(false, true));
+        assert!(overrides_wrapper(true, false));
+        assert!(overrides_wrapper(true, true));
+        // Left unset: cargo then keeps its cache of rustc's answers between builds.
+        assert!(!overrides_wrapper(false, false));
+    }
 
     #[test]
     fn limits_come_from_the_switch() {

@@ -5,6 +5,7 @@
 use super::Stop;
 use super::cargo::Limits;
 use std::collections::{HashMap, HashSet};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,7 @@ pub(super) fn watch(
     limits: Limits,
 ) -> Watched {
     let cargo = child.id() as i32;
+    let ended = pidfd(cargo);
     let mut watched = Watched::default();
     let mut started: HashMap<String, Instant> = HashMap::new();
     let mut first: Option<Instant> = None;
@@ -61,6 +63,43 @@ pub(super) fn watch(
             watched.submission_stopped = true;
             return watched;
         }
+        nap(ended.as_ref());
+    }
+}
+
+/// A descriptor that turns readable when `pid` ends (a pidfd), where the kernel has them.
+fn pidfd(pid: i32) -> Option<OwnedFd> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: pidfd_open makes a new descriptor (close-on-exec) or fails.
+        let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        // SAFETY: a descriptor the call just made, owned by nobody else.
+        (raw >= 0).then(|| unsafe { OwnedFd::from_raw_fd(raw as i32) })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
+/// Waits one tick, or less when cargo ends first: the verdict of every save waits for the end
+/// of its build, and a whole tick there would be a tenth of a second lost.
+fn nap(ended: Option<&OwnedFd>) {
+    let Some(fd) = ended else {
+        std::thread::sleep(TICK);
+        return;
+    };
+    let mut ready = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: poll on one descriptor this process owns, for at most a tick.
+    let r = unsafe { libc::poll(&mut ready, 1, TICK.as_millis() as libc::c_int) };
+    // Interrupted (Ctrl-C): the loop looks again at once, and `stop` decides. Any other
+    // failure: a whole tick, as without a pidfd.
+    if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
         std::thread::sleep(TICK);
     }
 }
