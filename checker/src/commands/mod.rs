@@ -11,6 +11,7 @@ mod gradescope;
 mod hint;
 mod list;
 mod reset;
+mod stored_zip;
 mod watch;
 mod xray;
 
