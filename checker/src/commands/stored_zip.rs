@@ -62,16 +62,7 @@ impl<W: Write> StoredZip<W> {
         let crc = crc32fast::hash(bytes);
         let mut header = Vec::with_capacity(30 + name.len());
         put32(&mut header, LOCAL);
-        put16(&mut header, VERSION);
-        put16(&mut header, 0); // flags
-        put16(&mut header, 0); // stored
-        put16(&mut header, DOS_TIME);
-        put16(&mut header, DOS_DATE);
-        put32(&mut header, crc);
-        put32(&mut header, size); // compressed
-        put32(&mut header, size);
-        put16(&mut header, name_len);
-        put16(&mut header, 0); // extra field
+        put_file_fields(&mut header, crc, size, name_len);
         header.extend_from_slice(name.as_bytes());
         let offset = self.written;
         self.write(&header)?;
@@ -93,16 +84,7 @@ impl<W: Write> StoredZip<W> {
         for e in &self.entries {
             put32(&mut directory, CENTRAL);
             put16(&mut directory, MADE_BY_UNIX);
-            put16(&mut directory, VERSION);
-            put16(&mut directory, 0); // flags
-            put16(&mut directory, 0); // stored
-            put16(&mut directory, DOS_TIME);
-            put16(&mut directory, DOS_DATE);
-            put32(&mut directory, e.crc);
-            put32(&mut directory, e.size);
-            put32(&mut directory, e.size);
-            put16(&mut directory, e.name.len() as u16); // checked in `add`
-            put16(&mut directory, 0); // extra field
+            put_file_fields(&mut directory, e.crc, e.size, e.name.len() as u16); // checked in `add`
             put16(&mut directory, 0); // comment
             put16(&mut directory, 0); // disk
             put16(&mut directory, 0); // internal attributes
@@ -136,6 +118,22 @@ impl<W: Write> StoredZip<W> {
             .ok_or_else(|| std::io::Error::other("the zip archive would pass 4 GiB"))?;
         self.out.write_all(bytes)
     }
+}
+
+/// The fields a local header and a directory entry share, in the same order: the version
+/// needed, no flags, stored, the time, the CRC-32, both sizes, the name's length and no extra
+/// field.
+fn put_file_fields(out: &mut Vec<u8>, crc: u32, size: u32, name_len: u16) {
+    put16(out, VERSION);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, DOS_TIME);
+    put16(out, DOS_DATE);
+    put32(out, crc);
+    put32(out, size);
+    put32(out, size);
+    put16(out, name_len);
+    put16(out, 0);
 }
 
 fn put16(out: &mut Vec<u8>, value: u16) {
