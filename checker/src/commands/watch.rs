@@ -20,9 +20,11 @@ use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-/// Saves arriving this close together count as one (editors write a file in several steps,
-/// a few milliseconds apart); every millisecond here is one more before the verdict.
-const SETTLE: Duration = Duration::from_millis(60);
+/// Saves arriving this close together count as one: editors write a file in several steps, a
+/// few milliseconds apart, and each step restarts the wait. Every millisecond here is one more
+/// before the verdict; a save still being written when its check starts only costs a second
+/// check, which its last step asks for.
+const SETTLE: Duration = Duration::from_millis(25);
 
 pub fn watch(
     wb: &Workbook,
