@@ -102,26 +102,8 @@ impl Workbook {
             ws.insert("members".into(), toml::Value::Array(vec!["copy".into()]));
             ws.remove("default-members");
         }
-        // Line tables are all a copy's programs need (where a panic happened); the rest of
-        // the debug information only slows every build down.
-        let profile = ["profile", "dev", "package", COPY_PACKAGE]
-            .iter()
-            .try_fold(&mut root, |table, key| {
-                let entry = table
-                    .entry(key.to_string())
-                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                entry.as_table_mut()
-            })
-            .ok_or("the workbook's Cargo.toml has a [profile] that is not a table")?;
-        profile.insert("debug".into(), "line-tables-only".into());
-        // The workbook's own package is not in the stage: cargo would warn about its profile.
-        if let Some(toml::Value::Table(dev)) = root
-            .get_mut("profile")
-            .and_then(|p| p.get_mut("dev"))
-            .and_then(|d| d.get_mut("package"))
-        {
-            dev.remove("exercises");
-        }
+        // The workspace's profiles come along: line tables for the copy's programs, no debug
+        // information for the dependencies.
         let mut package = read_toml(self.root.join("exercises/Cargo.toml"))?;
         if let Some(toml::Value::Table(p)) = package.get_mut("package") {
             p.insert("name".into(), COPY_PACKAGE.into());
