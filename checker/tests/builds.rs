@@ -5,7 +5,7 @@
 mod common;
 
 use common::secrets::{Secrets, TOKEN_VARIABLE, leaked};
-use common::{copy_workbook, exercise_names, root, work_dir};
+use common::{copy_workbook, exercise_names, root, target_dir, work_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -648,8 +648,14 @@ fn main() {
         "{included}"
     );
 
-    // Its program is gone from the copies' target directory, and its stage with it.
+    // Its program is gone from the copies' target directory, and its stage with it. Looked at
+    // with the build lock held: the other tests' checks build copies at the same time, and a
+    // stage or a program is only left behind if it is still there once its build let go.
     let work = work_dir();
+    let lock = std::fs::File::create(target_dir().join("pipes-lab/build.lock")).expect("the lock");
+    let held = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| e)
+        .expect("the build lock");
     let previous_program = work.join("copies/debug/01_raw_pipe");
     assert!(
         !previous_program.exists(),
@@ -660,6 +666,7 @@ fn main() {
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     assert!(stages.is_empty(), "stages left: {stages:?}");
+    drop(held);
 
     let copy = tempfile::tempdir().expect("temporary directory");
     let secret = secrets.file.display().to_string();
