@@ -268,10 +268,11 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
             break;
         }
         let open: Vec<usize> = (0..2).filter(|&i| streams[i].fd.is_some()).collect();
+        // Both streams closed: only the exit remains to be seen, and it is waited for below.
+        let mut wait_for_exit = Duration::ZERO;
         if open.is_empty() {
             if exited_at.is_none() {
-                // Both streams closed: only the exit remains to be seen.
-                std::thread::sleep(Duration::from_millis(2));
+                wait_for_exit = Duration::from_millis(2);
             }
         } else {
             let mut fds: Vec<PollFd> = open
@@ -330,7 +331,7 @@ pub fn run(spec: &RunSpec) -> std::io::Result<RunOutcome> {
             }
         }
         if end.is_none() {
-            end = started.ended();
+            end = started.ended(wait_for_exit);
             if end.is_some() {
                 exited_at = Some(Instant::now());
             }
@@ -434,23 +435,37 @@ struct Started {
 }
 
 impl Started {
-    /// How the program ended, if it has.
-    fn ended(&self) -> Option<End> {
+    /// How the program ended, if it has, waiting for it up to `wait`. A traced run's end is
+    /// told by the tracer the moment it sees it, rather than found at the next look: a run
+    /// that ends quickly (bad input) would otherwise wait a look for nothing.
+    fn ended(&self, wait: Duration) -> Option<End> {
         #[cfg(target_os = "linux")]
         if let Some(traced) = &self.traced {
-            match traced.ended.try_recv() {
+            use std::sync::mpsc::RecvTimeoutError;
+            let told = match wait.is_zero() {
+                true => traced.ended.try_recv().map_err(|e| match e {
+                    std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    std::sync::mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                }),
+                false => traced.ended.recv_timeout(wait),
+            };
+            match told {
                 Ok(Exit::Code(code)) => return Some(End::Exited(code)),
                 Ok(Exit::Signal(sig)) => return Some(End::Signaled(sig)),
-                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+                Err(RecvTimeoutError::Timeout) => return None,
                 // The tracer is gone without a word: reap the program here instead.
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {}
+                Err(RecvTimeoutError::Disconnected) => {}
             }
         }
-        match waitpid(Pid::from_raw(self.pid), Some(WaitPidFlag::WNOHANG)) {
+        let end = match waitpid(Pid::from_raw(self.pid), Some(WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::Exited(_, code)) => Some(End::Exited(code)),
             Ok(WaitStatus::Signaled(_, sig, _)) => Some(End::Signaled(sig)),
             _ => None,
+        };
+        if end.is_none() {
+            std::thread::sleep(wait);
         }
+        end
     }
 
     /// The time the X-ray's stops cost the run, up to `X_RAY_ALLOWANCE` (a program that
