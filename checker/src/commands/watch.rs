@@ -13,18 +13,12 @@ use crate::session::{self, Options};
 use crate::workbook::Workbook;
 use crate::workbook::build::Source;
 use crate::workbook::progress::Progress;
-use state::{Action, Input, WatchState};
+use state::{Action, Input, Settling, WatchState};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
-
-/// Saves arriving this close together count as one: editors write a file in several steps, a
-/// few milliseconds apart, and each step restarts the wait. Every millisecond here is one more
-/// before the verdict; a save still being written when its check starts only costs a second
-/// check, which its last step asks for.
-const SETTLE: Duration = Duration::from_millis(25);
 
 pub fn watch(
     wb: &Workbook,
@@ -101,17 +95,16 @@ pub fn watch(
             return Ok(std::process::ExitCode::from(130));
         }
         actions = match inputs.recv_timeout(Duration::from_secs(1)) {
-            Ok(Input::Saved(first)) => {
+            Ok(first @ (Input::Saved(_) | Input::Written(_))) => {
                 // Let the editor finish writing, and count each exercise once.
-                let mut saved = vec![first];
-                while let Ok(input) = inputs.recv_timeout(SETTLE) {
-                    match input {
-                        Input::Saved(more) if !saved.contains(&more) => saved.push(more),
-                        Input::Saved(_) => {}
-                        other => actions.extend(state.handle(other)),
+                let mut save = Settling::default();
+                save.note(first);
+                while let Ok(input) = inputs.recv_timeout(save.wait()) {
+                    if let Some(other) = save.note(input) {
+                        actions.extend(state.handle(other));
                     }
                 }
-                saved
+                save.saved()
                     .into_iter()
                     .flat_map(|e| state.handle(Input::Saved(e)))
                     .collect()
@@ -192,22 +185,29 @@ impl Screen {
     }
 }
 
-/// Sends `Saved(exercise)` whenever a file of `src/bin` named after one of `names` changes.
+/// Sends `Saved(exercise)` whenever a file of `src/bin` named after one of `names` changes,
+/// and `Written(exercise)` once it is complete: closed by a writer, or renamed into place.
 fn watch_files(
     bin: &Path,
     names: Vec<String>,
     events: Sender<Input>,
 ) -> Result<notify::RecommendedWatcher, String> {
+    use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
     use notify::{EventKind, RecursiveMode, Watcher};
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
-        if matches!(event.kind, EventKind::Access(_)) {
-            return;
-        }
+        let input: fn(String) -> Input = match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write))
+            | EventKind::Modify(ModifyKind::Name(RenameMode::To)) => Input::Written,
+            // Reads (the checker's, cargo's) change nothing; a rename's pair of paths is
+            // also told as its two halves.
+            EventKind::Access(_) | EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => return,
+            _ => Input::Saved,
+        };
         for path in event.paths {
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
             if path.extension().is_some_and(|x| x == "rs") && names.iter().any(|n| n == stem) {
-                let _ = events.send(Input::Saved(stem.to_string()));
+                let _ = events.send(input(stem.to_string()));
             }
         }
     })

@@ -8,10 +8,21 @@ use std::time::Duration;
 /// After this long without any change event, watch mode says that saves may go unnoticed.
 pub const QUIET_WARNING: Duration = Duration::from_secs(60);
 
+/// Saves arriving this close together count as one: editors write a file in several steps, a
+/// few milliseconds apart, and each step restarts the wait. Every millisecond here is one more
+/// before the verdict; a save still being written when its check starts only costs a second
+/// check, which its last step asks for.
+pub const SETTLE: Duration = Duration::from_millis(25);
+/// The wait once every file saved is complete (closed by its writer, or renamed into place):
+/// only for what an editor does at once after writing (vim sets the file's mode).
+pub const SETTLE_WRITTEN: Duration = Duration::from_millis(4);
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// An exercise's file was written.
+    /// An exercise's file changed, and may still be changing.
     Saved(String),
+    /// An exercise's file is complete: its writer closed it, or it was renamed into place.
+    Written(String),
     Key(char),
     /// A check of one exercise finished.
     Checked {
@@ -85,6 +96,7 @@ impl WatchState {
                 }
             }
             Input::Saved(_) => Vec::new(),
+            Input::Written(exercise) => self.handle(Input::Saved(exercise)),
             Input::Key('q') => vec![Action::Quit],
             Input::Key('h') => vec![Action::Hint(self.current.clone())],
             Input::Key('l') => vec![Action::List],
@@ -145,6 +157,46 @@ impl WatchState {
             }
             None => vec![Action::Say("Every exercise passes. Well done!".into())],
         }
+    }
+}
+
+/// One save on its way: the exercises saved since the first event, and which of them may
+/// still be changing.
+#[derive(Debug, Default)]
+pub struct Settling {
+    saved: Vec<String>,
+    changing: BTreeSet<String>,
+}
+
+impl Settling {
+    /// Takes a file event; gives any other input back.
+    pub fn note(&mut self, input: Input) -> Option<Input> {
+        let (exercise, complete) = match input {
+            Input::Saved(e) => (e, false),
+            Input::Written(e) => (e, true),
+            other => return Some(other),
+        };
+        match complete {
+            true => self.changing.remove(&exercise),
+            false => self.changing.insert(exercise.clone()),
+        };
+        if !self.saved.contains(&exercise) {
+            self.saved.push(exercise);
+        }
+        None
+    }
+
+    /// How long to wait for another event before the save counts as done.
+    pub fn wait(&self) -> Duration {
+        match self.changing.is_empty() {
+            true => SETTLE_WRITTEN,
+            false => SETTLE,
+        }
+    }
+
+    /// The exercises saved, each once, in the order they were first heard of.
+    pub fn saved(self) -> Vec<String> {
+        self.saved
     }
 }
 
@@ -232,6 +284,43 @@ mod tests {
         let (mut heard, _) = WatchState::new(order(), BTreeSet::new(), false);
         heard.handle(Input::Saved("01_a".into()));
         assert_eq!(heard.handle(Input::Tick(QUIET_WARNING)), vec![]);
+    }
+
+    #[test]
+    fn a_save_waits_less_once_its_file_is_complete() {
+        let mut save = Settling::default();
+        assert_eq!(save.note(Input::Saved("01_a".into())), None);
+        assert_eq!(save.wait(), SETTLE, "the editor may still be writing");
+        assert_eq!(save.note(Input::Written("01_a".into())), None);
+        assert_eq!(save.wait(), SETTLE_WRITTEN);
+        // A change after the close (a second write, a mode set) is waited for again.
+        save.note(Input::Saved("01_a".into()));
+        assert_eq!(save.wait(), SETTLE);
+        save.note(Input::Written("01_a".into()));
+        // Another file still being written keeps the whole wait.
+        save.note(Input::Saved("02_b".into()));
+        assert_eq!(save.wait(), SETTLE);
+        assert_eq!(
+            save.note(Input::Key('q')),
+            Some(Input::Key('q')),
+            "not a file event"
+        );
+        save.note(Input::Written("02_b".into()));
+        assert_eq!(save.wait(), SETTLE_WRITTEN);
+        assert_eq!(save.saved(), vec!["01_a".to_string(), "02_b".to_string()]);
+        // A file renamed into place is complete from its first event.
+        let mut renamed = Settling::default();
+        renamed.note(Input::Written("03_c".into()));
+        assert_eq!(renamed.wait(), SETTLE_WRITTEN);
+    }
+
+    #[test]
+    fn a_complete_file_is_checked_like_a_save() {
+        let (mut s, _) = WatchState::new(order(), BTreeSet::new(), false);
+        assert_eq!(
+            s.handle(Input::Written("02_b".into())),
+            vec![Action::Check("02_b".into())]
+        );
     }
 
     #[test]
