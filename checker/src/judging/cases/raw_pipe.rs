@@ -35,11 +35,11 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
     let random: Vec<String> = (0..rng.random_range(3..=10))
         .map(|_| random_message(rng))
         .collect();
-    // About 96 KiB: more than a pipe holds (64 KiB), so the child blocks until the parent reads.
-    // In long messages: the X-ray stops the program at each write and read, and 400 of them
-    // cost a quarter of what 1600 short ones do.
-    let big: Vec<String> = (0..400)
-        .map(|i| format!("message {i:03} {}", random_word(rng, 228)))
+    // About 98 KiB: more than a pipe holds (64 KiB), so the child blocks until the parent reads.
+    // In 100 long messages (each well under PIPE_BUF, so written at once): the X-ray stops the
+    // program at each write and read, and a message costs the same stops whatever its length.
+    let big: Vec<String> = (0..100)
+        .map(|i| format!("message {i:03} {}", random_word(rng, 972)))
         .collect();
     vec![
         case("random messages", Kind::Random, random),
