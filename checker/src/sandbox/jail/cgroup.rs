@@ -152,11 +152,18 @@ impl RunCgroup {
     }
 
     /// The files a process writes `0` into to join the run's cgroups (the child does, before
-    /// exec, so that everything it starts is in them from the first fork).
+    /// exec, so that everything it starts is in them from the first fork). In a v1 hierarchy,
+    /// `tasks`: the child has one thread then, and moving the calling thread alone spares the
+    /// kernel the lock that moving a whole process takes, which costs the first run after a
+    /// pause some 10 ms (it waits for an RCU grace period).
     pub fn join_files(&self) -> Vec<CString> {
         self.dirs
             .iter()
-            .filter_map(|d| CString::new(d.join("cgroup.procs").into_os_string().into_vec()).ok())
+            .map(|d| match d.join("tasks").exists() {
+                true => d.join("tasks"),
+                false => d.join("cgroup.procs"),
+            })
+            .filter_map(|f| CString::new(f.into_os_string().into_vec()).ok())
             .collect()
     }
 
