@@ -81,6 +81,9 @@ fn timed(case: &Case) -> Option<Timed> {
 struct Cause {
     /// When the bytes went into the pipe, or its last write end closed.
     at: Duration,
+    /// When the write that carried them began: the bytes went in somewhere between this and
+    /// `at`, the moment the X-ray saw the write return (the same moment for a hang-up).
+    began: Duration,
     /// What waiting for a CPU had cost the writer and the X-ray by then.
     waited: Duration,
     writer: String,
@@ -178,8 +181,9 @@ fn written(trace: &Trace, text: &str, nth: usize, writer: &str) -> Option<Cause>
             if line == wanted.as_bytes() {
                 if seen == nth {
                     return cause_of_write(trace, io.pid, &io.object, start as u64, end as u64)
-                        .map(|(at, waited, pause)| Cause {
+                        .map(|(at, began, waited, pause)| Cause {
                             at,
+                            began,
                             waited,
                             writer: writer.to_string(),
                             object: io.object.clone(),
@@ -200,23 +204,27 @@ fn written(trace: &Trace, text: &str, nth: usize, writer: &str) -> Option<Cause>
 }
 
 /// The moment the write that completed bytes `start..end` of what `pid` wrote into `object`
-/// returned, and the pause `pid` took since its write before (when it took one it asked for).
+/// returned, when it began, what waiting for a CPU had cost by then, and the pause `pid` took
+/// since its write before (when it took one it asked for).
 fn cause_of_write(
     trace: &Trace,
     pid: i32,
     object: &Object,
     start: u64,
     end: u64,
-) -> Option<(Duration, Duration, Option<Pause>)> {
+) -> Option<(Duration, Duration, Duration, Option<Pause>)> {
     let mut since = Duration::ZERO;
     let mut pause: Option<Pause> = None;
     for m in trace.events_of(pid) {
         match &m.what {
             Happened::Wrote {
-                object: o, total, ..
+                object: o,
+                total,
+                began,
+                ..
             } if o == object => {
                 if *total >= end {
-                    return Some((m.at, m.waited, pause));
+                    return Some((m.at, *began, m.waited, pause));
                 }
                 if *total <= start {
                     since = m.at;
@@ -260,6 +268,7 @@ fn hung_up(trace: &Trace, prefix: &str, writer: &str) -> Option<Cause> {
         .last()?;
     Some(Cause {
         at,
+        began: at,
         waited,
         writer: writer.to_string(),
         object: io.object.clone(),
@@ -319,10 +328,12 @@ pub fn order(case: &Case, outcome: &RunOutcome, stdout: &str) -> Option<Result<(
         let Some(later) = &evidence.causes[i] else {
             continue;
         };
-        // A line printed after line i although what carried it came first: only a poll that
-        // found both ready before line i was printed excuses it.
+        // A line printed after line i although what carried it came first (its write had
+        // returned before line i's write began: writes the X-ray saw at the same time, on a
+        // busy machine, may have gone in either order): only a poll that found both ready
+        // before line i was printed excuses it.
         let overtaken = evidence.causes[i + 1..].iter().flatten().any(|earlier| {
-            earlier.at < later.at
+            earlier.at < later.began
                 && (earlier.object == later.object
                     || !found_together(&evidence, i, &earlier.object))
         });
@@ -462,20 +473,22 @@ fn against_causes(timed: &Timed, lines: &[&str], evidence: &Evidence) -> Option<
                     let since = Since::Asked { writer };
                     return fail(woke, cause.born + due.latest + slack, since);
                 }
+                // A writer is late by when its write began: the X-ray may see the write
+                // return later than it did, when it is busy with another process's stops.
                 let waited = cause.waited.saturating_sub(pause.waited);
-                if cause.at > woke + slack + waited {
+                if cause.began > woke + slack + waited {
                     let since = Since::Woke {
                         woke,
                         writer,
                         waited,
                     };
-                    return fail(cause.at, woke + slack + waited, since);
+                    return fail(cause.began, woke + slack + waited, since);
                 }
             }
-            None if cause.at > due.latest + slack + cause.waited => {
+            None if cause.began > due.latest + slack + cause.waited => {
                 let waited = cause.waited;
                 let since = Since::WriterLate { writer, waited };
-                return fail(cause.at, due.latest + slack + waited, since);
+                return fail(cause.began, due.latest + slack + waited, since);
             }
             None => {}
         }
@@ -508,6 +521,17 @@ mod tests {
             self
         }
         fn wrote(&mut self, when: u64, pid: i32, pipe: u64, text: &str) -> &mut Self {
+            self.wrote_from(when, when, pid, pipe, text)
+        }
+        /// A write the X-ray saw begin at `began` and return at `when`.
+        fn wrote_from(
+            &mut self,
+            began: u64,
+            when: u64,
+            pid: i32,
+            pipe: u64,
+            text: &str,
+        ) -> &mut Self {
             let object = Object::Pipe(pipe);
             let io = match self
                 .0
@@ -536,6 +560,7 @@ mod tests {
                     object,
                     bytes,
                     total,
+                    began: ms(began),
                 },
             )
         }
@@ -810,6 +835,44 @@ mod tests {
         let mut blind = outcome.clone();
         blind.trace = None;
         assert_eq!(order(&poll_case(), &blind, &stdout), None);
+    }
+
+    #[test]
+    fn writes_the_x_ray_saw_at_the_same_time_may_have_gone_in_either_order() {
+        // On a busy machine the X-ray saw child 0's write return late: it began before child
+        // 1's, and may have put its line in first. The parent printed child 0's line first.
+        let mut t = Timeline::default();
+        t.at(1, 10, Happened::Started { parent: 1 })
+            .at(2, 11, Happened::Started { parent: 1 })
+            .slept(3, 10, 300)
+            .slept(4, 11, 350)
+            .wrote_from(378, 382, 11, 21, "c1 l1\n")
+            .wrote_from(375, 392, 10, 20, "c0 l1\n")
+            .polled(393, &[20])
+            .printed(394, "[0] c0 l1")
+            .polled(395, &[21])
+            .printed(396, "[1] c1 l1")
+            .printed(397, "done");
+        let (outcome, stdout) = t.outcome(397);
+        assert_eq!(order(&poll_case(), &outcome, &stdout), Some(Ok(())));
+        // Had child 0's write begun after child 1's returned, its line came second.
+        let mut t = Timeline::default();
+        t.at(1, 10, Happened::Started { parent: 1 })
+            .at(2, 11, Happened::Started { parent: 1 })
+            .slept(3, 10, 300)
+            .slept(4, 11, 350)
+            .wrote_from(378, 382, 11, 21, "c1 l1\n")
+            .wrote_from(385, 392, 10, 20, "c0 l1\n")
+            .polled(393, &[20])
+            .printed(394, "[0] c0 l1")
+            .polled(395, &[21])
+            .printed(396, "[1] c1 l1")
+            .printed(397, "done");
+        let (outcome, stdout) = t.outcome(397);
+        assert_eq!(
+            order(&poll_case(), &outcome, &stdout),
+            Some(Err("[1] c1 l1\n[0] c0 l1\ndone\n".into()))
+        );
     }
 
     #[test]

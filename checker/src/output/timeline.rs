@@ -519,6 +519,7 @@ impl<'t> Passages<'t> {
                 object,
                 bytes,
                 total,
+                ..
             } => {
                 let Some(pid) = self.trace.procs.get(lane).map(|p| p.pid) else {
                     return;
@@ -1290,6 +1291,7 @@ mod tests {
                     object: pipe.clone(),
                     bytes: 6,
                     total: 6,
+                    began: Duration::ZERO,
                 },
             ),
             moment(
@@ -1707,6 +1709,7 @@ mod tests {
                         object: pipe.clone(),
                         bytes: 1,
                         total: k + 1,
+                        began: Duration::ZERO,
                     },
                 )
             })
@@ -1733,6 +1736,7 @@ mod tests {
                         object: pipe.clone(),
                         bytes: 7,
                         total: 7 * k,
+                        began: Duration::ZERO,
                     },
                 ),
             })

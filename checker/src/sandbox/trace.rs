@@ -69,11 +69,13 @@ pub enum Happened {
         parent: i32,
     },
     /// Bytes went into a pipe, FIFO or socket: `total` counts all the bytes this process had
-    /// written into it by then.
+    /// written into it by then. They went in between `began`, when the X-ray saw the write
+    /// begin, and the moment it saw the write return (a busy X-ray sees a return late).
     Wrote {
         object: Object,
         bytes: u64,
         total: u64,
+        began: Duration,
     },
     /// A read of a pipe, FIFO or socket began; `cut` where the X-ray asked for fewer bytes
     /// than the program did (an injected short read).
@@ -138,6 +140,7 @@ impl std::fmt::Display for Moment {
                 object,
                 bytes,
                 total,
+                ..
             } => write!(f, "wrote {bytes} B into {object} ({total} B in all)"),
             Happened::ReadBegan { object, cut } => {
                 write!(f, "began a read of {object}")?;

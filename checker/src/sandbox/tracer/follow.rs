@@ -63,6 +63,8 @@ struct Pending {
     fill: Option<(u64, u64)>,
     /// Argument 1 is the buffer and argument 2 its length (read, write, sendto...).
     plain: bool,
+    /// When the X-ray saw the call begin.
+    began: std::time::Duration,
 }
 
 struct Tracer<'a> {
@@ -531,6 +533,7 @@ impl Tracer<'_> {
             source: None,
             fill: None,
             plain: syscalls::counts_bytes(nr),
+            began: self.limits.start.elapsed(),
         };
         let wanted = match call {
             Role::Poll(watched) => {
@@ -853,7 +856,7 @@ impl Tracer<'_> {
                     failed,
                 );
                 if writes && !failed {
-                    self.wrote(process, object, index, value);
+                    self.wrote(process, object, index, value, entry.began);
                 }
                 if !writes && !failed && value == 0 {
                     self.trace.io[index].ends_of_file += 1;
@@ -880,7 +883,7 @@ impl Tracer<'_> {
                     let fd = entry.args[to] as i32;
                     let index = self.record_io(process, object.clone(), true, fd, value, failed);
                     if !failed {
-                        self.wrote(process, object, index, value);
+                        self.wrote(process, object, index, value, entry.began);
                     }
                 }
             }
@@ -1335,8 +1338,15 @@ impl Tracer<'_> {
     }
 
     /// Notes on the timeline that `value` bytes went into `object` (its entry `index` of the
-    /// trace's io, which counts them all).
-    fn wrote(&mut self, process: i32, object: Object, index: usize, value: i64) {
+    /// trace's io, which counts them all), by a write the X-ray saw begin at `began`.
+    fn wrote(
+        &mut self,
+        process: i32,
+        object: Object,
+        index: usize,
+        value: i64,
+        began: std::time::Duration,
+    ) {
         if value > 0 {
             self.cost.moved.fetch_add(value as u64, Ordering::Relaxed);
             let total = self.trace.io[index].bytes;
@@ -1347,6 +1357,7 @@ impl Tracer<'_> {
                     object,
                     bytes,
                     total,
+                    began,
                 },
             );
         }
