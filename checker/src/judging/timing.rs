@@ -837,38 +837,31 @@ mod tests {
         assert_eq!(order(&poll_case(), &blind, &stdout), None);
     }
 
+    /// Child 1's write seen from 378 ms to 382 ms, child 0's from `began` to 392 ms (a busy
+    /// X-ray saw it return late); the parent printed child 0's line first.
+    fn child_0_printed_first(began: u64) -> (RunOutcome, String) {
+        let mut t = Timeline::default();
+        t.at(1, 10, Happened::Started { parent: 1 })
+            .at(2, 11, Happened::Started { parent: 1 })
+            .slept(3, 10, 300)
+            .slept(4, 11, 350)
+            .wrote_from(378, 382, 11, 21, "c1 l1\n")
+            .wrote_from(began, 392, 10, 20, "c0 l1\n")
+            .polled(393, &[20])
+            .printed(394, "[0] c0 l1")
+            .polled(395, &[21])
+            .printed(396, "[1] c1 l1")
+            .printed(397, "done");
+        t.outcome(397)
+    }
+
     #[test]
     fn writes_the_x_ray_saw_at_the_same_time_may_have_gone_in_either_order() {
-        // On a busy machine the X-ray saw child 0's write return late: it began before child
-        // 1's, and may have put its line in first. The parent printed child 0's line first.
-        let mut t = Timeline::default();
-        t.at(1, 10, Happened::Started { parent: 1 })
-            .at(2, 11, Happened::Started { parent: 1 })
-            .slept(3, 10, 300)
-            .slept(4, 11, 350)
-            .wrote_from(378, 382, 11, 21, "c1 l1\n")
-            .wrote_from(375, 392, 10, 20, "c0 l1\n")
-            .polled(393, &[20])
-            .printed(394, "[0] c0 l1")
-            .polled(395, &[21])
-            .printed(396, "[1] c1 l1")
-            .printed(397, "done");
-        let (outcome, stdout) = t.outcome(397);
+        // Child 0's write began before child 1's returned: its line may have gone in first.
+        let (outcome, stdout) = child_0_printed_first(375);
         assert_eq!(order(&poll_case(), &outcome, &stdout), Some(Ok(())));
-        // Had child 0's write begun after child 1's returned, its line came second.
-        let mut t = Timeline::default();
-        t.at(1, 10, Happened::Started { parent: 1 })
-            .at(2, 11, Happened::Started { parent: 1 })
-            .slept(3, 10, 300)
-            .slept(4, 11, 350)
-            .wrote_from(378, 382, 11, 21, "c1 l1\n")
-            .wrote_from(385, 392, 10, 20, "c0 l1\n")
-            .polled(393, &[20])
-            .printed(394, "[0] c0 l1")
-            .polled(395, &[21])
-            .printed(396, "[1] c1 l1")
-            .printed(397, "done");
-        let (outcome, stdout) = t.outcome(397);
+        // Had it begun after child 1's returned, its line came second.
+        let (outcome, stdout) = child_0_printed_first(385);
         assert_eq!(
             order(&poll_case(), &outcome, &stdout),
             Some(Err("[1] c1 l1\n[0] c0 l1\ndone\n".into()))
