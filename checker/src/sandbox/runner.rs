@@ -442,14 +442,7 @@ impl Started {
         #[cfg(target_os = "linux")]
         if let Some(traced) = &self.traced {
             use std::sync::mpsc::RecvTimeoutError;
-            let told = match wait.is_zero() {
-                true => traced.ended.try_recv().map_err(|e| match e {
-                    std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
-                    std::sync::mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-                }),
-                false => traced.ended.recv_timeout(wait),
-            };
-            match told {
+            match traced.ended.recv_timeout(wait) {
                 Ok(Exit::Code(code)) => return Some(End::Exited(code)),
                 Ok(Exit::Signal(sig)) => return Some(End::Signaled(sig)),
                 Err(RecvTimeoutError::Timeout) => return None,
