@@ -73,7 +73,8 @@ impl Step {
 pub struct Setup {
     /// The CPU seconds of each process; none for a build (only the rules apply).
     pub cpu_secs: Option<u64>,
-    /// The files that join the run's cgroups (`RunCgroup::join_files`: `tasks` in v1, `cgroup.procs` in v2).
+    /// The files that join the run's cgroups (`RunCgroup::join_files`: `tasks` in v1,
+    /// `cgroup.procs` in v2).
     pub cgroup: Vec<CString>,
     pub netns: bool,
     pub ipc: bool,
