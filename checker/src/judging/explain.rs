@@ -262,8 +262,10 @@ fn likely_cause(exercise: &Exercise, case: &Case, failure: &Failure, run: &RunOu
         return general_cause(failure);
     }
     // The call the case changes never came (a wiring rule that saw why explains itself): the
-    // verdict says nothing about how the program handles the change.
+    // verdict says nothing about how the program handles the change. (Pauses shortened for a
+    // case its schedule judges change nothing the verdict is about.)
     if let (Some(mishap), Some(trace)) = (case.mishap, trace)
+        && case.needs_xray()
         && trace.injected.mishaps == 0
         && !matches!(failure, Failure::Wiring { .. })
     {
@@ -510,6 +512,17 @@ fn timing_words(
             ),
             format!(
                 "{writer} asked to sleep until {} before writing `{text}`",
+                s(at)
+            ),
+        ),
+        Since::Counted { printed } => (
+            format!(
+                "line {line} no earlier than {} after the start, its pauses counted at the lengths they asked for (the X-ray let them last a fraction of it)",
+                s(bound)
+            ),
+            format!(
+                "line {line} (`{text}`) was printed at {}; with each pause at the length it asked for, at {}",
+                s(*printed),
                 s(at)
             ),
         ),

@@ -104,4 +104,8 @@ pub enum Since {
     },
     /// `writer` asked to wake up at `at` to write the line, later than the line is due.
     Asked { writer: String },
+    /// The line was printed at `printed`, after pauses the X-ray shortened (a run with the
+    /// scale unset): `at` is when it would have come had they lasted what they asked, and the
+    /// bound counts from the start.
+    Counted { printed: Duration },
 }

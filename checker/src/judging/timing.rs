@@ -11,7 +11,7 @@ use super::cases::{Carried, Case};
 use super::failure::{Failure, Since};
 use crate::sandbox::procfs::Object;
 use crate::sandbox::runner::RunOutcome;
-use crate::sandbox::trace::{Happened, SAMPLE_BYTES, Trace};
+use crate::sandbox::trace::{Happened, Mishap, Moment, SAMPLE_BYTES, Trace};
 use std::time::Duration;
 
 /// Grace for the clock's rounding: sleeps are never shorter than asked.
@@ -36,9 +36,13 @@ struct Timed {
     slack: Duration,
     grace: Duration,
     longest_pause: Option<Duration>,
+    /// The X-ray shortened every pause (`Mishap::PausesShortened`): a line is early only
+    /// against when it would have come had they lasted what they asked.
+    shortened: bool,
 }
 
 fn timed(case: &Case) -> Option<Timed> {
+    let shortened = matches!(case.mishap, Some(Mishap::PausesShortened { .. }));
     let expected: Vec<&str> = case.stdout.text().lines().collect();
     if let Some(t) = &case.timing {
         let dues = (1..=t.lines.min(expected.len()))
@@ -54,6 +58,7 @@ fn timed(case: &Case) -> Option<Timed> {
             slack: t.slack,
             grace: ROUNDING,
             longest_pause: Some(t.max),
+            shortened,
         });
     }
     let s = case.schedule.as_ref()?;
@@ -73,6 +78,7 @@ fn timed(case: &Case) -> Option<Timed> {
         slack: s.slack,
         grace: START_GRACE,
         longest_pause: None,
+        shortened,
     })
 }
 
@@ -94,6 +100,10 @@ struct Cause {
     pause: Option<Pause>,
     /// When the writing process was created.
     born: Duration,
+    /// The latest wake-up its sleeps before the write asked for. A pause lasts at least what
+    /// it asks, so this is never after the write; where the X-ray shortened the pauses, it is
+    /// when the write would have come had they lasted what they asked.
+    ahead: Duration,
 }
 
 /// The sleeps a writer took between two writes.
@@ -181,14 +191,15 @@ fn written(trace: &Trace, text: &str, nth: usize, writer: &str) -> Option<Cause>
             if line == wanted.as_bytes() {
                 if seen == nth {
                     return cause_of_write(trace, io.pid, &io.object, start as u64, end as u64)
-                        .map(|(at, began, waited, pause)| Cause {
-                            at,
-                            began,
-                            waited,
+                        .map(|w| Cause {
+                            at: w.at,
+                            began: w.began,
+                            waited: w.waited,
                             writer: writer.to_string(),
                             object: io.object.clone(),
-                            pause,
+                            pause: w.pause,
                             born: born(trace, io.pid),
+                            ahead: w.ahead,
                         });
                 }
                 seen += 1;
@@ -203,19 +214,34 @@ fn written(trace: &Trace, text: &str, nth: usize, writer: &str) -> Option<Cause>
     None
 }
 
-/// The moment the write that completed bytes `start..end` of what `pid` wrote into `object`
-/// returned, when it began, what waiting for a CPU had cost by then, and the pause `pid` took
-/// since its write before (when it took one it asked for).
+/// The write that completed some bytes, as the timeline saw it.
+struct WriteSeen {
+    /// When it returned.
+    at: Duration,
+    began: Duration,
+    /// What waiting for a CPU had cost by then.
+    waited: Duration,
+    /// The pause the writer took since its write before (when it took one it asked for).
+    pause: Option<Pause>,
+    /// The latest wake-up the writer's sleeps had asked for by then.
+    ahead: Duration,
+}
+
+/// The write that completed bytes `start..end` of what `pid` wrote into `object`.
 fn cause_of_write(
     trace: &Trace,
     pid: i32,
     object: &Object,
     start: u64,
     end: u64,
-) -> Option<(Duration, Duration, Duration, Option<Pause>)> {
+) -> Option<WriteSeen> {
     let mut since = Duration::ZERO;
     let mut pause: Option<Pause> = None;
+    let mut ahead = Duration::ZERO;
     for m in trace.events_of(pid) {
+        if let Happened::Slept { until, .. } = &m.what {
+            ahead = ahead.max(*until);
+        }
         match &m.what {
             Happened::Wrote {
                 object: o,
@@ -224,7 +250,13 @@ fn cause_of_write(
                 ..
             } if o == object => {
                 if *total >= end {
-                    return Some((m.at, *began, m.waited, pause));
+                    return Some(WriteSeen {
+                        at: m.at,
+                        began: *began,
+                        waited: m.waited,
+                        pause,
+                        ahead,
+                    });
                 }
                 if *total <= start {
                     since = m.at;
@@ -274,7 +306,22 @@ fn hung_up(trace: &Trace, prefix: &str, writer: &str) -> Option<Cause> {
         object: io.object.clone(),
         pause: None,
         born: born(trace, io.pid),
+        ahead: asked_by(trace, |m| m.pid == io.pid && m.at <= at),
     })
+}
+
+/// The latest wake-up asked for by the sleeps among the moments `which` takes.
+fn asked_by(trace: &Trace, which: impl Fn(&Moment) -> bool) -> Duration {
+    trace
+        .timeline
+        .iter()
+        .filter(|m| which(m))
+        .filter_map(|m| match m.what {
+            Happened::Slept { until, .. } => Some(until),
+            _ => None,
+        })
+        .max()
+        .unwrap_or_default()
 }
 
 /// When a process was created (the program itself at the start).
@@ -366,7 +413,28 @@ pub fn judge(case: &Case, outcome: &RunOutcome, stdout: &str) -> Option<Failure>
     let trace = outcome.trace.as_ref().and_then(|t| t.as_ref().ok());
     match trace.and_then(|t| Evidence::gather(t, &lines, &timed)) {
         Some(evidence) => against_causes(&timed, &lines, &evidence),
-        None => against_the_clock(&timed, &lines, &outcome.line_times),
+        None => {
+            // Pauses the X-ray shortened: a line is early only against the latest wake-up any
+            // process had asked for by then (no timeline says which process carried it).
+            let ahead: Vec<Duration> = match trace {
+                Some(trace) if timed.shortened => (outcome.line_times.iter())
+                    .map(|t| asked_by(trace, |m| m.at <= *t))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            against_the_clock(&timed, &lines, &outcome.line_times, &ahead)
+        }
+    }
+}
+
+/// When line `k` counts as come, to tell whether it was early: when it was printed, or, when
+/// the X-ray shortened the pauses before it, when it would have come had they lasted what
+/// they asked.
+fn counted(printed: Duration, ahead: Duration) -> (Duration, Since) {
+    if ahead > printed {
+        (ahead, Since::Counted { printed })
+    } else {
+        (printed, Since::Start)
     }
 }
 
@@ -394,13 +462,20 @@ fn failure(k: usize, text: &str, at: Duration, bound: Duration, since: Since) ->
     }
 }
 
-/// The clock alone: each line no earlier than its earliest time, no later than its latest
+/// The clock alone: each line no earlier than its earliest time (counted with `ahead`, the
+/// wake-ups asked for by its time, where pauses were shortened), no later than its latest
 /// time plus the slack.
-fn against_the_clock(timed: &Timed, lines: &[&str], times: &[Duration]) -> Option<Failure> {
+fn against_the_clock(
+    timed: &Timed,
+    lines: &[&str],
+    times: &[Duration],
+    ahead: &[Duration],
+) -> Option<Failure> {
     for (k, (due, at)) in dues_of(timed, lines).into_iter().zip(times).enumerate() {
         let Some(due) = due else { continue };
-        if *at + timed.grace < due.earliest {
-            return Some(failure(k, lines[k], *at, due.earliest, Since::Start));
+        let (come, since) = counted(*at, ahead.get(k).copied().unwrap_or_default());
+        if come + timed.grace < due.earliest {
+            return Some(failure(k, lines[k], come, due.earliest, since));
         }
         if *at > due.latest + timed.slack {
             return Some(failure(
@@ -422,12 +497,23 @@ fn against_causes(timed: &Timed, lines: &[&str], evidence: &Evidence) -> Option<
     let slack = timed.slack;
     let dues = dues_of(timed, lines);
     let waited_at = |k: usize| evidence.trace.timeline[evidence.printed[k].1].waited;
+    // A line carried by nothing comes after the lines before it: it is as far ahead as they.
+    let mut ahead = Duration::ZERO;
     for k in 0..lines.len() {
+        if let Some(cause) = &evidence.causes[k] {
+            ahead = ahead.max(cause.ahead);
+        }
         let Some(due) = dues[k] else { continue };
         let (printed, _) = evidence.printed[k];
         let fail = |at, bound, since| Some(failure(k, lines[k], at, bound, since));
-        if printed + timed.grace < due.earliest {
-            return fail(printed, due.earliest, Since::Start);
+        let line_ahead = match &evidence.causes[k] {
+            _ if !timed.shortened => Duration::ZERO,
+            Some(cause) => cause.ahead,
+            None => ahead,
+        };
+        let (come, since) = counted(printed, line_ahead);
+        if come + timed.grace < due.earliest {
+            return fail(come, due.earliest, since);
         }
         let Some(cause) = &evidence.causes[k] else {
             // Carried by nothing: it follows the line before it.
@@ -500,7 +586,7 @@ fn against_causes(timed: &Timed, lines: &[&str], evidence: &Evidence) -> Option<
 mod tests {
     use super::*;
     use crate::judging::cases::{Expected, Kind, Schedule, Timing};
-    use crate::sandbox::trace::{Io, Moment};
+    use crate::sandbox::trace::Io;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
@@ -866,6 +952,76 @@ mod tests {
             order(&poll_case(), &outcome, &stdout),
             Some(Err("[1] c1 l1\n[0] c0 l1\ndone\n".into()))
         );
+    }
+
+    /// `poll_case` with the pauses shortened tenfold, run by children that asked to wake up
+    /// at `asked` (child 0, then child 1) and wrote a tenth of that after their start.
+    fn shortened(asked: [u64; 2]) -> (Case, RunOutcome, String, RunOutcome) {
+        let mut case = poll_case();
+        case.mishap = Some(Mishap::PausesShortened { by: 10 });
+        let mut t = Timeline::default();
+        let [first, second] = asked;
+        t.at(1, 10, Happened::Started { parent: 1 })
+            .at(2, 11, Happened::Started { parent: 1 })
+            .slept(3, 10, first)
+            .slept(4, 11, second)
+            .wrote(first / 10 + 1, 10, 20, "c0 l1\n")
+            .polled(first / 10 + 2, &[20])
+            .printed(first / 10 + 3, "[0] c0 l1")
+            .wrote(second / 10 + 1, 11, 21, "c1 l1\n")
+            .polled(second / 10 + 2, &[21])
+            .printed(second / 10 + 3, "[1] c1 l1")
+            .printed(second / 10 + 4, "done");
+        let (outcome, stdout) = t.outcome(second / 10 + 4);
+        // The same run where the timeline missed the prints: the clock judges.
+        let mut blind = outcome.clone();
+        if let Some(Ok(trace)) = &mut blind.trace {
+            trace
+                .timeline
+                .retain(|m| !matches!(m.what, Happened::Printed { .. }));
+        }
+        blind.line_times = vec![ms(first / 10 + 3), ms(second / 10 + 3), ms(second / 10 + 4)];
+        (case, outcome, stdout, blind)
+    }
+
+    #[test]
+    fn shortened_pauses_count_at_the_lengths_they_asked_for() {
+        // Right: each child asked to wake up at its time, and slept a tenth of it.
+        let (case, outcome, stdout, blind) = shortened([300, 350]);
+        assert!(judge(&case, &outcome, &stdout).is_none());
+        assert!(judge(&case, &blind, &stdout).is_none());
+        // Unshortened, the same lines came far too early.
+        let mut plain = case.clone();
+        plain.mishap = None;
+        assert!(matches!(
+            judge(&plain, &outcome, &stdout),
+            Some(Failure::Timing {
+                early: true,
+                since: Since::Start,
+                ..
+            })
+        ));
+        // Half the delays (a default scale of 0.5): early even counted at what they asked.
+        let (case, outcome, stdout, blind) = shortened([150, 175]);
+        // Without the prints in the timeline, the latest wake-up any child had asked for by
+        // then (child 1's) counts.
+        for (run, counted) in [(&outcome, 150), (&blind, 175)] {
+            assert!(matches!(
+                judge(&case, run, &stdout),
+                Some(Failure::Timing { line: 1, early: true, at, since: Since::Counted { .. }, .. }) if at == ms(counted)
+            ));
+        }
+        // Ten times the delays: late by what they asked, however short the X-ray made them.
+        let (case, outcome, stdout, _) = shortened([3000, 3500]);
+        assert!(matches!(
+            judge(&case, &outcome, &stdout),
+            Some(Failure::Timing {
+                line: 1,
+                early: false,
+                since: Since::Asked { .. },
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -418,7 +418,7 @@ fn skipped_line(xray: &Xray, refused: Option<&str>, unheard: Option<&str>) -> Op
     let structural = match (xray.why_off(), refused) {
         // The cases whose failure the X-ray makes happen (`Case::mishap`) go with it.
         (Some(why), _) => Some(format!(
-            "{why}; so were the cases where the X-ray changes a call"
+            "{why}; so were the cases that need the X-ray to change a call"
         )),
         (None, Some(refused)) => Some(format!("runs cannot be traced here: {refused}")),
         (None, None) => None,

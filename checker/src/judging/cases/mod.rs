@@ -67,7 +67,7 @@ pub struct Case {
     /// A time limit shorter than the exercise's (bad input must be refused at once).
     pub timeout: Option<Duration>,
     /// A failure the X-ray makes happen in this run (an exec, an open, a writer that exits);
-    /// without the X-ray the case is not run, and the report says so.
+    /// without the X-ray the case is not run (`needs_xray`), and the report says so.
     pub mishap: Option<Mishap>,
 }
 
@@ -140,6 +140,17 @@ impl Case {
     /// Timing matters: the case is judged on when its lines came (see `judging::timing`).
     pub fn is_timed(&self) -> bool {
         self.timing.is_some() || self.schedule.is_some()
+    }
+
+    /// Whether only the X-ray can run the case. Pauses shortened for a case judged by its
+    /// schedule are only a saving: without the X-ray they last what they ask, and the clock
+    /// judges the lines as in any timed case.
+    pub fn needs_xray(&self) -> bool {
+        match self.mishap {
+            Some(Mishap::PausesShortened { .. }) => self.schedule.is_none(),
+            Some(_) => true,
+            None => false,
+        }
     }
 }
 

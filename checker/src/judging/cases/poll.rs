@@ -110,13 +110,16 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         Expected::Exact(oracle(lines)),
     );
     case.env = vec![("PIPES_LAB_TIME_SCALE".into(), SCALE.to_string())];
-    // Without the variable the delays are as written (scale 1): one line each, done in 0.7 s.
-    let unscaled = Case::new(
-        "1 line each, PIPES_LAB_TIME_SCALE not set",
+    // Without the variable the delays are as written (scale 1): one line each, due by 0.7 s.
+    // The X-ray notes each pause's length and lets it last a tenth of it; a line is early
+    // only against when it would have come had they lasted what they asked.
+    let mut unscaled = Case::new(
+        "1 line each, PIPES_LAB_TIME_SCALE not set (the X-ray lets each pause last a tenth of what it asks)",
         Kind::Random,
         vec!["1".into()],
         Expected::Exact(oracle(1)),
     );
+    unscaled.mishap = Some(Mishap::PausesShortened { by: 10 });
     // Each poll held until the children are asleep or gone: a child's last line and its
     // hang-up are in the pipe together, as a busy machine may have it on any run.
     let mut together = Case::new(
