@@ -131,6 +131,52 @@ fn the_stubs_are_not_started_and_their_first_screen_fits_a_terminal() {
     );
 }
 
+/// A check of one exercise whose cases are not timed shares them among two lanes, each
+/// taking the next case when it is free: the verdict, the score and the report are those of
+/// one lane alone. For a right program, programs whose first failure is a later case (and
+/// fail more after it), and the untouched stub.
+#[test]
+fn one_exercise_s_cases_shared_among_lanes_give_the_report_of_one_lane() {
+    let programs = [
+        "solutions/src/bin/07_broken_pipe.rs",
+        "checker/tests/corpus/07_broken_pipe/refuses_1000_lines.rs",
+        "checker/tests/corpus/07_broken_pipe/lines_unwrap.rs",
+        "checker/tests/corpus/07_broken_pipe/usage_on_stdout.rs",
+        "checker/stubs/07_broken_pipe.rs",
+    ];
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    for program in programs {
+        std::fs::copy(root().join(program), bin.join("07_broken_pipe.rs")).expect("copy");
+        let check = |jobs: &str| {
+            let out = checker()
+                .args(["--seed", "11", "--jobs", jobs, "--exercises"])
+                .arg(copy.path())
+                .arg("07_broken_pipe")
+                .output()
+                .expect("run the checker");
+            // The time the cases took is the one thing that may differ.
+            let report = String::from_utf8_lossy(&out.stdout);
+            let timeless: Vec<String> = report
+                .lines()
+                .map(|l| match l.find(" cases passed, ") {
+                    Some(at) => l[..at].to_string(),
+                    None => l.to_string(),
+                })
+                .collect();
+            (out.status.code(), timeless.join("\n"))
+        };
+        let (shared, alone) = (check("2"), check("1"));
+        assert_eq!(shared, alone, "{program}: two lanes (left) against one");
+        assert!(
+            shared.1.contains("07_broken_pipe"),
+            "{program}: {}",
+            shared.1
+        );
+    }
+}
+
 #[test]
 fn programs_start_with_only_fds_0_1_2_even_when_the_checker_inherits_more() {
     // Terminals and IDEs leak descriptors into what they start; the checker must not pass

@@ -73,6 +73,10 @@ pub struct CheckArgs {
     lane: Option<usize>,
     #[arg(long, value_name = "DIR", hide = true, requires = "lane")]
     built: Option<PathBuf>,
+    /// As a lane: share the cases of the one exercise given with the other lanes, taking the
+    /// number of each case to run from descriptor 4.
+    #[arg(long, hide = true, requires = "lane")]
+    shares: bool,
     /// The target directory, as the check that started this one found it.
     #[arg(long, value_name = "DIR", hide = true)]
     target_dir: Option<PathBuf>,
@@ -122,6 +126,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             Lane {
                 number,
                 built: built.clone(),
+                shares: args.shares,
             },
         );
     }
@@ -168,6 +173,13 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             timeline::keep(failure);
             if show_text {
                 say!("{}", text::failing(ex, failure, args.verbose));
+                shown_early.push(ex.name.clone());
+            }
+        }
+        session::Event::Case(..) => {}
+        session::Event::Shown(ex, report) => {
+            if show_text {
+                say!("{report}");
                 shown_early.push(ex.name.clone());
             }
         }
@@ -266,14 +278,27 @@ fn lane(args: &CheckArgs, lane: Lane) -> Result<ExitCode, String> {
         ..options(args, source.clone(), seed)
     };
     let show_solution = !matches!(source, Source::Solutions) && wb.has_solutions();
-    let card = session::run(&wb, options, |event| {
-        if let session::Event::Checked(ex, result) = event {
+    // Exercises whose first failure was sent as soon as it was known (its timeline kept).
+    let mut sent_early: Vec<String> = Vec::new();
+    let card = session::run(&wb, options, |event| match event {
+        session::Event::Failing(ex, f) => {
+            timeline::keep(f);
+            sent_early.push(ex.name.clone());
+            sender.failing(ex, text::failing(ex, f, args.verbose));
+        }
+        session::Event::Checked(ex, result) => {
+            let mut failure = None;
             if let Verdict::Failed(Some(f)) = &result.verdict {
-                timeline::keep(f);
+                if !sent_early.contains(&ex.name) {
+                    timeline::keep(f);
+                }
+                failure = Some(text::failure_block(ex, f, args.verbose));
             }
             let report = text::exercise(ex, result, &wb.kept_dir(ex), args.verbose, show_solution);
-            sender.checked(ex, result, &report);
+            sender.checked(ex, result, &report, failure);
         }
+        session::Event::Case(ex, index, status) => sender.case(ex, index, status),
+        session::Event::Shown(..) => {}
     })?;
     sender.done(card.structural_skipped.clone());
     Ok(if card.interrupted {

@@ -75,6 +75,9 @@ pub struct ExerciseResult {
     pub elapsed: Duration,
     /// Its report, when another process of the check ran it and wrote the report there.
     pub rendered: Option<String>,
+    /// Its first failure, as another process of the check wrote it, when that process ran
+    /// only some of its cases (`Verdict::Failed(None)`).
+    pub failure_text: Option<String>,
 }
 
 impl ExerciseResult {
@@ -86,6 +89,7 @@ impl ExerciseResult {
             cases,
             elapsed: Duration::ZERO,
             rendered: None,
+            failure_text: None,
         }
     }
 

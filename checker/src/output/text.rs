@@ -104,7 +104,7 @@ pub fn exercise(
             }
         }
         Verdict::Failed(Some(f)) => failure(&mut out, ex, f, verbose),
-        Verdict::Failed(None) => {}
+        Verdict::Failed(None) => out.push_str(result.failure_text.as_deref().unwrap_or_default()),
     }
     if verbose && !matches!(result.verdict, Verdict::DoesNotCompile(_)) {
         kept_runs(&mut out, kept);
@@ -131,6 +131,13 @@ pub fn failing(ex: &Exercise, f: &CaseFailure, verbose: bool) -> String {
         ex.name,
         ex.title
     );
+    failure(&mut out, ex, f, verbose);
+    out
+}
+
+/// A failure's block of the report, as `exercise` shows it under the exercise's line.
+pub fn failure_block(ex: &Exercise, f: &CaseFailure, verbose: bool) -> String {
+    let mut out = String::new();
     failure(&mut out, ex, f, verbose);
     out
 }

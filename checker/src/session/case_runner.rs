@@ -43,8 +43,36 @@ pub struct CaseRunner<'a> {
     /// The exercise's seed: each case's short reads and writes are drawn from it and the
     /// case's place, so that `--seed` replays them.
     pub seed: u64,
-    /// Told the first failing case the moment it is known, before the others run.
-    pub early: &'a mut dyn FnMut(&CaseFailure),
+    /// Told how each case went as soon as it has run, with the first failing case the
+    /// moment it is known, before the others run.
+    pub told: &'a mut dyn FnMut(usize, CaseStatus, Option<&CaseFailure>),
+    /// Which cases it runs.
+    pub pick: Pick,
+}
+
+/// Which cases of an exercise a runner takes.
+pub enum Pick {
+    /// All of them, in order.
+    All,
+    /// The numbers another process of the check put into this pipe, 4 bytes each: the
+    /// runners that share it take the next number each time they are free, in order.
+    Queue(std::fs::File),
+}
+
+impl Pick {
+    /// The next case to run, of `count`; `order` counts them for `All`.
+    fn next(&mut self, order: &mut std::ops::Range<usize>) -> Option<usize> {
+        match self {
+            Pick::All => order.next(),
+            Pick::Queue(pipe) => {
+                // All the numbers are in the pipe before any runner starts: each read of 4
+                // bytes takes one whole, until end-of-file.
+                let mut number = [0u8; 4];
+                std::io::Read::read_exact(pipe, &mut number).ok()?;
+                Some(u32::from_le_bytes(number) as usize).filter(|i| *i < order.end)
+            }
+        }
+    }
 }
 
 impl CaseRunner<'_> {
@@ -55,15 +83,25 @@ impl CaseRunner<'_> {
     pub fn check(&mut self, cases: Vec<Case>) -> ExerciseResult {
         let started = std::time::Instant::now();
         let mut outcomes = outcomes_unrun(self.exercise, &cases);
-        let _ = std::fs::remove_dir_all(self.kept);
+        // The cases of the last check go (where runners share the cases, the check that
+        // started them cleared them first).
+        if matches!(self.pick, Pick::All) {
+            let _ = std::fs::remove_dir_all(self.kept);
+        }
+        let mut order = 0..cases.len();
+        let mut cases: Vec<Option<Case>> = cases.into_iter().map(Some).collect();
         let mut first: Option<CaseFailure> = None;
-        for (i, case) in cases.into_iter().enumerate() {
+        while let Some(i) = self.pick.next(&mut order) {
+            let Some(case) = cases[i].take() else {
+                continue;
+            };
             let case_started = std::time::Instant::now();
             if case.needs_xray() && !self.trace {
                 // Only the X-ray makes its failure happen: skipped with the structural checks,
                 // which the report says.
                 outcomes[i].status = CaseStatus::Passed;
                 outcomes[i].points = outcomes[i].max_points;
+                (self.told)(i, CaseStatus::Passed, None);
                 continue;
             }
             let (failure, outcome) = self.run_case(&case, self.seed.wrapping_add(i as u64));
@@ -73,6 +111,7 @@ impl CaseRunner<'_> {
             let Some(failure) = failure else {
                 slot.status = CaseStatus::Passed;
                 slot.points = slot.max_points;
+                (self.told)(i, CaseStatus::Passed, None);
                 continue;
             };
             slot.status = CaseStatus::Failed;
@@ -80,6 +119,7 @@ impl CaseRunner<'_> {
             slot.happened = Some(diagnosis.summary.clone());
             slot.likely_cause = Some(diagnosis.cause.text.clone());
             if i == 0 && matches!(failure, Failure::NotStarted) {
+                (self.told)(i, CaseStatus::Failed, None);
                 return ExerciseResult {
                     verdict: Verdict::NotStarted {
                         location: diagnosis.panic,
@@ -87,6 +127,7 @@ impl CaseRunner<'_> {
                     cases: outcomes,
                     elapsed: started.elapsed(),
                     rendered: None,
+                    failure_text: None,
                 };
             }
             let interrupted = matches!(failure, Failure::Interrupted);
@@ -99,8 +140,10 @@ impl CaseRunner<'_> {
                     command,
                     diagnosis,
                 };
-                (self.early)(&found);
+                (self.told)(i, CaseStatus::Failed, Some(&found));
                 first = Some(found);
+            } else {
+                (self.told)(i, CaseStatus::Failed, None);
             }
             if interrupted || self.fail_fast {
                 break;
@@ -115,6 +158,7 @@ impl CaseRunner<'_> {
             cases: outcomes,
             elapsed: started.elapsed(),
             rendered: None,
+            failure_text: None,
         }
     }
 

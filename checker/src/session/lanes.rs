@@ -5,10 +5,12 @@
 //! each other's processes.
 //!
 //! The exercises whose cases are timed all go to the first lane, so that the others' work
-//! does not share a CPU with their sleeps more than it must.
+//! does not share a CPU with their sleeps more than it must. A check of one exercise whose
+//! cases are not timed gives it to every lane, and hands its cases out through a pipe: each
+//! lane takes the next case when it is free (`--shares`), and tells how each went.
 
 use crate::judging::cases::Case;
-use crate::judging::verdict::{CaseOutcome, ExerciseResult, Verdict};
+use crate::judging::verdict::{CaseOutcome, CaseStatus, ExerciseResult, Verdict};
 use crate::workbook::build::Source;
 use crate::workbook::manifest::Exercise;
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,8 @@ use std::time::Duration;
 
 /// The descriptor a lane writes its results to.
 pub const LANE_FD: i32 = 3;
+/// The descriptor a lane that shares an exercise's cases takes their numbers from.
+pub const QUEUE_FD: i32 = 4;
 
 /// What makes a process one lane of a check.
 #[derive(Debug, Clone)]
@@ -30,11 +34,25 @@ pub struct Lane {
     pub number: usize,
     /// Where the programs were built and linked, by the check that started the lane.
     pub built: PathBuf,
+    /// It shares the cases of its one exercise with the other lanes, taking each case's
+    /// number from the pipe on descriptor `QUEUE_FD`.
+    pub shares: bool,
 }
 
-/// One line a lane sends: an exercise checked, or its end.
+/// One line a lane sends: an exercise's first failure, an exercise checked, or its end.
 #[derive(Serialize, Deserialize)]
 enum Line {
+    /// How a case went, as soon as it has run.
+    Case {
+        exercise: String,
+        index: usize,
+        status: CaseStatus,
+    },
+    /// The report's block of an exercise's first failure, the moment it is known.
+    Failing {
+        exercise: String,
+        report: String,
+    },
     Checked(Checked),
     /// The line a report prints when the lane's runs could not be traced.
     Done {
@@ -50,6 +68,9 @@ struct Checked {
     cases: Vec<CaseOutcome>,
     elapsed: Duration,
     report: String,
+    /// The first failure's block of the report, for a check that ran only some of the cases
+    /// and puts the exercise's report together itself.
+    failure: Option<String>,
 }
 
 /// Which lane checks each exercise (0 for the first): the timed ones in the first, the rest
@@ -95,7 +116,13 @@ impl Sender {
         Ok(Sender { out })
     }
 
-    pub fn checked(&mut self, exercise: &Exercise, result: &ExerciseResult, report: &str) {
+    pub fn checked(
+        &mut self,
+        exercise: &Exercise,
+        result: &ExerciseResult,
+        report: &str,
+        failure: Option<String>,
+    ) {
         let location = match &result.verdict {
             Verdict::NotStarted { location } => location.clone(),
             _ => None,
@@ -107,7 +134,23 @@ impl Sender {
             cases: result.cases.clone(),
             elapsed: result.elapsed,
             report: report.into(),
+            failure,
         }));
+    }
+
+    pub fn case(&mut self, exercise: &Exercise, index: usize, status: CaseStatus) {
+        self.send(&Line::Case {
+            exercise: exercise.name.clone(),
+            index,
+            status,
+        });
+    }
+
+    pub fn failing(&mut self, exercise: &Exercise, report: String) {
+        self.send(&Line::Failing {
+            exercise: exercise.name.clone(),
+            report,
+        });
     }
 
     pub fn done(&mut self, structural_skipped: Option<String>) {
@@ -124,13 +167,36 @@ impl Sender {
 
 /// The lanes a check started, as the check sees them.
 pub struct Lanes {
-    children: Vec<Child>,
+    /// Each lane's number and process.
+    children: Vec<(usize, Child)>,
     results: Receiver<(usize, Option<Line>)>,
     /// Lanes still to say they are done.
     open: usize,
-    /// The lanes that said so.
+    /// The lanes that said so, or that were stopped (`abandon`).
     done: Vec<usize>,
     pub structural_skipped: Option<String>,
+}
+
+/// What a lane sent, with its number.
+pub enum Got {
+    /// How a case went, as soon as it has run.
+    Case {
+        lane: usize,
+        exercise: String,
+        index: usize,
+        status: CaseStatus,
+    },
+    /// An exercise's first failure, as the report shows it, while its other cases run.
+    Failing {
+        lane: usize,
+        exercise: String,
+        report: String,
+    },
+    Checked {
+        lane: usize,
+        exercise: String,
+        result: ExerciseResult,
+    },
 }
 
 /// What a lane is asked to check, and how.
@@ -144,6 +210,40 @@ pub struct Request<'a> {
     pub lane_args: &'a [std::ffi::OsString],
     pub built: &'a Path,
     pub target_dir: &'a Path,
+    /// The pipe that hands out the cases of the one exercise every lane shares.
+    pub queue: Option<&'a std::io::PipeReader>,
+}
+
+impl Got {
+    /// The exercise it is about.
+    pub fn exercise(&self) -> &str {
+        match self {
+            Got::Case { exercise, .. }
+            | Got::Failing { exercise, .. }
+            | Got::Checked { exercise, .. } => exercise,
+        }
+    }
+}
+
+/// The pipe that hands out the numbers of `cases` cases to the lanes that share them: every
+/// number is in it (a few bytes each, far less than a pipe holds) and its write end closed
+/// before any lane starts.
+pub fn queue(cases: usize) -> std::io::Result<std::io::PipeReader> {
+    let (rx, mut tx) = std::io::pipe()?;
+    let numbers: Vec<u8> = (0..cases as u32).flat_map(u32::to_le_bytes).collect();
+    tx.write_all(&numbers)?;
+    Ok(rx)
+}
+
+/// A sharing lane's end of the pipe that hands out the cases, inherited from the check that
+/// started it.
+pub fn shared_queue() -> Result<std::fs::File, String> {
+    // SAFETY: fcntl on a number only looks the descriptor up.
+    if unsafe { libc::fcntl(QUEUE_FD, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
+        return Err(format!("--shares needs descriptor {QUEUE_FD} open"));
+    }
+    // SAFETY: the descriptor is open, and this process owns it from here on.
+    Ok(unsafe { std::fs::File::from_raw_fd(QUEUE_FD) })
 }
 
 impl Lanes {
@@ -165,7 +265,7 @@ impl Lanes {
             }
             let (rx, child) = start_lane(&me, request, number, exercises)
                 .map_err(|e| format!("cannot start a second checker process: {e}"))?;
-            started.children.push(child);
+            started.children.push((number, child));
             started.open += 1;
             let tx = tx.clone();
             std::thread::spawn(move || {
@@ -184,12 +284,9 @@ impl Lanes {
         Ok(started)
     }
 
-    /// The next exercise checked by any lane, as `(name, result)`; none once every lane is
-    /// done. `Err` when a lane stopped before it was done.
-    pub fn next(
-        &mut self,
-        interrupted: impl Fn() -> bool,
-    ) -> Result<Option<(String, ExerciseResult)>, String> {
+    /// The next failure or result any lane sent; none once every lane is done. `Err` when a
+    /// lane stopped before it was done.
+    pub fn next(&mut self, interrupted: impl Fn() -> bool) -> Result<Option<Got>, String> {
         while self.open > 0 {
             if interrupted() {
                 self.stop();
@@ -199,8 +296,38 @@ impl Lanes {
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => return Ok(None),
             };
+            if self.done.contains(&lane) && !matches!(line, Some(Line::Done { .. })) {
+                // Stopped on purpose: what it still sends is not wanted.
+                continue;
+            }
             match line {
-                Some(Line::Checked(c)) => return Ok(Some((c.exercise.clone(), result(c)))),
+                Some(Line::Case {
+                    exercise,
+                    index,
+                    status,
+                }) => {
+                    return Ok(Some(Got::Case {
+                        lane,
+                        exercise,
+                        index,
+                        status,
+                    }));
+                }
+                Some(Line::Failing { exercise, report }) => {
+                    return Ok(Some(Got::Failing {
+                        lane,
+                        exercise,
+                        report,
+                    }));
+                }
+                Some(Line::Checked(c)) => {
+                    return Ok(Some(Got::Checked {
+                        lane,
+                        exercise: c.exercise.clone(),
+                        result: result(c),
+                    }));
+                }
+                Some(Line::Done { .. }) if self.done.contains(&lane) => {}
                 Some(Line::Done { structural_skipped }) => {
                     self.open -= 1;
                     self.done.push(lane);
@@ -222,11 +349,20 @@ impl Lanes {
 
     /// Asks every lane to stop, as Ctrl-C does (each stops its runs first).
     fn stop(&mut self) {
-        for child in &self.children {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(child.id() as i32),
-                nix::sys::signal::Signal::SIGTERM,
-            );
+        for (_, child) in &self.children {
+            terminate(child);
+        }
+    }
+
+    /// Stops lane `number`, whose results are no longer wanted: its end is not an error.
+    pub fn abandon(&mut self, number: usize) {
+        if self.done.contains(&number) {
+            return;
+        }
+        if let Some((_, child)) = self.children.iter().find(|(n, _)| *n == number) {
+            terminate(child);
+            self.open -= 1;
+            self.done.push(number);
         }
     }
 }
@@ -236,10 +372,18 @@ impl Drop for Lanes {
         if self.open > 0 {
             self.stop();
         }
-        for child in &mut self.children {
+        for (_, child) in &mut self.children {
             let _ = child.wait();
         }
     }
+}
+
+/// Asks a lane to stop, as Ctrl-C does (it stops its runs first).
+fn terminate(child: &Child) {
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
 }
 
 /// The result a lane sent, with its report.
@@ -257,6 +401,7 @@ fn result(c: Checked) -> ExerciseResult {
         cases: c.cases,
         elapsed: c.elapsed,
         rendered: Some(c.report),
+        failure_text: c.failure,
     }
 }
 
@@ -299,14 +444,30 @@ fn start_lane(
     if request.require_xray {
         command.arg("--require-xray");
     }
+    let queue = request.queue.map(|q| q.as_raw_fd());
+    if queue.is_some() {
+        command.arg("--shares");
+    }
     let fd = tx.as_raw_fd();
-    // SAFETY: dup2 and prctl only, between fork and exec; the pipe's own descriptor is
-    // close-on-exec.
+    // SAFETY: fcntl, dup2 and prctl only, between fork and exec; the pipes' own descriptors
+    // are close-on-exec.
     unsafe {
         command.pre_exec(move || {
             // A check killed outright still ends its lanes (which then end their runs).
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-            if libc::dup2(fd, LANE_FD) < 0 {
+            // Each end first moves above the descriptors it goes to, which one of them may
+            // hold (the copies are close-on-exec).
+            let moved = |fd: i32| match libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 10) {
+                -1 => Err(std::io::Error::last_os_error()),
+                moved => Ok(moved),
+            };
+            let (results, queue) = (moved(fd)?, queue.map(moved).transpose()?);
+            if libc::dup2(results, LANE_FD) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if let Some(queue) = queue
+                && libc::dup2(queue, QUEUE_FD) < 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())

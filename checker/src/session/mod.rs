@@ -3,12 +3,13 @@
 
 mod case_runner;
 mod lanes;
+mod sharing;
 
 pub use lanes::{Lane, Sender as LaneSender};
 
 use crate::judging::cases::{self, Case, Kind};
 use crate::judging::scorecard::Scorecard;
-use crate::judging::verdict::{CaseFailure, ExerciseResult, Verdict};
+use crate::judging::verdict::{CaseFailure, CaseStatus, ExerciseResult, Verdict};
 use crate::sandbox;
 use crate::sandbox::interrupt::interrupted;
 use crate::sandbox::jail::Jail;
@@ -18,10 +19,11 @@ use crate::workbook::build::{BuildWalls, Built, Source};
 use crate::workbook::manifest::Exercise;
 use crate::workbook::progress::{ExerciseFiles, Progress};
 use crate::workbook::{Workbook, stable_hash};
-use case_runner::CaseRunner;
-use lanes::Lanes;
+use case_runner::{CaseRunner, Pick};
+use lanes::{Got, Lanes};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use sharing::Sharing;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -87,6 +89,11 @@ pub enum Event<'a> {
     Failing(&'a Exercise, &'a CaseFailure),
     /// An exercise's result, in the order of the exercises.
     Checked(&'a Exercise, &'a ExerciseResult),
+    /// An exercise's first failure as the lane that ran it wrote it, the moment it is known,
+    /// when its turn has come (as `Failing`, from another process of the check).
+    Shown(&'a Exercise, &'a str),
+    /// How case `index` of an exercise went, as soon as it has run here.
+    Case(&'a Exercise, usize, CaseStatus),
 }
 
 /// Runs the check; `event` receives each exercise's first failure as soon as it is known and
@@ -97,6 +104,12 @@ pub fn run<'w>(
     mut event: impl FnMut(Event),
 ) -> Result<Scorecard<'w>, String> {
     let started = Instant::now();
+    // A lane that shares an exercise's cases takes them from this pipe (made close-on-exec
+    // before this process starts anything).
+    let mut queue = match &options.lane {
+        Some(lane) if lane.shares => Some(lanes::shared_queue()?),
+        _ => None,
+    };
     wb.require(&options.source)?;
     let exercises = wb.select(&options.selected)?;
     let programs = match &options.lane {
@@ -159,11 +172,38 @@ pub fn run<'w>(
         .map(|b| matches!(b, Built::Program(_)))
         .collect();
     let lanes = options.jobs.min(runnable.iter().filter(|r| **r).count());
-    let here = |i: usize| !runnable[i] || lanes < 2 || options.lane.is_some();
+    // One exercise to check, its cases not timed: the lanes share them, each taking the next
+    // case when it is free. (This process runs none: what a run leaves behind is found among
+    // its descendants, and would include the lanes' runs.)
+    let shared = (options.lane.is_none() && options.jobs >= 2 && !options.fail_fast)
+        .then(|| shared_at(&runnable, &cases))
+        .flatten();
+    let here = |i: usize| !runnable[i] || (lanes < 2 && shared.is_none()) || options.lane.is_some();
     let trace = xray == Xray::On;
     let mut refused: Option<String> = None;
     let mut others = None;
-    if lanes >= 2 && options.lane.is_none() {
+    let mut request = lanes::Request {
+        queue: None,
+        source: &options.source,
+        seed: options.seed,
+        repeat: options.repeat,
+        require_sandbox: options.require_sandbox,
+        require_xray: options.require_xray,
+        lane_args: &options.lane_args,
+        built: &programs,
+        target_dir: &wb.target_dir,
+    };
+    let mut sharing = None;
+    if let Some(i) = shared {
+        // The lanes keep their cases' files in the exercise's folder, cleared first.
+        let _ = std::fs::remove_dir_all(wb.kept_dir(exercises[i]));
+        let queue = lanes::queue(cases[i].len())
+            .map_err(|e| format!("cannot make the pipe that hands out the cases: {e}"))?;
+        request.queue = Some(&queue);
+        let asked = vec![vec![exercises[i]]; options.jobs];
+        others = Some(Lanes::start(&request, &asked)?);
+        sharing = Some(Sharing::new(i, cases[i].len()));
+    } else if lanes >= 2 && options.lane.is_none() {
         let timed: Vec<bool> = cases.iter().map(|c| lanes::timed(c)).collect();
         let mut asked: Vec<Vec<&Exercise>> = vec![Vec::new(); lanes];
         for (i, lane) in lanes::assign(&timed, lanes).into_iter().enumerate() {
@@ -171,16 +211,6 @@ pub fn run<'w>(
                 asked[lane].push(exercises[i]);
             }
         }
-        let request = lanes::Request {
-            source: &options.source,
-            seed: options.seed,
-            repeat: options.repeat,
-            require_sandbox: options.require_sandbox,
-            require_xray: options.require_xray,
-            lane_args: &options.lane_args,
-            built: &programs,
-            target_dir: &wb.target_dir,
-        };
         others = Some(Lanes::start(&request, &asked)?);
     }
     // Results wait here until every exercise before them has been passed on.
@@ -213,13 +243,15 @@ pub fn run<'w>(
                 let rerun = wb.rerun_prefix(&options.source, ex);
                 let replay = replay_command(&options.source, ex, options.seed);
                 let in_turn = results.len() == i;
-                let mut early = |f: &CaseFailure| {
-                    if in_turn {
+                let mut told = |i: usize, status: CaseStatus, first: Option<&CaseFailure>| {
+                    event(Event::Case(ex, i, status));
+                    if let (true, Some(f)) = (in_turn, first) {
                         event(Event::Failing(ex, f));
                     }
                 };
                 let mut runner = CaseRunner {
-                    early: &mut early,
+                    pick: queue.take().map_or(Pick::All, Pick::Queue),
+                    told: &mut told,
                     exercise: ex,
                     program,
                     work: &work,
@@ -244,11 +276,62 @@ pub fn run<'w>(
     }
     let mut structural_skipped = skipped_line(&xray, refused.as_deref(), unheard.as_deref());
     if let Some(mut others) = others {
-        while let Some((name, result)) = others.next(interrupted)? {
-            if let Some(i) = exercises.iter().position(|e| e.name == name) {
-                ready[i] = Some(result);
-                pass_on(&mut ready, &mut results, &mut event);
-            }
+        while let Some(got) = others.next(interrupted)? {
+            let Some(i) = exercises.iter().position(|e| e.name == got.exercise()) else {
+                continue;
+            };
+            let in_turn = results.len() == i;
+            let shares = sharing.as_mut().filter(|s| s.exercise == i);
+            let result = match (got, shares) {
+                (
+                    Got::Case {
+                        lane,
+                        index,
+                        status,
+                        ..
+                    },
+                    Some(s),
+                ) => {
+                    s.ran(lane, index, status);
+                    if let Some(report) = s.first_failure().filter(|_| in_turn) {
+                        event(Event::Shown(exercises[i], report));
+                    }
+                    continue;
+                }
+                (Got::Case { .. }, None) => continue,
+                (Got::Failing { lane, report, .. }, Some(s)) => {
+                    s.failing(lane, report);
+                    if let Some(report) = s.first_failure().filter(|_| in_turn) {
+                        event(Event::Shown(exercises[i], report));
+                    }
+                    continue;
+                }
+                // Its first failure, shown while its other cases run, when the exercise's turn
+                // has come.
+                (Got::Failing { report, .. }, None) => {
+                    if in_turn {
+                        event(Event::Shown(exercises[i], &report));
+                    }
+                    continue;
+                }
+                (Got::Checked { lane, result, .. }, Some(s)) => {
+                    if matches!(result.verdict, Verdict::NotStarted { .. }) {
+                        // Its first case reached `todo!()`: the other cases tell nothing more.
+                        for other in (0..options.jobs).filter(|o| *o != lane) {
+                            others.abandon(other);
+                        }
+                        result
+                    } else {
+                        match s.checked(result, options.jobs, interrupted())? {
+                            Some(result) => result,
+                            None => continue,
+                        }
+                    }
+                }
+                (Got::Checked { result, .. }, None) => result,
+            };
+            ready[i] = Some(result);
+            pass_on(&mut ready, &mut results, &mut event);
         }
         structural_skipped = structural_skipped.or(others.structural_skipped.take());
     }
@@ -272,6 +355,19 @@ pub fn run<'w>(
         structural_skipped,
         sandbox_missing: jail.missing().to_vec(),
     })
+}
+
+/// Fewer cases than this gain nothing from more processes, which take milliseconds to start.
+const SHARED_FROM: usize = 6;
+
+/// The exercise whose cases the lanes share: the one exercise to check, when its cases are
+/// not timed and there are enough of them.
+fn shared_at(runnable: &[bool], cases: &[Vec<Case>]) -> Option<usize> {
+    let mut run = (0..runnable.len()).filter(|&i| runnable[i]);
+    let (i, None) = (run.next()?, run.next()) else {
+        return None;
+    };
+    (cases[i].len() >= SHARED_FROM && !lanes::timed(&cases[i])).then_some(i)
 }
 
 /// Whether runs are traced, or why not.
