@@ -36,10 +36,10 @@ pub fn cases(rng: &mut StdRng) -> Vec<Case> {
         .map(|_| random_message(rng))
         .collect();
     // About 98 KiB: more than a pipe holds (64 KiB), so the child blocks until the parent reads.
-    // In 100 long messages (each well under PIPE_BUF, so written at once): the X-ray stops the
+    // In 25 long messages (each under PIPE_BUF, so written at once): the X-ray stops the
     // program at each write and read, and a message costs the same stops whatever its length.
-    let big: Vec<String> = (0..100)
-        .map(|i| format!("message {i:03} {}", random_word(rng, 972)))
+    let big: Vec<String> = (0..25)
+        .map(|i| format!("message {i:02} {}", random_word(rng, 3_900)))
         .collect();
     vec![
         case("random messages", Kind::Random, random),
