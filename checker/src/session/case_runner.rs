@@ -60,7 +60,8 @@ pub enum Pick {
 }
 
 impl Pick {
-    /// The next case to run, of `count`; `order` counts them for `All`.
+    /// The next case to run; `order` holds the cases not yet taken (its end is how many
+    /// there are).
     fn next(&mut self, order: &mut std::ops::Range<usize>) -> Option<usize> {
         match self {
             Pick::All => order.next(),

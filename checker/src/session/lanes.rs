@@ -39,7 +39,8 @@ pub struct Lane {
     pub shares: bool,
 }
 
-/// One line a lane sends: an exercise's first failure, an exercise checked, or its end.
+/// One line a lane sends: how a case went, an exercise's first failure, an exercise checked,
+/// or its end.
 #[derive(Serialize, Deserialize)]
 enum Line {
     /// How a case went, as soon as it has run.
@@ -107,13 +108,9 @@ pub struct Sender {
 impl Sender {
     /// The lane's descriptor, inherited from the check that started it.
     pub fn open() -> Result<Sender, String> {
-        // SAFETY: fcntl on a number only looks the descriptor up.
-        if unsafe { libc::fcntl(LANE_FD, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
-            return Err(format!("--lane needs descriptor {LANE_FD} open"));
-        }
-        // SAFETY: the descriptor is open, and this process owns it from here on.
-        let out = unsafe { std::fs::File::from_raw_fd(LANE_FD) };
-        Ok(Sender { out })
+        Ok(Sender {
+            out: inherited(LANE_FD, "--lane")?,
+        })
     }
 
     pub fn checked(
@@ -238,12 +235,18 @@ pub fn queue(cases: usize) -> std::io::Result<std::io::PipeReader> {
 /// A sharing lane's end of the pipe that hands out the cases, inherited from the check that
 /// started it.
 pub fn shared_queue() -> Result<std::fs::File, String> {
+    inherited(QUEUE_FD, "--shares")
+}
+
+/// Descriptor `fd`, inherited from the check that started this lane (as `option` says), made
+/// close-on-exec so that nothing this process starts inherits it in turn.
+fn inherited(fd: i32, option: &str) -> Result<std::fs::File, String> {
     // SAFETY: fcntl on a number only looks the descriptor up.
-    if unsafe { libc::fcntl(QUEUE_FD, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
-        return Err(format!("--shares needs descriptor {QUEUE_FD} open"));
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
+        return Err(format!("{option} needs descriptor {fd} open"));
     }
     // SAFETY: the descriptor is open, and this process owns it from here on.
-    Ok(unsafe { std::fs::File::from_raw_fd(QUEUE_FD) })
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
 }
 
 impl Lanes {
