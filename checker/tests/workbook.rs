@@ -147,12 +147,16 @@ fn one_exercise_s_cases_shared_among_lanes_give_the_report_of_one_lane() {
     let copy = tempfile::tempdir().expect("temporary directory");
     let bin = copy.path().join("src/bin");
     std::fs::create_dir_all(&bin).expect("create src/bin");
+    // Each case's files are kept here, where no other test keeps any.
+    let kept = tempfile::tempdir().expect("temporary directory");
     for program in programs {
         std::fs::copy(root().join(program), bin.join("07_broken_pipe.rs")).expect("copy");
         let check = |jobs: &str| {
             let out = checker()
                 .args(["--seed", "11", "--jobs", jobs, "--exercises"])
                 .arg(copy.path())
+                .arg("--keep-runs")
+                .arg(kept.path())
                 .arg("07_broken_pipe")
                 .output()
                 .expect("run the checker");
@@ -167,13 +171,27 @@ fn one_exercise_s_cases_shared_among_lanes_give_the_report_of_one_lane() {
                 .collect();
             (out.status.code(), timeless.join("\n"))
         };
-        let (shared, alone) = (check("2"), check("1"));
+        let (alone, shared) = (check("1"), check("2"));
         assert_eq!(shared, alone, "{program}: two lanes (left) against one");
         assert!(
             shared.1.contains("07_broken_pipe"),
             "{program}: {}",
             shared.1
         );
+        // Not started, the exercise keeps its first case only, as in one lane: the lane that
+        // was stopped may have run another.
+        if program.contains("stubs") {
+            let cases: Vec<String> = std::fs::read_dir(kept.path().join("07_broken_pipe"))
+                .expect("the exercise's kept cases")
+                .map(|e| {
+                    e.expect("an entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect();
+            assert_eq!(cases, ["01-transcript"], "{program}");
+        }
     }
 }
 

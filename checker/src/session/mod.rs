@@ -335,6 +335,19 @@ pub fn run<'w>(
         }
         structural_skipped = structural_skipped.or(others.structural_skipped.take());
     }
+    // The lanes have ended. A shared exercise not started keeps its first case's files only,
+    // as a check in one lane does: a lane stopped may have kept a case or two.
+    if let Some(s) = &sharing
+        && let Some(result) = results.get(s.exercise)
+        && matches!(result.verdict, Verdict::NotStarted { .. })
+        && let Ok(kept) = std::fs::read_dir(wb.kept_dir(exercises[s.exercise]))
+    {
+        for case in kept.flatten() {
+            if !case.file_name().to_string_lossy().starts_with("01-") {
+                let _ = std::fs::remove_dir_all(case.path());
+            }
+        }
+    }
     if options.lane.is_none() {
         wb.forget_programs();
     }
