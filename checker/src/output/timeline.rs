@@ -80,6 +80,9 @@ pub struct Span {
     pub to: f64,
     pub kind: Waiting,
     pub text: String,
+    /// A wait still going when the run ended (a hang's, most often): drawn on its own, never
+    /// folded into the waits before it.
+    pub to_the_end: bool,
 }
 
 /// What a process waited for over a span, each drawn with a pattern of its own, so that they
@@ -280,6 +283,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                 to: at,
                 kind,
                 text: format!("{} {what} from {from:.3} s to {at:.3} s", lanes[lane].label),
+                to_the_end: false,
             });
         }
         let who = lanes[lane].label.clone();
@@ -324,6 +328,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                     to: to.max(at),
                     kind: Waiting::Sleep,
                     text: format!("{who} slept from {at:.3} s until {to:.3} s"),
+                    to_the_end: false,
                 });
                 continue;
             }
@@ -417,6 +422,7 @@ pub fn layout(trace: &Trace, names: &[String], ended: Duration, hung: bool) -> L
                     "{} {what} from {from:.3} s until the end",
                     lanes[lane].label
                 ),
+                to_the_end: true,
             });
         }
     }
@@ -662,6 +668,7 @@ fn blocked_at_hang(l: &mut Layout, snapshot: &Snapshot, lane_of: &dyn Fn(i32) ->
                 "{} {what} from {from:.3} s until the hang",
                 l.lanes[lane].label
             ),
+            to_the_end: true,
         });
     }
 }
@@ -981,6 +988,7 @@ fn drawing(layout: &Layout, title: &str, key: &str) -> (String, usize) {
         let (x1, x2) = (x(s.from), x(s.to));
         if let Some(&b) = last_bar.get(&(s.lane, s.kind))
             && x1 - bars[b].2 < FOLD_PX
+            && !s.to_the_end
         {
             bars[b].2 = bars[b].2.max(x2);
             bars[b].3 += 1;
@@ -1421,6 +1429,20 @@ mod tests {
             .find(|m| m.kind == MarkKind::Wrote)
             .expect("a write");
         assert_eq!((wrote.lane, wrote.label.as_deref()), (1, Some("6 B")));
+    }
+
+    #[test]
+    fn a_wait_until_the_end_is_drawn_on_its_own_beside_the_wait_just_before_it() {
+        let mut l = layout(&trace(), &names(), Duration::from_millis(200), true);
+        // The read before the hung one ends the moment it begins: the two bars touch.
+        for s in l.spans.iter_mut().filter(|s| s.to < 0.09 && s.lane == 0) {
+            s.to = 0.095;
+        }
+        let page = html(&l, "01");
+        assert!(
+            page.contains("until the end</title>") && !page.contains("drawn as one"),
+            "{page}"
+        );
     }
 
     #[test]
