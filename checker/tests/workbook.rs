@@ -195,6 +195,91 @@ fn one_exercise_s_cases_shared_among_lanes_give_the_report_of_one_lane() {
     }
 }
 
+/// A check of several exercises runs their cases in lanes: the timed ones side by side on
+/// one CPU, the others beside them, each lane taking the next case when it is free. Verdicts,
+/// scores and reports are those of a check in one process: for right programs, programs whose
+/// first failure is a later case (after timed cases that pass), and the untouched stubs, which
+/// keep their first case's files only.
+#[test]
+#[ignore = "about half a minute: three exercises checked in lanes and in one process; .ci/run runs it"]
+fn the_cases_of_several_exercises_shared_among_lanes_give_the_report_of_one_process() {
+    let names = ["03_producer_consumer", "07_broken_pipe", "09_poll"];
+    let sets = [
+        names.map(|n| format!("solutions/src/bin/{n}.rs")),
+        [
+            "checker/tests/corpus/03_producer_consumer/unset_scale_means_no_pause.rs".into(),
+            "checker/tests/corpus/07_broken_pipe/lines_unwrap.rs".into(),
+            "checker/tests/corpus/09_poll/default_scale_ten.rs".into(),
+        ],
+        names.map(|n| format!("checker/stubs/{n}.rs")),
+    ];
+    let copy = tempfile::tempdir().expect("temporary directory");
+    let bin = copy.path().join("src/bin");
+    std::fs::create_dir_all(&bin).expect("create src/bin");
+    // Each case's files are kept here, where no other test keeps any.
+    let kept = tempfile::tempdir().expect("temporary directory");
+    for set in &sets {
+        for (program, name) in set.iter().zip(names) {
+            std::fs::copy(root().join(program), bin.join(format!("{name}.rs"))).expect("copy");
+        }
+        let check = |jobs: &str| {
+            let out = checker()
+                .args(["--seed", "5", "--jobs", jobs, "--exercises"])
+                .arg(copy.path())
+                .arg("--keep-runs")
+                .arg(kept.path())
+                .args(names)
+                .output()
+                .expect("run the checker");
+            // Times in seconds are the one thing that may differ (a child's deadline counts
+            // from when it started).
+            let report = String::from_utf8_lossy(&out.stdout);
+            (out.status.code(), without_seconds(&report))
+        };
+        let (alone, shared) = (check("1"), check("2"));
+        assert_eq!(
+            shared, alone,
+            "{set:?}: in lanes (left) against one process"
+        );
+        for name in names {
+            assert!(shared.1.contains(name), "{set:?}: {}", shared.1);
+        }
+        if set[0].contains("stubs") {
+            for name in names {
+                let cases: Vec<String> = std::fs::read_dir(kept.path().join(name))
+                    .expect("the exercise's kept cases")
+                    .map(|e| {
+                        e.expect("an entry")
+                            .file_name()
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .collect();
+                assert_eq!(cases, ["01-transcript"], "{name}");
+            }
+        }
+    }
+}
+
+/// `text` with each number of seconds (`0.61 s`, `(3 of 4 cases passed, 1.2 s)`) made `#`.
+fn without_seconds(text: &str) -> String {
+    let mut out = String::new();
+    let mut number = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || (c == '.' && !number.is_empty()) {
+            number.push(c);
+            continue;
+        }
+        let seconds = c == ' ' && chars.peek() == Some(&'s') && !number.is_empty();
+        out.push_str(if seconds { "#" } else { &number });
+        number.clear();
+        out.push(c);
+    }
+    out.push_str(&number);
+    out
+}
+
 #[test]
 fn programs_start_with_only_fds_0_1_2_even_when_the_checker_inherits_more() {
     // Terminals and IDEs leak descriptors into what they start; the checker must not pass

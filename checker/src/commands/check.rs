@@ -63,8 +63,8 @@ pub struct CheckArgs {
     /// Write the JSON formats to this inherited descriptor (how `grade` receives a report).
     #[arg(long, value_name = "FD", hide = true, conflicts_with = "output")]
     report_fd: Option<i32>,
-    /// How many exercises to check at once (default: 2 where there are two CPUs); the timed
-    /// ones always share one lane.
+    /// How many CPUs the check keeps busy at once (default: 2 where there are two); the timed
+    /// cases run side by side on one of them.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=8))]
     jobs: Option<u32>,
     /// Check as lane K of another check, which built the programs into --built and reads
@@ -73,10 +73,22 @@ pub struct CheckArgs {
     lane: Option<usize>,
     #[arg(long, value_name = "DIR", hide = true, requires = "lane")]
     built: Option<PathBuf>,
-    /// As a lane: share the cases of the one exercise given with the other lanes, taking the
-    /// number of each case to run from descriptor 4.
+    /// As a lane: take the cases to run from N pipes, descriptors 4 to 3+N, one after the
+    /// other (4 bytes each: the exercise's place among those given, and the case's).
+    #[arg(long, value_name = "N", hide = true, requires = "lane", value_parser = clap::value_parser!(u32).range(1..=4))]
+    queues: Option<u32>,
+    /// As a lane: which CPU its traced runs use, by place among those it may use.
+    #[arg(
+        long,
+        value_name = "K",
+        hide = true,
+        requires = "lane",
+        default_value_t = 0
+    )]
+    cpu: usize,
+    /// As a lane: the check that started it holds the turn of timed runs for it.
     #[arg(long, hide = true, requires = "lane")]
-    shares: bool,
+    turn_held: bool,
     /// The target directory, as the check that started this one found it.
     #[arg(long, value_name = "DIR", hide = true)]
     target_dir: Option<PathBuf>,
@@ -120,13 +132,14 @@ impl Sink {
 }
 
 pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
-    if let (Some(number), Some(built)) = (args.lane, &args.built) {
+    if let (Some(_), Some(built)) = (args.lane, &args.built) {
         return lane(
             args,
             Lane {
-                number,
                 built: built.clone(),
-                shares: args.shares,
+                cpu: args.cpu,
+                queues: args.queues.unwrap_or(0) as usize,
+                turn_held: args.turn_held,
             },
         );
     }
@@ -176,7 +189,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
                 shown_early.push(ex.name.clone());
             }
         }
-        session::Event::Case(..) => {}
+        session::Event::Case(..) | session::Event::Drained(_) => {}
         session::Event::Shown(ex, report) => {
             if show_text {
                 say!("{report}");
@@ -192,6 +205,11 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             let kept = wb.kept_dir(ex);
             let report = text::exercise(ex, result, &kept, args.verbose, show_solution);
             if shown_early.contains(&ex.name) {
+                say!("{}", text::finished(result, &kept, args.verbose));
+            } else if let (true, Some(failed)) = (show_text, text::failed(ex, result, args.verbose))
+            {
+                // Found before its turn (in another lane): shown as one shown at once is.
+                say!("{failed}");
                 say!("{}", text::finished(result, &kept, args.verbose));
             } else if show_text && !matches!(result.verdict, Verdict::NotStarted { .. }) {
                 // A not-started exercise is a line of the summary; the first comes in full
@@ -298,6 +316,7 @@ fn lane(args: &CheckArgs, lane: Lane) -> Result<ExitCode, String> {
             sender.checked(ex, result, &report, failure);
         }
         session::Event::Case(ex, index, status) => sender.case(ex, index, status),
+        session::Event::Drained(pipe) => sender.drained(pipe),
         session::Event::Shown(..) => {}
     })?;
     sender.done(card.structural_skipped.clone());

@@ -135,6 +135,26 @@ pub fn failing(ex: &Exercise, f: &CaseFailure, verbose: bool) -> String {
     out
 }
 
+/// A failed exercise's line and its first failure, as `failing` shows them; none for any
+/// other verdict.
+pub fn failed(ex: &Exercise, result: &ExerciseResult, verbose: bool) -> Option<String> {
+    match &result.verdict {
+        Verdict::Failed(Some(f)) => Some(failing(ex, f, verbose)),
+        Verdict::Failed(None) => {
+            let mut out = String::new();
+            w!(
+                out,
+                "{BOLD}{}{BOLD:#} - {}: {RED}failed{RED:#}",
+                ex.name,
+                ex.title
+            );
+            out.push_str(result.failure_text.as_deref().unwrap_or_default());
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
 /// A failure's block of the report, as `exercise` shows it under the exercise's line.
 pub fn failure_block(ex: &Exercise, f: &CaseFailure, verbose: bool) -> String {
     let mut out = String::new();

@@ -15,6 +15,12 @@ use nix::fcntl::{Flock, FlockArg};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::lanes::Queues;
+
+/// The file a lane leaves in an exercise's folder when its first case reached `todo!()`:
+/// the other lanes run none of its other cases.
+pub const NOT_STARTED: &str = "not-started";
+
 /// Runs the cases of one exercise and judges each run.
 pub struct CaseRunner<'a> {
     pub exercise: &'a Exercise,
@@ -47,30 +53,37 @@ pub struct CaseRunner<'a> {
     /// moment it is known, before the others run.
     pub told: &'a mut dyn FnMut(usize, CaseStatus, Option<&CaseFailure>),
     /// Which cases it runs.
-    pub pick: Pick,
+    pub pick: Pick<'a>,
+    /// Timed runs wait for their turn among the checks sharing the folder (unless the
+    /// check that started this lane holds it).
+    pub takes_turns: bool,
 }
 
 /// Which cases of an exercise a runner takes.
-pub enum Pick {
+pub enum Pick<'a> {
     /// All of them, in order.
     All,
-    /// The numbers another process of the check put into this pipe, 4 bytes each: the
-    /// runners that share it take the next number each time they are free, in order.
-    Queue(std::fs::File),
+    /// Those of exercise `exercise` that come next from the pipes another process of the
+    /// check filled: the lanes that share them take the next case each time they are free.
+    Queued {
+        queues: &'a mut Queues,
+        exercise: usize,
+    },
 }
 
-impl Pick {
+impl Pick<'_> {
     /// The next case to run; `order` holds the cases not yet taken (its end is how many
     /// there are).
     fn next(&mut self, order: &mut std::ops::Range<usize>) -> Option<usize> {
         match self {
             Pick::All => order.next(),
-            Pick::Queue(pipe) => {
-                // All the numbers are in the pipe before any runner starts: each read of 4
-                // bytes takes one whole, until end-of-file.
-                let mut number = [0u8; 4];
-                std::io::Read::read_exact(pipe, &mut number).ok()?;
-                Some(u32::from_le_bytes(number) as usize).filter(|i| *i < order.end)
+            Pick::Queued { queues, exercise } => {
+                let (of, case) = queues.peek()?;
+                if of != *exercise {
+                    return None;
+                }
+                queues.take();
+                Some(case).filter(|i| *i < order.end)
             }
         }
     }
@@ -92,10 +105,15 @@ impl CaseRunner<'_> {
         let mut order = 0..cases.len();
         let mut cases: Vec<Option<Case>> = cases.into_iter().map(Some).collect();
         let mut first: Option<CaseFailure> = None;
+        let queued = matches!(self.pick, Pick::Queued { .. });
         while let Some(i) = self.pick.next(&mut order) {
             let Some(case) = cases[i].take() else {
                 continue;
             };
+            if queued && self.kept.join(NOT_STARTED).exists() {
+                // Another lane found the stub untouched: the exercise's result is its.
+                continue;
+            }
             let case_started = std::time::Instant::now();
             if case.needs_xray() && !self.trace {
                 // Only the X-ray makes its failure happen: skipped with the structural checks,
@@ -120,6 +138,10 @@ impl CaseRunner<'_> {
             slot.happened = Some(diagnosis.summary.clone());
             slot.likely_cause = Some(diagnosis.cause.text.clone());
             if i == 0 && matches!(failure, Failure::NotStarted) {
+                if queued {
+                    let _ = std::fs::create_dir_all(self.kept);
+                    let _ = std::fs::write(self.kept.join(NOT_STARTED), "");
+                }
                 (self.told)(i, CaseStatus::Failed, None);
                 return ExerciseResult {
                     verdict: Verdict::NotStarted {
@@ -167,7 +189,9 @@ impl CaseRunner<'_> {
     fn run_case(&mut self, case: &Case, faults: u64) -> (Option<Failure>, RunOutcome) {
         // Timed runs of checks side by side (`grade` checks two submissions at once) take
         // turns: the clock of one must not run while the other's processes fill the CPU.
-        let _turn = case.is_timed().then(|| self.timed_turn()).flatten();
+        let _turn = (case.is_timed() && self.takes_turns)
+            .then(|| timed_turn(self.work))
+            .flatten();
         let mut last = None;
         for _ in 0..self.repeat.max(1) {
             let (failure, outcome) = match self.run_once(case, faults) {
@@ -189,12 +213,6 @@ impl CaseRunner<'_> {
             None,
             last.unwrap_or_else(|| RunOutcome::empty(String::new())),
         )
-    }
-
-    /// Waits for the turn of this process's timed runs among the checks sharing its folder.
-    fn timed_turn(&self) -> Option<Flock<std::fs::File>> {
-        let file = std::fs::File::create(self.work.join("timed.lock")).ok()?;
-        Flock::lock(file, FlockArg::LockExclusive).ok()
     }
 
     /// Runs `case` once. A verdict stands only on what the X-ray saw: a traced run that the
@@ -341,4 +359,11 @@ impl CaseRunner<'_> {
         })();
         (written.ok().map(|_| dir), command)
     }
+}
+
+/// Waits for the turn of timed runs among the checks sharing the `work` folder: one check's
+/// timed runs do not run while another's processes fill the CPU.
+pub fn timed_turn(work: &Path) -> Option<Flock<std::fs::File>> {
+    let file = std::fs::File::create(work.join("timed.lock")).ok()?;
+    Flock::lock(file, FlockArg::LockExclusive).ok()
 }

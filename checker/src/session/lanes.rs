@@ -4,10 +4,11 @@
 //! and reaps is found among the checker's descendants: two runs in one process would see
 //! each other's processes.
 //!
-//! The exercises whose cases are timed all go to the first lane, so that the others' work
-//! does not share a CPU with their sleeps more than it must. A check of one exercise whose
-//! cases are not timed gives it to every lane, and hands its cases out through a pipe: each
-//! lane takes the next case when it is free (`--shares`), and tells how each went.
+//! The lanes take the cases from pipes, each the next case when it is free (`--queues`), and
+//! tell how each went. The timed cases have lanes of their own on one CPU: their runs mostly
+//! sleep, so they run side by side, and nothing else runs on that CPU until they are all done
+//! (a third pipe, empty, that the check holds open until then). The other cases go to the
+//! other CPUs, and to the timed lanes once they are through.
 
 use crate::judging::cases::Case;
 use crate::judging::verdict::{CaseOutcome, CaseStatus, ExerciseResult, Verdict};
@@ -24,19 +25,22 @@ use std::time::Duration;
 
 /// The descriptor a lane writes its results to.
 pub const LANE_FD: i32 = 3;
-/// The descriptor a lane that shares an exercise's cases takes their numbers from.
+/// The first descriptor a lane takes cases from; the next ones follow.
 pub const QUEUE_FD: i32 = 4;
 
 /// What makes a process one lane of a check.
 #[derive(Debug, Clone)]
 pub struct Lane {
-    /// Its place among the lanes: which CPU its traced runs use.
-    pub number: usize,
     /// Where the programs were built and linked, by the check that started the lane.
     pub built: PathBuf,
-    /// It shares the cases of its one exercise with the other lanes, taking each case's
-    /// number from the pipe on descriptor `QUEUE_FD`.
-    pub shares: bool,
+    /// Which CPU its traced runs use, by place among those this process may use.
+    pub cpu: usize,
+    /// How many pipes it takes cases from, one after the other, from descriptor `QUEUE_FD`
+    /// on (0: it checks its exercises whole).
+    pub queues: usize,
+    /// The check that started it holds the turn of timed runs for it (`grade` checks two
+    /// submissions at once, and their timed runs take turns).
+    pub turn_held: bool,
 }
 
 /// One line a lane sends: how a case went, an exercise's first failure, an exercise checked,
@@ -49,12 +53,16 @@ enum Line {
         index: usize,
         status: CaseStatus,
     },
-    /// The report's block of an exercise's first failure, the moment it is known.
+    /// The report's block of a lane's first failure of an exercise, the moment it is known.
     Failing {
         exercise: String,
         report: String,
     },
     Checked(Checked),
+    /// The lane's pipe number `pipe` has ended: it takes no more cases from it.
+    Drained {
+        pipe: usize,
+    },
     /// The line a report prints when the lane's runs could not be traced.
     Done {
         structural_skipped: Option<String>,
@@ -150,6 +158,10 @@ impl Sender {
         });
     }
 
+    pub fn drained(&mut self, pipe: usize) {
+        self.send(&Line::Drained { pipe });
+    }
+
     pub fn done(&mut self, structural_skipped: Option<String>) {
         self.send(&Line::Done { structural_skipped });
     }
@@ -167,9 +179,13 @@ pub struct Lanes {
     /// Each lane's number and process.
     children: Vec<(usize, Child)>,
     results: Receiver<(usize, Option<Line>)>,
+    /// What each lane's reader sends its lines with.
+    tx: std::sync::mpsc::Sender<(usize, Option<Line>)>,
+    /// The write end of a pipe that holds lanes back until it closes (`release`).
+    held: Option<std::io::PipeWriter>,
     /// Lanes still to say they are done.
     open: usize,
-    /// The lanes that said so, or that were stopped (`abandon`).
+    /// The lanes that said so.
     done: Vec<usize>,
     pub structural_skipped: Option<String>,
 }
@@ -194,6 +210,10 @@ pub enum Got {
         exercise: String,
         result: ExerciseResult,
     },
+    /// The lane's pipe number `pipe` has ended.
+    Drained { lane: usize, pipe: usize },
+    /// The lane is done: it takes no more cases.
+    Done { lane: usize },
 }
 
 /// What a lane is asked to check, and how.
@@ -207,35 +227,88 @@ pub struct Request<'a> {
     pub lane_args: &'a [std::ffi::OsString],
     pub built: &'a Path,
     pub target_dir: &'a Path,
-    /// The pipe that hands out the cases of the one exercise every lane shares.
-    pub queue: Option<&'a std::io::PipeReader>,
+}
+
+/// One lane's work: its exercises, and how it takes their cases.
+pub struct Work<'a> {
+    pub exercises: Vec<&'a Exercise>,
+    /// The pipes it takes cases from, in turn; none: it checks its exercises whole.
+    pub queues: Vec<&'a std::io::PipeReader>,
+    /// Which CPU its traced runs use, by place.
+    pub cpu: usize,
+    /// The check holds the turn of timed runs for it.
+    pub turn_held: bool,
 }
 
 impl Got {
-    /// The exercise it is about.
+    /// The exercise it is about (none for `Done`).
     pub fn exercise(&self) -> &str {
         match self {
             Got::Case { exercise, .. }
             | Got::Failing { exercise, .. }
             | Got::Checked { exercise, .. } => exercise,
+            Got::Drained { .. } | Got::Done { .. } => "",
         }
     }
 }
 
-/// The pipe that hands out the numbers of `cases` cases to the lanes that share them: every
-/// number is in it (a few bytes each, far less than a pipe holds) and its write end closed
-/// before any lane starts.
-pub fn queue(cases: usize) -> std::io::Result<std::io::PipeReader> {
+/// The pipe that hands out `cases`, each `(exercise, case)`, the exercise by its place among
+/// those the lanes were given: all are in it (4 bytes each, far less than a pipe holds) and
+/// its write end closed before any lane starts.
+pub fn queue(cases: &[(usize, usize)]) -> std::io::Result<std::io::PipeReader> {
     let (rx, mut tx) = std::io::pipe()?;
-    let numbers: Vec<u8> = (0..cases as u32).flat_map(u32::to_le_bytes).collect();
-    tx.write_all(&numbers)?;
+    let items: Vec<u8> = cases
+        .iter()
+        .flat_map(|&(exercise, case)| (((exercise as u32) << 16) | case as u32).to_le_bytes())
+        .collect();
+    tx.write_all(&items)?;
     Ok(rx)
 }
 
-/// A sharing lane's end of the pipe that hands out the cases, inherited from the check that
-/// started it.
-pub fn shared_queue() -> Result<std::fs::File, String> {
-    inherited(QUEUE_FD, "--shares")
+/// A lane's side of the pipes that hand out the cases: the next case, `(exercise, case)`,
+/// read from the first pipe until its end, then from the next.
+pub struct Queues {
+    pipes: std::collections::VecDeque<std::fs::File>,
+    /// The case read and not yet taken.
+    next: Option<(usize, usize)>,
+}
+
+impl Queues {
+    /// The lane's `count` pipes, inherited from the check that started it.
+    pub fn inherited(count: usize) -> Result<Queues, String> {
+        let pipes = (0..count)
+            .map(|i| inherited(QUEUE_FD + i as i32, "--queues"))
+            .collect::<Result<_, _>>()?;
+        Ok(Queues { pipes, next: None })
+    }
+
+    /// The next case of the current pipe, left for `take`; none at the pipe's end. A pipe
+    /// still open with nothing in it is waited on.
+    pub fn peek(&mut self) -> Option<(usize, usize)> {
+        if self.next.is_none()
+            && let Some(pipe) = self.pipes.front_mut()
+        {
+            // Each read of 4 bytes takes one whole case (all were written before any lane
+            // started, or none ever).
+            let mut item = [0u8; 4];
+            if std::io::Read::read_exact(pipe, &mut item).is_ok() {
+                let item = u32::from_le_bytes(item);
+                self.next = Some(((item >> 16) as usize, (item & 0xffff) as usize));
+            }
+        }
+        self.next
+    }
+
+    /// Goes on to the next pipe, once the current one has ended; false after the last.
+    pub fn next_pipe(&mut self) -> bool {
+        self.pipes.pop_front();
+        !self.pipes.is_empty()
+    }
+
+    /// Takes the case `peek` gave.
+    pub fn take(&mut self) {
+        self.next = None;
+    }
 }
 
 /// Descriptor `fd`, inherited from the check that started this lane (as `option` says), made
@@ -250,41 +323,45 @@ fn inherited(fd: i32, option: &str) -> Result<std::fs::File, String> {
 }
 
 impl Lanes {
-    /// Starts one checker process per lane with its exercises.
-    pub fn start(request: &Request, lanes: &[Vec<&Exercise>]) -> Result<Lanes, String> {
-        let me = std::env::current_exe()
-            .map_err(|e| format!("cannot find the checker's own program: {e}"))?;
+    /// No lane yet.
+    pub fn none() -> Lanes {
         let (tx, results) = channel();
-        let mut started = Lanes {
+        Lanes {
             children: Vec::new(),
             results,
+            tx,
+            held: None,
             open: 0,
             done: Vec::new(),
             structural_skipped: None,
-        };
-        for (number, exercises) in lanes.iter().enumerate() {
-            if exercises.is_empty() {
-                continue;
-            }
-            let (rx, child) = start_lane(&me, request, number, exercises)
-                .map_err(|e| format!("cannot start a second checker process: {e}"))?;
-            started.children.push((number, child));
-            started.open += 1;
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in std::io::BufReader::new(rx).lines() {
-                    let Ok(line) = line else { break };
-                    let Ok(line) = serde_json::from_str::<Line>(&line) else {
-                        break;
-                    };
-                    if tx.send((number, Some(line))).is_err() {
-                        return;
-                    }
-                }
-                let _ = tx.send((number, None));
-            });
         }
-        Ok(started)
+    }
+
+    /// Starts lane `number`, a checker process of its own, with its work.
+    pub fn add(&mut self, request: &Request, number: usize, work: &Work) -> Result<(), String> {
+        if work.exercises.is_empty() {
+            return Ok(());
+        }
+        let me = std::env::current_exe()
+            .map_err(|e| format!("cannot find the checker's own program: {e}"))?;
+        let (rx, child) = start_lane(&me, request, number, work)
+            .map_err(|e| format!("cannot start a second checker process: {e}"))?;
+        self.children.push((number, child));
+        self.open += 1;
+        let tx = self.tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(rx).lines() {
+                let Ok(line) = line else { break };
+                let Ok(line) = serde_json::from_str::<Line>(&line) else {
+                    break;
+                };
+                if tx.send((number, Some(line))).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send((number, None));
+        });
+        Ok(())
     }
 
     /// The next failure or result any lane sent; none once every lane is done. `Err` when a
@@ -299,10 +376,6 @@ impl Lanes {
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => return Ok(None),
             };
-            if self.done.contains(&lane) && !matches!(line, Some(Line::Done { .. })) {
-                // Stopped on purpose: what it still sends is not wanted.
-                continue;
-            }
             match line {
                 Some(Line::Case {
                     exercise,
@@ -330,11 +403,12 @@ impl Lanes {
                         result: result(c),
                     }));
                 }
-                Some(Line::Done { .. }) if self.done.contains(&lane) => {}
+                Some(Line::Drained { pipe }) => return Ok(Some(Got::Drained { lane, pipe })),
                 Some(Line::Done { structural_skipped }) => {
                     self.open -= 1;
                     self.done.push(lane);
                     self.structural_skipped = self.structural_skipped.take().or(structural_skipped);
+                    return Ok(Some(Got::Done { lane }));
                 }
                 // Its descriptor closes after its last line.
                 None if self.done.contains(&lane) => {}
@@ -350,22 +424,22 @@ impl Lanes {
         Ok(None)
     }
 
-    /// Asks every lane to stop, as Ctrl-C does (each stops its runs first).
-    fn stop(&mut self) {
-        for (_, child) in &self.children {
-            terminate(child);
-        }
+    /// Holds back the lanes that read the other end of this pipe until `release`.
+    pub fn hold(&mut self, pipe: std::io::PipeWriter) {
+        self.held = Some(pipe);
     }
 
-    /// Stops lane `number`, whose results are no longer wanted: its end is not an error.
-    pub fn abandon(&mut self, number: usize) {
-        if self.done.contains(&number) {
-            return;
-        }
-        if let Some((_, child)) = self.children.iter().find(|(n, _)| *n == number) {
+    /// Lets the lanes held back go on.
+    pub fn release(&mut self) {
+        self.held = None;
+    }
+
+    /// Asks every lane to stop, as Ctrl-C does (each stops its runs first, and a lane held
+    /// back goes on to stop).
+    fn stop(&mut self) {
+        self.held = None;
+        for (_, child) in &self.children {
             terminate(child);
-            self.open -= 1;
-            self.done.push(number);
         }
     }
 }
@@ -412,7 +486,7 @@ fn start_lane(
     me: &Path,
     request: &Request,
     number: usize,
-    exercises: &[&Exercise],
+    work: &Work,
 ) -> std::io::Result<(std::io::PipeReader, Child)> {
     let (rx, tx) = std::io::pipe()?;
     let mut command = Command::new(me);
@@ -435,10 +509,11 @@ fn start_lane(
         .args(["--seed", &request.seed.to_string()])
         .args(["--repeat", &request.repeat.to_string()])
         .args(["--lane", &number.to_string()])
+        .args(["--cpu", &work.cpu.to_string()])
         .arg(built)
         .arg(target)
         .args(request.lane_args)
-        .args(exercises.iter().map(|e| e.name.as_str()))
+        .args(work.exercises.iter().map(|e| e.name.as_str()))
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     if request.require_sandbox {
@@ -447,9 +522,12 @@ fn start_lane(
     if request.require_xray {
         command.arg("--require-xray");
     }
-    let queue = request.queue.map(|q| q.as_raw_fd());
-    if queue.is_some() {
-        command.arg("--shares");
+    if work.turn_held {
+        command.arg("--turn-held");
+    }
+    let queues: Vec<i32> = work.queues.iter().map(|q| q.as_raw_fd()).collect();
+    if !queues.is_empty() {
+        command.args(["--queues", &queues.len().to_string()]);
     }
     let fd = tx.as_raw_fd();
     // SAFETY: fcntl, dup2 and prctl only, between fork and exec; the pipes' own descriptors
@@ -464,14 +542,18 @@ fn start_lane(
                 -1 => Err(std::io::Error::last_os_error()),
                 moved => Ok(moved),
             };
-            let (results, queue) = (moved(fd)?, queue.map(moved).transpose()?);
+            let results = moved(fd)?;
+            let mut pipes = [0; 8];
+            for (slot, queue) in pipes.iter_mut().zip(&queues) {
+                *slot = moved(*queue)?;
+            }
             if libc::dup2(results, LANE_FD) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            if let Some(queue) = queue
-                && libc::dup2(queue, QUEUE_FD) < 0
-            {
-                return Err(std::io::Error::last_os_error());
+            for (i, pipe) in pipes.iter().take(queues.len()).enumerate() {
+                if libc::dup2(*pipe, QUEUE_FD + i as i32) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
             }
             Ok(())
         });

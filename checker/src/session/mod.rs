@@ -3,6 +3,7 @@
 
 mod case_runner;
 mod lanes;
+mod plan;
 mod sharing;
 
 pub use lanes::{Lane, Sender as LaneSender};
@@ -19,8 +20,9 @@ use crate::workbook::build::{BuildWalls, Built, Source};
 use crate::workbook::manifest::Exercise;
 use crate::workbook::progress::{ExerciseFiles, Progress};
 use crate::workbook::{Workbook, stable_hash};
-use case_runner::{CaseRunner, Pick};
-use lanes::{Got, Lanes};
+use case_runner::{CaseRunner, NOT_STARTED, Pick};
+use lanes::{Got, Lanes, Queues};
+use plan::Plan;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sharing::Sharing;
@@ -94,6 +96,8 @@ pub enum Event<'a> {
     Shown(&'a Exercise, &'a str),
     /// How case `index` of an exercise went, as soon as it has run here.
     Case(&'a Exercise, usize, CaseStatus),
+    /// A lane's pipe number `pipe` has ended: it takes no more cases from it.
+    Drained(usize),
 }
 
 /// Runs the check; `event` receives each exercise's first failure as soon as it is known and
@@ -104,14 +108,18 @@ pub fn run<'w>(
     mut event: impl FnMut(Event),
 ) -> Result<Scorecard<'w>, String> {
     let started = Instant::now();
-    // A lane that shares an exercise's cases takes them from this pipe (made close-on-exec
-    // before this process starts anything).
-    let mut queue = match &options.lane {
-        Some(lane) if lane.shares => Some(lanes::shared_queue()?),
+    // A lane that shares the cases takes them from these pipes (made close-on-exec before
+    // this process starts anything).
+    let mut queues = match &options.lane {
+        Some(lane) if lane.queues > 0 => Some(Queues::inherited(lane.queues)?),
         _ => None,
     };
     wb.require(&options.source)?;
-    let exercises = wb.select(&options.selected)?;
+    let mut exercises = wb.select(&options.selected)?;
+    if queues.is_some() {
+        // The order they were given in is that of the pipes, which name them by place.
+        exercises.sort_by_key(|e| options.selected.iter().position(|s| *s == e.name));
+    }
     let programs = match &options.lane {
         Some(lane) => lane.built.clone(),
         None => wb.program_dir(),
@@ -130,36 +138,51 @@ pub fn run<'w>(
     if let (true, Some(why)) = (options.require_xray, xray.why_off()) {
         return Err(format!("the X-ray is required (--require-xray), but {why}"));
     }
-    let built = match &options.lane {
-        Some(lane) => {
-            sandbox::tracer::use_cpu(lane.number);
-            exercises
-                .iter()
-                .map(|e| Built::Program(lane.built.join(wb.bin_name(&options.source, e))))
-                .collect()
-        }
-        None => {
-            let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
-            if names.len() > 3 {
-                anstream::eprintln!("building the {} exercises ...", names.len());
-            } else {
-                anstream::eprintln!("building {} ...", names.join(", "));
+    // The cases are made while cargo builds (it mostly waits for the compiler); a lane that
+    // takes cases from pipes makes an exercise's cases when it first takes one.
+    let (built, cases) = std::thread::scope(|scope| {
+        let making = queues.is_none().then(|| {
+            scope.spawn(|| {
+                exercises
+                    .iter()
+                    .map(|e| exercise_cases(wb, e, options.seed))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+        });
+        let built = match &options.lane {
+            Some(lane) => {
+                sandbox::tracer::use_cpu(lane.cpu);
+                exercises
+                    .iter()
+                    .map(|e| Built::Program(lane.built.join(wb.bin_name(&options.source, e))))
+                    .collect()
             }
-            let color =
-                anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-            let confine = confine_build(&jail);
-            match wb.build(&options.source, &exercises, color, &confine, &interrupted) {
-                Ok(built) => built,
-                // Ctrl-C during the build: nothing was built, and the check ends as interrupted.
-                Err(_) if interrupted() => Vec::new(),
-                Err(e) => return Err(e),
+            None => {
+                let names: Vec<&str> = exercises.iter().map(|e| e.name.as_str()).collect();
+                if names.len() > 3 {
+                    anstream::eprintln!("building the {} exercises ...", names.len());
+                } else {
+                    anstream::eprintln!("building {} ...", names.join(", "));
+                }
+                let color = anstream::AutoStream::choice(&std::io::stdout())
+                    != anstream::ColorChoice::Never;
+                let confine = confine_build(&jail);
+                match wb.build(&options.source, &exercises, color, &confine, &interrupted) {
+                    Ok(built) => built,
+                    // Ctrl-C during the build: nothing was built, and the check ends as interrupted.
+                    Err(_) if interrupted() => Vec::new(),
+                    Err(e) => return Err(e),
+                }
             }
-        }
-    };
-    let cases = exercises
-        .iter()
-        .map(|e| exercise_cases(wb, e, options.seed))
-        .collect::<Result<Vec<_>, _>>()?;
+        };
+        let cases = match making {
+            Some(making) => making
+                .join()
+                .map_err(|_| "the checker failed while making the cases".to_string())??,
+            None => vec![Vec::new(); exercises.len()],
+        };
+        Ok::<_, String>((built, cases))
+    })?;
     let work = wb.work_dir();
     sweep_stale_runs(&work.join("tmp"));
     // Like the X-ray, the stage spies are proven heard before any student code runs.
@@ -171,19 +194,44 @@ pub fn run<'w>(
         .iter()
         .map(|b| matches!(b, Built::Program(_)))
         .collect();
-    let lanes = options.jobs.min(runnable.iter().filter(|r| **r).count());
-    // One exercise to check, its cases not timed: the lanes share them, each taking the next
-    // case when it is free. (This process runs none: what a run leaves behind is found among
-    // its descendants, and would include the lanes' runs.)
-    let shared = (options.lane.is_none() && options.jobs >= 2 && !options.fail_fast)
-        .then(|| shared_at(&runnable, &cases))
-        .flatten();
-    let here = |i: usize| !runnable[i] || (lanes < 2 && shared.is_none()) || options.lane.is_some();
     let trace = xray == Xray::On;
+    let mut checking = Checking {
+        wb,
+        options: &options,
+        work: &work,
+        trace,
+        jail: &jail,
+        unheard: unheard.clone(),
+    };
     let mut refused: Option<String> = None;
-    let mut others = None;
-    let mut request = lanes::Request {
-        queue: None,
+    // A lane that shares the cases: each case from the pipes, an exercise's result as soon
+    // as it has taken all it will of its cases.
+    if let Some(queues) = queues.as_mut() {
+        refused = take_cases(queues, &exercises, &built, &mut checking, &mut event)?;
+        return Ok(Scorecard {
+            seed: options.seed,
+            source: options.source.clone(),
+            exercises: Vec::new(),
+            results: Vec::new(),
+            elapsed: started.elapsed(),
+            interrupted: interrupted(),
+            structural_skipped: skipped_line(
+                &xray,
+                refused.as_deref(),
+                checking.unheard.as_deref(),
+            ),
+            sandbox_missing: jail.missing().to_vec(),
+        });
+    }
+    // The lanes share the cases, or (stopping each exercise at its first failure) check
+    // exercises whole, dealt out; one exercise with few cases is checked here.
+    let plan = (options.lane.is_none() && !options.fail_fast)
+        .then(|| Plan::new(&runnable, &cases, options.jobs))
+        .flatten();
+    let whole = options.jobs.min(runnable.iter().filter(|r| **r).count());
+    let dealt = options.lane.is_none() && options.fail_fast && whole >= 2;
+    let here = |i: usize| !runnable[i] || options.lane.is_some() || (plan.is_none() && !dealt);
+    let request = lanes::Request {
         source: &options.source,
         seed: options.seed,
         repeat: options.repeat,
@@ -193,25 +241,72 @@ pub fn run<'w>(
         built: &programs,
         target_dir: &wb.target_dir,
     };
-    let mut sharing = None;
-    if let Some(i) = shared {
-        // The lanes keep their cases' files in the exercise's folder, cleared first.
-        let _ = std::fs::remove_dir_all(wb.kept_dir(exercises[i]));
-        let queue = lanes::queue(cases[i].len())
-            .map_err(|e| format!("cannot make the pipe that hands out the cases: {e}"))?;
-        request.queue = Some(&queue);
-        let asked = vec![vec![exercises[i]]; options.jobs];
-        others = Some(Lanes::start(&request, &asked)?);
-        sharing = Some(Sharing::new(i, cases[i].len()));
-    } else if lanes >= 2 && options.lane.is_none() {
+    let mut others = None;
+    let mut shares: Vec<Option<Sharing>> = exercises.iter().map(|_| None).collect();
+    // Held until every timed case is done: the timed lanes' turn among checks side by side
+    // (and the empty pipe that keeps them from the other cases, in `Lanes`).
+    let mut timed_turn = None;
+    if let Some(plan) = &plan {
+        for (i, share) in shares.iter_mut().enumerate() {
+            let lanes = plan.lanes_of(i);
+            if !lanes.is_empty() {
+                // The lanes keep their cases' files in the exercise's folder, cleared first.
+                let _ = std::fs::remove_dir_all(wb.kept_dir(exercises[i]));
+                *share = Some(Sharing::new(cases[i].len(), lanes));
+            }
+        }
+        let pipe = |cases: &[(usize, usize)]| {
+            lanes::queue(cases)
+                .map_err(|e| format!("cannot make the pipe that hands out the cases: {e}"))
+        };
+        let (timed, untimed) = (pipe(&plan.timed)?, pipe(&plan.untimed)?);
+        let (gate, held) = std::io::pipe()
+            .map_err(|e| format!("cannot make the pipe that holds the timed lanes: {e}"))?;
+        let given: Vec<&Exercise> = plan.given.iter().map(|&i| exercises[i]).collect();
+        let work_of = |lane: usize| lanes::Work {
+            exercises: given.clone(),
+            queues: match (plan.takes_timed(lane), plan.takes_untimed(lane)) {
+                (true, false) => vec![&timed],
+                (true, true) => vec![&timed, &gate, &untimed],
+                (false, _) => vec![&untimed],
+            },
+            cpu: plan.cpu(lane),
+            turn_held: plan.takes_timed(lane),
+        };
+        // The other lanes start at once; the timed ones when this check has the turn.
+        let mut started = Lanes::none();
+        for lane in plan.timed_lanes..plan.lanes {
+            started.add(&request, lane, &work_of(lane))?;
+        }
+        if plan.timed_lanes > 0 {
+            let turn = case_runner::timed_turn(&work);
+            for lane in 0..plan.timed_lanes {
+                started.add(&request, lane, &work_of(lane))?;
+            }
+            started.hold(held);
+            timed_turn = turn;
+        }
+        drop(gate);
+        others = Some(started);
+    } else if dealt {
         let timed: Vec<bool> = cases.iter().map(|c| lanes::timed(c)).collect();
-        let mut asked: Vec<Vec<&Exercise>> = vec![Vec::new(); lanes];
-        for (i, lane) in lanes::assign(&timed, lanes).into_iter().enumerate() {
+        let mut asked: Vec<Vec<&Exercise>> = vec![Vec::new(); whole];
+        for (i, lane) in lanes::assign(&timed, whole).into_iter().enumerate() {
             if runnable[i] {
                 asked[lane].push(exercises[i]);
             }
         }
-        others = Some(Lanes::start(&request, &asked)?);
+        let mut started = Lanes::none();
+        for (lane, exercises) in asked.into_iter().enumerate() {
+            let work = lanes::Work {
+                exercises,
+                queues: Vec::new(),
+                cpu: lane,
+                turn_held: false,
+            };
+            started.add(&request, lane, &work)?;
+        }
+        others = Some(started);
     }
     // Results wait here until every exercise before them has been passed on.
     let mut ready: Vec<Option<ExerciseResult>> = exercises.iter().map(|_| None).collect();
@@ -239,9 +334,6 @@ pub fn run<'w>(
                 ExerciseResult::unrun(Verdict::DoesNotCompile(errors.clone()), ex, &cases[i])
             }
             Built::Program(program) => {
-                let kept = wb.kept_dir(ex);
-                let rerun = wb.rerun_prefix(&options.source, ex);
-                let replay = replay_command(&options.source, ex, options.seed);
                 let in_turn = results.len() == i;
                 let mut told = |i: usize, status: CaseStatus, first: Option<&CaseFailure>| {
                     event(Event::Case(ex, i, status));
@@ -249,25 +341,9 @@ pub fn run<'w>(
                         event(Event::Failing(ex, f));
                     }
                 };
-                let mut runner = CaseRunner {
-                    pick: queue.take().map_or(Pick::All, Pick::Queue),
-                    told: &mut told,
-                    exercise: ex,
-                    program,
-                    work: &work,
-                    kept: &kept,
-                    repeat: options.repeat,
-                    fail_fast: options.fail_fast,
-                    rerun: &rerun,
-                    replay: &replay,
-                    trace,
-                    jail: &jail,
-                    refused: None,
-                    unheard: unheard.clone(),
-                    seed: options.seed ^ name_hash(&ex.name),
-                };
-                let result = runner.check(cases[i].clone());
-                refused = refused.or(runner.refused);
+                let (result, why) =
+                    checking.check(ex, program, cases[i].clone(), Pick::All, &mut told);
+                refused = refused.or(why);
                 result
             }
         };
@@ -277,73 +353,91 @@ pub fn run<'w>(
     let mut structural_skipped = skipped_line(&xray, refused.as_deref(), unheard.as_deref());
     if let Some(mut others) = others {
         while let Some(got) = others.next(interrupted)? {
-            let Some(i) = exercises.iter().position(|e| e.name == got.exercise()) else {
-                continue;
+            let lane = match &got {
+                Got::Case { lane, .. }
+                | Got::Failing { lane, .. }
+                | Got::Checked { lane, .. }
+                | Got::Drained { lane, .. }
+                | Got::Done { lane } => *lane,
             };
-            let in_turn = results.len() == i;
-            let shares = sharing.as_mut().filter(|s| s.exercise == i);
-            let result = match (got, shares) {
-                (
-                    Got::Case {
-                        lane,
-                        index,
-                        status,
-                        ..
-                    },
-                    Some(s),
-                ) => {
+            let at = exercises.iter().position(|e| e.name == got.exercise());
+            // A lane takes the cases of one pipe in order: the exercises before this one in
+            // its pipe get no more of its cases, and one that is done gets none at all.
+            let passed: Vec<usize> = match (&plan, at, &got) {
+                (_, _, Got::Done { .. }) => (0..exercises.len()).collect(),
+                (Some(plan), _, Got::Drained { pipe, .. }) => plan.in_pipe(lane, *pipe),
+                (Some(plan), Some(i), _) => plan.before(i).collect(),
+                _ => Vec::new(),
+            };
+            for p in passed {
+                if let Some(s) = shares[p].as_mut() {
+                    s.passed_by(lane);
+                }
+            }
+            let in_turn = at.is_some_and(|i| results.len() == i);
+            match (got, at.and_then(|i| shares[i].as_mut())) {
+                (Got::Case { index, status, .. }, Some(s)) => {
                     s.ran(lane, index, status);
-                    if let Some(report) = s.first_failure().filter(|_| in_turn) {
+                    if let (Some(report), Some(i)) = (s.first_failure().filter(|_| in_turn), at) {
                         event(Event::Shown(exercises[i], report));
                     }
-                    continue;
                 }
-                (Got::Case { .. }, None) => continue,
-                (Got::Failing { lane, report, .. }, Some(s)) => {
+                (Got::Failing { report, .. }, Some(s)) => {
                     s.failing(lane, report);
-                    if let Some(report) = s.first_failure().filter(|_| in_turn) {
+                    if let (Some(report), Some(i)) = (s.first_failure().filter(|_| in_turn), at) {
                         event(Event::Shown(exercises[i], report));
                     }
-                    continue;
                 }
+                (Got::Checked { result, .. }, Some(s)) => s.checked(lane, result),
                 // Its first failure, shown while its other cases run, when the exercise's turn
                 // has come.
                 (Got::Failing { report, .. }, None) => {
-                    if in_turn {
+                    if let (true, Some(i)) = (in_turn, at) {
                         event(Event::Shown(exercises[i], &report));
                     }
-                    continue;
                 }
-                (Got::Checked { lane, result, .. }, Some(s)) => {
-                    if matches!(result.verdict, Verdict::NotStarted { .. }) {
-                        // Its first case reached `todo!()`: the other cases tell nothing more.
-                        for other in (0..options.jobs).filter(|o| *o != lane) {
-                            others.abandon(other);
-                        }
-                        result
-                    } else {
-                        match s.checked(result, options.jobs, interrupted())? {
-                            Some(result) => result,
-                            None => continue,
-                        }
+                (Got::Checked { result, .. }, None) => {
+                    if let Some(i) = at {
+                        ready[i] = Some(result);
                     }
                 }
-                (Got::Checked { result, .. }, None) => result,
-            };
-            ready[i] = Some(result);
+                (Got::Case { .. } | Got::Drained { .. } | Got::Done { .. }, _) => {}
+            }
+            // Each exercise whose lanes have all been heard from has its result.
+            for (i, share) in shares.iter_mut().enumerate() {
+                if let Some(mut s) = share.take_if(|s| s.complete()) {
+                    ready[i] = Some(s.result(interrupted())?);
+                }
+            }
             pass_on(&mut ready, &mut results, &mut event);
+            let timed_done = plan.as_ref().is_some_and(|plan| {
+                (0..exercises.len()).all(|i| !plan.is_timed(i) || shares[i].is_none())
+            });
+            if timed_done {
+                // The timed lanes go on to the other cases, and the next check's timed runs
+                // may start.
+                others.release();
+                timed_turn = None;
+            }
         }
         structural_skipped = structural_skipped.or(others.structural_skipped.take());
     }
+    drop(timed_turn);
     // The lanes have ended. A shared exercise not started keeps its first case's files only,
-    // as a check in one lane does: a lane stopped may have kept a case or two.
-    if let Some(s) = &sharing
-        && let Some(result) = results.get(s.exercise)
-        && matches!(result.verdict, Verdict::NotStarted { .. })
-        && let Ok(kept) = std::fs::read_dir(wb.kept_dir(exercises[s.exercise]))
-    {
+    // as a check in one lane does: another lane may have kept a case or two.
+    for (i, result) in results.iter().enumerate() {
+        let shared = plan.as_ref().is_some_and(|p| !p.lanes_of(i).is_empty());
+        if !shared || !matches!(result.verdict, Verdict::NotStarted { .. }) {
+            continue;
+        }
+        let Ok(kept) = std::fs::read_dir(wb.kept_dir(exercises[i])) else {
+            continue;
+        };
         for case in kept.flatten() {
-            if !case.file_name().to_string_lossy().starts_with("01-") {
+            let name = case.file_name();
+            if name == NOT_STARTED {
+                let _ = std::fs::remove_file(case.path());
+            } else if !name.to_string_lossy().starts_with("01-") {
                 let _ = std::fs::remove_dir_all(case.path());
             }
         }
@@ -370,17 +464,122 @@ pub fn run<'w>(
     })
 }
 
-/// Fewer cases than this gain nothing from more processes, which take milliseconds to start.
-const SHARED_FROM: usize = 6;
+/// A lane's work: each case from the pipes, each exercise's result as soon as it has taken
+/// all it will of its cases; why runs could not be traced, if one was refused. An exercise's
+/// cases are made when it first takes one, and those of the two exercises after it, which
+/// the pipes may well hand out next, are made meanwhile on another thread.
+fn take_cases(
+    queues: &mut Queues,
+    exercises: &[&Exercise],
+    built: &[Built],
+    checking: &mut Checking,
+    event: &mut impl FnMut(Event),
+) -> Result<Option<String>, String> {
+    const AHEAD: usize = 2;
+    let (wb, seed) = (checking.wb, checking.options.seed);
+    let mut refused = None;
+    std::thread::scope(|scope| {
+        let make = |i: usize| scope.spawn(move || exercise_cases(wb, exercises[i], seed));
+        let mut making: Vec<_> = exercises.iter().map(|_| None).collect();
+        let mut left = vec![false; exercises.len()];
+        let mut pipe = 0;
+        loop {
+            let Some((i, _)) = queues.peek() else {
+                event(Event::Drained(pipe));
+                match queues.next_pipe() {
+                    true => pipe += 1,
+                    false => break,
+                }
+                continue;
+            };
+            let program = match built.get(i) {
+                Some(Built::Program(program)) if !left[i] && !interrupted() => program,
+                // Cases of an exercise it left (the stub untouched): they tell nothing more.
+                _ => {
+                    queues.take();
+                    continue;
+                }
+            };
+            left[i] = true;
+            // Its cases, and those of the next exercises it has not left.
+            for next in i..exercises.len().min(i + AHEAD + 1) {
+                if next == i || !left[next] {
+                    making[next].get_or_insert_with(|| make(next));
+                }
+            }
+            let ex = exercises[i];
+            let cases = match making[i].take().map(|m| m.join()) {
+                Some(Ok(cases)) => cases?,
+                _ => return Err("the checker failed while making the cases".to_string()),
+            };
+            if checking.unheard.is_none() && cases.iter().any(|c| c.stages.is_some()) {
+                checking.unheard = spy::heard(checking.jail, &checking.work.join("tmp")).err();
+            }
+            let mut told = |i: usize, status: CaseStatus, first: Option<&CaseFailure>| {
+                event(Event::Case(ex, i, status));
+                if let Some(f) = first {
+                    event(Event::Failing(ex, f));
+                }
+            };
+            let pick = Pick::Queued {
+                queues,
+                exercise: i,
+            };
+            let (result, why) = checking.check(ex, program, cases, pick, &mut told);
+            refused = refused.take().or(why);
+            event(Event::Checked(ex, &result));
+        }
+        Ok(refused)
+    })
+}
 
-/// The exercise whose cases the lanes share: the one exercise to check, when its cases are
-/// not timed and there are enough of them.
-fn shared_at(runnable: &[bool], cases: &[Vec<Case>]) -> Option<usize> {
-    let mut run = (0..runnable.len()).filter(|&i| runnable[i]);
-    let (i, None) = (run.next()?, run.next()) else {
-        return None;
-    };
-    (cases[i].len() >= SHARED_FROM && !lanes::timed(&cases[i])).then_some(i)
+/// What every exercise of a check is run with.
+struct Checking<'a> {
+    wb: &'a Workbook,
+    options: &'a Options,
+    work: &'a Path,
+    trace: bool,
+    jail: &'a Arc<Jail>,
+    /// Why the stage spies cannot be heard here, when they cannot.
+    unheard: Option<String>,
+}
+
+impl Checking<'_> {
+    /// Runs the cases `pick` takes of exercise `ex`; its result, and why runs could not be
+    /// traced, if one was refused.
+    fn check(
+        &self,
+        ex: &Exercise,
+        program: &Path,
+        cases: Vec<Case>,
+        pick: Pick,
+        told: &mut dyn FnMut(usize, CaseStatus, Option<&CaseFailure>),
+    ) -> (ExerciseResult, Option<String>) {
+        let options = self.options;
+        let kept = self.wb.kept_dir(ex);
+        let rerun = self.wb.rerun_prefix(&options.source, ex);
+        let replay = replay_command(&options.source, ex, options.seed);
+        let mut runner = CaseRunner {
+            pick,
+            told,
+            exercise: ex,
+            program,
+            work: self.work,
+            kept: &kept,
+            repeat: options.repeat,
+            fail_fast: options.fail_fast,
+            rerun: &rerun,
+            replay: &replay,
+            trace: self.trace,
+            jail: self.jail,
+            refused: None,
+            unheard: self.unheard.clone(),
+            seed: options.seed ^ name_hash(&ex.name),
+            takes_turns: !options.lane.as_ref().is_some_and(|l| l.turn_held),
+        };
+        let result = runner.check(cases);
+        (result, runner.refused)
+    }
 }
 
 /// Whether runs are traced, or why not.

@@ -1,12 +1,12 @@
-//! One exercise's cases shared by the lanes (each takes the next case when it is free): how
-//! each case went, whose failure comes first, and the exercise's result once every lane has
-//! sent its own.
+//! One exercise's cases shared by some of the lanes (each takes the next case when it is
+//! free): how each case went, whose failure comes first, and the exercise's result once every
+//! lane that could take its cases has sent its own or gone past it.
 
 use crate::judging::verdict::{CaseStatus, ExerciseResult, Verdict};
 
 pub struct Sharing {
-    /// The exercise's place among those checked.
-    pub exercise: usize,
+    /// The lanes that may take its cases, each until it has sent its result or gone past.
+    lanes: Vec<usize>,
     /// How each case went, as the lane that ran it said.
     ran: Vec<Option<CaseStatus>>,
     /// Each lane's first failing case, `(lane, case, report)`, the report once it has come.
@@ -15,17 +15,25 @@ pub struct Sharing {
     shown: bool,
     /// The lanes' results so far.
     results: Vec<ExerciseResult>,
+    /// The lanes heard from for good: each sent its result, or went past the exercise.
+    heard: Vec<usize>,
 }
 
 impl Sharing {
-    pub fn new(exercise: usize, cases: usize) -> Sharing {
+    pub fn new(cases: usize, lanes: Vec<usize>) -> Sharing {
         Sharing {
-            exercise,
+            lanes,
             ran: vec![None; cases],
             first: Vec::new(),
             shown: false,
             results: Vec::new(),
+            heard: Vec::new(),
         }
+    }
+
+    /// Whether `lane` may still take a case of this exercise.
+    pub fn awaits(&self, lane: usize) -> bool {
+        self.lanes.contains(&lane) && !self.heard.contains(&lane)
     }
 
     /// Case `index` has run in `lane`. A lane takes its cases in order: its first failure is
@@ -62,32 +70,54 @@ impl Sharing {
         self.first[at].2.as_deref()
     }
 
-    /// A lane's result; the exercise's once all `lanes` have sent theirs, when every case
-    /// ran (or `stopped`: Ctrl-C). `Err` when a case ran nowhere: the lanes' failure, never
-    /// a pass.
-    pub fn checked(
-        &mut self,
-        result: ExerciseResult,
-        lanes: usize,
-        stopped: bool,
-    ) -> Result<Option<ExerciseResult>, String> {
-        self.results.push(result);
-        if self.results.len() < lanes {
-            return Ok(None);
+    /// `lane`'s result, the cases it took.
+    pub fn checked(&mut self, lane: usize, result: ExerciseResult) {
+        if self.awaits(lane) {
+            self.heard.push(lane);
+            self.results.push(result);
         }
-        let merged = merged(std::mem::take(&mut self.results));
-        let unrun = merged
-            .cases
+    }
+
+    /// `lane` took none of the cases: it went on past the exercise, or ended.
+    pub fn passed_by(&mut self, lane: usize) {
+        if self.awaits(lane) {
+            self.heard.push(lane);
+        }
+    }
+
+    /// Whether every lane that could take a case has been heard from.
+    pub fn complete(&self) -> bool {
+        self.lanes.iter().all(|l| self.heard.contains(l))
+    }
+
+    /// The exercise's result, from the lanes' results: each case as the lane that ran it saw
+    /// it. `Err` when a case ran nowhere, unless the check was `stopped` (Ctrl-C): the lanes'
+    /// failure, never a pass.
+    pub fn result(&mut self, stopped: bool) -> Result<ExerciseResult, String> {
+        let mut results = std::mem::take(&mut self.results);
+        // The stub untouched: its first case reached `todo!()`, and the lane that ran it
+        // stopped there, as a check in one lane does; what the others ran tells nothing more.
+        if let Some(not_started) = results
             .iter()
-            .filter(|c| c.status == CaseStatus::NotRun)
-            .count();
+            .position(|r| matches!(r.verdict, Verdict::NotStarted { .. }))
+        {
+            return Ok(results.swap_remove(not_started));
+        }
+        let cases = self.ran.len();
+        let merged = merged(results);
+        let unrun = cases
+            - merged
+                .cases
+                .iter()
+                .filter(|c| c.status != CaseStatus::NotRun)
+                .count()
+                .min(cases);
         if unrun > 0 && !stopped {
             return Err(format!(
-                "the checker processes that shared the cases left {unrun} of {} unrun",
-                merged.cases.len()
+                "the checker processes that shared the cases left {unrun} of {cases} unrun"
             ));
         }
-        Ok(Some(merged))
+        Ok(merged)
     }
 }
 
@@ -165,7 +195,7 @@ mod tests {
     #[test]
     fn the_earliest_failing_case_is_the_exercise_s_first_failure() {
         use CaseStatus::{Failed, Passed};
-        let mut s = Sharing::new(0, 4);
+        let mut s = Sharing::new(4, vec![0, 1]);
         // Lane 1 fails case 3 first; lane 0 is still on case 2.
         s.ran(0, 0, Passed);
         s.ran(1, 1, Passed);
@@ -179,12 +209,11 @@ mod tests {
         assert_eq!(s.first_failure(), None, "shown once");
         let zero = lane([Some(Passed), None, Some(Failed), None], "case 3 failed");
         let one = lane([None, Some(Passed), None, Some(Failed)], "case 4 failed");
-        assert_eq!(s.checked(one, 2, false).map(|r| r.is_none()), Ok(true));
-        let merged = s
-            .checked(zero, 2, false)
-            .ok()
-            .flatten()
-            .expect("both have sent theirs");
+        s.checked(1, one);
+        assert!(!s.complete(), "lane 0 has not sent its result");
+        s.checked(0, zero);
+        assert!(s.complete());
+        let merged = s.result(false).expect("every case ran");
         assert_eq!(merged.failure_text.as_deref(), Some("case 3 failed"));
         assert!(matches!(merged.verdict, Verdict::Failed(None)));
         assert!(
@@ -199,11 +228,16 @@ mod tests {
     #[test]
     fn an_exercise_passes_when_every_lane_passed_its_cases() {
         use CaseStatus::Passed;
-        let mut s = Sharing::new(0, 4);
-        let zero = lane([Some(Passed), None, Some(Passed), Some(Passed)], "");
-        let one = lane([None, Some(Passed), None, None], "");
-        assert_eq!(s.checked(zero, 2, false).map(|r| r.is_none()), Ok(true));
-        let merged = s.checked(one, 2, false).ok().flatten().expect("both");
+        let mut s = Sharing::new(4, vec![0, 1, 2]);
+        s.checked(
+            0,
+            lane([Some(Passed), None, Some(Passed), Some(Passed)], ""),
+        );
+        s.checked(1, lane([None, Some(Passed), None, None], ""));
+        assert!(!s.complete(), "lane 2 might still take a case");
+        s.passed_by(2);
+        assert!(s.complete());
+        let merged = s.result(false).expect("every case ran");
         assert!(matches!(merged.verdict, Verdict::Passed));
         assert!(merged.cases.iter().all(|c| c.status == Passed));
     }
@@ -211,10 +245,24 @@ mod tests {
     #[test]
     fn a_case_no_lane_ran_is_never_a_pass() {
         use CaseStatus::Passed;
-        let mut s = Sharing::new(0, 4);
-        let zero = lane([Some(Passed), None, Some(Passed), None], "");
-        let one = lane([None, Some(Passed), None, None], "");
-        assert_eq!(s.checked(zero, 2, false).map(|r| r.is_none()), Ok(true));
-        assert!(s.checked(one, 2, false).is_err());
+        let mut s = Sharing::new(4, vec![0, 1]);
+        s.checked(0, lane([Some(Passed), None, Some(Passed), None], ""));
+        s.checked(1, lane([None, Some(Passed), None, None], ""));
+        assert!(s.result(false).is_err());
+    }
+
+    #[test]
+    fn a_stub_s_result_is_that_of_the_lane_that_ran_its_first_case() {
+        use CaseStatus::{Failed, NotRun};
+        let mut s = Sharing::new(4, vec![0, 1]);
+        let mut stub = lane([Some(Failed), None, None, None], "");
+        stub.verdict = Verdict::NotStarted { location: None };
+        // The other lane ran case 2 before it heard that the stub was not started.
+        s.checked(1, lane([None, Some(Failed), None, None], "case 2 failed"));
+        s.checked(0, stub);
+        let result = s.result(false).expect("the stub's result");
+        assert!(matches!(result.verdict, Verdict::NotStarted { .. }));
+        let statuses: Vec<CaseStatus> = result.cases.iter().map(|c| c.status).collect();
+        assert_eq!(statuses, [Failed, NotRun, NotRun, NotRun]);
     }
 }

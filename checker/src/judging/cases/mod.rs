@@ -142,6 +142,20 @@ impl Case {
         self.timing.is_some() || self.schedule.is_some()
     }
 
+    /// How long a right program takes on this case by design: its timed lines' latest due
+    /// times (pauses the X-ray shortens count for what they last), zero where none is timed.
+    pub fn designed_length(&self) -> Duration {
+        let length = match (&self.timing, &self.schedule) {
+            (_, Some(schedule)) => schedule.times.iter().max().copied().unwrap_or_default(),
+            (Some(timing), None) => timing.max * timing.lines as u32,
+            (None, None) => Duration::ZERO,
+        };
+        match self.mishap {
+            Some(Mishap::PausesShortened { by }) => length / by.max(1),
+            _ => length,
+        }
+    }
+
     /// Whether only the X-ray can run the case. Pauses shortened for a case judged by its
     /// schedule are only a saving: without the X-ray they last what they ask, and the clock
     /// judges the lines as in any timed case.
