@@ -151,26 +151,8 @@ fn one_exercise_s_cases_shared_among_lanes_give_the_report_of_one_lane() {
     let kept = tempfile::tempdir().expect("temporary directory");
     for program in programs {
         std::fs::copy(root().join(program), bin.join("07_broken_pipe.rs")).expect("copy");
-        let check = |jobs: &str| {
-            let out = checker()
-                .args(["--seed", "11", "--jobs", jobs, "--exercises"])
-                .arg(copy.path())
-                .arg("--keep-runs")
-                .arg(kept.path())
-                .arg("07_broken_pipe")
-                .output()
-                .expect("run the checker");
-            // The time the cases took is the one thing that may differ.
-            let report = String::from_utf8_lossy(&out.stdout);
-            let timeless: Vec<String> = report
-                .lines()
-                .map(|l| match l.find(" cases passed, ") {
-                    Some(at) => l[..at].to_string(),
-                    None => l.to_string(),
-                })
-                .collect();
-            (out.status.code(), timeless.join("\n"))
-        };
+        let check =
+            |jobs| report_in_lanes(copy.path(), kept.path(), "11", jobs, &["07_broken_pipe"]);
         let (alone, shared) = (check("1"), check("2"));
         assert_eq!(shared, alone, "{program}: two lanes (left) against one");
         assert!(
@@ -181,15 +163,7 @@ fn one_exercise_s_cases_shared_among_lanes_give_the_report_of_one_lane() {
         // Not started, the exercise keeps its first case only, as in one lane: the lane that
         // was stopped may have run another.
         if program.contains("stubs") {
-            let cases: Vec<String> = std::fs::read_dir(kept.path().join("07_broken_pipe"))
-                .expect("the exercise's kept cases")
-                .map(|e| {
-                    e.expect("an entry")
-                        .file_name()
-                        .to_string_lossy()
-                        .into_owned()
-                })
-                .collect();
+            let cases = kept_cases(&kept.path().join("07_broken_pipe"));
             assert_eq!(cases, ["01-transcript"], "{program}");
         }
     }
@@ -222,20 +196,7 @@ fn the_cases_of_several_exercises_shared_among_lanes_give_the_report_of_one_proc
         for (program, name) in set.iter().zip(names) {
             std::fs::copy(root().join(program), bin.join(format!("{name}.rs"))).expect("copy");
         }
-        let check = |jobs: &str| {
-            let out = checker()
-                .args(["--seed", "5", "--jobs", jobs, "--exercises"])
-                .arg(copy.path())
-                .arg("--keep-runs")
-                .arg(kept.path())
-                .args(names)
-                .output()
-                .expect("run the checker");
-            // Times in seconds are the one thing that may differ (a child's deadline counts
-            // from when it started).
-            let report = String::from_utf8_lossy(&out.stdout);
-            (out.status.code(), without_seconds(&report))
-        };
+        let check = |jobs| report_in_lanes(copy.path(), kept.path(), "5", jobs, &names);
         let (alone, shared) = (check("1"), check("2"));
         assert_eq!(
             shared, alone,
@@ -246,19 +207,50 @@ fn the_cases_of_several_exercises_shared_among_lanes_give_the_report_of_one_proc
         }
         if set[0].contains("stubs") {
             for name in names {
-                let cases: Vec<String> = std::fs::read_dir(kept.path().join(name))
-                    .expect("the exercise's kept cases")
-                    .map(|e| {
-                        e.expect("an entry")
-                            .file_name()
-                            .to_string_lossy()
-                            .into_owned()
-                    })
-                    .collect();
-                assert_eq!(cases, ["01-transcript"], "{name}");
+                assert_eq!(
+                    kept_cases(&kept.path().join(name)),
+                    ["01-transcript"],
+                    "{name}"
+                );
             }
         }
     }
+}
+
+/// The exit status and report of a check of `exercises` in the copy at `copy` on `seed`, with
+/// `--jobs jobs`, each case's files kept under `kept`. Times in seconds are the one thing that
+/// may differ from one check to the next (a child's deadline counts from when it started):
+/// they are left out.
+fn report_in_lanes(
+    copy: &std::path::Path,
+    kept: &std::path::Path,
+    seed: &str,
+    jobs: &str,
+    exercises: &[&str],
+) -> (Option<i32>, String) {
+    let out = checker()
+        .args(["--seed", seed, "--jobs", jobs, "--exercises"])
+        .arg(copy)
+        .arg("--keep-runs")
+        .arg(kept)
+        .args(exercises)
+        .output()
+        .expect("run the checker");
+    let report = String::from_utf8_lossy(&out.stdout);
+    (out.status.code(), without_seconds(&report))
+}
+
+/// The names of the cases whose files an exercise's folder `dir` keeps.
+fn kept_cases(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("the exercise's kept cases")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
 }
 
 /// `text` with each number of seconds (`0.61 s`, `(3 of 4 cases passed, 1.2 s)`) made `#`.

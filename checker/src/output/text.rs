@@ -124,6 +124,13 @@ fn kept_runs(out: &mut String, kept: &Path) {
 
 /// An exercise's first failure, shown the moment it is known, while its other cases run.
 pub fn failing(ex: &Exercise, f: &CaseFailure, verbose: bool) -> String {
+    let mut out = failed_line(ex);
+    failure(&mut out, ex, f, verbose);
+    out
+}
+
+/// The line of an exercise that failed, over its first failure.
+fn failed_line(ex: &Exercise) -> String {
     let mut out = String::new();
     w!(
         out,
@@ -131,7 +138,6 @@ pub fn failing(ex: &Exercise, f: &CaseFailure, verbose: bool) -> String {
         ex.name,
         ex.title
     );
-    failure(&mut out, ex, f, verbose);
     out
 }
 
@@ -141,15 +147,7 @@ pub fn failed(ex: &Exercise, result: &ExerciseResult, verbose: bool) -> Option<S
     match &result.verdict {
         Verdict::Failed(Some(f)) => Some(failing(ex, f, verbose)),
         Verdict::Failed(None) => {
-            let mut out = String::new();
-            w!(
-                out,
-                "{BOLD}{}{BOLD:#} - {}: {RED}failed{RED:#}",
-                ex.name,
-                ex.title
-            );
-            out.push_str(result.failure_text.as_deref().unwrap_or_default());
-            Some(out)
+            Some(failed_line(ex) + result.failure_text.as_deref().unwrap_or_default())
         }
         _ => None,
     }
