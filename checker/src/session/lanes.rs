@@ -8,7 +8,8 @@
 //! tell how each went. The timed cases have lanes of their own on one CPU: their runs mostly
 //! sleep, so they run side by side, and nothing else runs on that CPU until they are all done
 //! (a third pipe, empty, that the check holds open until then). The other cases go to the
-//! other CPUs, and to the timed lanes once they are through.
+//! other CPUs, and to the first timed lane once they are through (`plan`). A check that stops
+//! each exercise at its first failure deals whole exercises out instead (`assign`).
 
 use crate::judging::cases::Case;
 use crate::judging::verdict::{CaseOutcome, CaseStatus, ExerciseResult, Verdict};
