@@ -79,6 +79,41 @@ pub fn pids() -> Vec<i32> {
         .collect()
 }
 
+/// The processes whose parent is `pid`, from the list each of its threads keeps
+/// (`/proc/PID/task/TID/children`); empty for a process that is gone. `None` where a list
+/// cannot be read, or the kernel keeps none (built without CONFIG_PROC_CHILDREN): then only
+/// every process's stat line tells who its parent is.
+pub fn children(pid: i32) -> Option<Vec<i32>> {
+    static KEPT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let kept = KEPT.get_or_init(|| {
+        let me = std::process::id();
+        std::path::Path::new(&format!("/proc/{me}/task/{me}/children")).exists()
+    });
+    if !kept {
+        return None;
+    }
+    let gone = |e: &std::io::Error| {
+        e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ESRCH)
+    };
+    let tasks = match std::fs::read_dir(format!("/proc/{pid}/task")) {
+        Ok(tasks) => tasks,
+        Err(e) if gone(&e) => return Some(Vec::new()),
+        Err(_) => return None,
+    };
+    let mut found = Vec::new();
+    for task in tasks.flatten() {
+        match std::fs::read_to_string(task.path().join("children")) {
+            Ok(text) => found.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok()),
+            ),
+            Err(e) if gone(&e) => {}
+            Err(_) => return None,
+        }
+    }
+    Some(found)
+}
+
 pub fn stat(pid: i32) -> Option<Stat> {
     Stat::parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
