@@ -340,11 +340,11 @@ impl CaseRunner<'_> {
             std::fs::write(dir.join("stdout"), &outcome.stdout)?;
             std::fs::write(dir.join("stderr"), &outcome.stderr)?;
             std::fs::write(dir.join("expected-stdout"), case.stdout.text())?;
-            let args: Vec<u8> = case
-                .args
-                .iter()
-                .flat_map(|a| a.bytes().chain([0]))
-                .collect();
+            let mut args = Vec::new();
+            for arg in &case.args {
+                args.extend_from_slice(arg.as_bytes());
+                args.push(0);
+            }
             std::fs::write(dir.join("args"), args)?;
             if let Some(Ok(trace)) = &outcome.trace {
                 // What the X-ray saw when, the evidence behind a timing verdict.
