@@ -363,6 +363,28 @@ fn one_exercise_that_does_not_compile_does_not_block_the_others() {
 }
 
 #[test]
+fn a_slow_build_comes_through_the_probes_that_run_beside_it() {
+    // A check of the workbook's own code proves the X-ray while cargo builds: the probe's
+    // clean-up must leave cargo (here one that first waits half a second) alone.
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let slow = tmp.path().join("cargo");
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::fs::write(
+        &slow,
+        format!("#!/bin/sh\nsleep 0.5\nexec '{real}' \"$@\"\n"),
+    )
+    .expect("write the slow cargo");
+    std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make it runnable");
+    checker()
+        .env("CARGO", &slow)
+        .args(["--solutions", "--seed", "3", "1"])
+        .assert()
+        .code(0)
+        .stdout(contains("01_raw_pipe - ").and(contains(": passed")));
+}
+
+#[test]
 fn a_missing_toolchain_is_an_infrastructure_error() {
     checker()
         .env("CARGO", "/nonexistent/cargo")

@@ -4,9 +4,11 @@
 mod case_runner;
 mod lanes;
 mod plan;
+mod probes;
 mod sharing;
 
 pub use lanes::{Lane, Sender as LaneSender};
+pub use probes::{SANDBOX_SWITCH, XRAY_SWITCH, Xray, jail, proven_here};
 
 use crate::judging::cases::{self, Case, Kind};
 use crate::judging::scorecard::Scorecard;
@@ -23,19 +25,14 @@ use crate::workbook::{Workbook, stable_hash};
 use case_runner::{CaseRunner, NOT_STARTED, Pick};
 use lanes::{Got, Lanes, Queues};
 use plan::Plan;
+use probes::Probes;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sharing::Sharing;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The environment switch that turns the X-ray off (`PIPES_LAB_XRAY=off`).
-pub const XRAY_SWITCH: &str = "PIPES_LAB_XRAY";
-/// The environment switch that turns the sandbox off (`PIPES_LAB_SANDBOX=off`): for measuring
-/// what it costs, never for grading.
-pub const SANDBOX_SWITCH: &str = "PIPES_LAB_SANDBOX";
 
 pub struct Options {
     pub selected: Vec<String>,
@@ -124,19 +121,14 @@ pub fn run<'w>(
         Some(lane) => lane.built.clone(),
         None => wb.program_dir(),
     };
-    let (jail, xray) = if options.keep_probes {
-        probed_once(wb, &programs)?
-    } else {
-        jail(wb, &programs)?
-    };
-    if options.require_sandbox && !jail.missing().is_empty() {
-        return Err(format!(
-            "the full sandbox is required (--require-sandbox), but this machine lacks: {}",
-            jail.missing().join(", ")
-        ));
-    }
-    if let (true, Some(why)) = (options.require_xray, xray.why_off()) {
-        return Err(format!("the X-ray is required (--require-xray), but {why}"));
+    // Another copy's build is walled in, and a lane builds nothing: their probes come first.
+    // The workbook's own build runs beside them (watch mode keeps those of its first check).
+    let beside = options.lane.is_none()
+        && !options.keep_probes
+        && !matches!(options.source, Source::Copy(_));
+    let probes = Probes::start(wb, &programs, beside, options.keep_probes)?;
+    if let Some((jail, xray)) = probes.found() {
+        required(&options, jail, xray)?;
     }
     // The cases are made while cargo builds (it mostly waits for the compiler); a lane that
     // takes cases from pipes makes an exercise's cases when it first takes one.
@@ -166,7 +158,10 @@ pub fn run<'w>(
                 }
                 let color = anstream::AutoStream::choice(&std::io::stdout())
                     != anstream::ColorChoice::Never;
-                let confine = confine_build(&jail);
+                let confine = |command: &mut Command, walls: &BuildWalls| match probes.found() {
+                    Some((jail, _)) => confine_build(jail)(command, walls),
+                    None => Err(std::io::Error::other("the sandbox is not probed yet")),
+                };
                 match wb.build(&options.source, &exercises, color, &confine, &interrupted) {
                     Ok(built) => built,
                     // Ctrl-C during the build: nothing was built, and the check ends as interrupted.
@@ -183,6 +178,8 @@ pub fn run<'w>(
         };
         Ok::<_, String>((built, cases))
     })?;
+    let (jail, xray) = probes.finish()?;
+    required(&options, &jail, &xray)?;
     let work = wb.work_dir();
     sweep_stale_runs(&work.join("tmp"));
     // Like the X-ray, the stage spies are proven heard before any student code runs.
@@ -582,30 +579,6 @@ impl Checking<'_> {
     }
 }
 
-/// Whether runs are traced, or why not.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Xray {
-    On,
-    /// Not on Linux.
-    NeedsLinux,
-    /// `PIPES_LAB_XRAY=off`.
-    SwitchedOff,
-    /// The X-ray's probe found it blind here, and why.
-    Blind(String),
-}
-
-impl Xray {
-    /// Why runs are not traced, as the rest of `structural checks skipped: ...` says it.
-    pub fn why_off(&self) -> Option<String> {
-        match self {
-            Xray::On => None,
-            Xray::NeedsLinux => Some("the X-ray needs Linux".into()),
-            Xray::SwitchedOff => Some(format!("the X-ray is switched off ({XRAY_SWITCH}=off)")),
-            Xray::Blind(why) => Some(format!("runs cannot be traced here: {why}")),
-        }
-    }
-}
-
 /// Run folders that a check killed outright left behind (each run removes its own as it
 /// ends). Older than any run lasts, they belong to no check still going: a check beside this
 /// one (`grade` runs two) only ever has fresh ones.
@@ -628,69 +601,18 @@ fn sweep_stale_runs(runs: &Path) {
     }
 }
 
-/// `jail`, probed by the first check of this process that asks and kept for the next ones
-/// on the same programs' folder.
-fn probed_once(wb: &Workbook, programs: &std::path::Path) -> Result<(Arc<Jail>, Xray), String> {
-    type Probed = Option<(PathBuf, Arc<Jail>, Xray)>;
-    static PROBED: std::sync::Mutex<Probed> = std::sync::Mutex::new(None);
-    let mut kept = PROBED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((dir, jail, xray)) = kept.as_ref()
-        && dir == programs
-    {
-        return Ok((jail.clone(), xray.clone()));
+/// Refuses a check that asks for the full sandbox or the X-ray where this machine lacks it.
+fn required(options: &Options, jail: &Jail, xray: &Xray) -> Result<(), String> {
+    if options.require_sandbox && !jail.missing().is_empty() {
+        return Err(format!(
+            "the full sandbox is required (--require-sandbox), but this machine lacks: {}",
+            jail.missing().join(", ")
+        ));
     }
-    let (jail, xray) = jail(wb, programs)?;
-    *kept = Some((programs.to_path_buf(), jail.clone(), xray.clone()));
-    Ok((jail, xray))
-}
-
-/// The sandbox for the builds and runs of this workbook's programs, as this machine allows it:
-/// the programs' folder, the run folders and the checker itself (the stage spies) must be
-/// reachable by its unprivileged user; the workbook, the target directory and the home
-/// folder stay off the runs' PATH. The X-ray is proven on a probe behind that very sandbox;
-/// where root may not trace the unprivileged user's programs, runs keep root's user (without
-/// its capabilities) so that they are traced, and the report names what that costs.
-pub fn jail(wb: &Workbook, programs: &std::path::Path) -> Result<(Arc<Jail>, Xray), String> {
-    let (programs, runs) = (programs.to_path_buf(), wb.work_dir().join("tmp"));
-    for dir in [&programs, &runs] {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    if let (true, Some(why)) = (options.require_xray, xray.why_off()) {
+        return Err(format!("the X-ray is required (--require-xray), but {why}"));
     }
-    let mut reach = vec![programs, runs.clone()];
-    reach.extend(std::env::current_exe().ok());
-    let mut hidden = vec![wb.root.clone(), wb.target_dir.clone()];
-    hidden.extend(std::env::var_os("HOME").map(PathBuf::from));
-    let jail = if std::env::var(SANDBOX_SWITCH).is_ok_and(|v| v == "off") {
-        let why = format!("switched off by {SANDBOX_SWITCH}=off");
-        Arc::new(Jail::off(hidden.clone(), &why))
-    } else {
-        Arc::new(Jail::probe(&reach, hidden.clone()))
-    };
-    if !cfg!(target_os = "linux") {
-        return Ok((jail, Xray::NeedsLinux));
-    }
-    if std::env::var(XRAY_SWITCH).is_ok_and(|v| v == "off") {
-        return Ok((jail, Xray::SwitchedOff));
-    }
-    #[cfg(target_os = "linux")]
-    {
-        use crate::sandbox::probe::trace_seen;
-        let blind = match trace_seen(&jail, &runs) {
-            Ok(()) => return Ok((jail, Xray::On)),
-            Err(why) => why,
-        };
-        if jail.switches_user() {
-            let why = "root may not trace another user's programs here (no CAP_SYS_PTRACE)";
-            if let Some(kept) = Jail::powerless(&reach, hidden, why).map(Arc::new)
-                && trace_seen(&kept, &runs).is_ok()
-            {
-                return Ok((kept, Xray::On));
-            }
-        }
-        Ok((jail, Xray::Blind(blind)))
-    }
-    #[cfg(not(target_os = "linux"))]
-    Ok((jail, Xray::NeedsLinux))
+    Ok(())
 }
 
 /// The wall around builds of untrusted code, as `Workbook::build` takes it.

@@ -209,6 +209,11 @@ impl Jail {
         matches!(self.becomes, setup::Becomes::User(..))
     }
 
+    /// Whether runs keep root's user without its capabilities (`powerless`).
+    pub fn is_powerless(&self) -> bool {
+        self.becomes == setup::Becomes::Powerless
+    }
+
     /// The jail for a root checker whose runs must keep its user to be traced: root without
     /// any capability, reading only what every user may, behind every other wall. `why` says
     /// why runs cannot be another user. None where Landlock cannot keep such a run from

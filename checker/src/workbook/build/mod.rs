@@ -157,9 +157,13 @@ impl Workbook {
         limits: Limits,
     ) -> Result<Vec<Built>, String> {
         let private = self.program_dir();
-        let _ = std::fs::remove_dir_all(&private);
         std::fs::create_dir_all(&private)
             .map_err(|e| format!("cannot create {}: {e}", private.display()))?;
+        // Emptied, not made anew: the sandbox's probes, which may run beside the build, have
+        // this very folder in their walls.
+        for entry in std::fs::read_dir(&private).into_iter().flatten().flatten() {
+            let _ = std::fs::remove_file(entry.path());
+        }
         let mut results = Vec::new();
         for e in exercises {
             if let Some(why) = plan.missing.get(&e.name) {
