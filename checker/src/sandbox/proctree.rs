@@ -44,13 +44,15 @@ pub fn become_subreaper() {
 /// files, where finding them in every process's stat line reads one file per process on the
 /// machine.
 fn below(root: i32) -> Vec<(i32, Stat)> {
-    walk_children(root).unwrap_or_else(|| {
-        let all: Vec<(i32, Stat)> = procfs::pids()
-            .into_iter()
-            .filter_map(|pid| Some((pid, procfs::stat(pid)?)))
-            .collect();
-        below_in(root, &all)
-    })
+    walk_children(root).unwrap_or_else(|| below_in(root, &every_stat()))
+}
+
+/// Every process's stat line, read once.
+fn every_stat() -> Vec<(i32, Stat)> {
+    procfs::pids()
+        .into_iter()
+        .filter_map(|pid| Some((pid, procfs::stat(pid)?)))
+        .collect()
 }
 
 /// `below` from the lists of children; `None` where a list cannot be read.
@@ -183,11 +185,7 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        let all: Vec<(i32, Stat)> = procfs::pids()
-            .into_iter()
-            .filter_map(|pid| Some((pid, procfs::stat(pid)?)))
-            .collect();
-        let scanned = below_in(root, &all);
+        let scanned = below_in(root, &every_stat());
         let _ = kill(Pid::from_raw(root), Signal::SIGKILL);
         for (pid, _) in &walked {
             let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
