@@ -1,6 +1,7 @@
 //! One check: build the selected exercises, make their cases, run them (`case_runner`) and
 //! gather the verdicts in a scorecard, whatever the output format.
 
+mod aside;
 mod case_runner;
 mod lanes;
 mod plan;
@@ -22,6 +23,7 @@ use crate::workbook::build::{BuildWalls, Built, Source};
 use crate::workbook::manifest::Exercise;
 use crate::workbook::progress::{ExerciseFiles, Progress};
 use crate::workbook::{Workbook, stable_hash};
+use aside::Aside;
 use case_runner::{CaseRunner, NOT_STARTED, Pick};
 use lanes::{Got, Lanes, Queues};
 use plan::Plan;
@@ -243,15 +245,19 @@ pub fn run<'w>(
     // Held until every timed case is done: the timed lanes' turn among checks side by side
     // (and the empty pipe that keeps them from the other cases, in `Lanes`).
     let mut timed_turn = None;
+    // The last check's files of the exercises the lanes share, deleted while they run.
+    let mut _last_run = None;
     if let Some(plan) = &plan {
+        let mut kept = Vec::new();
         for (i, share) in shares.iter_mut().enumerate() {
             let lanes = plan.lanes_of(i);
             if !lanes.is_empty() {
                 // The lanes keep their cases' files in the exercise's folder, cleared first.
-                let _ = std::fs::remove_dir_all(wb.kept_dir(exercises[i]));
+                kept.push(wb.kept_dir(exercises[i]));
                 *share = Some(Sharing::new(cases[i].len(), lanes));
             }
         }
+        _last_run = Some(Aside::clear(&kept, &work.join("tmp")));
         let pipe = |cases: &[(usize, usize)]| {
             lanes::queue(cases)
                 .map_err(|e| format!("cannot make the pipe that hands out the cases: {e}"))
