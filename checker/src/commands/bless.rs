@@ -61,6 +61,7 @@ pub fn bless(wb: &Workbook, selected: &[String]) -> Result<ExitCode, String> {
                 untraced_byte_writes: false,
                 mishap: None,
                 await_reads: false,
+                count_waits: false,
                 // The reference solutions are the workbook's own: trusted, run as they are.
                 jail: None,
                 path_first: None,

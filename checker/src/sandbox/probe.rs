@@ -62,6 +62,7 @@ pub fn trace_seen(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         untraced_byte_writes: false,
         mishap: None,
         await_reads: false,
+        count_waits: false,
         jail: Some((jail.clone(), walls)),
         path_first: None,
     };

@@ -88,6 +88,9 @@ pub struct RunSpec {
     pub mishap: Option<Mishap>,
     /// With the X-ray: wait for every read's result (`tracer::Limits::await_reads`).
     pub await_reads: bool,
+    /// With the X-ray: read how long the processes waited for a CPU at each timed moment
+    /// (`tracer::Limits::count_waits`), for a case whose line times are judged.
+    pub count_waits: bool,
     /// Run behind the sandbox's wall, with what the run may touch; none for trusted programs
     /// (the reference solutions when transcripts are blessed).
     pub jail: Option<(Arc<Jail>, Walls)>,
@@ -500,6 +503,7 @@ fn start_program(mut command: Command, spec: &RunSpec, start: Instant) -> std::i
             untraced_byte_writes: spec.untraced_byte_writes,
             mishap: spec.mishap,
             await_reads: spec.await_reads,
+            count_waits: spec.count_waits,
             start,
         };
         let mut traced = super::tracer::spawn(command, limits)?;

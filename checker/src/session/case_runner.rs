@@ -283,6 +283,7 @@ impl CaseRunner<'_> {
             untraced_byte_writes: self.exercise.wiring.fill_loop,
             mishap: case.mishap.filter(|_| trace),
             await_reads: self.exercise.wiring.awaits_reads(),
+            count_waits: case.is_timed(),
             jail: Some((self.jail.clone(), walls)),
             path_first,
         };

@@ -39,6 +39,7 @@ pub fn heard(jail: &Arc<Jail>, runs: &Path) -> Result<(), String> {
         untraced_byte_writes: false,
         mishap: None,
         await_reads: false,
+        count_waits: false,
         jail: Some((jail.clone(), walls)),
         path_first: Some(spies),
     };

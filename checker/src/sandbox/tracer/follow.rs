@@ -237,11 +237,13 @@ impl Tracer<'_> {
         );
         // Timed runs make a few hundred moments; a run that moves megabytes is not timed, and
         // reading /proc at each of its thousands of writes would only slow it down.
-        let waited = if timed && self.trace.timeline.len() < WAITS_COUNTED {
-            procfs::cpu_wait(pid).unwrap_or_default() + procfs::own_cpu_wait().unwrap_or_default()
-        } else {
-            std::time::Duration::ZERO
-        };
+        let waited =
+            if timed && self.limits.count_waits && self.trace.timeline.len() < WAITS_COUNTED {
+                procfs::cpu_wait(pid).unwrap_or_default()
+                    + procfs::own_cpu_wait().unwrap_or_default()
+            } else {
+                std::time::Duration::ZERO
+            };
         self.trace.timeline.push(Moment {
             at,
             pid,
