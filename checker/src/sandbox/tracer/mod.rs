@@ -51,9 +51,9 @@ pub struct Limits {
     /// Wait for the result of every read, not only of an end's first reads: each end-of-file
     /// is then seen (03's consumer must stop at END, not read on to end-of-file).
     pub await_reads: bool,
-    /// Read how long the run's processes waited for a CPU at each write, print, pause and
-    /// hang-up (from /proc, two files a moment): what a late line is excused by, in a case
-    /// whose line times are judged. Elsewhere nothing reads them.
+    /// Read how long the run's processes waited for a CPU at each write, print, pause and end
+    /// let go (two files of /proc, the program stopped meanwhile): what excuses a late line in
+    /// a case whose line times are judged. Elsewhere nothing reads them.
     pub count_waits: bool,
     /// The run's clock: the timeline counts from here.
     pub start: std::time::Instant,
