@@ -14,6 +14,7 @@ pub struct Aside(Option<(JoinHandle<()>, Arc<Mutex<Priority>>)>);
 /// waits for it.
 #[derive(Default)]
 struct Priority {
+    /// The thread's id while it runs lowered (none once it is done: the id may be reused).
     lowered: Option<i32>,
     awaited: bool,
 }
@@ -55,6 +56,10 @@ impl Aside {
                 }
                 // remove_dir_all never follows a link a program left there.
                 drop(holder);
+                // Done: its thread id is no longer this thread's to change.
+                if let Ok(mut priority) = shared.lock() {
+                    priority.lowered = None;
+                }
             })
             .ok();
         Aside(deleting.map(|thread| (thread, priority)))
